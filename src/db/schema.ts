@@ -1,0 +1,204 @@
+import { sql } from "drizzle-orm";
+import { blob, index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/**
+ * D1 schema of the LAPI, mirroring CrowdSec's ent schema (pkg/database/ent/schema) where the wire
+ * contract depends on it. Times are integer Unix milliseconds. IP ranges are stored as big-endian
+ * BLOBs (`start_ip`/`end_ip`, 4 or 16 bytes, `ip_size` 4/16, 0 for non-IP scopes): SQLite compares
+ * BLOBs with memcmp, so byte order is numeric order for both families (see docs/compatibility.md).
+ */
+
+const now = sql`(CAST(unixepoch('subsec') * 1000 AS INTEGER))`;
+
+export const machines = sqliteTable(
+  "machines",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    machineId: text("machine_id").notNull(),
+    password: text("password").notNull(),
+    ipAddress: text("ip_address").notNull().default(""),
+    scenarios: text("scenarios").notNull().default(""),
+    version: text("version").notNull().default(""),
+    isValidated: integer("is_validated", { mode: "boolean" }).notNull().default(false),
+    authType: text("auth_type").notNull().default("password"),
+    osName: text("os_name"),
+    osVersion: text("os_version"),
+    featureflags: text("featureflags"),
+    hubstate: text("hubstate"),
+    datasources: text("datasources"),
+    lastHeartbeat: integer("last_heartbeat"),
+    lastPush: integer("last_push"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("machines_machine_id").on(t.machineId)],
+);
+
+export const bouncers = sqliteTable(
+  "bouncers",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    apiKeyHash: text("api_key_hash").notNull(),
+    ipAddress: text("ip_address").notNull().default(""),
+    type: text("type").notNull().default(""),
+    version: text("version").notNull().default(""),
+    authType: text("auth_type").notNull().default("api-key"),
+    autoCreated: integer("auto_created", { mode: "boolean" }).notNull().default(false),
+    revoked: integer("revoked", { mode: "boolean" }).notNull().default(false),
+    osName: text("os_name"),
+    osVersion: text("os_version"),
+    featureflags: text("featureflags"),
+    lastPull: integer("last_pull"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("bouncers_name").on(t.name), index("bouncers_api_key_hash").on(t.apiKeyHash)],
+);
+
+export const alerts = sqliteTable(
+  "alerts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    uuid: text("uuid").notNull(),
+    machineId: text("machine_id").notNull().default(""),
+    scenario: text("scenario").notNull(),
+    scenarioHash: text("scenario_hash").notNull().default(""),
+    scenarioVersion: text("scenario_version").notNull().default(""),
+    message: text("message").notNull().default(""),
+    kind: text("kind").notNull().default(""),
+    eventsCount: integer("events_count").notNull().default(0),
+    /** Start/stop as received (RFC3339, any precision) and as ms for filtering. */
+    startAt: text("start_at").notNull(),
+    startAtMs: integer("start_at_ms").notNull(),
+    stopAt: text("stop_at").notNull(),
+    stopAtMs: integer("stop_at_ms").notNull(),
+    leakspeed: text("leakspeed").notNull().default(""),
+    capacity: integer("capacity").notNull().default(0),
+    simulated: integer("simulated", { mode: "boolean" }).notNull().default(false),
+    remediation: integer("remediation", { mode: "boolean" }).notNull().default(false),
+    sourceScope: text("source_scope").notNull().default(""),
+    sourceValue: text("source_value").notNull().default(""),
+    sourceIp: text("source_ip").notNull().default(""),
+    sourceRange: text("source_range").notNull().default(""),
+    sourceAsNumber: text("source_as_number").notNull().default(""),
+    sourceAsName: text("source_as_name").notNull().default(""),
+    sourceCountry: text("source_country").notNull().default(""),
+    sourceLatitude: real("source_latitude").notNull().default(0),
+    sourceLongitude: real("source_longitude").notNull().default(0),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [
+    index("alerts_created_at").on(t.createdAt),
+    index("alerts_start_at_ms").on(t.startAtMs),
+    index("alerts_source").on(t.sourceScope, t.sourceValue),
+  ],
+);
+
+export const events = sqliteTable(
+  "events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    alertId: integer("alert_id")
+      .notNull()
+      .references(() => alerts.id, { onDelete: "cascade" }),
+    time: text("time").notNull(),
+    serialized: text("serialized").notNull(),
+  },
+  (t) => [index("events_alert_id").on(t.alertId)],
+);
+
+export const meta = sqliteTable(
+  "meta",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    alertId: integer("alert_id")
+      .notNull()
+      .references(() => alerts.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+  },
+  (t) => [index("meta_alert_id").on(t.alertId)],
+);
+
+export const decisions = sqliteTable(
+  "decisions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    uuid: text("uuid").notNull(),
+    alertId: integer("alert_id")
+      .notNull()
+      .references(() => alerts.id, { onDelete: "cascade" }),
+    /** Absolute expiry, ms. Active = until > now. */
+    until: integer("until").notNull(),
+    scenario: text("scenario").notNull(),
+    type: text("type").notNull(),
+    scope: text("scope").notNull(),
+    value: text("value").notNull(),
+    origin: text("origin").notNull(),
+    simulated: integer("simulated", { mode: "boolean" }).notNull().default(false),
+    ipSize: integer("ip_size").notNull().default(0),
+    startIp: blob("start_ip", { mode: "buffer" }),
+    endIp: blob("end_ip", { mode: "buffer" }),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [
+    index("decisions_ip").on(t.ipSize, t.startIp, t.endIp),
+    index("decisions_dedup").on(t.value, t.type, t.scope, t.until),
+    index("decisions_until").on(t.until),
+    index("decisions_created_at").on(t.createdAt),
+    index("decisions_alert_id").on(t.alertId),
+  ],
+);
+
+export const allowlists = sqliteTable(
+  "allowlists",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    allowlistId: text("allowlist_id").notNull(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    fromConsole: integer("from_console", { mode: "boolean" }).notNull().default(false),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("allowlists_name").on(t.name)],
+);
+
+export const allowlistItems = sqliteTable(
+  "allowlist_items",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    allowlistId: integer("allowlist_id")
+      .notNull()
+      .references(() => allowlists.id, { onDelete: "cascade" }),
+    value: text("value").notNull(),
+    comment: text("comment").notNull().default(""),
+    /** ms; null = never expires. */
+    expiresAt: integer("expires_at"),
+    ipSize: integer("ip_size").notNull(),
+    startIp: blob("start_ip", { mode: "buffer" }).notNull(),
+    endIp: blob("end_ip", { mode: "buffer" }).notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [
+    index("allowlist_items_list").on(t.allowlistId),
+    index("allowlist_items_ip").on(t.ipSize, t.startIp, t.endIp),
+  ],
+);
+
+/** Usage metrics pushed by bouncers and log processors (POST /v1/usage-metrics), kept 7 days. */
+export const usageMetrics = sqliteTable(
+  "usage_metrics",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    generatedType: text("generated_type").notNull(),
+    generatedBy: text("generated_by").notNull(),
+    receivedAt: integer("received_at").notNull(),
+    payload: text("payload").notNull(),
+  },
+  (t) => [index("usage_metrics_received_at").on(t.receivedAt)],
+);

@@ -1,0 +1,25 @@
+/** Bindings and configuration of the LAPI Worker (see wrangler.toml). */
+export interface Env {
+  DB: D1Database;
+  /** HS256 key for machine JWTs, ≥ 64 bytes (CrowdSec CS_LAPI_SECRET). Wrangler secret. */
+  JWT_SECRET: string;
+  /** Bearer token of the admin API. Wrangler secret. */
+  ADMIN_TOKEN?: string;
+  /** Auto-registration token (≥ 32 chars). Wrangler secret. */
+  AUTO_REGISTRATION_TOKEN?: string;
+  TRUSTED_IPS?: string;
+  TRUSTED_PROXIES?: string;
+  AGENTS_ALLOWED_OU?: string;
+  BOUNCERS_ALLOWED_OU?: string;
+  ADMIN_ALLOWED_OU?: string;
+  FLUSH_MAX_AGE?: string;
+  FLUSH_MAX_ITEMS?: string;
+  AGENTS_AUTODELETE_PASSWORD?: string;
+  AGENTS_AUTODELETE_TLS?: string;
+  BOUNCERS_AUTODELETE_API_KEY?: string;
+  BOUNCERS_AUTODELETE_TLS?: string;
+  AUTO_REGISTRATION_ENABLED?: string;
+  AUTO_REGISTRATION_ALLOWED_RANGES?: string;
+  DISABLE_REMOTE_REGISTRATION?: string;
+  STREAM_EMPTY_AS?: string;
+}
