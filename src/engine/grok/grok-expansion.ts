@@ -1,0 +1,79 @@
+import type { RE2JS } from "re2js";
+import { countCaptureGroups, initialScanState } from "./capture-groups";
+import { GrokError, RegexSyntaxError } from "./errors";
+import { compileRe2 } from "./safe-regex";
+
+/** A grok expression with every `%{…}` reference replaced, and where its semantics landed. */
+export interface Expansion {
+  /** The plain RE2 regex. */
+  readonly source: string;
+  /** Capturing groups in `source` (Go `NumSubexp`), raw named groups included. */
+  readonly groupCount: number;
+  /** Semantic (field name) → capturing group number in `source`. */
+  readonly semantics: ReadonlyMap<string, number>;
+  /** The compiled regex. */
+  readonly regex: RE2JS;
+}
+
+/**
+ * A reference as grokky 0.1.0 recognises it: `%{NAME}` or `%{NAME:semantic}`, both `\w+`.
+ * Logstash's `%{NAME:field:type}` and names with dashes or dots are not references and stay
+ * literal regex text (they then never match, as in CrowdSec).
+ */
+const REFERENCE = /%\{(\w+)(?::(\w+))?\}/g;
+
+/**
+ * Expands `expression` as grokky 0.1.0 `compileExternal` does (CrowdSec 1.4.6):
+ * walk the references left to right with a group counter starting at 1; add the groups opened by
+ * the literal text before the reference; emit the referenced pattern's expansion wrapped in a
+ * capturing group; map the reference's own semantic to that group; map each semantic of the
+ * sub-pattern to counter + its inner index unless that name is a direct semantic somewhere in
+ * this expression; advance by the sub-pattern's groups + 1. Later mappings overwrite earlier
+ * ones, so the last occurrence of a duplicated semantic wins even when it sits in an alternative
+ * that did not match. Raw `(?P<name>…)` groups count as groups but are never semantics.
+ */
+export function expandGrok(
+  expression: string,
+  lookup: (name: string) => Expansion | undefined,
+): Expansion {
+  const references = [...expression.matchAll(REFERENCE)];
+  const direct = new Set<string>();
+  for (const ref of references) {
+    const name = ref[1] ?? "";
+    if (lookup(name) === undefined) {
+      throw new GrokError(`the '${name}' pattern doesn't exist`, expression, name);
+    }
+    direct.add(ref[2] ?? "");
+  }
+
+  const semantics = new Map<string, number>();
+  const scan = initialScanState();
+  let order = 1;
+  let source = "";
+  let last = 0;
+  for (const ref of references) {
+    const literal = expression.slice(last, ref.index);
+    order += countCaptureGroups(literal, scan);
+    const sub = lookup(ref[1] ?? "") as Expansion;
+    const semantic = ref[2];
+    if (semantic !== undefined) semantics.set(semantic, order);
+    source += `${literal}(${sub.source})`;
+    for (const [name, index] of sub.semantics) {
+      if (!direct.has(name)) semantics.set(name, order + index);
+    }
+    order += sub.groupCount + 1;
+    last = ref.index + ref[0].length;
+  }
+  source += expression.slice(last);
+
+  let regex: RE2JS;
+  try {
+    regex = compileRe2(source);
+  } catch (error) {
+    if (error instanceof RegexSyntaxError) {
+      throw new GrokError(`invalid regex after expansion: ${error.message}`, expression);
+    }
+    throw error;
+  }
+  return { source, groupCount: regex.groupCount(), semantics, regex };
+}
