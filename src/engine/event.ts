@@ -1,0 +1,148 @@
+/**
+ * CrowdSec's `types.Event` (1.4.6 `pkg/types/event.go`) with Go field names, so that hub
+ * expressions such as `evt.Line.Labels.type`, `evt.Meta.source_ip` or `evt.GetType()` run unchanged.
+ * Maps are plain objects (a missing key reads as the map's zero value, `""`, in the expression
+ * engine); `Overflow.Alert` is `null` on LOG events, as the nil `*models.Alert` pointer is in Go.
+ */
+
+/** `Event.Type` values. */
+export const EventType = { LOG: 0, OVFLW: 1 } as const;
+
+/** `Event.ExpectMode` values: LIVE (tail) or TIMEMACHINE (replay, `-dsn`). */
+export const ExpectMode = { LIVE: 0, TIMEMACHINE: 1 } as const;
+
+/** `types.Line`: what acquisition produced. */
+export interface Line {
+  Raw: string;
+  Src: string;
+  Time: Date;
+  Labels: Record<string, string>;
+  Process: boolean;
+  Module: string;
+}
+
+/** `models.Source` as expressions see it on overflow events. */
+export interface AlertSource {
+  AsName: string;
+  AsNumber: string;
+  Cn: string;
+  IP: string;
+  Latitude: number;
+  Longitude: number;
+  Range: string;
+  Scope: string;
+  Value: string;
+}
+
+/** The subset of `models.Alert` that postoverflow expressions read. */
+export interface OverflowAlert {
+  Scenario: string;
+  Remediation: boolean;
+  Source: AlertSource | null;
+  Events: { Timestamp: string; Meta: { Key: string; Value: string }[] }[];
+  [key: string]: unknown;
+}
+
+/** `types.RuntimeAlert`: only meaningful on OVFLW events. */
+export interface RuntimeAlert {
+  Mapkey: string;
+  BucketId: string;
+  Whitelisted: boolean;
+  Reprocess: boolean;
+  Sources: Record<string, AlertSource>;
+  Alert: OverflowAlert | null;
+  APIAlerts: OverflowAlert[];
+}
+
+/** The fields a caller may provide when creating an event; everything else gets Go zero values. */
+export interface EventInit {
+  Type?: number;
+  ExpectMode?: number;
+  Line?: Partial<Line>;
+  Time?: Date;
+}
+
+/**
+ * The event flowing through parsers, buckets and postoverflows. A class (not a plain object) so that
+ * the Go methods hub expressions call (`evt.GetType()`, `evt.GetMeta(k)`) live on the prototype.
+ */
+export class PipelineEvent {
+  Type: number;
+  ExpectMode: number;
+  Whitelisted = false;
+  WhitelistReason = "";
+  Stage = "";
+  Line: Line;
+  Parsed: Record<string, string> = {};
+  Enriched: Record<string, string> = {};
+  /** HEAD-only `Unmarshaled` map, filled by the `UnmarshalJSON` enricher. */
+  Unmarshaled: Record<string, unknown> = {};
+  Overflow: RuntimeAlert;
+  /** Zero time (epoch 0 here) until the parser sets it to now; `isZeroTime` tells them apart. */
+  Time: Date;
+  StrTime = "";
+  StrTimeFormat = "";
+  MarshaledTime = "";
+  Process = false;
+  Meta: Record<string, string> = {};
+
+  constructor(init: EventInit = {}) {
+    this.Type = init.Type ?? EventType.LOG;
+    this.ExpectMode = init.ExpectMode ?? ExpectMode.LIVE;
+    this.Time = init.Time ?? new Date(0);
+    this.Line = {
+      Raw: "",
+      Src: "",
+      Time: new Date(0),
+      Labels: {},
+      Process: false,
+      Module: "",
+      ...init.Line,
+    };
+    this.Overflow = {
+      Mapkey: "",
+      BucketId: "",
+      Whitelisted: false,
+      Reprocess: false,
+      Sources: {},
+      Alert: null,
+      APIAlerts: [],
+    };
+  }
+
+  /** `"log"` or `"overflow"`, like 1.4.6 `Event.GetType` (anything else logs an error in Go). */
+  GetType(): string {
+    if (this.Type === EventType.OVFLW) return "overflow";
+    if (this.Type === EventType.LOG) return "log";
+    return "";
+  }
+
+  /**
+   * LOG: `Meta[key]`. OVFLW: the first non-empty value of `key` among the alert's events, as
+   * 1.4.6 `Event.GetMeta` walks `Overflow.Alert.Events[].Meta`.
+   */
+  GetMeta(key: string): string {
+    if (this.Type === EventType.OVFLW) {
+      for (const event of this.Overflow.Alert?.Events ?? []) {
+        for (const meta of event.Meta) {
+          if (meta.Key === key && meta.Value !== "") return meta.Value;
+        }
+      }
+      return "";
+    }
+    return this.Meta[key] ?? "";
+  }
+}
+
+/** Creates a LOG event for one acquired line. */
+export function newLogEvent(
+  line: Partial<Line>,
+  expectMode: number = ExpectMode.LIVE,
+): PipelineEvent {
+  return new PipelineEvent({ Type: EventType.LOG, ExpectMode: expectMode, Line: line });
+}
+
+/** True for Go's zero `time.Time`, which this port represents as the epoch. */
+export function isZeroTime(time: Date): boolean {
+  return time.getTime() === 0;
+}

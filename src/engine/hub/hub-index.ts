@@ -1,0 +1,144 @@
+import { z } from "zod";
+
+/** The four item kinds of a 1.4.6 hub index (HEAD adds contexts and appsec kinds, ignored here). */
+export const HUB_ITEM_TYPES = ["parsers", "postoverflows", "scenarios", "collections"] as const;
+export type HubItemType = (typeof HUB_ITEM_TYPES)[number];
+
+const versionSchema = z
+  .object({ digest: z.string(), deprecated: z.boolean().optional() })
+  .passthrough();
+
+const itemSchema = z
+  .object({
+    path: z.string(),
+    stage: z.string().optional(),
+    version: z.string().optional(),
+    versions: z.record(versionSchema).optional(),
+    description: z.string().optional(),
+    author: z.string().optional(),
+    parsers: z.array(z.string()).nullish(),
+    postoverflows: z.array(z.string()).nullish(),
+    scenarios: z.array(z.string()).nullish(),
+    collections: z.array(z.string()).nullish(),
+  })
+  .passthrough();
+
+const indexSchema = z
+  .object({
+    parsers: z.record(itemSchema).default({}),
+    postoverflows: z.record(itemSchema).default({}),
+    scenarios: z.record(itemSchema).default({}),
+    collections: z.record(itemSchema).default({}),
+  })
+  .passthrough();
+
+/** One hub item as listed by `.index.json`. */
+export interface HubItem {
+  type: HubItemType;
+  /** `author/name`. */
+  name: string;
+  /** Path relative to the hub root, e.g. `parsers/s01-parse/crowdsecurity/sshd-logs.yaml`. */
+  path: string;
+  /** Parser / postoverflow stage (`s00-raw`…); "" for scenarios and collections. */
+  stage: string;
+  version: string;
+  /** Members, for collections only. */
+  members: Record<Exclude<HubItemType, "collections">, string[]> & { collections: string[] };
+}
+
+/** The parsed `.index.json`: item type → name → item. */
+export type HubIndex = Record<HubItemType, Map<string, HubItem>>;
+
+/** Parses a hub `.index.json` text. Throws with the zod path on a malformed index. */
+export function parseHubIndex(text: string): HubIndex {
+  const raw = indexSchema.parse(JSON.parse(text));
+  const index = {} as HubIndex;
+  for (const type of HUB_ITEM_TYPES) {
+    const items = new Map<string, HubItem>();
+    for (const [name, item] of Object.entries(raw[type])) {
+      items.set(name, {
+        type,
+        name,
+        path: item.path,
+        stage: item.stage ?? stageFromPath(item.path),
+        version: item.version ?? "",
+        members: {
+          parsers: item.parsers ?? [],
+          postoverflows: item.postoverflows ?? [],
+          scenarios: item.scenarios ?? [],
+          collections: item.collections ?? [],
+        },
+      });
+    }
+    index[type] = items;
+  }
+  return index;
+}
+
+/** `parsers/<stage>/<author>/<file>` → `<stage>`; other layouts → "". */
+export function stageFromPath(path: string): string {
+  const parts = path.split("/");
+  if ((parts[0] === "parsers" || parts[0] === "postoverflows") && parts.length >= 3) {
+    return parts[1] ?? "";
+  }
+  return "";
+}
+
+/** Outcome of resolving collections: the items to install, and members that do not exist. */
+export interface ResolvedItems {
+  parsers: HubItem[];
+  postoverflows: HubItem[];
+  scenarios: HubItem[];
+  collections: HubItem[];
+  missing: { type: HubItemType; name: string; requiredBy: string }[];
+}
+
+/**
+ * Resolves collections to their members recursively, like `cscli collections install` does
+ * (a missing member is reported, not fatal here). Each item appears once, in discovery order.
+ */
+export function resolveCollections(index: HubIndex, names: readonly string[]): ResolvedItems {
+  const out: ResolvedItems = {
+    parsers: [],
+    postoverflows: [],
+    scenarios: [],
+    collections: [],
+    missing: [],
+  };
+  const seen = new Set<string>();
+  const visit = (type: HubItemType, name: string, requiredBy: string) => {
+    const key = `${type}:${name}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const item = index[type].get(name);
+    if (!item) {
+      out.missing.push({ type, name, requiredBy });
+      return;
+    }
+    out[type].push(item);
+    if (type !== "collections") return;
+    for (const member of HUB_ITEM_TYPES) {
+      for (const child of item.members[member]) visit(member, child, name);
+    }
+  };
+  for (const name of names) visit("collections", name, "(requested)");
+  return out;
+}
+
+/**
+ * Orders items as CrowdSec loads installed files: ascending by installed path
+ * (`<type>/<stage>/<basename>`), so inside a stage nodes run in file-name order.
+ */
+export function installedPath(item: HubItem): string {
+  const base = item.path.split("/").pop() ?? item.path;
+  return item.stage ? `${item.type}/${item.stage}/${base}` : `${item.type}/${base}`;
+}
+
+/** Sorts items by installed path (Go `filepath.Glob`/`ReadDir` order: byte-wise ascending). */
+export function sortByInstalledPath(items: readonly HubItem[]): HubItem[] {
+  return [...items].sort((a, b) => {
+    const pa = installedPath(a);
+    const pb = installedPath(b);
+    return pa < pb ? -1 : pa > pb ? 1 : 0;
+  });
+}

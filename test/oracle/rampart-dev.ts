@@ -1,0 +1,174 @@
+/**
+ * Starts Rampart's LAPI Worker under `wrangler dev` on a free loopback port with its own local D1
+ * (migrated first with `wrangler d1 migrations apply --local`), and drives its admin API.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { makeTempDir, removeDir, repoRoot } from "./crowdsec-config.js";
+import { type LapiTarget, randomSecret } from "./lapi-target.js";
+import { freePort, runCommand, startProcess, waitFor } from "./processes.js";
+
+/** A running Rampart LAPI. */
+export interface RampartDev extends LapiTarget {
+  readonly kind: "rampart";
+  readonly adminToken: string;
+  readonly jwtSecret: string;
+  /** Calls the admin API; returns the status and the parsed JSON body (or `null`). */
+  admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+}
+
+/** Options of {@link startRampartDev}. */
+export interface RampartDevOptions {
+  /** Repository root holding `wrangler.toml` (default: this checkout). */
+  cwd?: string;
+  /** Extra variables for the Worker (e.g. `TRUSTED_IPS`). */
+  vars?: Record<string, string>;
+  /** How long to wait for `/health` (bundling + miniflare start; default 120 s). */
+  startTimeoutMs?: number;
+}
+
+/** Starts `wrangler dev` and waits for `GET /health` → 200 `{"status":"up"}`. */
+export async function startRampartDev(options: RampartDevOptions = {}): Promise<RampartDev> {
+  const cwd = options.cwd ?? repoRoot();
+  const dir = makeTempDir("rampart-dev");
+  const persist = join(dir, "state");
+  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const url = `http://127.0.0.1:${port}/`;
+  const jwtSecret = randomSecret(96);
+  const adminToken = randomSecret(48);
+  // An explicit env file keeps wrangler away from the developer's own `.dev.vars`.
+  const envFile = join(dir, "test.env");
+  const vars = { JWT_SECRET: jwtSecret, ADMIN_TOKEN: adminToken, ...options.vars };
+  writeFileSync(
+    envFile,
+    Object.entries(vars)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(""),
+  );
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "1" };
+  const wrangler = join(cwd, "node_modules", ".bin", "wrangler");
+
+  const migrate = await runCommand(
+    wrangler,
+    ["d1", "migrations", "apply", "rampart", "--local", "--persist-to", persist],
+    { cwd, env, timeoutMs: 180_000 },
+  );
+  if (migrate.code !== 0) {
+    removeDir(dir);
+    throw new Error(`wrangler d1 migrations apply failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  }
+  const server = startProcess(
+    wrangler,
+    [
+      "dev",
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--inspector-port",
+      String(inspectorPort),
+      "--persist-to",
+      persist,
+      "--env-file",
+      envFile,
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "info",
+    ],
+    { cwd, env },
+  );
+  try {
+    await waitFor(
+      "Rampart /health",
+      async () => {
+        if (server.exited()) throw new Error(`wrangler dev exited:\n${server.output()}`);
+        const res = await fetch(`${url}health`);
+        const body = (await res.json()) as { status?: string };
+        return res.status === 200 && body.status === "up";
+      },
+      { timeoutMs: options.startTimeoutMs ?? 120_000, intervalMs: 500, diagnostics: server.output },
+    );
+  } catch (error) {
+    await server.stop();
+    removeDir(dir);
+    throw error;
+  }
+
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(new URL(path.replace(/^\//, ""), url), {
+      method,
+      headers: {
+        Authorization: `Bearer ${adminToken}`,
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
+  };
+  // The contract fixes 201 for creations and 200 for validation; deletions only need success.
+  const mustAdmin = async (
+    method: string,
+    path: string,
+    expected: number | "2xx",
+    body?: unknown,
+  ) => {
+    const res = await admin(method, path, body);
+    const ok = expected === "2xx" ? res.status >= 200 && res.status < 300 : res.status === expected;
+    if (!ok) {
+      throw new Error(
+        `admin ${method} ${path} → ${res.status} (expected ${expected}): ${JSON.stringify(res.body)}`,
+      );
+    }
+    return res.body;
+  };
+  const name = encodeURIComponent;
+  return {
+    kind: "rampart",
+    url,
+    adminToken,
+    jwtSecret,
+    admin,
+    async addMachine(machineId, password) {
+      await mustAdmin("POST", "/admin/v1/machines", 201, { machine_id: machineId, password });
+    },
+    async validateMachine(machineId) {
+      await mustAdmin("POST", `/admin/v1/machines/${name(machineId)}/validate`, 200);
+    },
+    async listMachines() {
+      const rows = (await mustAdmin("GET", "/admin/v1/machines", 200)) as unknown;
+      return machineRows(rows);
+    },
+    async deleteMachine(machineId) {
+      await mustAdmin("DELETE", `/admin/v1/machines/${name(machineId)}`, "2xx");
+    },
+    async addBouncer(bouncer, key) {
+      const body = (await mustAdmin("POST", "/admin/v1/bouncers", 201, {
+        name: bouncer,
+        ...(key ? { key } : {}),
+      })) as { api_key?: string };
+      if (typeof body.api_key !== "string") throw new Error("admin bouncers add: no api_key");
+      return body.api_key;
+    },
+    async deleteBouncer(bouncer) {
+      await mustAdmin("DELETE", `/admin/v1/bouncers/${name(bouncer)}`, "2xx");
+    },
+    logs: server.output,
+    async stop() {
+      await server.stop();
+      removeDir(dir);
+    },
+  };
+}
+
+/** Accepts either a bare array or `{machines: [...]}` with camelCase or snake_case fields. */
+function machineRows(body: unknown): { machineId: string; isValidated: boolean }[] {
+  const list = Array.isArray(body) ? body : ((body as { machines?: unknown[] })?.machines ?? []);
+  return list.map((raw) => {
+    const row = raw as Record<string, unknown>;
+    return {
+      machineId: String(row.machineId ?? row.machine_id),
+      isValidated: (row.isValidated ?? row.is_validated) === true,
+    };
+  });
+}

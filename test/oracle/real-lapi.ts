@@ -1,0 +1,122 @@
+/**
+ * Starts the real CrowdSec 1.4.6 LAPI (`crowdsec -c <cfg> -no-cs`) on a free loopback port with a
+ * temporary SQLite database, no Central API, a fixed `CS_LAPI_SECRET` and the default trusted IPs.
+ */
+import {
+  type CrowdsecConfig,
+  type CrowdsecInstall,
+  crowdsecInstall,
+  makeTempDir,
+  removeDir,
+  writeCrowdsecConfig,
+} from "./crowdsec-config.js";
+import { type LapiTarget, randomSecret } from "./lapi-target.js";
+import { freePort, runCommand, startProcess, waitFor } from "./processes.js";
+
+/** A running real LAPI plus the configuration `cscli` must share with it. */
+export interface RealLapi extends LapiTarget {
+  readonly kind: "crowdsec";
+  readonly config: CrowdsecConfig;
+  readonly install: CrowdsecInstall;
+  /** Runs `cscli -c <server config> ...` (direct-DB commands: machines, bouncers). */
+  cscli(args: string[]): Promise<{ stdout: string; stderr: string; code: number | null }>;
+}
+
+/** Options of {@link startRealLapi}. */
+export interface RealLapiOptions {
+  install?: CrowdsecInstall;
+  logLevel?: "debug" | "info";
+}
+
+/** Starts the real LAPI and waits for `GET /health` → 200. */
+export async function startRealLapi(options: RealLapiOptions = {}): Promise<RealLapi> {
+  const install = options.install ?? crowdsecInstall();
+  const dir = makeTempDir("real-lapi");
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/`;
+  const config = writeCrowdsecConfig({
+    dir,
+    install,
+    server: { listenUri: `127.0.0.1:${port}` },
+    logLevel: options.logLevel ?? "info",
+  });
+  // 1.4.6 refuses secrets shorter than 64 bytes ("CS_LAPI_SECRET not strong enough").
+  const env = { ...process.env, CS_LAPI_SECRET: randomSecret(96) };
+  const server = startProcess(install.crowdsec, ["-c", config.configPath, "-no-cs"], {
+    cwd: dir,
+    env,
+  });
+  const cscli = (args: string[]) =>
+    runCommand(install.cscli, ["-c", config.configPath, ...args], { cwd: dir, env });
+  const mustCscli = async (args: string[]) => {
+    const result = await cscli(args);
+    if (result.code !== 0) {
+      throw new Error(`cscli ${args.join(" ")} failed (${result.code}): ${result.stderr}`);
+    }
+    return result;
+  };
+  try {
+    await waitFor(
+      "real LAPI /health",
+      async () => {
+        if (server.exited()) throw new Error(`crowdsec exited:\n${server.output()}`);
+        const res = await fetch(`${url}health`);
+        return res.status === 200;
+      },
+      { timeoutMs: 30_000, diagnostics: server.output },
+    );
+  } catch (error) {
+    await server.stop();
+    removeDir(dir);
+    throw error;
+  }
+  return {
+    kind: "crowdsec",
+    url,
+    config,
+    install,
+    cscli,
+    async addMachine(machineId, password) {
+      // `-f` keeps the server's own credentials file untouched.
+      await mustCscli([
+        "machines",
+        "add",
+        machineId,
+        "-p",
+        password,
+        "-f",
+        `${dir}/m-${machineId}.yaml`,
+      ]);
+    },
+    async validateMachine(machineId) {
+      await mustCscli(["machines", "validate", machineId]);
+    },
+    async listMachines() {
+      const { stdout } = await mustCscli(["machines", "list", "-o", "json"]);
+      const rows = (JSON.parse(stdout) ?? []) as { machineId: string; isValidated?: boolean }[];
+      return rows.map((r) => ({ machineId: r.machineId, isValidated: r.isValidated === true }));
+    },
+    async deleteMachine(machineId) {
+      await mustCscli(["machines", "delete", machineId]);
+    },
+    async addBouncer(name, key) {
+      const { stdout } = await mustCscli([
+        "bouncers",
+        "add",
+        name,
+        "-o",
+        "raw",
+        ...(key ? ["--key", key] : []),
+      ]);
+      return stdout.trim();
+    },
+    async deleteBouncer(name) {
+      await mustCscli(["bouncers", "delete", name]);
+    },
+    logs: server.output,
+    async stop() {
+      await server.stop();
+      removeDir(dir);
+    },
+  };
+}
