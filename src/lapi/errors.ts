@@ -10,10 +10,11 @@ export type ApiErrorCode =
   | "unauthorized"
   | "forbidden"
   | "notFound"
+  | "conflict"
   | "unprocessable"
   | "serverError";
 
-export function statusOf(code: ApiErrorCode): 400 | 401 | 403 | 404 | 422 | 500 {
+export function statusOf(code: ApiErrorCode): 400 | 401 | 403 | 404 | 409 | 422 | 500 {
   switch (code) {
     case "badRequest":
       return 400;
@@ -24,6 +25,8 @@ export function statusOf(code: ApiErrorCode): 400 | 401 | 403 | 404 | 422 | 500 
       return 403;
     case "notFound":
       return 404;
+    case "conflict":
+      return 409;
     case "unprocessable":
       return 422;
     case "serverError":

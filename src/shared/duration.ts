@@ -56,7 +56,10 @@ export function parseGoDuration(text: string, options: ParseDurationOptions = {}
     if (unit === "") return { ok: false, error: `time: missing unit in duration ${quoted}` };
     const factor = UNIT_MS[unit];
     if (factor === undefined) {
-      return { ok: false, error: `time: unknown unit ${JSON.stringify(unit)} in duration ${quoted}` };
+      return {
+        ok: false,
+        error: `time: unknown unit ${JSON.stringify(unit)} in duration ${quoted}`,
+      };
     }
     rest = rest.slice(unit.length);
     total += Number(`${num[1] || "0"}.${num[3] || "0"}`) * factor;

@@ -1,11 +1,10 @@
 import type { D1Migration } from "cloudflare:test";
-import type { Env } from "../../src/lapi/env";
+import type { Env as LapiEnv } from "../../src/lapi/env";
 
 declare global {
   namespace Cloudflare {
-    interface Env extends import("../../src/lapi/env").Env {
+    interface Env extends LapiEnv {
       TEST_MIGRATIONS: D1Migration[];
     }
   }
 }
-export type { Env };

@@ -1,0 +1,14 @@
+import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
+import * as schema from "./schema";
+
+export type Db = DrizzleD1Database<typeof schema>;
+
+/** Opens drizzle over a D1 database or a D1 read-replication session (same prepare/batch API). */
+export function openDb(d1: D1Database | D1DatabaseSession): Db {
+  return drizzle(d1 as D1Database, { schema });
+}
+
+/** True for SQLite's UNIQUE constraint failure, which D1 reports as an Error message. */
+export function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Error && /UNIQUE constraint failed/.test(err.message);
+}

@@ -1,0 +1,101 @@
+import { Hono, type MiddlewareHandler } from "hono";
+import { adminAuth, bouncerAuth, eitherAuth, machineAuth } from "./auth/middleware";
+import { clientIpOf } from "./client-ip";
+import { type Config, loadConfig } from "./config";
+import type { AppEnv } from "./context";
+import type { Env } from "./env";
+import { onError } from "./errors";
+import type { AuthKind, RouteDef } from "./route-def";
+import { routes as defaultRoutes } from "./routes";
+
+const AUTH: Record<AuthKind, MiddlewareHandler<AppEnv> | null> = {
+  none: null,
+  refresh: null,
+  jwt: machineAuth,
+  apiKey: bouncerAuth,
+  jwtOrApiKey: eitherAuth,
+  admin: adminAuth,
+};
+
+interface CompiledPath {
+  re: RegExp;
+  methods: Set<string>;
+}
+
+function compilePaths(table: readonly RouteDef[]): CompiledPath[] {
+  const byPath = new Map<string, Set<string>>();
+  for (const r of table) {
+    const set = byPath.get(r.path) ?? new Set<string>();
+    set.add(r.method);
+    byPath.set(r.path, set);
+  }
+  return [...byPath].map(([path, methods]) => ({
+    re: new RegExp(`^${path.replace(/:[a-z_]+/g, "[^/]+")}$`),
+    methods,
+  }));
+}
+
+/**
+ * Builds the LAPI: one Hono app whose routes come from the route table. gin's behaviour for
+ * unknown paths (404, empty body), known paths with another method (405, empty body) and a
+ * trailing slash (301/307 redirect) is reproduced before routing.
+ */
+export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppEnv> {
+  const configs = new WeakMap<Env, Config>();
+  const paths = compilePaths(table);
+  const app = new Hono<AppEnv>();
+  app.onError(onError);
+
+  app.use("*", async (c, next) => {
+    const path = c.req.path;
+    const method = c.req.method;
+    const known = paths.find((p) => p.re.test(path));
+    if (!known) {
+      const stripped = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : null;
+      if (stripped && paths.some((p) => p.re.test(stripped))) {
+        const url = new URL(c.req.url);
+        url.pathname = stripped;
+        return c.redirect(url.toString(), method === "GET" ? 301 : 307);
+      }
+      return c.body(null, 404);
+    }
+    if (!known.methods.has(method)) return c.body(null, 405);
+    let config = configs.get(c.env);
+    if (!config) {
+      config = loadConfig(c.env);
+      configs.set(c.env, config);
+    }
+    c.set("config", config);
+    c.set("startedAt", Date.now());
+    c.set("clientIp", clientIpOf(c.req.raw.headers, config.trustedProxies));
+    c.set("db", c.env.DB);
+    await next();
+  });
+
+  for (const route of table) {
+    // Hono serves HEAD through the GET handler (which sees c.req.method === "HEAD"); HEAD rows
+    // only feed the 405 check above.
+    if (route.method === "HEAD") continue;
+    const handlers: MiddlewareHandler<AppEnv>[] = [];
+    if (route.replicaReads) {
+      handlers.push(async (c, next) => {
+        const session = c.env.DB.withSession(
+          c.req.header("X-D1-Bookmark") || "first-unconstrained",
+        );
+        c.set("db", session);
+        await next();
+        const bookmark = session.getBookmark();
+        if (bookmark) c.header("X-D1-Bookmark", bookmark);
+      });
+    }
+    const auth = AUTH[route.auth];
+    if (auth) handlers.push(auth);
+    handlers.push(async (c) => route.handler(c));
+    (app.on as (m: string, p: string, ...h: MiddlewareHandler<AppEnv>[]) => Hono<AppEnv>)(
+      route.method,
+      route.path,
+      ...handlers,
+    );
+  }
+  return app;
+}

@@ -1,0 +1,142 @@
+import type { MiddlewareHandler } from "hono";
+import { type Bouncer, createBouncer, findBouncersByHash, updateBouncer } from "../../db/bouncers";
+import { openDb } from "../../db/client";
+import type { AppContext, AppEnv } from "../context";
+import { ApiError } from "../errors";
+import { baseBouncerName, generateApiKey, hashApiKey } from "./api-key";
+import { findToken, verifyToken } from "./jwt";
+import { ouAllowed, readClientCert } from "./tls";
+import { splitUserAgent } from "./user-agent";
+
+const FORBIDDEN = "access forbidden";
+
+/** Machine routes: a valid HS256 JWT; failures are 401 `{"code":401,"message":…}`. */
+export const machineAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const token = findToken(c.req.raw);
+  if (!token) throw new ApiError("jwtUnauthorized", "cookie token is empty");
+  const r = await verifyToken(c.var.config.jwtSecret, token, c.var.startedAt);
+  if (!r.ok) throw new ApiError("jwtUnauthorized", r.message);
+  c.set("machineId", r.machineId);
+  await next();
+};
+
+/** Bouncer routes: `X-Api-Key` or a bouncer client certificate; failures are 403. */
+export const bouncerAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const bouncer = await authenticateBouncer(c);
+  c.set("bouncer", { id: bouncer.id, name: bouncer.name, lastPull: bouncer.lastPull });
+  await next();
+};
+
+/**
+ * POST /v1/usage-metrics accepts either credential (CrowdSec controller.go): an API key header
+ * selects the bouncer path, an Authorization header or a `crowdsec/` UA the machine path.
+ */
+export const eitherAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.req.header("X-Api-Key")) return bouncerAuth(c, next);
+  const ua = c.req.header("User-Agent") ?? "";
+  if (c.req.header("Authorization") || ua.startsWith("crowdsec/")) return machineAuth(c, next);
+  return bouncerAuth(c, next);
+};
+
+/** Admin API: `Authorization: Bearer <ADMIN_TOKEN>` or a client cert with an admin OU. */
+export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const header = c.req.header("Authorization") ?? "";
+  const expected = c.var.config.adminToken;
+  if (expected && header.startsWith("Bearer ")) {
+    if (await constantTimeEqual(header.slice(7), expected)) return next();
+    throw new ApiError("forbidden", FORBIDDEN);
+  }
+  const cert = readClientCert(c.req.raw.cf);
+  if (cert.kind === "ok" && ouAllowed(cert.identity, c.var.config.adminAllowedOu)) return next();
+  throw new ApiError("unauthorized", "admin token or admin client certificate required");
+};
+
+async function constantTimeEqual(a: string, b: string): Promise<boolean> {
+  const enc = new TextEncoder();
+  const [ha, hb] = await Promise.all([
+    crypto.subtle.digest("SHA-256", enc.encode(a)),
+    crypto.subtle.digest("SHA-256", enc.encode(b)),
+  ]);
+  const x = new Uint8Array(ha);
+  const y = new Uint8Array(hb);
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff |= x[i]! ^ y[i]!;
+  return diff === 0;
+}
+
+async function authenticateBouncer(c: AppContext): Promise<Bouncer> {
+  const db = openDb(c.env.DB);
+  const key = c.req.header("X-Api-Key");
+  const ip = c.var.clientIp;
+  let bouncer: Bouncer;
+  if (key) {
+    bouncer = await bouncerForKey(c, await hashApiKey(key));
+  } else {
+    const cert = readClientCert(c.req.raw.cf);
+    if (cert.kind !== "ok" || !ouAllowed(cert.identity, c.var.config.bouncersAllowedOu)) {
+      throw new ApiError("forbidden", FORBIDDEN);
+    }
+    const name = `${cert.identity.cn}@${ip}`;
+    const existing =
+      (await db.query.bouncers.findFirst({ where: (b, { eq }) => eq(b.name, name) })) ?? null;
+    if (existing && existing.authType !== "tls") throw new ApiError("forbidden", FORBIDDEN);
+    if (existing) bouncer = existing;
+    else {
+      const created = await createBouncer(db, {
+        name,
+        apiKeyHash: await hashApiKey(generateApiKey()),
+        authType: "tls",
+        ipAddress: ip,
+      });
+      if (created === "duplicate") throw new ApiError("forbidden", FORBIDDEN);
+      bouncer = created;
+    }
+  }
+  if (c.req.method !== "HEAD") await refreshBouncerRow(c, bouncer);
+  return bouncer;
+}
+
+/**
+ * API-key lookup with CrowdSec 1.6.4+ per-IP rows: the row for (key, ip) if any; else the only
+ * row when it has never been used; else a new auto-created `<name>@<ip>` row sharing the key, so
+ * each host gets its own `last_pull` and stream deltas.
+ */
+async function bouncerForKey(c: AppContext, hash: string): Promise<Bouncer> {
+  const db = openDb(c.env.DB);
+  const rows = await findBouncersByHash(db, hash);
+  const first = rows[0];
+  if (!first) throw new ApiError("forbidden", FORBIDDEN);
+  if (rows.some((r) => r.authType !== "api-key")) throw new ApiError("forbidden", FORBIDDEN);
+  // The HEAD method (AppSec key validation) only checks that the key exists.
+  if (c.req.method === "HEAD") return first;
+  const ip = c.var.clientIp;
+  const own = rows.find((r) => r.ipAddress === ip);
+  if (own) return own;
+  if (rows.length === 1 && first.ipAddress === "") return first;
+  const name = `${baseBouncerName(first.name)}@${ip}`;
+  const created = await createBouncer(db, {
+    name,
+    apiKeyHash: hash,
+    authType: "api-key",
+    ipAddress: ip,
+    autoCreated: true,
+  });
+  if (created !== "duplicate") return created;
+  const again = (await findBouncersByHash(db, hash)).find((r) => r.name === name);
+  if (!again) throw new ApiError("forbidden", FORBIDDEN);
+  return again;
+}
+
+/** First contact sets the IP; the User-Agent gives type/version (rows updated when different). */
+async function refreshBouncerRow(c: AppContext, b: Bouncer): Promise<void> {
+  const ua = c.req.header("User-Agent") ?? "";
+  const split = splitUserAgent(ua) ?? { type: ua, version: "N/A" };
+  const fields: Parameters<typeof updateBouncer>[2] = {};
+  if (b.ipAddress === "") fields.ipAddress = c.var.clientIp;
+  if (b.type !== split.type) fields.type = split.type;
+  if (b.version !== split.version) fields.version = split.version;
+  if (Object.keys(fields).length > 0) {
+    await updateBouncer(openDb(c.env.DB), b.id, fields);
+    Object.assign(b, fields);
+  }
+}

@@ -1,0 +1,95 @@
+import { parseFilterDuration } from "../shared/duration";
+import { type IpRange, parseRangeList } from "../shared/ip-range";
+import type { Env } from "./env";
+
+/** LAPI configuration compiled once per isolate from the Worker's vars and secrets. */
+export interface Config {
+  jwtSecret: Uint8Array;
+  adminToken: string | null;
+  trustedIps: IpRange[];
+  trustedProxies: IpRange[];
+  agentsAllowedOu: string[];
+  bouncersAllowedOu: string[];
+  adminAllowedOu: string[];
+  flushMaxAgeMs: number | null;
+  flushMaxItems: number | null;
+  agentsAutodelete: { password: number | null; tls: number | null };
+  bouncersAutodelete: { apiKey: number | null; tls: number | null };
+  autoRegistration: { enabled: boolean; token: string | null; allowedRanges: IpRange[] };
+  disableRemoteRegistration: boolean;
+  streamEmptyAsNull: boolean;
+}
+
+/** Thrown for a bad deployment configuration: the Worker refuses to serve rather than guess. */
+export class ConfigError extends Error {}
+
+function durationVar(name: string, value: string | undefined): number | null {
+  if (!value) return null;
+  const d = parseFilterDuration(value);
+  if (!d.ok) throw new ConfigError(`${name}: ${d.error}`);
+  return d.ms;
+}
+
+function listVar(name: string, value: string | undefined): string[] {
+  const items = (value ?? "").split(",").map((s) => s.trim());
+  if (value && items.some((s) => s === "")) {
+    // CrowdSec: "allowed_ou configuration contains invalid empty string".
+    throw new ConfigError(`${name} configuration contains invalid empty string`);
+  }
+  return value ? items : [];
+}
+
+function rangesVar(name: string, value: string | undefined): IpRange[] {
+  try {
+    return parseRangeList(value);
+  } catch (e) {
+    throw new ConfigError(`${name}: ${(e as Error).message}`);
+  }
+}
+
+/** Validates the environment into a Config; throws ConfigError naming the variable. */
+export function loadConfig(env: Env): Config {
+  const secret = env.JWT_SECRET ?? "";
+  if (new TextEncoder().encode(secret).length < 64) {
+    // Mirrors CrowdSec's startup check on CS_LAPI_SECRET.
+    throw new ConfigError("JWT_SECRET not strong enough (must be at least 64 bytes)");
+  }
+  const maxItems = env.FLUSH_MAX_ITEMS ? Number(env.FLUSH_MAX_ITEMS) : null;
+  if (maxItems !== null && !(Number.isInteger(maxItems) && maxItems > 0)) {
+    throw new ConfigError(`FLUSH_MAX_ITEMS: '${env.FLUSH_MAX_ITEMS}' is not a positive integer`);
+  }
+  const regToken = env.AUTO_REGISTRATION_TOKEN || null;
+  const regEnabled = env.AUTO_REGISTRATION_ENABLED === "true";
+  if (regEnabled && (!regToken || regToken.length < 32)) {
+    throw new ConfigError("AUTO_REGISTRATION_TOKEN must be at least 32 characters");
+  }
+  return {
+    jwtSecret: new TextEncoder().encode(secret),
+    adminToken: env.ADMIN_TOKEN || null,
+    trustedIps: rangesVar("TRUSTED_IPS", env.TRUSTED_IPS),
+    trustedProxies: rangesVar("TRUSTED_PROXIES", env.TRUSTED_PROXIES),
+    agentsAllowedOu: listVar("AGENTS_ALLOWED_OU", env.AGENTS_ALLOWED_OU),
+    bouncersAllowedOu: listVar("BOUNCERS_ALLOWED_OU", env.BOUNCERS_ALLOWED_OU),
+    adminAllowedOu: listVar("ADMIN_ALLOWED_OU", env.ADMIN_ALLOWED_OU),
+    flushMaxAgeMs: durationVar("FLUSH_MAX_AGE", env.FLUSH_MAX_AGE),
+    flushMaxItems: maxItems,
+    agentsAutodelete: {
+      password: durationVar("AGENTS_AUTODELETE_PASSWORD", env.AGENTS_AUTODELETE_PASSWORD),
+      tls: durationVar("AGENTS_AUTODELETE_TLS", env.AGENTS_AUTODELETE_TLS),
+    },
+    bouncersAutodelete: {
+      apiKey: durationVar("BOUNCERS_AUTODELETE_API_KEY", env.BOUNCERS_AUTODELETE_API_KEY),
+      tls: durationVar("BOUNCERS_AUTODELETE_TLS", env.BOUNCERS_AUTODELETE_TLS),
+    },
+    autoRegistration: {
+      enabled: regEnabled,
+      token: regToken,
+      allowedRanges: rangesVar(
+        "AUTO_REGISTRATION_ALLOWED_RANGES",
+        env.AUTO_REGISTRATION_ALLOWED_RANGES,
+      ),
+    },
+    disableRemoteRegistration: env.DISABLE_REMOTE_REGISTRATION === "true",
+    streamEmptyAsNull: env.STREAM_EMPTY_AS !== "[]",
+  };
+}

@@ -1,0 +1,31 @@
+import type { Context } from "hono";
+import type { Config } from "./config";
+import type { Env } from "./env";
+
+/** The bouncer row a request authenticated as (API key or TLS). */
+export interface BouncerIdentity {
+  id: number;
+  name: string;
+  lastPull: number | null;
+}
+
+/** Per-request values set by the middlewares. */
+export interface AppVariables {
+  config: Config;
+  /** Client IP: CF-Connecting-IP, or X-Forwarded-For/X-Real-IP from a trusted proxy. */
+  clientIp: string;
+  /** D1 handle for this request (a session on read-replicated routes). */
+  db: D1Database | D1DatabaseSession;
+  /** Machine id from the JWT (machine routes). */
+  machineId: string;
+  bouncer: BouncerIdentity;
+  /** Request start, ms (CrowdSec's t0 for the stream). */
+  startedAt: number;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: AppVariables;
+}
+
+export type AppContext = Context<AppEnv>;

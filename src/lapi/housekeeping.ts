@@ -1,0 +1,26 @@
+import { deleteStaleBouncers } from "../db/bouncers";
+import { openDb } from "../db/client";
+import { flushAlerts } from "../db/flush";
+import { deleteStaleMachines } from "../db/machines";
+import { loadConfig } from "./config";
+import type { Env } from "./env";
+
+/** The cron trigger's work: flush old alerts, auto-delete idle machines and bouncers. */
+export async function runHousekeeping(env: Env, now: number) {
+  const config = loadConfig(env);
+  const flushed = await flushAlerts(env.DB, {
+    now,
+    maxAgeMs: config.flushMaxAgeMs,
+    maxItems: config.flushMaxItems,
+  });
+  const db = openDb(env.DB);
+  const removed = { machines: 0, bouncers: 0 };
+  const { agentsAutodelete: a, bouncersAutodelete: b } = config;
+  if (a.password !== null)
+    removed.machines += await deleteStaleMachines(db, "password", now - a.password);
+  if (a.tls !== null) removed.machines += await deleteStaleMachines(db, "tls", now - a.tls);
+  if (b.apiKey !== null)
+    removed.bouncers += await deleteStaleBouncers(db, "api-key", now - b.apiKey);
+  if (b.tls !== null) removed.bouncers += await deleteStaleBouncers(db, "tls", now - b.tls);
+  return { ...flushed, ...removed };
+}

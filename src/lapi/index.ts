@@ -1,0 +1,12 @@
+import { createApp } from "./app";
+import type { Env } from "./env";
+import { runHousekeeping } from "./housekeeping";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(runHousekeeping(env, Date.now()));
+  },
+} satisfies ExportedHandler<Env>;

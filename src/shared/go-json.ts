@@ -1,0 +1,354 @@
+/**
+ * JSON decoding with Go's observable behaviour, because CrowdSec clients print the LAPI's error
+ * text verbatim (contract §1): syntax errors in `encoding/json` wording, case-insensitive field
+ * matching, unknown keys ignored, type errors naming the Go struct field, and go-swagger's
+ * "validation failure list" for required fields.
+ */
+
+/** A Go type as far as decoding needs it. */
+export type GoType =
+  | { kind: "string" }
+  | { kind: "bool" }
+  | { kind: "int"; go: "int" | "int32" | "int64" }
+  | { kind: "float"; go: "float32" | "float64" }
+  | { kind: "any" }
+  | { kind: "array"; of: GoType }
+  | { kind: "map"; of: GoType }
+  | { kind: "struct"; name: string; fields: Record<string, FieldSpec> };
+
+export interface FieldSpec {
+  type: GoType;
+  /** go-swagger `required`: present and not null (empty string, 0 and [] pass). */
+  required?: boolean;
+}
+
+export const t = {
+  string: { kind: "string" } as GoType,
+  bool: { kind: "bool" } as GoType,
+  int32: { kind: "int", go: "int32" } as GoType,
+  int64: { kind: "int", go: "int64" } as GoType,
+  float32: { kind: "float", go: "float32" } as GoType,
+  float64: { kind: "float", go: "float64" } as GoType,
+  any: { kind: "any" } as GoType,
+  array: (of: GoType): GoType => ({ kind: "array", of }),
+  map: (of: GoType): GoType => ({ kind: "map", of }),
+  struct: (name: string, fields: Record<string, FieldSpec>): GoType => ({
+    kind: "struct",
+    name,
+    fields,
+  }),
+};
+
+export type DecodeResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; kind: "syntax" | "type" | "validation"; message: string };
+
+/** Parses JSON text, returning Go's decoder error text (`EOF`, `invalid character …`) on failure. */
+export function parseGoJson(
+  text: string,
+): { ok: true; value: unknown } | { ok: false; message: string } {
+  if (text.trim() === "") return { ok: false, message: "EOF" };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    // A Go decoder reads one value and ignores what follows it; JSON.parse does not.
+    const end = scanValueEnd(text);
+    if (end.ok) {
+      try {
+        return { ok: true, value: JSON.parse(text.slice(0, end.index)) };
+      } catch {
+        /* fall through to the scanner's message */
+      }
+    }
+    return { ok: false, message: end.ok ? "unexpected EOF" : end.message };
+  }
+}
+
+function quoteChar(ch: string): string {
+  if (ch === "'") return "'\\''";
+  if (ch === '"') return "'\"'";
+  const q = JSON.stringify(ch);
+  return `'${q.slice(1, -1)}'`;
+}
+
+type ScanEnd = { ok: true; index: number } | { ok: false; message: string };
+
+/** Walks one JSON value like Go's scanner, returning where it ends or Go's error text. */
+function scanValueEnd(s: string): ScanEnd {
+  let i = 0;
+  const ws = () => {
+    while (i < s.length && " \t\r\n".includes(s[i]!)) i++;
+  };
+  const fail = (context: string): never => {
+    if (i >= s.length) throw new ScanError("unexpected EOF");
+    throw new ScanError(`invalid character ${quoteChar(s[i]!)} ${context}`);
+  };
+  const literal = (word: string) => {
+    for (let k = 1; k < word.length; k++) {
+      i++;
+      if (i >= s.length) throw new ScanError("unexpected EOF");
+      if (s[i] !== word[k]) fail(`in literal ${word} (expecting ${quoteChar(word[k]!)})`);
+    }
+    i++;
+  };
+  const str = () => {
+    i++;
+    while (i < s.length) {
+      const ch = s[i]!;
+      if (ch === '"') {
+        i++;
+        return;
+      }
+      if (ch < " ") fail("in string literal");
+      if (ch === "\\") {
+        i++;
+        if (i >= s.length) break;
+        if (s[i] === "u") {
+          for (let k = 0; k < 4; k++) {
+            i++;
+            if (i >= s.length) break;
+            if (!/[0-9a-fA-F]/.test(s[i]!)) fail("in \\u hexadecimal character escape");
+          }
+        } else if (!'"\\/bfnrt'.includes(s[i]!)) fail("in string escape code");
+      }
+      i++;
+    }
+    throw new ScanError("unexpected EOF");
+  };
+  const num = () => {
+    if (s[i] === "-") i++;
+    if (i >= s.length) throw new ScanError("unexpected EOF");
+    if (s[i] === "0") i++;
+    else if (/[1-9]/.test(s[i]!)) while (i < s.length && /\d/.test(s[i]!)) i++;
+    else fail("in numeric literal");
+    if (s[i] === ".") {
+      i++;
+      if (i >= s.length) throw new ScanError("unexpected EOF");
+      if (!/\d/.test(s[i]!)) fail("after decimal point in numeric literal");
+      while (i < s.length && /\d/.test(s[i]!)) i++;
+    }
+    if (s[i] === "e" || s[i] === "E") {
+      i++;
+      if (s[i] === "+" || s[i] === "-") i++;
+      if (i >= s.length) throw new ScanError("unexpected EOF");
+      if (!/\d/.test(s[i]!)) fail("in exponent of numeric literal");
+      while (i < s.length && /\d/.test(s[i]!)) i++;
+    }
+  };
+  const value = (): void => {
+    ws();
+    if (i >= s.length) throw new ScanError("unexpected EOF");
+    const ch = s[i]!;
+    if (ch === "{") {
+      i++;
+      ws();
+      if (s[i] === "}") {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        if (s[i] !== '"') fail("looking for beginning of object key string");
+        str();
+        ws();
+        if (s[i] !== ":") fail("after object key");
+        i++;
+        value();
+        ws();
+        if (s[i] === ",") {
+          i++;
+          continue;
+        }
+        if (s[i] === "}") {
+          i++;
+          return;
+        }
+        fail("after object key:value pair");
+      }
+    }
+    if (ch === "[") {
+      i++;
+      ws();
+      if (s[i] === "]") {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        ws();
+        if (s[i] === ",") {
+          i++;
+          continue;
+        }
+        if (s[i] === "]") {
+          i++;
+          return;
+        }
+        fail("after array element");
+      }
+    }
+    if (ch === '"') str();
+    else if (ch === "t") literal("true");
+    else if (ch === "f") literal("false");
+    else if (ch === "n") literal("null");
+    else if (ch === "-" || /\d/.test(ch)) num();
+    else fail("looking for beginning of value");
+  };
+  try {
+    value();
+    return { ok: true, index: i };
+  } catch (e) {
+    if (e instanceof ScanError) return { ok: false, message: e.message };
+    throw e;
+  }
+}
+
+class ScanError extends Error {}
+
+function jsonKind(v: unknown): string {
+  if (Array.isArray(v)) return "array";
+  if (v === null) return "null";
+  if (typeof v === "object") return "object";
+  if (typeof v === "boolean") return "bool";
+  return typeof v;
+}
+
+function goTypeName(type: GoType): string {
+  switch (type.kind) {
+    case "string":
+      return "string";
+    case "bool":
+      return "bool";
+    case "int":
+    case "float":
+      return type.go;
+    case "any":
+      return "interface {}";
+    case "array":
+      return `[]${goTypeName(type.of)}`;
+    case "map":
+      return `map[string]${goTypeName(type.of)}`;
+    case "struct":
+      return type.name;
+  }
+}
+
+const INT_BOUNDS = { int: 2 ** 63, int64: 2 ** 63, int32: 2 ** 31 } as const;
+
+/** Finds a key the way encoding/json does: exact match first, then case-insensitive. */
+export function lookupKey(obj: Record<string, unknown>, name: string): string | undefined {
+  if (Object.hasOwn(obj, name)) return name;
+  const lower = name.toLowerCase();
+  return Object.keys(obj).find((k) => k.toLowerCase() === lower);
+}
+
+interface DecodeState {
+  typeError: string | null;
+  missing: string[];
+}
+
+/**
+ * Decodes a parsed JSON value into a plain object keyed by the spec's field names, ignoring
+ * unknown keys. The first type error wins (Go keeps decoding but reports the first); then
+ * required-field failures are listed in document order with go-swagger's index prefixes.
+ */
+export function decodeAs<T>(value: unknown, type: GoType, topName: string): DecodeResult<T> {
+  const state: DecodeState = { typeError: null, missing: [] };
+  const out = decodeValue(value, type, state, { struct: topName, field: "", swagger: "" }, true);
+  if (state.typeError) return { ok: false, kind: "type", message: state.typeError };
+  if (state.missing.length > 0) {
+    return {
+      ok: false,
+      kind: "validation",
+      message: `validation failure list:\n${state.missing.join("\n")}`,
+    };
+  }
+  return { ok: true, value: out as T };
+}
+
+interface Where {
+  /** Go name of the outermost struct, e.g. `AllMetrics` (or the top value's type name). */
+  struct: string;
+  /** JSON field path inside it, e.g. `remediation_components.utc_startup_timestamp`. */
+  field: string;
+  /** go-swagger path, e.g. `0.decisions.1.origin`. */
+  swagger: string;
+}
+
+function typeError(state: DecodeState, v: unknown, type: GoType, where: Where, top: boolean) {
+  if (state.typeError) return;
+  const what = typeof v === "number" ? `number ${v}` : jsonKind(v);
+  state.typeError =
+    top || where.field === ""
+      ? `json: cannot unmarshal ${what} into Go value of type ${where.struct}`
+      : `json: cannot unmarshal ${what} into Go struct field ${where.struct}.${where.field} of type ${goTypeName(type)}`;
+}
+
+function decodeValue(
+  v: unknown,
+  type: GoType,
+  state: DecodeState,
+  where: Where,
+  top = false,
+): unknown {
+  if (v === null || v === undefined) return undefined;
+  switch (type.kind) {
+    case "any":
+      return v;
+    case "string":
+      if (typeof v !== "string") return typeError(state, v, type, where, top);
+      return v;
+    case "bool":
+      if (typeof v !== "boolean") return typeError(state, v, type, where, top);
+      return v;
+    case "int": {
+      const bound = INT_BOUNDS[type.go];
+      if (typeof v !== "number" || !Number.isInteger(v) || v >= bound || v < -bound) {
+        return typeError(state, v, type, where, top);
+      }
+      return v;
+    }
+    case "float":
+      if (typeof v !== "number") return typeError(state, v, type, where, top);
+      return v;
+    case "array": {
+      if (!Array.isArray(v)) return typeError(state, v, type, where, top);
+      return v.map((item, i) =>
+        decodeValue(item, type.of, state, {
+          ...where,
+          swagger: where.swagger === "" ? `${i}` : `${where.swagger}.${i}`,
+        }),
+      );
+    }
+    case "map": {
+      if (typeof v !== "object" || Array.isArray(v)) return typeError(state, v, type, where, top);
+      const out: Record<string, unknown> = {};
+      for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
+        out[k] = decodeValue(item, type.of, state, where);
+      }
+      return out;
+    }
+    case "struct": {
+      if (typeof v !== "object" || Array.isArray(v)) {
+        return typeError(state, v, type, { ...where, struct: type.name }, top);
+      }
+      const obj = v as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const [name, spec] of Object.entries(type.fields)) {
+        const key = lookupKey(obj, name);
+        const raw = key === undefined ? undefined : obj[key];
+        const swagger = where.swagger === "" ? name : `${where.swagger}.${name}`;
+        if (raw === undefined || raw === null) {
+          if (spec.required) state.missing.push(`${swagger} in body is required`);
+          continue;
+        }
+        out[name] = decodeValue(raw, spec.type, state, {
+          struct: where.field === "" && !top ? where.struct : where.struct,
+          field: where.field === "" ? name : `${where.field}.${name}`,
+          swagger,
+        });
+      }
+      return out;
+    }
+  }
+}
