@@ -98,7 +98,7 @@ export function normalizeHuman(text: string, replacements: Replacements = []): s
         out.push(`| ${cells.join(" | ")} |`);
       } else {
         const masked = cells.map((c, i) =>
-          idColumns?.has(i) && /^\d+$/.test(c) ? "<id>" : normalizeText(c, replacements),
+          idColumns?.has(i) && /^\d+$/.test(c) ? "<id>" : normalizeText(sortTally(c), replacements),
         );
         out.push(`| ${masked.join(" | ")} |`);
       }
@@ -110,6 +110,14 @@ export function normalizeHuman(text: string, replacements: Replacements = []): s
     out.push(normalizeText(labelled, replacements).replace(/[ \t]+$/, ""));
   }
   return out.join("\n");
+}
+
+/**
+ * cscli's per-alert decision tally (`ban:3334 captcha:3333`) is built from a Go map, whose
+ * iteration order is random: sort its tokens.
+ */
+function sortTally(cell: string): string {
+  return /^\S+:\d+(?: \S+:\d+)+$/.test(cell) ? cell.split(" ").sort().join(" ") : cell;
 }
 
 /** Masks cscli stdout: parsed and key-masked when it is JSON, table-aware text otherwise. */

@@ -131,12 +131,21 @@ export function startProcess(
   };
 }
 
+/** Options of {@link waitFor}. */
+export interface WaitOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+  /** Extra text (e.g. server logs) appended to the timeout error. */
+  diagnostics?: () => string;
+}
+
 /** Polls `check` every `intervalMs` until it returns a value other than `undefined`/`false`. */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
-  { timeoutMs = 60_000, intervalMs = 200, diagnostics = () => "" } = {},
+  options: WaitOptions = {},
 ): Promise<T> {
+  const { timeoutMs = 60_000, intervalMs = 200, diagnostics = () => "" } = options;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

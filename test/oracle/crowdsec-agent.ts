@@ -1,0 +1,113 @@
+/**
+ * Runs the real `crowdsec` 1.4.6 agent without its own API (`-no-api`) against a LAPI, replaying a
+ * log file in time-machine mode (`-dsn file://<log> -type syslog`) with the Linux/sshd hub items.
+ * The agent logs in with the machine credentials, sends heartbeats and pushes the alerts of the
+ * scenarios that overflow.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type CrowdsecInstall,
+  crowdsecInstall,
+  type HubItemRef,
+  type LapiCredentials,
+  makeTempDir,
+  removeDir,
+  writeCrowdsecConfig,
+} from "./crowdsec-config.js";
+import { type ManagedProcess, startProcess } from "./processes.js";
+
+/** Hub items of the sshd replay: syslog + dateparse (collection `crowdsecurity/linux`). */
+export const SSHD_HUB_ITEMS: HubItemRef[] = ["collections:crowdsecurity/linux"];
+
+/** Options of {@link startCrowdsecAgent}. */
+export interface CrowdsecAgentOptions {
+  credentials: LapiCredentials;
+  /** Lines of the log file to replay. */
+  logLines: string[];
+  /** `-type` label of the replayed file (default `syslog`). */
+  type?: string;
+  hubItems?: HubItemRef[];
+  install?: CrowdsecInstall;
+}
+
+/** A running agent. */
+export interface CrowdsecAgent {
+  readonly process: ManagedProcess;
+  readonly logPath: string;
+  /** Resolves with the exit code once the agent ends by itself. */
+  exited(): Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+/** Starts the agent; in `-dsn` mode it exits by itself once the file is processed. */
+export function startCrowdsecAgent(options: CrowdsecAgentOptions): CrowdsecAgent {
+  const install = options.install ?? crowdsecInstall();
+  const dir = makeTempDir("agent");
+  const config = writeCrowdsecConfig({
+    dir,
+    install,
+    credentials: options.credentials,
+    hubItems: options.hubItems ?? SSHD_HUB_ITEMS,
+  });
+  const logPath = join(dir, "replay.log");
+  writeFileSync(logPath, `${options.logLines.join("\n")}\n`);
+  const agent = startProcess(
+    install.crowdsec,
+    [
+      "-c",
+      config.configPath,
+      "-no-api",
+      "-dsn",
+      `file://${logPath}`,
+      "-type",
+      options.type ?? "syslog",
+      "-info",
+    ],
+    { cwd: dir, env: { ...process.env, TZ: "UTC" } },
+  );
+  const exitPromise = new Promise<number | null>((resolveExit) => {
+    agent.child.once("close", (code) => resolveExit(code));
+  });
+  return {
+    process: agent,
+    logPath,
+    exited: () => exitPromise,
+    async stop() {
+      await agent.stop();
+      removeDir(dir);
+    },
+  };
+}
+
+/**
+ * sshd "Failed password" lines, `count` per source IP, one second apart (sshd brute force as seen
+ * by `crowdsecurity/ssh-bf`: capacity 5, leak 10 s → the 6th line within the burst overflows).
+ */
+export function sshdBruteForceLines(sources: string[], count: number, start: Date): string[] {
+  const lines: string[] = [];
+  let t = start.getTime();
+  let pid = 4000;
+  for (const ip of sources) {
+    for (let i = 0; i < count; i++) {
+      const stamp = syslogStamp(new Date(t));
+      lines.push(
+        `${stamp} bastion sshd[${pid}]: Failed password for invalid user admin${i} from ${ip} port ${40000 + i} ssh2`,
+      );
+      t += 1000;
+      pid += 1;
+    }
+  }
+  return lines;
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** RFC 3164 timestamp (`Nov  1 05:02:03`) in UTC. */
+function syslogStamp(d: Date): string {
+  const day = String(d.getUTCDate()).padStart(2, " ");
+  const hms = [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]
+    .map((n) => String(n).padStart(2, "0"))
+    .join(":");
+  return `${MONTHS[d.getUTCMonth()]} ${day} ${hms}`;
+}
