@@ -161,14 +161,12 @@ export async function startRampartDev(options: RampartDevOptions = {}): Promise<
   };
 }
 
-/** Accepts either a bare array or `{machines: [...]}` with camelCase or snake_case fields. */
+/** `GET /admin/v1/machines` rows (cscli-like field names). */
 function machineRows(body: unknown): { machineId: string; isValidated: boolean }[] {
-  const list = Array.isArray(body) ? body : ((body as { machines?: unknown[] })?.machines ?? []);
-  return list.map((raw) => {
-    const row = raw as Record<string, unknown>;
-    return {
-      machineId: String(row.machineId ?? row.machine_id),
-      isValidated: (row.isValidated ?? row.is_validated) === true,
-    };
+  if (!Array.isArray(body))
+    throw new Error(`admin machines list: not an array: ${JSON.stringify(body)}`);
+  return body.map((raw) => {
+    const row = raw as { machineId: string; isValidated?: boolean };
+    return { machineId: row.machineId, isValidated: row.isValidated === true };
   });
 }
