@@ -1,0 +1,52 @@
+import type { DataSourceConfig } from "../parser/config.js";
+
+/** Reads a file of the data directory by name; null when absent. */
+export type DataReader = (name: string) => string | null;
+
+/** Outcome of loading one `data:` entry. */
+export interface DataLoadResult {
+  /** The file actually read (`dest_file`, or the `source_url` basename fallback); null if none. */
+  file: string | null;
+  problem: string | null;
+}
+
+/**
+ * The data files `File()` and `RegexpInFile()` read, keyed by `dest_file` (1.4.6
+ * `exprhelpers.FileInit`): lines split on `\n` (a trailing `\r` dropped, as Go's line scanner
+ * does), empty lines and lines starting with `#` skipped, no trimming, appended when the same name
+ * is loaded twice. A missing file is reported and the item still loads (the list stays empty).
+ * Debian ships two files under their `source_url` basename, so that name is tried next; the URL
+ * itself is never fetched.
+ */
+export function createDataRegistry(read: DataReader) {
+  const strings: Record<string, string[]> = {};
+  const regexps: Record<string, string[]> = {};
+  const load = (entry: DataSourceConfig): DataLoadResult => {
+    const name = entry.dest_file;
+    const fallback = entry.source_url ? (entry.source_url.split("/").pop() ?? "") : "";
+    let file: string | null = null;
+    let text = name ? read(name) : null;
+    if (text !== null) file = name;
+    else if (fallback && fallback !== name) {
+      text = read(fallback);
+      if (text !== null) file = fallback;
+    }
+    if (text === null) {
+      return { file: null, problem: `missing data file '${name}' (also tried '${fallback}')` };
+    }
+    if (entry.type === "") return { file, problem: null };
+    if (entry.type !== "string" && entry.type !== "regexp" && entry.type !== "regex") {
+      return { file, problem: `unknown data type '${entry.type}' for : '${name}'` };
+    }
+    strings[name] ??= [];
+    if (entry.type !== "string") regexps[name] ??= [];
+    const target = entry.type === "string" ? strings[name] : regexps[name]!;
+    for (const raw of text.split("\n")) {
+      const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+      if (line === "" || line.startsWith("#")) continue;
+      target.push(line);
+    }
+    return { file, problem: null };
+  };
+  return { strings, regexps, load };
+}
