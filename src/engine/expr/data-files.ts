@@ -1,0 +1,50 @@
+import type { RE2JS } from "re2js";
+import { compileRegexp } from "./regexp.js";
+
+/** A compiled data-file regex (`type: regexp` entries), matched unanchored. */
+export interface DataRegexp {
+  test(input: string): boolean;
+}
+
+/**
+ * The data files of loaded hub items, as `File()` and `RegexpInFile()` see them. CrowdSec keys
+ * both by `dest_file` (1.4.6 `exprhelpers.FileInit`); the loader (not this module) reads them from
+ * the data directory, skipping empty lines and lines starting with `#`.
+ */
+export interface DataFiles {
+  /** Lines of a `type: string` file, or undefined when no such file was loaded. */
+  lines(name: string): readonly string[] | undefined;
+  /** Compiled lines of a `type: regexp` file, or undefined when no such file was loaded. */
+  regexps(name: string): readonly DataRegexp[] | undefined;
+}
+
+/**
+ * Builds a `DataFiles` from file contents already split into lines. `strings` backs `File()`;
+ * `regexps` (defaults to the same map) backs `RegexpInFile()` and is compiled lazily, once per
+ * file, with RE2 semantics. An invalid regex line throws when its file is first used, as Go's
+ * `regexp.MustCompile` fails the load.
+ */
+export function createDataFiles(
+  strings: Record<string, readonly string[]>,
+  regexps: Record<string, readonly string[]> = strings,
+): DataFiles {
+  const compiled = new Map<string, readonly DataRegexp[]>();
+  return {
+    lines: (name) => (Object.hasOwn(strings, name) ? strings[name] : undefined),
+    regexps: (name) => {
+      if (!Object.hasOwn(regexps, name)) return undefined;
+      let list = compiled.get(name);
+      if (!list) {
+        list = regexps[name]!.map((line): RE2JS => compileRegexp(line));
+        compiled.set(name, list);
+      }
+      return list;
+    },
+  };
+}
+
+/** No data files loaded: `File()` returns [] and `RegexpInFile()` false, as in CrowdSec. */
+export const NO_DATA_FILES: DataFiles = {
+  lines: () => undefined,
+  regexps: () => undefined,
+};

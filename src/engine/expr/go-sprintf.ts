@@ -1,0 +1,270 @@
+import { GoFloat, goTypeName, isNil, utf8Bytes } from "./go-value.js";
+
+/**
+ * Go `fmt.Sprintf` for the values expressions produce (CrowdSec registers `fmt.Sprintf` as the
+ * `Sprintf` helper). Supports the flags `-+ 0#`, width, precision and the verbs
+ * `v s d q f F e E g G x X o b c t T %`, with Go's `%!verb(type=value)` and `%!v(MISSING)`
+ * error forms and `%!(EXTRA …)` for unused arguments.
+ */
+export function goSprintf(format: string, args: readonly unknown[]): string {
+  let out = "";
+  let argIndex = 0;
+  let i = 0;
+  while (i < format.length) {
+    const c = format[i]!;
+    if (c !== "%") {
+      out += c;
+      i++;
+      continue;
+    }
+    i++;
+    const spec: Spec = { minus: false, plus: false, space: false, zero: false, sharp: false };
+    for (; i < format.length; i++) {
+      const f = format[i];
+      if (f === "-") spec.minus = true;
+      else if (f === "+") spec.plus = true;
+      else if (f === " ") spec.space = true;
+      else if (f === "0") spec.zero = true;
+      else if (f === "#") spec.sharp = true;
+      else break;
+    }
+    let digits = "";
+    while (i < format.length && /\d/.test(format[i]!)) digits += format[i++];
+    if (digits) spec.width = Number(digits);
+    if (format[i] === ".") {
+      i++;
+      let p = "";
+      while (i < format.length && /\d/.test(format[i]!)) p += format[i++];
+      spec.precision = p ? Number(p) : 0;
+    }
+    const verb = format[i];
+    if (verb === undefined) {
+      out += "%!(NOVERB)";
+      break;
+    }
+    i++;
+    if (verb === "%") {
+      out += "%";
+      continue;
+    }
+    if (argIndex >= args.length) {
+      out += `%!${verb}(MISSING)`;
+      continue;
+    }
+    out += pad(formatOne(verb, args[argIndex++], spec), spec, verb);
+  }
+  if (argIndex < args.length) {
+    out += `%!(EXTRA ${args
+      .slice(argIndex)
+      .map((a) => `${goTypeName(a)}=${formatValue(a)}`)
+      .join(", ")})`;
+  }
+  return out;
+}
+
+interface Spec {
+  minus: boolean;
+  plus: boolean;
+  space: boolean;
+  zero: boolean;
+  sharp: boolean;
+  width?: number;
+  precision?: number;
+}
+
+function pad(text: string, spec: Spec, verb: string): string {
+  if (spec.width === undefined) return text;
+  const len = Array.from(text).length;
+  if (len >= spec.width) return text;
+  const fill = spec.width - len;
+  if (spec.minus) return text + " ".repeat(fill);
+  if (spec.zero && "dfFeEgGxXob".includes(verb) && /^[+-]?[\d.]/.test(text)) {
+    const sign = /^[+-]/.test(text) ? text.charAt(0) : "";
+    return sign + "0".repeat(fill) + text.slice(sign.length);
+  }
+  return " ".repeat(fill) + text;
+}
+
+function bad(verb: string, v: unknown): string {
+  return `%!${verb}(${goTypeName(v)}=${formatValue(v)})`;
+}
+
+function isGoInt(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v);
+}
+
+function floatOf(v: unknown): number | undefined {
+  if (v instanceof GoFloat) return v.value;
+  if (typeof v === "number" && !Number.isInteger(v)) return v;
+  return undefined;
+}
+
+function signed(text: string, n: number, spec: Spec): string {
+  if (n < 0 || Object.is(n, -0)) return text;
+  if (spec.plus) return `+${text}`;
+  if (spec.space) return ` ${text}`;
+  return text;
+}
+
+function formatOne(verb: string, v: unknown, spec: Spec): string {
+  const f = floatOf(v);
+  switch (verb) {
+    case "v":
+      if (f !== undefined) return signed(formatFloatG(f, spec.precision ?? -1), f, spec);
+      if (isGoInt(v)) return signed(String(v), v, spec);
+      return formatValue(v);
+    case "T":
+      return goTypeName(v);
+    case "s":
+      if (typeof v === "string")
+        return spec.precision !== undefined ? truncate(v, spec.precision) : v;
+      if (Array.isArray(v) && v.every((x) => typeof x === "string")) return `[${v.join(" ")}]`;
+      return bad(verb, v);
+    case "q":
+      if (typeof v === "string") return goQuote(v);
+      if (isGoInt(v)) return `'${String.fromCodePoint(v)}'`;
+      return bad(verb, v);
+    case "d":
+      if (isGoInt(v)) return signed(String(v), v, spec);
+      return bad(verb, v);
+    case "t":
+      if (typeof v === "boolean") return String(v);
+      return bad(verb, v);
+    case "c":
+      if (isGoInt(v)) return String.fromCodePoint(v);
+      return bad(verb, v);
+    case "x":
+    case "X": {
+      let text: string;
+      if (isGoInt(v)) text = (v < 0 ? "-" : "") + Math.abs(v).toString(16);
+      else if (typeof v === "string")
+        text = Array.from(utf8Bytes(v), (b) => b.toString(16).padStart(2, "0")).join("");
+      else return bad(verb, v);
+      if (spec.sharp && text !== "")
+        text = text.startsWith("-") ? `-0x${text.slice(1)}` : `0x${text}`;
+      return verb === "X" ? text.toUpperCase() : text;
+    }
+    case "o":
+      if (isGoInt(v)) return (v < 0 ? "-" : "") + Math.abs(v).toString(8);
+      return bad(verb, v);
+    case "b":
+      if (isGoInt(v)) return (v < 0 ? "-" : "") + Math.abs(v).toString(2);
+      return bad(verb, v);
+    case "f":
+    case "F":
+      if (f !== undefined) return signed(formatFixed(f, spec.precision ?? 6), f, spec);
+      return bad(verb, v);
+    case "e":
+    case "E":
+      if (f !== undefined) {
+        const text = formatExp(f, spec.precision ?? 6);
+        return signed(verb === "E" ? text.toUpperCase() : text, f, spec);
+      }
+      return bad(verb, v);
+    case "g":
+    case "G":
+      if (f !== undefined) {
+        const text = formatFloatG(f, spec.precision ?? -1);
+        return signed(verb === "G" ? text.toUpperCase() : text, f, spec);
+      }
+      return bad(verb, v);
+    default:
+      return bad(verb, v);
+  }
+}
+
+function truncate(s: string, n: number): string {
+  return Array.from(s).slice(0, n).join("");
+}
+
+function special(f: number): string | undefined {
+  if (Number.isNaN(f)) return "NaN";
+  if (f === Number.POSITIVE_INFINITY) return "+Inf";
+  if (f === Number.NEGATIVE_INFINITY) return "-Inf";
+  return undefined;
+}
+
+function formatFixed(f: number, precision: number): string {
+  return special(f) ?? f.toFixed(Math.min(precision, 100));
+}
+
+/** Go exponent form: at least two exponent digits (`1e+06`). */
+function goExponent(text: string): string {
+  return text.replace(/e([+-])(\d)$/, "e$10$2");
+}
+
+function formatExp(f: number, precision: number): string {
+  return special(f) ?? goExponent(f.toExponential(Math.min(precision, 100)));
+}
+
+/**
+ * Go `%g`/`%v` for floats: shortest representation (precision -1), exponent form when the
+ * exponent is < -4 or >= the precision (6 for the shortest form, so `1e6` prints `1e+06`).
+ */
+export function formatFloatG(f: number, precision: number): string {
+  const s = special(f);
+  if (s) return s;
+  if (f === 0) return Object.is(f, -0) ? "-0" : "0";
+  const shortest = precision < 0;
+  const exp = shortest ? f.toExponential() : f.toExponential(Math.max(precision, 1) - 1);
+  const match = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(exp)!;
+  const [, sign, lead, rest = "", e] = match;
+  const exponent = Number(e);
+  const digits = (lead! + rest).replace(/0+$/, "") || "0";
+  const eprec = shortest ? 6 : Math.max(precision, 1);
+  if (exponent < -4 || exponent >= eprec) {
+    const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    return goExponent(`${sign}${mantissa}e${exponent < 0 ? "-" : "+"}${Math.abs(exponent)}`);
+  }
+  if (exponent >= 0) {
+    const intPart = digits.slice(0, exponent + 1).padEnd(exponent + 1, "0");
+    const frac = digits.slice(exponent + 1);
+    return `${sign}${intPart}${frac ? `.${frac}` : ""}`;
+  }
+  return `${sign}0.${"0".repeat(-exponent - 1)}${digits}`;
+}
+
+/** Go `%v` of any value. */
+export function formatValue(v: unknown): string {
+  if (isNil(v)) return "<nil>";
+  const f = floatOf(v);
+  if (f !== undefined) return formatFloatG(f, -1);
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
+  if (Array.isArray(v)) return `[${v.map(formatValue).join(" ")}]`;
+  if (v instanceof Map) {
+    const keys = [...v.keys()].map(String).sort();
+    return `map[${keys.map((k) => `${k}:${formatValue(v.get(k))}`).join(" ")}]`;
+  }
+  if (typeof v === "object") {
+    const obj = v as Record<string, unknown>;
+    const keys = Object.keys(obj).sort();
+    return `map[${keys.map((k) => `${k}:${formatValue(obj[k])}`).join(" ")}]`;
+  }
+  return String(v);
+}
+
+/** Go `strconv.Quote`. */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"' || ch === "\\") out += `\\${ch}`;
+    else if (c === 7) out += "\\a";
+    else if (c === 8) out += "\\b";
+    else if (c === 12) out += "\\f";
+    else if (c === 10) out += "\\n";
+    else if (c === 13) out += "\\r";
+    else if (c === 9) out += "\\t";
+    else if (c === 11) out += "\\v";
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, "0")}`;
+    else if (c === 0xfffd && ch !== "\ufffd") out += "\\ufffd";
+    else if (!/[\p{L}\p{M}\p{N}\p{P}\p{S}\u0020]/u.test(ch)) {
+      out +=
+        c > 0xffff
+          ? `\\U${c.toString(16).padStart(8, "0")}`
+          : `\\u${c.toString(16).padStart(4, "0")}`;
+    } else out += ch;
+  }
+  return `${out}"`;
+}

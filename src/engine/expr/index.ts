@@ -1,0 +1,105 @@
+/**
+ * The expr language of CrowdSec 1.4.6 (antonmedv/expr v1.9.0 plus CrowdSec's helper functions):
+ * compile an expression once, run it synchronously against many environments.
+ *
+ * ```ts
+ * const filter = compileExpr("evt.Meta.log_type == 'ssh_failed-auth'");
+ * filter.run({ evt }); // true / false
+ * ```
+ */
+import { type DataFiles, NO_DATA_FILES } from "./data-files.js";
+import { ExprError, ExprRuntimeError, RuntimeFault } from "./errors.js";
+import { compileTree, type Evaluate, type ResolvedFunction, treeDepth } from "./evaluator.js";
+import { toPlain } from "./go-value.js";
+import { CROWDSEC_HELPERS, type HelperContext } from "./helper-table.js";
+import { parse } from "./parser.js";
+
+export { createDataFiles, type DataFiles, type DataRegexp, NO_DATA_FILES } from "./data-files.js";
+export { ExprError, ExprRuntimeError, type SourcePosition } from "./errors.js";
+export { withZeroValue, ZERO_VALUE } from "./go-value.js";
+export { CROWDSEC_HELPERS, type HelperSpec, type ParamKind } from "./helper-table.js";
+export { BINARY_OPERATORS, BUILTINS, UNARY_OPERATORS } from "./operators.js";
+
+/** Default limits: far above any hub expression (largest: ~300 nodes, depth ~40). */
+export const DEFAULT_MAX_NODES = 10_000;
+export const DEFAULT_MAX_DEPTH = 200;
+
+export interface ExprOptions {
+  /**
+   * Extra functions, called with plain JS values (floats as numbers, nil as null); they override
+   * helpers of the same name (as CrowdSec's `GetExprEnv` context overrides its library). Use for
+   * `GetDecisionsCount`, `GetDecisionsSinceCount`, `LookupHost` and any later helper.
+   */
+  functions?: Record<string, (...args: unknown[]) => unknown>;
+  /** Data files for `File()` and `RegexpInFile()`; none by default. */
+  dataFiles?: DataFiles;
+  /** Maximum syntax-tree nodes (default 10,000). */
+  maxNodes?: number;
+  /** Maximum syntax-tree depth (default 200). */
+  maxDepth?: number;
+}
+
+/** A compiled expression. `run` is synchronous and may be called any number of times. */
+export interface CompiledExpr {
+  source: string;
+  /**
+   * Evaluates against `env` (e.g. `{ evt }`, `{ Alert }`). Returns plain JS values: strings,
+   * booleans, numbers (Go ints and floats alike), arrays, objects, null for nil. Throws
+   * `ExprRuntimeError` where expr's VM fails (nil member access, type mismatch, …).
+   */
+  run(env: Record<string, unknown>): unknown;
+}
+
+/** Compiles `source`; throws `ExprError` (with position and caret snippet) when it is invalid. */
+export function compileExpr(source: string, options: ExprOptions = {}): CompiledExpr {
+  const limits = {
+    maxNodes: options.maxNodes ?? DEFAULT_MAX_NODES,
+    maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+  };
+  const functions = options.functions ?? {};
+  const helperContext: HelperContext = {
+    dataFiles: options.dataFiles ?? NO_DATA_FILES,
+    xmlDocument: null,
+    xmlPaths: new Map(),
+  };
+  let evaluate: Evaluate;
+  try {
+    const tree = parse(source, limits);
+    if (treeDepth(tree) > limits.maxDepth) {
+      throw new ExprError(
+        `expression nested too deeply (more than ${limits.maxDepth} levels)`,
+        source,
+        0,
+      );
+    }
+    evaluate = compileTree(tree, {
+      helperContext,
+      resolveFunction: (name): ResolvedFunction | undefined => {
+        if (Object.hasOwn(functions, name)) return { kind: "plain", fn: functions[name]! };
+        if (Object.hasOwn(CROWDSEC_HELPERS, name)) {
+          return { kind: "helper", spec: CROWDSEC_HELPERS[name]! };
+        }
+        return undefined;
+      },
+    });
+  } catch (e) {
+    if (e instanceof ExprError) throw e;
+    if (e instanceof RuntimeFault) throw new ExprError(e.message, source, e.offset ?? 0);
+    throw e;
+  }
+  return {
+    source,
+    run(env) {
+      const state = { env, pointer: null, memory: 0 };
+      try {
+        return toPlain(evaluate(state));
+      } catch (e) {
+        if (e instanceof RuntimeFault) throw new ExprRuntimeError(e.message, source, e.offset ?? 0);
+        if (e instanceof RangeError) {
+          throw new ExprRuntimeError(`expression failed: ${e.message}`, source, 0);
+        }
+        throw e;
+      }
+    },
+  };
+}
