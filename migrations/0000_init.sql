@@ -112,6 +112,12 @@ CREATE TABLE `events` (
 );
 --> statement-breakpoint
 CREATE INDEX `events_alert_id` ON `events` (`alert_id`);--> statement-breakpoint
+CREATE TABLE `ip_prefix_lengths` (
+	`ip_size` integer NOT NULL,
+	`prefix_len` integer NOT NULL,
+	PRIMARY KEY(`ip_size`, `prefix_len`)
+);
+--> statement-breakpoint
 CREATE TABLE `machines` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`machine_id` text NOT NULL,

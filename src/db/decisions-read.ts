@@ -85,7 +85,11 @@ export async function queryActiveDecisions(
   const { where, params } = filterSql(f);
   where.push("d.until >= ?");
   params.push(now);
-  let sql = `SELECT ${COLUMNS} FROM decisions d WHERE ${where.join(" AND ")} ORDER BY d.id`;
+  let sql = `SELECT ${COLUMNS} FROM decisions d WHERE ${where.join(" AND ")}`;
+  const paged = f.limit !== undefined || f.offset !== undefined || f.idGt !== undefined;
+  // An IP lookup returns a handful of rows: sorting them here spares SQLite a temp B-tree
+  // (and the rows it reads twice); paged listings must sort in SQL.
+  if (paged || !f.ip) sql += " ORDER BY d.id";
   if (f.limit !== undefined || f.offset !== undefined) {
     sql += ` LIMIT ${f.limit ?? -1} OFFSET ${f.offset ?? 0}`;
   }
@@ -93,7 +97,8 @@ export async function queryActiveDecisions(
     .prepare(sql)
     .bind(...params)
     .all<DecisionRow>();
-  return { rows: r.results, rowsRead: r.meta.rows_read ?? 0 };
+  const rows = paged || !f.ip ? r.results : r.results.sort((a, b) => a.id - b.id);
+  return { rows, rowsRead: r.meta.rows_read ?? 0 };
 }
 
 export interface StreamWindow {

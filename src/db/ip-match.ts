@@ -6,26 +6,28 @@ import { blockOf, type IpRange, toHex } from "../shared/ip-range";
  * (ip_size, start_ip, end_ip) index.
  *
  * Every stored value is a CIDR block (a bare IP is a /32 or /128), so a block that *contains* the
- * query must start at the query's start masked to one of the prefix lengths 0..query.prefix: the
- * condition is a list of index equality probes instead of a range scan over all smaller starts.
- * Addresses are inlined as BLOB literals (our own computed bytes, never user text), which keeps
- * D1's 100-bound-parameter cap out of the way for IPv6's 129 candidates.
+ * query starts at the query's start masked to the block's own prefix length. The candidate
+ * starts are therefore one per prefix length in use (table `ip_prefix_lengths`), each an index
+ * equality probe, instead of a range scan over every smaller start. Addresses are inlined as BLOB
+ * literals (bytes we computed, never user text), which keeps D1's 100-bound-parameter cap out of
+ * the way for IPv6's 129 possible lengths.
  */
 export function ipCondition(q: IpRange, contains: boolean, alias = ""): string {
   const col = (name: string) => (alias ? `${alias}.${name}` : name);
   const end = `X'${toHex(q.end)}'`;
   if (contains) {
-    const starts = new Set<string>();
+    const cases: string[] = [];
     for (let prefix = 0; prefix <= q.prefix; prefix++) {
-      starts.add(`X'${toHex(blockOf(q.start, prefix).start)}'`);
+      cases.push(`WHEN ${prefix} THEN X'${toHex(blockOf(q.start, prefix).start)}'`);
     }
-    return `(${col("ip_size")} = ${q.size} AND ${col("start_ip")} IN (${[...starts].join(",")}) AND ${col("end_ip")} >= ${end})`;
+    const starts = `SELECT CASE p.prefix_len ${cases.join(" ")} END FROM ip_prefix_lengths p WHERE p.ip_size = ${q.size} AND p.prefix_len <= ${q.prefix}`;
+    return `(${col("ip_size")} = ${q.size} AND ${col("start_ip")} IN (${starts}) AND ${col("end_ip")} >= ${end})`;
   }
   const start = `X'${toHex(q.start)}'`;
   return `(${col("ip_size")} = ${q.size} AND ${col("start_ip")} >= ${start} AND ${col("start_ip")} <= ${end} AND ${col("end_ip")} <= ${end})`;
 }
 
-/** Start/end bytes to store for a decision or allowlist value (null pair for non-IP scopes). */
+/** Start/end bytes to store for a decision or allowlist value (nulls for non-IP scopes). */
 export function ipColumns(range: IpRange | null): {
   ipSize: number;
   startIp: Uint8Array | null;
@@ -33,4 +35,27 @@ export function ipColumns(range: IpRange | null): {
 } {
   if (!range) return { ipSize: 0, startIp: null, endIp: null };
   return { ipSize: range.size, startIp: range.start, endIp: range.end };
+}
+
+/**
+ * Statements recording the prefix lengths of stored Ip/Range values; put them in the same
+ * `batch` as the decision inserts so a lookup never misses a new length.
+ */
+export function prefixRegistrations(
+  db: D1Database,
+  ranges: Iterable<IpRange>,
+): D1PreparedStatement[] {
+  const seen = new Set<string>();
+  const out: D1PreparedStatement[] = [];
+  for (const r of ranges) {
+    const key = `${r.size}/${r.prefix}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(
+      db
+        .prepare("INSERT OR IGNORE INTO ip_prefix_lengths (ip_size, prefix_len) VALUES (?, ?)")
+        .bind(r.size, r.prefix),
+    );
+  }
+  return out;
 }

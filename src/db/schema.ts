@@ -3,6 +3,7 @@ import {
   blob,
   index,
   integer,
+  primaryKey,
   real,
   sqliteTable,
   text,
@@ -159,6 +160,20 @@ export const decisions = sqliteTable(
     index("decisions_created_at").on(t.createdAt),
     index("decisions_alert_id").on(t.alertId),
   ],
+);
+
+/**
+ * The prefix lengths (per family) that Ip/Range decisions use. A containing-block lookup probes
+ * the decisions index once per length listed here instead of once per possible length (33 for
+ * IPv4, 129 for IPv6). Writers add a row whenever they store a decision with a new length.
+ */
+export const ipPrefixLengths = sqliteTable(
+  "ip_prefix_lengths",
+  {
+    ipSize: integer("ip_size").notNull(),
+    prefixLen: integer("prefix_len").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ipSize, t.prefixLen] })],
 );
 
 export const allowlists = sqliteTable(
