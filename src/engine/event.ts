@@ -1,9 +1,11 @@
 /**
  * CrowdSec's `types.Event` (1.4.6 `pkg/types/event.go`) with Go field names, so that hub
  * expressions such as `evt.Line.Labels.type`, `evt.Meta.source_ip` or `evt.GetType()` run unchanged.
- * Maps are plain objects (a missing key reads as the map's zero value, `""`, in the expression
- * engine); `Overflow.Alert` is `null` on LOG events, as the nil `*models.Alert` pointer is in Go.
+ * Maps are plain objects marked with their Go zero value (`withZeroValue`), so a missing key reads
+ * as `""` in expressions; `Overflow.Alert` is `null` on LOG events, as the nil `*models.Alert` pointer is in Go.
  */
+
+import { withZeroValue } from "./expr/index.js";
 
 /** `Event.Type` values. */
 export const EventType = { LOG: 0, OVFLW: 1 } as const;
@@ -73,10 +75,10 @@ export class PipelineEvent {
   WhitelistReason = "";
   Stage = "";
   Line: Line;
-  Parsed: Record<string, string> = {};
-  Enriched: Record<string, string> = {};
+  Parsed: Record<string, string> = withZeroValue({}, "");
+  Enriched: Record<string, string> = withZeroValue({}, "");
   /** HEAD-only `Unmarshaled` map, filled by the `UnmarshalJSON` enricher. */
-  Unmarshaled: Record<string, unknown> = {};
+  Unmarshaled: Record<string, unknown> = withZeroValue({}, null);
   Overflow: RuntimeAlert;
   /** Zero time (epoch 0 here) until the parser sets it to now; `isZeroTime` tells them apart. */
   Time: Date;
@@ -84,7 +86,7 @@ export class PipelineEvent {
   StrTimeFormat = "";
   MarshaledTime = "";
   Process = false;
-  Meta: Record<string, string> = {};
+  Meta: Record<string, string> = withZeroValue({}, "");
 
   constructor(init: EventInit = {}) {
     this.Type = init.Type ?? EventType.LOG;
@@ -94,10 +96,11 @@ export class PipelineEvent {
       Raw: "",
       Src: "",
       Time: new Date(0),
-      Labels: {},
       Process: false,
       Module: "",
       ...init.Line,
+      // Go's map[string]string: a missing label reads as "".
+      Labels: withZeroValue({ ...init.Line?.Labels }, ""),
     };
     this.Overflow = {
       Mapkey: "",

@@ -1,0 +1,19 @@
+import { compileExpr, createDataFiles } from "../expr/index.js";
+import type { ExprCompilerFactory } from "./hub-loader.js";
+
+/**
+ * The expression compiler hub items are loaded with: CrowdSec's helpers, `File()` /
+ * `RegexpInFile()` over the pipeline's data files, `GetFromStash` over its stash caches, and the
+ * two decision counters answering 0 as 1.4.6 does when the agent has no database client.
+ * `LookupHost` (a live DNS query) is deliberately absent: an expression using it fails to compile
+ * and the item is reported.
+ */
+export const defaultCompilerFactory: ExprCompilerFactory = ({ strings, regexps, stashes }) => {
+  const dataFiles = createDataFiles(strings, regexps);
+  const functions = {
+    GetFromStash: (name: unknown, key: unknown) => stashes.get(String(name), String(key)),
+    GetDecisionsCount: () => 0,
+    GetDecisionsSinceCount: () => 0,
+  };
+  return (source) => compileExpr(source, { dataFiles, functions });
+};
