@@ -8,7 +8,8 @@ import { blockOf, type IpRange, toHex } from "../shared/ip-range";
  * Every stored value is a CIDR block (a bare IP is a /32 or /128), so a block that *contains* the
  * query starts at the query's start masked to the block's own prefix length. The candidate
  * starts are therefore one per prefix length in use (table `ip_prefix_lengths`), each an index
- * equality probe, instead of a range scan over every smaller start. Addresses are inlined as BLOB
+ * equality probe, instead of a range scan over every smaller start. Triggers (migration 0001)
+ * keep that table complete on every insert. Addresses are inlined as BLOB
  * literals (bytes we computed, never user text), which keeps D1's 100-bound-parameter cap out of
  * the way for IPv6's 129 possible lengths.
  */
@@ -35,27 +36,4 @@ export function ipColumns(range: IpRange | null): {
 } {
   if (!range) return { ipSize: 0, startIp: null, endIp: null };
   return { ipSize: range.size, startIp: range.start, endIp: range.end };
-}
-
-/**
- * Statements recording the prefix lengths of stored Ip/Range values; put them in the same
- * `batch` as the decision inserts so a lookup never misses a new length.
- */
-export function prefixRegistrations(
-  db: D1Database,
-  ranges: Iterable<IpRange>,
-): D1PreparedStatement[] {
-  const seen = new Set<string>();
-  const out: D1PreparedStatement[] = [];
-  for (const r of ranges) {
-    const key = `${r.size}/${r.prefix}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(
-      db
-        .prepare("INSERT OR IGNORE INTO ip_prefix_lengths (ip_size, prefix_len) VALUES (?, ?)")
-        .bind(r.size, r.prefix),
-    );
-  }
-  return out;
 }

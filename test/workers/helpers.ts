@@ -6,7 +6,8 @@ export const BASE = "http://lapi.test";
 
 /** Sends a request to the LAPI Worker under test. */
 export function call(path: string, init: RequestInit & { cf?: unknown } = {}): Promise<Response> {
-  return exports.default.fetch(new Request(`${BASE}${path}`, init as RequestInit));
+  const worker = (exports as unknown as { default: Fetcher }).default;
+  return worker.fetch(new Request(`${BASE}${path}`, init as RequestInit));
 }
 
 export function jsonInit(method: string, body: unknown, headers: Record<string, string> = {}) {
@@ -19,7 +20,10 @@ export function jsonInit(method: string, body: unknown, headers: Record<string, 
 
 /** Creates a validated machine through the admin API and returns a JWT for it. */
 export async function machineToken(machineId = "agent1", password = "secret-pw"): Promise<string> {
-  const created = await call("/admin/v1/machines", jsonInit("POST", { machine_id: machineId, password }, ADMIN));
+  const created = await call(
+    "/admin/v1/machines",
+    jsonInit("POST", { machine_id: machineId, password }, ADMIN),
+  );
   if (created.status !== 201 && created.status !== 409) throw new Error(`admin: ${created.status}`);
   const r = await call(
     "/v1/watchers/login",

@@ -1,6 +1,5 @@
 import { env } from "cloudflare:workers";
-import { prefixRegistrations } from "../../src/db/ip-match";
-import { type IpRange, parseIpOrRange } from "../../src/shared/ip-range";
+import { parseIpOrRange } from "../../src/shared/ip-range";
 
 export interface SeedDecision {
   value: string;
@@ -24,12 +23,10 @@ export async function seedDecisions(list: SeedDecision[], now = Date.now()): Pro
   )
     .bind(crypto.randomUUID())
     .first<{ id: number }>();
-  const ranges: IpRange[] = [];
   const statements = list.map((d) => {
     const scope = d.scope ?? "Ip";
     const isIp = ["ip", "range"].includes(scope.toLowerCase());
     const r = isIp ? parseIpOrRange(d.value) : null;
-    if (r) ranges.push(r);
     return env.DB.prepare(
       `INSERT INTO decisions (uuid, alert_id, until, scenario, type, scope, value, origin, simulated, ip_size, start_ip, end_ip, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -49,10 +46,7 @@ export async function seedDecisions(list: SeedDecision[], now = Date.now()): Pro
       d.createdAt ?? now,
     );
   });
-  const results = await env.DB.batch<{ id: number }>([
-    ...statements,
-    ...prefixRegistrations(env.DB, ranges),
-  ]);
+  const results = await env.DB.batch<{ id: number }>(statements);
   const ids = results.slice(0, list.length).map((r) => r.results[0]!.id);
   return ids;
 }
