@@ -10,6 +10,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { startCandidateLapi } from "../oracle/candidate.js";
 import {
   crowdsecInstall,
   type LapiCredentials,
@@ -26,17 +27,10 @@ import {
 } from "../oracle/differential.js";
 import type { LapiTarget } from "../oracle/lapi-target.js";
 import type { CommandResult } from "../oracle/processes.js";
-import { startRampartDev } from "../oracle/rampart-dev.js";
 import { startRealLapi } from "../oracle/real-lapi.js";
 
 const install = crowdsecInstall();
 const skip = shouldSkipWithoutOracle(install, "cscli real-client differential tests");
-/**
- * `E2E_COMPARE_WITH=crowdsec` puts a second real LAPI in Rampart's seat: a self-check that the
- * masking makes two identical servers compare equal (run it after changing the normalisation).
- */
-const startCandidate = () =>
-  process.env.E2E_COMPARE_WITH === "crowdsec" ? startRealLapi() : startRampartDev();
 const MISMATCH_LOG = "lapi-real-clients-mismatches";
 const MACHINE = "e2e-cscli";
 const PASSWORD = "e2e-cscli-password-0123456789";
@@ -59,7 +53,7 @@ describe.skipIf(skip)(
 
     beforeAll(async () => {
       rmSync(join("test-artifacts", `${MISMATCH_LOG}.md`), { force: true });
-      const [realLapi, rampartDev] = await Promise.all([startRealLapi(), startCandidate()]);
+      const [realLapi, rampartDev] = await Promise.all([startRealLapi(), startCandidateLapi()]);
       targets.push(realLapi, rampartDev);
       const sides = await Promise.all(
         [realLapi, rampartDev].map(async (target) => {

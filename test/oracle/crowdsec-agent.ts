@@ -4,7 +4,7 @@
  * The agent logs in with the machine credentials, sends heartbeats and pushes the alerts of the
  * scenarios that overflow.
  */
-import { writeFileSync } from "node:fs";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   type CrowdsecInstall,
@@ -29,12 +29,20 @@ export interface CrowdsecAgentOptions {
   type?: string;
   hubItems?: HubItemRef[];
   install?: CrowdsecInstall;
+  /**
+   * `replay` (default): time-machine `-dsn file://…`, exits once the file is processed (no
+   * heartbeat: 1.4.6 sends the first one after a minute). `live`: tails the file through
+   * `acquis.yaml` until stopped; lines are added with `append`.
+   */
+  mode?: "replay" | "live";
 }
 
 /** A running agent. */
 export interface CrowdsecAgent {
   readonly process: ManagedProcess;
   readonly logPath: string;
+  /** Appends lines to the tailed file (live mode). */
+  append(lines: string[]): void;
   /** Resolves with the exit code once the agent ends by itself. */
   exited(): Promise<number | null>;
   stop(): Promise<void>;
@@ -44,26 +52,21 @@ export interface CrowdsecAgent {
 export function startCrowdsecAgent(options: CrowdsecAgentOptions): CrowdsecAgent {
   const install = options.install ?? crowdsecInstall();
   const dir = makeTempDir("agent");
+  const logPath = join(dir, "replay.log");
+  const type = options.type ?? "syslog";
+  const live = options.mode === "live";
   const config = writeCrowdsecConfig({
     dir,
     install,
     credentials: options.credentials,
     hubItems: options.hubItems ?? SSHD_HUB_ITEMS,
+    acquisition: live ? [{ filenames: [logPath], labels: { type } }] : [],
   });
-  const logPath = join(dir, "replay.log");
-  writeFileSync(logPath, `${options.logLines.join("\n")}\n`);
+  writeFileSync(logPath, options.logLines.map((l) => `${l}\n`).join(""));
+  const source = live ? [] : ["-dsn", `file://${logPath}`, "-type", type];
   const agent = startProcess(
     install.crowdsec,
-    [
-      "-c",
-      config.configPath,
-      "-no-api",
-      "-dsn",
-      `file://${logPath}`,
-      "-type",
-      options.type ?? "syslog",
-      "-info",
-    ],
+    ["-c", config.configPath, "-no-api", ...source, "-info"],
     { cwd: dir, env: { ...process.env, TZ: "UTC" } },
   );
   const exitPromise = new Promise<number | null>((resolveExit) => {
@@ -72,6 +75,9 @@ export function startCrowdsecAgent(options: CrowdsecAgentOptions): CrowdsecAgent
   return {
     process: agent,
     logPath,
+    append(lines) {
+      appendFileSync(logPath, lines.map((l) => `${l}\n`).join(""));
+    },
     exited: () => exitPromise,
     async stop() {
       await agent.stop();

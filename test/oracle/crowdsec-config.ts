@@ -148,6 +148,8 @@ export interface CrowdsecConfigOptions {
   credentials?: LapiCredentials;
   /** Hub items to install (agents). */
   hubItems?: HubItemRef[];
+  /** Documents of `acquis.yaml` (default: none, for LAPI-only and `-dsn` runs). */
+  acquisition?: Record<string, unknown>[];
   /** `log_level` for everything (default `info`). */
   logLevel?: "debug" | "info" | "warning" | "error";
 }
@@ -181,7 +183,10 @@ export function writeCrowdsecConfig(options: CrowdsecConfigOptions): CrowdsecCon
   copyPackaged(install, configDir, "simulation.yaml");
   const patterns = join(configDir, "patterns");
   if (!existsSync(patterns)) symlinkSync(join(install.etcDir, "patterns"), patterns);
-  writeYaml(join(configDir, "acquis.yaml"), null);
+  writeText(
+    join(configDir, "acquis.yaml"),
+    (options.acquisition ?? []).map((doc) => stringify(doc)).join("---\n"),
+  );
   if (options.credentials) writeYaml(credentialsPath, options.credentials);
   if (options.hubItems) installHubItems(install, configDir, options.hubItems);
 

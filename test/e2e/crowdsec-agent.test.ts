@@ -1,0 +1,144 @@
+/**
+ * Issue #2 acceptance: the real `crowdsec` 1.4.6 agent (`-no-api`) logs in to Rampart, pushes the
+ * alerts of an sshd brute-force log and sends heartbeats — and Rampart ends up holding the same
+ * alerts as the real LAPI fed with the same log.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isRampart, startCandidateLapi } from "../oracle/candidate.js";
+import {
+  type CrowdsecAgent,
+  sshdBruteForceLines,
+  startCrowdsecAgent,
+} from "../oracle/crowdsec-agent.js";
+import { crowdsecInstall, shouldSkipWithoutOracle } from "../oracle/crowdsec-config.js";
+import { type AlertSummary, getAlerts, machineLogin } from "../oracle/lapi-client.js";
+import type { LapiTarget } from "../oracle/lapi-target.js";
+import { waitFor } from "../oracle/processes.js";
+import { startRealLapi } from "../oracle/real-lapi.js";
+
+const install = crowdsecInstall();
+const skip = shouldSkipWithoutOracle(install, "crowdsec agent e2e tests");
+const MACHINE = "e2e-agent";
+const PASSWORD = "e2e-agent-password-0123456789";
+const REPLAY_SOURCES = ["192.0.2.10", "198.51.100.20", "2001:db8::30"];
+const LIVE_SOURCE = "203.0.113.50";
+/** 1.4.6 LAPI logs `"GET /v1/heartbeat HTTP/1.1 200`, wrangler dev `GET /v1/heartbeat 200 OK`. */
+const HEARTBEAT_LOGGED = /GET \/v1\/heartbeat(?: HTTP\/1\.1)? 200\b/;
+
+/** What must be identical between the two LAPIs for one alert pushed by the agent. */
+function projection(alert: AlertSummary & Record<string, unknown>) {
+  return JSON.stringify({
+    scenario: alert.scenario,
+    scope: alert.source.scope,
+    value: alert.source.value,
+    machine_id: alert.machine_id,
+    events_count: alert.events_count,
+    capacity: alert.capacity,
+    leakspeed: alert.leakspeed,
+    simulated: alert.simulated,
+    scenario_version: alert.scenario_version,
+    scenario_hash: alert.scenario_hash,
+  });
+}
+
+describe.skipIf(skip)("the real crowdsec 1.4.6 agent against Rampart", () => {
+  let real: LapiTarget;
+  let rampart: LapiTarget;
+  const agents: CrowdsecAgent[] = [];
+
+  beforeAll(async () => {
+    [real, rampart] = await Promise.all([startRealLapi(), startCandidateLapi()]);
+    await Promise.all([real, rampart].map((t) => t.addMachine(MACHINE, PASSWORD)));
+  });
+
+  afterAll(async () => {
+    await Promise.all(agents.map((a) => a.stop()));
+    await Promise.all([real, rampart].filter(Boolean).map((t) => t.stop()));
+  });
+
+  function agentFor(target: LapiTarget, mode: "replay" | "live", logLines: string[]) {
+    const agent = startCrowdsecAgent({
+      install,
+      mode,
+      logLines,
+      credentials: { url: target.url, login: MACHINE, password: PASSWORD },
+    });
+    agents.push(agent);
+    return agent;
+  }
+
+  async function alertsOf(target: LapiTarget) {
+    const token = await machineLogin(target.url, MACHINE, PASSWORD);
+    return (await getAlerts(target.url, token, "limit=0")) as (AlertSummary &
+      Record<string, unknown>)[];
+  }
+
+  it("replays an sshd log, logs in and pushes the same alerts as to the real LAPI", async () => {
+    // Ten minutes ago: time-machine mode uses the log's own timestamps for the buckets.
+    const lines = sshdBruteForceLines(REPLAY_SOURCES, 8, new Date(Date.now() - 600_000));
+    const runs = [real, rampart].map((target) => agentFor(target, "replay", lines));
+    const codes = await Promise.all(runs.map((a) => a.exited()));
+    expect(codes, runs.map((a) => a.process.output().slice(-2000)).join("\n----\n")).toEqual([
+      0, 0,
+    ]);
+
+    const [realAlerts, rampartAlerts] = await Promise.all([alertsOf(real), alertsOf(rampart)]);
+    const pairs = (alerts: AlertSummary[]) =>
+      alerts.map((a) => `${a.scenario} ${a.source.value}`).sort();
+    const expected = REPLAY_SOURCES.flatMap((ip) => [
+      `crowdsecurity/ssh-bf ${ip}`,
+      `crowdsecurity/ssh-bf_user-enum ${ip}`,
+    ]).sort();
+    expect(pairs(realAlerts)).toEqual(expected);
+    expect(pairs(rampartAlerts)).toEqual(pairs(realAlerts));
+    expect(rampartAlerts.map(projection).sort()).toEqual(realAlerts.map(projection).sort());
+  });
+
+  it("tails a live log, pushes its alerts and sends a heartbeat within 75 s", async () => {
+    const runs = [real, rampart].map((target) => agentFor(target, "live", []));
+    await Promise.all(
+      runs.map((agent) =>
+        waitFor("agent start", () => agent.process.output().includes("Starting processing data"), {
+          timeoutMs: 60_000,
+          diagnostics: agent.process.output,
+        }),
+      ),
+    );
+    // The file datasource tails from the end: append only once the tailer is running.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const lines = sshdBruteForceLines([LIVE_SOURCE], 8, new Date());
+    for (const agent of runs) agent.append(lines);
+
+    for (const target of [real, rampart]) {
+      const pushed = await waitFor(
+        `live alerts on ${target.kind}`,
+        async () => {
+          const alerts = await alertsOf(target);
+          const live = alerts.filter((a) => a.source.value === LIVE_SOURCE);
+          return live.length >= 2 ? live : undefined;
+        },
+        { timeoutMs: 45_000, intervalMs: 1_000, diagnostics: target.logs },
+      );
+      expect(pushed.map((a) => a.scenario).sort()).toEqual([
+        "crowdsecurity/ssh-bf",
+        "crowdsecurity/ssh-bf_user-enum",
+      ]);
+    }
+
+    // 1.4.6 agents send their first heartbeat one minute after start.
+    for (const target of [real, rampart]) {
+      await waitFor(`heartbeat on ${target.kind}`, () => HEARTBEAT_LOGGED.test(target.logs()), {
+        timeoutMs: 75_000,
+        intervalMs: 1_000,
+        diagnostics: () => target.logs().slice(-3000),
+      });
+    }
+    if (isRampart(rampart)) {
+      const machines = (await rampart.admin("GET", "/admin/v1/machines")).body as {
+        machineId: string;
+        last_heartbeat: string | null;
+      }[];
+      expect(machines.find((m) => m.machineId === MACHINE)?.last_heartbeat).toBeTruthy();
+    }
+  });
+});
