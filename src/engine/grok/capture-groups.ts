@@ -1,13 +1,13 @@
 /**
- * Counting the capturing groups of a fragment of Go RE2 syntax, the way grok expansion needs it:
- * the text between two `%{…}` references is not a regex on its own (it may hold half a group),
- * so it cannot be compiled and asked. grokky 0.1.0 uses a heuristic (`capCount`: count `(`, minus
- * `(?flags:`/`(?flags)`, minus `\(`); a real tokenizer gave identical counts on all hub grok
- * references, and is right where the heuristic is not (brackets in classes, `\Q…\E`).
+ * Finding the capturing groups of Go RE2 syntax without compiling it. Grok expansion needs the
+ * count for text between two `%{…}` references, which is not a regex on its own (it may hold half
+ * a group). grokky 0.1.0 uses a heuristic (`capCount`: count `(`, minus `(?flags:`/`(?flags)`,
+ * minus `\(`); this tokenizer gives identical counts on all hub grok references and is right where
+ * the heuristic is not (brackets in classes, `\Q…\E`). It also locates the groups so that
+ * `pruneCaptureGroups` can turn the ones nobody reads into non-capturing groups.
  */
 
-/** Lexical state that carries from one fragment to the next (a class or quote never spans a
- * reference in practice, but the tokenizer stays exact if one does). */
+/** Lexical state that carries from one fragment to the next. */
 export interface ScanState {
   inClass: boolean;
   inQuote: boolean;
@@ -19,11 +19,15 @@ export function initialScanState(): ScanState {
 }
 
 /**
- * Returns how many capturing groups open in `fragment`: `(` not followed by `?`, plus the named
- * forms `(?P<name>` and `(?<name>`. Updates `state` for the next fragment.
+ * Calls `onCapture(start, openerLength)` for each capturing group that opens in `fragment`, in
+ * order: `(` not followed by `?` (length 1), and the named forms `(?P<name>` and `(?<name>`
+ * (length up to and including `>`). Updates `state` for the next fragment.
  */
-export function countCaptureGroups(fragment: string, state: ScanState): number {
-  let count = 0;
+export function scanCaptureGroups(
+  fragment: string,
+  state: ScanState,
+  onCapture: (start: number, openerLength: number) => void,
+): void {
   let i = 0;
   const n = fragment.length;
   while (i < n) {
@@ -63,14 +67,52 @@ export function countCaptureGroups(fragment: string, state: ScanState): number {
     }
     if (c === "(") {
       if (fragment[i + 1] !== "?") {
-        count += 1;
-      } else if (fragment.startsWith("?P<", i + 1)) {
-        count += 1;
-      } else if (fragment[i + 2] === "<" && fragment[i + 3] !== "=" && fragment[i + 3] !== "!") {
-        count += 1;
+        onCapture(i, 1);
+      } else if (
+        fragment.startsWith("?P<", i + 1) ||
+        (fragment[i + 2] === "<" && fragment[i + 3] !== "=" && fragment[i + 3] !== "!")
+      ) {
+        const close = fragment.indexOf(">", i);
+        onCapture(i, close === -1 ? n - i : close - i + 1);
       }
     }
     i += 1;
   }
+}
+
+/** How many capturing groups open in `fragment` (see `scanCaptureGroups`). */
+export function countCaptureGroups(fragment: string, state: ScanState): number {
+  let count = 0;
+  scanCaptureGroups(fragment, state, () => {
+    count += 1;
+  });
   return count;
+}
+
+/**
+ * Rewrites every capturing group whose number (1-based) is not in `keep` as a non-capturing
+ * group `(?:`, and returns the new source with the renumbering of the kept groups. RE2 has no
+ * backreferences and its leftmost-first choice of match does not depend on which groups capture,
+ * so the kept groups capture exactly what they did before. Expanded grok regexes carry dozens of
+ * groups nobody reads (IPV6 alone has 80); the NFA copies every capture slot per thread per
+ * character, so dropping them is the single largest speed-up for re2js.
+ */
+export function pruneCaptureGroups(
+  source: string,
+  keep: ReadonlySet<number>,
+): { source: string; renumber: Map<number, number> } {
+  const renumber = new Map<number, number>();
+  let out = "";
+  let last = 0;
+  let index = 0;
+  scanCaptureGroups(source, initialScanState(), (start, openerLength) => {
+    index += 1;
+    if (keep.has(index)) {
+      renumber.set(index, renumber.size + 1);
+      return;
+    }
+    out += `${source.slice(last, start)}(?:`;
+    last = start + openerLength;
+  });
+  return { source: out + source.slice(last), renumber };
 }

@@ -1,6 +1,8 @@
+import { countCaptureGroups, initialScanState, pruneCaptureGroups } from "./capture-groups";
 import { GrokError } from "./errors";
 import { type Expansion, expandGrok } from "./grok-expansion";
 import { GrokLibrary, type PatternLibrary } from "./pattern-library";
+import { compileRe2 } from "./safe-regex";
 
 /** A grok expression ready to run on log lines. */
 export interface CompiledGrok {
@@ -43,8 +45,24 @@ export function compileNamedGrok(name: string, library: PatternLibrary): Compile
 function fromExpansion(pattern: string, expansion: Expansion): CompiledGrok {
   const entries = [...expansion.semantics].sort((a, b) => a[1] - b[1]);
   const fields = entries.map(([name]) => name);
-  const groups = entries.map(([, index]) => index);
-  const re2 = expansion.regex.re2();
+  const { source, groups } = matchingSource(expansion, entries);
+  const unanchored = compileRe2(source).re2();
+  const anchored = compileRe2(anchorAtStart(source)).re2();
+  const filter = expansion.regex;
+  // A pattern written with a leading `^` gains nothing from the steps below: the anchored search
+  // is the whole answer, and on a non-matching line it fails within the first characters.
+  const startsAnchored = source.startsWith("^");
+  const search = (input: string): Array<string | null> | null => {
+    if (startsAnchored) return unanchored.findSubmatch(input);
+    // 1. The lazy DFA answers "no match" without tracking captures; most groks of a parser
+    //    chain fail on most lines.
+    if (!filter.test(input)) return null;
+    // 2. Most hits start at offset 0. If the regex matches there, that is the leftmost match,
+    //    i.e. what the unanchored search returns; the anchored NFA skips the thread the
+    //    unanchored one starts at every offset until it finds a match.
+    // 3. Otherwise, the unanchored search. Each step is linear, so the sum is too.
+    return anchored.findSubmatch(input) ?? unanchored.findSubmatch(input);
+  };
   return {
     pattern,
     fields,
@@ -53,7 +71,7 @@ function fromExpansion(pattern: string, expansion: Expansion): CompiledGrok {
       fields.length === 0
         ? () => null
         : (input) => {
-            const found: Array<string | null> | null = re2.findSubmatch(input);
+            const found = search(input);
             if (found === null) return null;
             const out: Record<string, string> = Object.create(null);
             for (let i = 0; i < fields.length; i++) {
@@ -62,6 +80,34 @@ function fromExpansion(pattern: string, expansion: Expansion): CompiledGrok {
             return out;
           },
   };
+}
+
+/**
+ * The regex source actually run: the expansion with every group that is not a semantic made
+ * non-capturing (same matches, far fewer capture slots), and the semantics' group numbers in
+ * it. Falls back to the full expansion if the rewrite does not account for every group.
+ */
+function matchingSource(
+  expansion: Expansion,
+  entries: ReadonlyArray<readonly [string, number]>,
+): { source: string; groups: number[] } {
+  const full = { source: expansion.source, groups: entries.map(([, index]) => index) };
+  if (countCaptureGroups(expansion.source, initialScanState()) !== expansion.groupCount) {
+    return full;
+  }
+  const pruned = pruneCaptureGroups(expansion.source, new Set(full.groups));
+  if (compileRe2(pruned.source).groupCount() !== pruned.renumber.size) return full;
+  return {
+    source: pruned.source,
+    groups: full.groups.map((index) => pruned.renumber.get(index) ?? 0),
+  };
+}
+
+/** `source` anchored at the beginning of the text; closes a trailing `\Q` quote first. */
+function anchorAtStart(source: string): string {
+  const state = initialScanState();
+  countCaptureGroups(source, state);
+  return `^(?:${source}${state.inQuote ? "\\E" : ""})`;
 }
 
 /**
