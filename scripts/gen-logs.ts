@@ -49,6 +49,9 @@ function ip(rnd: Random): string {
   if (r < 0.18)
     return `2001:db8:${int(rnd, 0, 0xffff).toString(16)}::${int(rnd, 1, 0xfff).toString(16)}`;
   if (r < 0.2) return "::1";
+  // Last octet starting with 2: the case CrowdSec's IP_WORKAROUND pattern exists for.
+  if (r < 0.3)
+    return `${int(rnd, 1, 223)}.${int(rnd, 0, 255)}.${int(rnd, 0, 255)}.${int(rnd, 200, 255)}`;
   return `${int(rnd, 1, 223)}.${int(rnd, 0, 255)}.${int(rnd, 0, 255)}.${int(rnd, 0, 255)}`;
 }
 
@@ -67,7 +70,15 @@ function syslogTime(d: Date): string {
 
 function isoTime(d: Date, rnd: Random): string {
   const base = d.toISOString().slice(0, 19);
-  return pick(rnd, [`${base}Z`, `${base}.${pad(int(rnd, 0, 999999), 6)}+02:00`, `${base}+00:00`]);
+  return pick(rnd, [
+    `${base}Z`,
+    `${base}.${pad(int(rnd, 0, 999999), 6)}+02:00`,
+    `${base}+00:00`,
+    `${base}.${pad(int(rnd, 0, 999), 3)}-05:00`,
+    // Offsets without a colon: valid ISO 8601 for grok, not RFC 3339 for ParseDate (now fallback).
+    `${base}+0100`,
+    `${base.replace("T", " ")}`,
+  ]);
 }
 
 function sshdMessage(rnd: Random): string {
@@ -112,6 +123,14 @@ function sshdLine(rnd: Random, now: Date): string {
   const r = rnd();
   if (r < 0.08) return `${isoTime(now, rnd)} ${host} sshd[${pid}]: ${sshdMessage(rnd)}`;
   if (r < 0.1) return `${syslogTime(now)} ${host} sshd: ${sshdMessage(rnd)}`;
+  if (r < 0.11)
+    return `Feb 29 ${syslogTime(now).slice(7)} ${host} sshd[${pid}]: ${sshdMessage(rnd)}`;
+  if (r < 0.12)
+    return `Feb 30 ${syslogTime(now).slice(7)} ${host} sshd[${pid}]: ${sshdMessage(rnd)}`;
+  if (r < 0.13) {
+    // The RFC 5424 variant syslog-logs' second grok exists for (opnsense).
+    return `<38>1 ${isoTime(now, rnd)} ${host} sshd ${pid} - [meta sequenceId="${pid}"] ${sshdMessage(rnd)}`;
+  }
   return `${syslogTime(now)} ${host} sshd[${pid}]: ${sshdMessage(rnd)}`;
 }
 
@@ -128,6 +147,9 @@ const GARBAGE = [
   "127.0.0.1 - - [broken",
   "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - BOM'su root' failed",
   "GET / HTTP/1.1",
+  "x".repeat(20_000),
+  `Jan 12 08:00:00 host sshd[1]: Failed password for root from 1.2.3.4 port 22 ssh2 ${"A".repeat(5000)}`,
+  "Jan 12 08:00:00 host sshd[1]: Failed password for root from 1.2.3.4 port 22 ssh2\r",
 ];
 
 function syslogOtherLine(rnd: Random, now: Date): string {
@@ -169,6 +191,12 @@ const PATHS = [
   "/${jndi:ldap://x.example/a}",
   "/index.php?s=/Index/\\think\\app/invokefunction&function=call_user_func_array",
   "/style.min.css?v=3",
+  "/caf%C3%A9/men%C3%BC.html",
+  "/ünïcode/pâth.JPG",
+  "/a/b/c/d.tar.gz",
+  "/noext",
+  "/double??q=1",
+  "/%2e%2e/%2e%2e/etc/shadow",
 ];
 const AGENTS = [
   "Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/115.0",
@@ -202,9 +230,24 @@ function httpDate(d: Date): string {
 
 function accessLine(rnd: Random, now: Date, vhost: boolean): string {
   const user = rnd() < 0.1 ? pick(rnd, USERS) : "-";
-  const prefix = vhost && rnd() < 0.2 ? `${pick(rnd, ["example.com", "shop.example.org"])} ` : "";
-  const request = `${pick(rnd, VERBS)} ${pick(rnd, PATHS)} HTTP/${pick(rnd, ["1.0", "1.1", "2.0"])}`;
-  return `${prefix}${ip(rnd)} - ${user} [${httpDate(now)}] "${request}" ${pick(rnd, STATUSES)} ${int(rnd, 0, 99999)} "${pick(rnd, ["-", "https://example.com/"])}" "${pick(rnd, AGENTS)}"`;
+  const prefix =
+    vhost && rnd() < 0.2
+      ? `${pick(rnd, ["example.com", "shop.example.org", "example.com:8443"])} `
+      : "";
+  const r = rnd();
+  const request =
+    vhost && r < 0.03
+      ? "-"
+      : vhost && r < 0.05
+        ? "\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03"
+        : vhost && r < 0.07
+          ? `GET http://proxy.example.net:80/ HTTP/1.1`
+          : `${pick(rnd, VERBS)} ${pick(rnd, PATHS)} HTTP/${pick(rnd, ["1.0", "1.1", "2.0"])}`;
+  const tail =
+    vhost && rnd() < 0.1
+      ? ` ${int(rnd, 100, 999)} 0.${pad(int(rnd, 0, 999), 3)} [upstream-web] []`
+      : "";
+  return `${prefix}${ip(rnd)} - ${user} [${httpDate(now)}] "${request}" ${pick(rnd, STATUSES)} ${int(rnd, 0, 99999)} "${pick(rnd, ["-", "https://example.com/"])}" "${pick(rnd, AGENTS)}"${tail}`;
 }
 
 function nginxErrorLine(rnd: Random, now: Date): string {
@@ -222,6 +265,9 @@ function nginxErrorLine(rnd: Random, now: Date): string {
     `${d} [error] ${pid}#${pid}: *${cid} limiting requests, excess: 10.500 by zone "one", ${tail}`,
     `${d} [warn] ${pid}#${pid}: *${cid} an upstream response is buffered to a temporary file, ${tail}`,
     `${d} [notice] ${pid}#${pid}: signal process started`,
+    `${d} [error] ${pid}#${pid}: *${cid} access forbidden by rule, client: ${src}, server: example.com, request: "POST /wp-admin/ HTTP/2.0", host: "example.com:8443"`,
+    `${d} [crit] ${pid}#${pid}: *${cid} SSL_do_handshake() failed, client: ${src}, server: 0.0.0.0:443`,
+    `api.example.com ${d} [error] ${pid}#${pid}: *${cid} user "${user}": password mismatch, ${tail}`,
   ]);
 }
 

@@ -148,8 +148,11 @@ describe.skipIf(!available)("parser pipeline vs CrowdSec 1.4.6 (parser-dump.yaml
   for (const log of LOGS) {
     it(`agrees with the reference on every line, stage and node of ${log.file}`, async () => {
       const path = join(FIXTURES, "logs", log.file);
+      // As the file acquisition reads them: Go's line scanner drops a trailing \r, empty lines
+      // are skipped.
       const lines = readFileSync(path, "utf8")
         .split("\n")
+        .map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line))
         .filter((line) => line !== "");
       const oracle = await runCrowdsecDump({ logFile: path, type: log.type });
 
@@ -161,7 +164,13 @@ describe.skipIf(!available)("parser pipeline vs CrowdSec 1.4.6 (parser-dump.yaml
           for (const entry of entries) stamps.add(entry.evt.Line.time ?? "");
         }
       }
-      const order = [...stamps].sort();
+      // RFC3339Nano drops trailing zeros, so pad the fraction before sorting.
+      const sortable = (stamp: string) =>
+        stamp.replace(
+          /(:\d\d)(?:\.(\d+))?Z$/,
+          (_, sec: string, frac = "") => `${sec}.${frac.padEnd(9, "0")}Z`,
+        );
+      const order = [...stamps].sort((a, b) => (sortable(a) < sortable(b) ? -1 : 1));
       const lineOfStamp = new Map(order.map((stamp, index) => [stamp, index]));
       expect(order.length).toBe(lines.length);
       const theirs: Trace = new Map();
@@ -176,8 +185,11 @@ describe.skipIf(!available)("parser pipeline vs CrowdSec 1.4.6 (parser-dump.yaml
           }
         }
       }
+      // Overflow events re-poured by `reprocess: true` scenarios are not log lines.
       const theirPoured = new Set(
-        oracle.poured.map((evt) => lineOfStamp.get(evt.Line.time ?? "") ?? -1),
+        oracle.poured
+          .filter((evt) => (evt.Type ?? 0) === 0)
+          .map((evt) => lineOfStamp.get(evt.Line.time ?? "") ?? -1),
       );
 
       const ours: Trace = new Map();
