@@ -1,6 +1,6 @@
 import { type IpRange, parseIpOrRange } from "../shared/ip-range";
 import { isUniqueViolation } from "./client";
-import { ipCondition, prefixRegistrations } from "./ip-match";
+import { ipCondition } from "./ip-match";
 
 /**
  * Allowlists (CrowdSec 1.6.6+, pkg/database/allowlists.go): named lists of IPs and CIDR blocks
@@ -54,7 +54,9 @@ export async function createAllowlist(
 ): Promise<AllowlistRow | "duplicate"> {
   try {
     const row = await db
-      .prepare(`INSERT INTO allowlists (allowlist_id, name, description) VALUES ('', ?, ?) RETURNING ${LIST_COLUMNS}`)
+      .prepare(
+        `INSERT INTO allowlists (allowlist_id, name, description) VALUES ('', ?, ?) RETURNING ${LIST_COLUMNS}`,
+      )
       .bind(list.name, list.description)
       .first<Record<string, unknown>>();
     return toList(row!);
@@ -81,7 +83,13 @@ async function withItems(
   withContent: boolean,
   now: number,
 ): Promise<AllowlistWithItems[]> {
-  const items = withContent ? await itemsOf(db, lists.map((l) => l.id), now) : [];
+  const items = withContent
+    ? await itemsOf(
+        db,
+        lists.map((l) => l.id),
+        now,
+      )
+    : [];
   return lists.map((l) => ({ ...l, items: items.filter((i) => i.allowlistId === l.id) }));
 }
 
@@ -143,8 +151,8 @@ export interface AddItemsResult {
 }
 
 /**
- * Adds items to a list in one atomic batch: the rows, the prefix lengths the lookup index needs
- * (ip-match.ts) and, like CrowdSec's ApplyAllowlistsToExistingDecisions, the expiry of active
+ * Adds items to a list in one atomic batch: the rows (a trigger records their prefix lengths for
+ * the lookups of ip-match.ts) and, like CrowdSec's ApplyAllowlistsToExistingDecisions, the expiry of active
  * decisions that overlap a new item, so bouncers drop them on their next stream poll.
  */
 export async function addAllowlistItems(
@@ -154,7 +162,7 @@ export async function addAllowlistItems(
   now: number,
   expireDecisions: boolean,
 ): Promise<AddItemsResult> {
-  const statements: D1PreparedStatement[] = [...prefixRegistrations(db, items.map((i) => i.range))];
+  const statements: D1PreparedStatement[] = [];
   // Multi-row inserts, 7 bound values a row, kept under D1's 100-parameter cap.
   for (let i = 0; i < items.length; i += INSERT_ROWS) {
     const chunk = items.slice(i, i + INSERT_ROWS);
@@ -187,12 +195,16 @@ export async function addAllowlistItems(
         .join(" OR ");
       statements.push(
         db
-          .prepare(`UPDATE decisions SET until = ?, updated_at = ? WHERE until > ? AND (${overlap})`)
+          .prepare(
+            `UPDATE decisions SET until = ?, updated_at = ? WHERE until > ? AND (${overlap})`,
+          )
           .bind(now, now, now),
       );
     }
   }
-  statements.push(db.prepare("UPDATE allowlists SET updated_at = ? WHERE id = ?").bind(now, listId));
+  statements.push(
+    db.prepare("UPDATE allowlists SET updated_at = ? WHERE id = ?").bind(now, listId),
+  );
   const results = await db.batch(statements);
   const decisionsExpired = results
     .slice(expireFrom, results.length - 1)
@@ -218,20 +230,23 @@ export async function removeAllowlistItems(
   return removed!.meta.changes ?? 0;
 }
 
-function reasonsStatement(db: D1, range: IpRange, now: number): D1PreparedStatement {
+/** The reasons query for one value (two index lookups); binds `now` twice. Exported for plans. */
+export function allowlistReasonsSql(range: IpRange): string {
   const select = (cond: string) =>
-    `SELECT i.id, i.value, i.comment, l.name FROM allowlist_items i JOIN allowlists l ON l.id = i.allowlist_id WHERE ${cond} AND ${ITEM_ACTIVE}`;
-  return db
-    .prepare(
-      `${select(ipCondition(range, true, "i"))} UNION ${select(ipCondition(range, false, "i"))} ORDER BY name, id`,
-    )
-    .bind(now, now);
+    `SELECT i.id AS item_id, i.value AS value, i.comment AS comment, l.name AS name FROM allowlist_items i JOIN allowlists l ON l.id = i.allowlist_id WHERE ${cond} AND ${ITEM_ACTIVE}`;
+  return `${select(ipCondition(range, true, "i"))} UNION ${select(ipCondition(range, false, "i"))} ORDER BY name, item_id`;
 }
 
-type ReasonRow = { id: number; value: string; comment: string; name: string };
+function reasonsStatement(db: D1, range: IpRange, now: number): D1PreparedStatement {
+  return db.prepare(allowlistReasonsSql(range)).bind(now, now);
+}
+
+type ReasonRow = { item_id: number; value: string; comment: string; name: string };
 
 function reasonTexts(rows: ReasonRow[]): string[] {
-  return rows.map((row) => `${row.value} from ${row.name}${row.comment ? ` (${row.comment})` : ""}`);
+  return rows.map(
+    (row) => `${row.value} from ${row.name}${row.comment ? ` (${row.comment})` : ""}`,
+  );
 }
 
 /**

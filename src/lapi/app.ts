@@ -49,8 +49,10 @@ export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppE
   app.use("*", async (c, next) => {
     const path = c.req.path;
     const method = c.req.method;
-    const known = paths.find((p) => p.re.test(path));
-    if (!known) {
+    // A path may match several patterns (`/v1/allowlists/check` and `/v1/allowlists/:name`):
+    // gin answers 405 only when none of them has the method.
+    const matching = paths.filter((p) => p.re.test(path));
+    if (matching.length === 0) {
       const stripped = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : null;
       if (stripped && paths.some((p) => p.re.test(stripped))) {
         const url = new URL(c.req.url);
@@ -59,7 +61,7 @@ export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppE
       }
       return c.body(null, 404);
     }
-    if (!known.methods.has(method)) return c.body(null, 405);
+    if (!matching.some((p) => p.methods.has(method))) return c.body(null, 405);
     let config = configs.get(c.env);
     if (!config) {
       config = loadConfig(c.env);
