@@ -6,7 +6,7 @@
  * Every step also asserts what the oracle itself printed, so that two identical failures (e.g. a
  * broken harness) can never pass as a match.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -22,6 +22,7 @@ import {
   lineDifferences,
   makeSide,
   recordMismatch,
+  resetMismatches,
   type Side,
   transcript,
 } from "../oracle/differential.js";
@@ -52,7 +53,7 @@ describe.skipIf(skip)(
     const targets: LapiTarget[] = [];
 
     beforeAll(async () => {
-      rmSync(join("test-artifacts", `${MISMATCH_LOG}.md`), { force: true });
+      resetMismatches(MISMATCH_LOG);
       const [realLapi, rampartDev] = await Promise.all([startRealLapi(), startCandidateLapi()]);
       targets.push(realLapi, rampartDev);
       const sides = await Promise.all(

@@ -2,7 +2,7 @@
  * Differential runs of the real cscli: the same command against the real LAPI and against
  * Rampart, rendered as masked transcripts that can be compared line by line.
  */
-import { appendFileSync, mkdirSync } from "node:fs";
+import { appendFileSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { repoRoot } from "./crowdsec-config.js";
 import type { Cscli } from "./cscli.js";
@@ -61,6 +61,11 @@ export function lineDifferences(expected: string, got: string, max = 15): string
   }
   if (a.length !== b.length) out.push(`line count: expected ${a.length}, got ${b.length}`);
   return out.join("\n");
+}
+
+/** Empties `test-artifacts/<name>.md` at the start of a run. */
+export function resetMismatches(name: string): void {
+  rmSync(join(repoRoot(), "test-artifacts", `${name}.md`), { force: true });
 }
 
 /** Appends a mismatch to `test-artifacts/<name>.md` (git-ignored) for the human report. */

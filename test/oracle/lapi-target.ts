@@ -10,6 +10,8 @@ export interface LapiTarget {
   readonly kind: "crowdsec" | "rampart";
   /** Base URL with a trailing slash, as clients expect it (`http://127.0.0.1:<port>/`). */
   readonly url: string;
+  /** The HS256 key machine JWTs are signed with (CrowdSec `CS_LAPI_SECRET`, Rampart `JWT_SECRET`). */
+  readonly jwtSecret: string;
   /** Creates a validated machine (like `cscli machines add`). */
   addMachine(machineId: string, password: string): Promise<void>;
   /** Validates a machine created through `POST /v1/watchers` (like `cscli machines validate`). */

@@ -41,7 +41,8 @@ export async function startRealLapi(options: RealLapiOptions = {}): Promise<Real
     logLevel: options.logLevel ?? "info",
   });
   // 1.4.6 refuses secrets shorter than 64 bytes ("CS_LAPI_SECRET not strong enough").
-  const env = { ...process.env, CS_LAPI_SECRET: randomSecret(96) };
+  const jwtSecret = randomSecret(96);
+  const env = { ...process.env, CS_LAPI_SECRET: jwtSecret };
   const server = startProcess(install.crowdsec, ["-c", config.configPath, "-no-cs"], {
     cwd: dir,
     env,
@@ -73,6 +74,7 @@ export async function startRealLapi(options: RealLapiOptions = {}): Promise<Real
   return {
     kind: "crowdsec",
     url,
+    jwtSecret,
     config,
     install,
     cscli,
