@@ -32,6 +32,85 @@ export interface BouncerFilter {
 
 const COLUMNS = "d.id, d.uuid, d.until, d.scenario, d.type, d.scope, d.value, d.origin";
 
+/**
+ * The filter of {@link filterSql} evaluated in memory, for lookups served from an isolate's
+ * decision index; keep the two in step.
+ */
+export function matchesFilter(
+  d: DecisionRow & { simulated: boolean },
+  f: BouncerFilter,
+  now: number,
+): boolean {
+  if (d.until < now) return false;
+  if (f.scopes && !f.scopes.includes(d.scope)) return false;
+  if (f.value !== undefined && d.value !== f.value) return false;
+  if (f.type !== undefined && d.type !== f.type) return false;
+  if (f.origins && !f.origins.includes(d.origin)) return false;
+  const scenario = d.scenario.toLowerCase();
+  if (f.scenariosContaining?.length) {
+    if (!f.scenariosContaining.some((s) => scenario.includes(s.toLowerCase()))) return false;
+  }
+  if (f.scenariosNotContaining?.length) {
+    if (f.scenariosNotContaining.some((s) => scenario.includes(s.toLowerCase()))) return false;
+  }
+  if (!f.includeSimulated && d.simulated) return false;
+  return true;
+}
+
+/** A decision row with what an in-memory index needs (IP columns, simulated flag). */
+export interface IndexRow extends DecisionRow {
+  simulated: number;
+  ip_size: number;
+  start_ip: ArrayBuffer | null;
+  value: string;
+}
+
+const INDEX_COLUMNS = `${COLUMNS}, d.simulated, d.ip_size, d.start_ip`;
+
+/** Active Ip/Range decisions with id > afterId, one page, for a full index load. */
+export async function loadIndexPage(
+  db: D1Database,
+  now: number,
+  afterId: number,
+  pageSize: number,
+): Promise<IndexRow[]> {
+  const r = await db
+    .prepare(
+      `SELECT ${INDEX_COLUMNS} FROM decisions d WHERE d.id > ? AND d.ip_size > 0 AND d.until >= ? ORDER BY d.id LIMIT ${pageSize}`,
+    )
+    .bind(afterId, now)
+    .all<IndexRow>();
+  return r.results;
+}
+
+/** What changed since a cursor: new rows, updated rows and hard-deleted ids (one round trip). */
+export async function loadIndexChanges(
+  db: D1Database,
+  afterId: number,
+  changedSince: number,
+): Promise<{ added: IndexRow[]; updated: IndexRow[]; deleted: number[] }> {
+  const [added, updated, deleted] = await db.batch([
+    db
+      .prepare(
+        `SELECT ${INDEX_COLUMNS} FROM decisions d WHERE d.id > ? AND d.ip_size > 0 ORDER BY d.id`,
+      )
+      .bind(afterId),
+    db
+      .prepare(
+        `SELECT ${INDEX_COLUMNS} FROM decisions d WHERE d.updated_at > ? AND d.id <= ? AND d.ip_size > 0`,
+      )
+      .bind(changedSince, afterId),
+    db
+      .prepare("SELECT decision_id AS id FROM decision_tombstones WHERE deleted_at > ?")
+      .bind(changedSince),
+  ]);
+  return {
+    added: added!.results as IndexRow[],
+    updated: updated!.results as IndexRow[],
+    deleted: (deleted!.results as Array<{ id: number }>).map((r) => r.id),
+  };
+}
+
 /** WHERE clauses (with their bound params) for a filter, over `decisions d`. */
 function filterSql(f: BouncerFilter): { where: string[]; params: unknown[] } {
   const where: string[] = [];

@@ -158,8 +158,22 @@ export const decisions = sqliteTable(
     index("decisions_dedup").on(t.value, t.type, t.scope, t.until),
     index("decisions_until").on(t.until),
     index("decisions_created_at").on(t.createdAt),
+    index("decisions_updated_at").on(t.updatedAt),
     index("decisions_alert_id").on(t.alertId),
   ],
+);
+
+/**
+ * Ids of hard-deleted decisions (alert deletion, flush), written by a trigger, so that isolates
+ * holding an in-memory decision index can drop them without reloading everything.
+ */
+export const decisionTombstones = sqliteTable(
+  "decision_tombstones",
+  {
+    decisionId: integer("decision_id").notNull(),
+    deletedAt: integer("deleted_at").notNull().default(now),
+  },
+  (t) => [index("decision_tombstones_deleted_at").on(t.deletedAt)],
 );
 
 /**

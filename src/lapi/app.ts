@@ -1,8 +1,10 @@
 import { Hono, type MiddlewareHandler } from "hono";
+import { BouncerKeyCache } from "./auth/bouncer-key-cache";
 import { adminAuth, bouncerAuth, eitherAuth, machineAuth } from "./auth/middleware";
 import { clientIpOf } from "./client-ip";
 import { type Config, loadConfig } from "./config";
-import type { AppEnv } from "./context";
+import type { AppEnv, Caches } from "./context";
+import { DecisionCache } from "./decision-cache";
 import type { Env } from "./env";
 import { onError } from "./errors";
 import type { AuthKind, RouteDef } from "./route-def";
@@ -42,6 +44,7 @@ function compilePaths(table: readonly RouteDef[]): CompiledPath[] {
  */
 export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppEnv> {
   const configs = new WeakMap<Env, Config>();
+  let caches: Caches | null = null;
   const paths = compilePaths(table);
   const app = new Hono<AppEnv>();
   app.onError(onError);
@@ -71,7 +74,17 @@ export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppE
     c.set("startedAt", Date.now());
     c.set("clientIp", clientIpOf(c.req.raw.headers, config.trustedProxies));
     c.set("db", c.env.DB);
+    caches ??= {
+      decisions: new DecisionCache(config.decisionCache),
+      bouncerKeys: new BouncerKeyCache(config.decisionCache.refreshMs),
+    };
+    c.set("caches", caches);
     await next();
+    // Any write may change decisions or credentials: the next lookup in this isolate re-syncs.
+    if (method !== "GET" && method !== "HEAD") {
+      caches.decisions.markStale();
+      caches.bouncerKeys.clear();
+    }
   });
 
   for (const route of table) {

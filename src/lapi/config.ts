@@ -18,6 +18,7 @@ export interface Config {
   autoRegistration: { enabled: boolean; token: string | null; allowedRanges: IpRange[] };
   disableRemoteRegistration: boolean;
   streamEmptyAsNull: boolean;
+  decisionCache: { refreshMs: number; maxEntries: number };
 }
 
 /** Thrown for a bad deployment configuration: the Worker refuses to serve rather than guess. */
@@ -28,6 +29,14 @@ function durationVar(name: string, value: string | undefined): number | null {
   const d = parseFilterDuration(value);
   if (!d.ok) throw new ConfigError(`${name}: ${d.error}`);
   return d.ms;
+}
+
+function intVar(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new ConfigError(`${name}: '${value}' is not a whole number`);
+  return n;
 }
 
 function listVar(name: string, value: string | undefined): string[] {
@@ -91,5 +100,9 @@ export function loadConfig(env: Env): Config {
     },
     disableRemoteRegistration: env.DISABLE_REMOTE_REGISTRATION === "true",
     streamEmptyAsNull: env.STREAM_EMPTY_AS !== "[]",
+    decisionCache: {
+      refreshMs: intVar("DECISION_CACHE_REFRESH_MS", env.DECISION_CACHE_REFRESH_MS, 1000),
+      maxEntries: intVar("DECISION_CACHE_MAX_ENTRIES", env.DECISION_CACHE_MAX_ENTRIES, 1_000_000),
+    },
   };
 }

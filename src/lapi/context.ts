@@ -1,5 +1,7 @@
 import type { Context } from "hono";
+import type { BouncerKeyCache } from "./auth/bouncer-key-cache";
 import type { Config } from "./config";
+import type { DecisionCache } from "./decision-cache";
 import type { Env } from "./env";
 
 /** The bouncer row a request authenticated as (API key or TLS). */
@@ -7,6 +9,12 @@ export interface BouncerIdentity {
   id: number;
   name: string;
   lastPull: number | null;
+}
+
+/** Per-isolate caches, owned by the app instance (see createApp). */
+export interface Caches {
+  decisions: DecisionCache;
+  bouncerKeys: BouncerKeyCache;
 }
 
 /** Per-request values set by the middlewares. */
@@ -19,6 +27,7 @@ export interface AppVariables {
   /** Machine id from the JWT (machine routes). */
   machineId: string;
   bouncer: BouncerIdentity;
+  caches: Caches;
   /** Request start, ms (CrowdSec's t0 for the stream). */
   startedAt: number;
 }

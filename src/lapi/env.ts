@@ -22,4 +22,6 @@ export interface Env {
   AUTO_REGISTRATION_ALLOWED_RANGES?: string;
   DISABLE_REMOTE_REGISTRATION?: string;
   STREAM_EMPTY_AS?: string;
+  DECISION_CACHE_REFRESH_MS?: string;
+  DECISION_CACHE_MAX_ENTRIES?: string;
 }

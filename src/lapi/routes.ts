@@ -1,8 +1,10 @@
 import type { RouteDef } from "./route-def";
 import { adminRoutes } from "./routes/admin";
 import { adminAllowlistRoutes } from "./routes/admin-allowlists";
+import { alertRoutes } from "./routes/alerts";
 import { allowlistRoutes } from "./routes/allowlists";
 import { decisionReadRoutes } from "./routes/decisions-read";
+import { decisionWriteRoutes } from "./routes/decisions-write";
 import { healthRoutes } from "./routes/health";
 import { usageMetricsRoutes } from "./routes/usage-metrics";
 import { watcherRoutes } from "./routes/watchers";
@@ -11,7 +13,9 @@ import { watcherRoutes } from "./routes/watchers";
 export const routes: readonly RouteDef[] = [
   ...healthRoutes,
   ...watcherRoutes,
+  ...alertRoutes,
   ...decisionReadRoutes,
+  ...decisionWriteRoutes,
   ...usageMetricsRoutes,
   ...allowlistRoutes,
   ...adminRoutes,

@@ -103,7 +103,12 @@ async function authenticateBouncer(c: AppContext): Promise<Bouncer> {
  */
 async function bouncerForKey(c: AppContext, hash: string): Promise<Bouncer> {
   const db = openDb(c.env.DB);
-  const rows = await findBouncersByHash(db, hash);
+  const cache = c.var.caches.bouncerKeys;
+  let rows = cache.get(hash, c.var.startedAt);
+  if (!rows) {
+    rows = await findBouncersByHash(db, hash);
+    if (rows.length > 0) cache.set(hash, rows, c.var.startedAt);
+  }
   const first = rows[0];
   if (!first) throw new ApiError("forbidden", FORBIDDEN);
   if (rows.some((r) => r.authType !== "api-key")) throw new ApiError("forbidden", FORBIDDEN);
@@ -121,6 +126,7 @@ async function bouncerForKey(c: AppContext, hash: string): Promise<Bouncer> {
     ipAddress: ip,
     autoCreated: true,
   });
+  cache.clear();
   if (created !== "duplicate") return created;
   const again = (await findBouncersByHash(db, hash)).find((r) => r.name === name);
   if (!again) throw new ApiError("forbidden", FORBIDDEN);
@@ -137,6 +143,7 @@ async function refreshBouncerRow(c: AppContext, b: Bouncer): Promise<void> {
   if (b.version !== split.version) fields.version = split.version;
   if (Object.keys(fields).length > 0) {
     await updateBouncer(openDb(c.env.DB), b.id, fields);
+    // `b` may be the cached row: keep it in step so the update is not repeated.
     Object.assign(b, fields);
   }
 }

@@ -93,7 +93,15 @@ async function listDecisions(c: AppContext): Promise<Response> {
   const filter = parseBouncerFilter(new URL(c.req.url).searchParams, false);
   if (c.req.method === "HEAD") return emptyResponse(200);
   const now = c.var.startedAt;
-  const { rows, rowsRead } = await queryActiveDecisions(c.var.db, filter, now);
+  let rows: DecisionRow[] | null = null;
+  let rowsRead = 0;
+  const simple = filter.ip && filter.contains && filter.limit === undefined;
+  if (simple && filter.offset === undefined && filter.idGt === undefined) {
+    rows = await c.var.caches.decisions.lookup(c.env.DB, filter.ip!, filter, now, (p) =>
+      c.executionCtx.waitUntil(p),
+    );
+  }
+  if (rows === null) ({ rows, rowsRead } = await queryActiveDecisions(c.var.db, filter, now));
   const { bouncer } = c.var;
   if (bouncer.lastPull === null || now - bouncer.lastPull >= LIVE_PULL_REFRESH_MS) {
     c.executionCtx.waitUntil(setLastPull(c.env.DB, bouncer.id, now));
