@@ -22,10 +22,8 @@ function rowName(route: RouteDef): string {
   return `${route.method} ${route.path}`;
 }
 
-async function send(route: RouteDef, headers: Record<string, string> = {}, cf?: unknown) {
-  const init: RequestInit & { cf?: unknown } = { method: route.method, headers };
-  if (cf) init.cf = cf;
-  const r = await call(urlOf(route), init);
+async function send(route: RouteDef, headers: Record<string, string> = {}, cf?: Cf) {
+  const r = await call(urlOf(route), { method: route.method, headers, cf });
   const text = await r.text();
   return { status: r.status, headers: r.headers, body: text === "" ? null : JSON.parse(text) };
 }
@@ -36,7 +34,9 @@ function expectBody(route: RouteDef, actual: unknown, expected: unknown) {
   else expect(actual).toEqual(expected);
 }
 
-function tlsCert(ou: string, extra: Record<string, string> = {}) {
+type Cf = RequestInit["cf"];
+
+function tlsCert(ou: string, extra: Record<string, string> = {}): Cf {
   return {
     tlsClientAuth: {
       certPresented: "1",
@@ -80,7 +80,7 @@ it("has at least one row of every auth kind, so no branch below runs empty", () 
 describe.each(byAuth(["jwt", "refresh"]).map((r) => [rowName(r), r] as const))(
   "machine JWT row %s",
   (_, route) => {
-    async function expectJwt401(headers: Record<string, string>, message: string, cf?: unknown) {
+    async function expectJwt401(headers: Record<string, string>, message: string, cf?: Cf) {
       const r = await send(route, headers, cf);
       expect(r.status).toBe(401);
       expect(r.headers.get("WWW-Authenticate")).toBe(REALM);
@@ -136,7 +136,7 @@ describe.each(byAuth(["jwt", "refresh"]).map((r) => [rowName(r), r] as const))(
 describe.each(byAuth(["apiKey"]).map((r, i) => [rowName(r), r, i] as const))(
   "bouncer API-key row %s",
   (_, route, i) => {
-    async function expect403(headers: Record<string, string>, cf?: unknown) {
+    async function expect403(headers: Record<string, string>, cf?: Cf) {
       const r = await send(route, headers, cf);
       expect(r.status).toBe(403);
       expect(r.headers.get("WWW-Authenticate")).toBeNull();
@@ -187,7 +187,12 @@ describe.each(byAuth(["jwtOrApiKey"]).map((r) => [rowName(r), r] as const))(
   "machine-or-bouncer row %s",
   (_, route) => {
     it("takes the API-key path for X-Api-Key and for anonymous non-crowdsec callers", async () => {
-      for (const headers of [{ "X-Api-Key": "wrong" }, {}, { "User-Agent": "curl/8.0" }]) {
+      const anonymous: Record<string, string>[] = [
+        { "X-Api-Key": "wrong" },
+        {},
+        { "User-Agent": "curl/8.0" },
+      ];
+      for (const headers of anonymous) {
         const r = await send(route, headers);
         expect(r.status).toBe(403);
         expectBody(route, r.body, { message: "access forbidden" });
@@ -209,7 +214,11 @@ describe.each(byAuth(["jwtOrApiKey"]).map((r) => [rowName(r), r] as const))(
     });
 
     it("lets both a machine token and a bouncer key through the auth layer", async () => {
-      for (const headers of [{ Authorization: `Bearer ${machineJwt}` }, { "X-Api-Key": apiKey }]) {
+      const both: Record<string, string>[] = [
+        { Authorization: `Bearer ${machineJwt}` },
+        { "X-Api-Key": apiKey },
+      ];
+      for (const headers of both) {
         const r = await send(route, headers);
         expect([401, 403]).not.toContain(r.status);
       }
@@ -221,7 +230,8 @@ describe.each(byAuth(["admin"]).map((r) => [rowName(r), r] as const))(
   "admin row %s",
   (_, route) => {
     it("rejects a request without admin credentials with 401", async () => {
-      for (const headers of [{}, { "X-Api-Key": apiKey }]) {
+      const creds: Record<string, string>[] = [{}, { "X-Api-Key": apiKey }];
+      for (const headers of creds) {
         const r = await send(route, headers);
         expect(r.status).toBe(401);
         expectBody(route, r.body, {
@@ -265,7 +275,7 @@ describe.each(byAuth(["none"]).map((r) => [rowName(r), r] as const))(
 );
 
 describe("mTLS machines (agents log in with a certificate)", () => {
-  const login = (ip: string, cf: unknown) =>
+  const login = (ip: string, cf: Cf) =>
     call("/v1/watchers/login", {
       method: "POST",
       headers: { ...AGENT_UA, "CF-Connecting-IP": ip, "Content-Type": "application/json" },
@@ -302,7 +312,7 @@ describe("transport behaviour of the route table (contract §1)", () => {
     const matching = routes.filter((r) =>
       new RegExp(`^${r.path.replace(/:[a-z_]+/g, "[^/]+")}$`).test(url),
     );
-    return new Set(matching.map((r) => r.method));
+    return new Set<string>(matching.map((r) => r.method));
   };
 
   it.each(paths)("answers 405 with an empty body for a method %s does not serve", async (path) => {
