@@ -3,7 +3,9 @@ import { adminRoutes } from "./routes/admin";
 import { adminAllowlistRoutes } from "./routes/admin-allowlists";
 import { alertRoutes } from "./routes/alerts";
 import { allowlistRoutes } from "./routes/allowlists";
+import { alertRoutes } from "./routes/alerts";
 import { decisionReadRoutes } from "./routes/decisions-read";
+import { decisionWriteRoutes } from "./routes/decisions-write";
 import { decisionWriteRoutes } from "./routes/decisions-write";
 import { healthRoutes } from "./routes/health";
 import { usageMetricsRoutes } from "./routes/usage-metrics";
@@ -14,7 +16,9 @@ export const routes: readonly RouteDef[] = [
   ...healthRoutes,
   ...watcherRoutes,
   ...alertRoutes,
+  ...alertRoutes,
   ...decisionReadRoutes,
+  ...decisionWriteRoutes,
   ...decisionWriteRoutes,
   ...usageMetricsRoutes,
   ...allowlistRoutes,

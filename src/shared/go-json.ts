@@ -12,9 +12,9 @@ export type GoType =
   | { kind: "int"; go: "int" | "int32" | "int64" }
   | { kind: "float"; go: "float32" | "float64" }
   | { kind: "any" }
-  | { kind: "array"; of: GoType }
+  | { kind: "array"; of: GoType; goName?: string }
   | { kind: "map"; of: GoType }
-  | { kind: "struct"; name: string; fields: Record<string, FieldSpec> };
+  | { kind: "struct"; name: string; fields: Record<string, FieldSpec>; goName?: string };
 
 export interface FieldSpec {
   type: GoType;
@@ -225,11 +225,11 @@ function goTypeName(type: GoType): string {
     case "any":
       return "interface {}";
     case "array":
-      return `[]${goTypeName(type.of)}`;
+      return type.goName ?? `[]${goTypeName(type.of)}`;
     case "map":
       return `map[string]${goTypeName(type.of)}`;
     case "struct":
-      return type.name;
+      return type.goName ?? type.name;
   }
 }
 
@@ -245,6 +245,15 @@ export function lookupKey(obj: Record<string, unknown>, name: string): string | 
 interface DecodeState {
   typeError: string | null;
   missing: string[];
+  innermostStruct: boolean;
+}
+
+export interface DecodeAsOptions {
+  /**
+   * Name type errors after the innermost struct, as encoding/json does for nested structs
+   * (`Go struct field Source.source.latitude`); by default the outermost name is kept.
+   */
+  innermostStruct?: boolean;
 }
 
 /**
@@ -252,8 +261,17 @@ interface DecodeState {
  * unknown keys. The first type error wins (Go keeps decoding but reports the first); then
  * required-field failures are listed in document order with go-swagger's index prefixes.
  */
-export function decodeAs<T>(value: unknown, type: GoType, topName: string): DecodeResult<T> {
-  const state: DecodeState = { typeError: null, missing: [] };
+export function decodeAs<T>(
+  value: unknown,
+  type: GoType,
+  topName: string,
+  options: DecodeAsOptions = {},
+): DecodeResult<T> {
+  const state: DecodeState = {
+    typeError: null,
+    missing: [],
+    innermostStruct: options.innermostStruct ?? false,
+  };
   const out = decodeValue(value, type, state, { struct: topName, field: "", swagger: "" }, true);
   if (state.typeError) return { ok: false, kind: "type", message: state.typeError };
   if (state.missing.length > 0) {
@@ -277,7 +295,8 @@ interface Where {
 
 function typeError(state: DecodeState, v: unknown, type: GoType, where: Where, top: boolean) {
   if (state.typeError) return;
-  const what = typeof v === "number" ? `number ${v}` : jsonKind(v);
+  // encoding/json quotes the literal only when a number does not fit a numeric type.
+  const what = typeof v === "number" && type.kind === "int" ? `number ${v}` : jsonKind(v);
   state.typeError =
     top || where.field === ""
       ? `json: cannot unmarshal ${what} into Go value of type ${where.struct}`
@@ -330,7 +349,7 @@ function decodeValue(
     }
     case "struct": {
       if (typeof v !== "object" || Array.isArray(v)) {
-        return typeError(state, v, type, { ...where, struct: type.name }, top);
+        return typeError(state, v, type, { ...where, struct: type.goName ?? type.name }, top);
       }
       const obj = v as Record<string, unknown>;
       const out: Record<string, unknown> = {};
@@ -343,7 +362,7 @@ function decodeValue(
           continue;
         }
         out[name] = decodeValue(raw, spec.type, state, {
-          struct: where.field === "" && !top ? where.struct : where.struct,
+          struct: state.innermostStruct ? type.name : where.struct,
           field: where.field === "" ? name : `${where.field}.${name}`,
           swagger,
         });

@@ -1,0 +1,123 @@
+import {
+  allowlistedRanges,
+  deleteAlert,
+  deleteAlerts,
+  getAlert,
+  insertAlerts,
+  queryAlerts,
+} from "../../db/alerts";
+import { decodeAs, parseGoJson } from "../../shared/go-json";
+import { inAnyRange, parseIpOrRange } from "../../shared/ip-range";
+import { AUTHENTICATED_BODY_LIMIT, readBodyText } from "../body";
+import { isLoopback } from "../client-ip";
+import type { AppContext } from "../context";
+import { ApiError, emptyResponse, jsonResponse } from "../errors";
+import {
+  ADD_ALERTS_GO_NAME,
+  type AlertIn,
+  addAlertsRequest,
+  type ValidAlert,
+  validateAlerts,
+} from "../models/alert";
+import { parseAlertFilter } from "../models/alert-filter";
+import { prepareAlert } from "../models/alert-input";
+import { alertJson } from "../models/alert-json";
+import { parseGoId } from "../models/go-id";
+import type { RouteDef } from "../route-def";
+
+/** POST /v1/alerts (contract §3.5). */
+async function createAlerts(c: AppContext): Promise<Response> {
+  const text = await readBodyText(c, AUTHENTICATED_BODY_LIMIT);
+  const parsed = parseGoJson(text);
+  if (!parsed.ok) throw new ApiError("badRequest", parsed.message);
+  const decoded = decodeAs<(AlertIn | undefined)[] | undefined>(
+    parsed.value,
+    addAlertsRequest,
+    ADD_ALERTS_GO_NAME,
+    { innermostStruct: true },
+  );
+  if (!decoded.ok) throw new ApiError("badRequest", decoded.message);
+  const input = decoded.value ?? [];
+  const invalid = validateAlerts(input);
+  if (invalid) throw new ApiError("serverError", invalid);
+  const now = c.var.startedAt;
+  const prepared = (input as ValidAlert[]).map((a) => prepareAlert(a, now));
+
+  // CrowdSec 1.6.6+: a decision-less alert about an allowlisted Ip/Range is dropped silently.
+  const candidates = prepared
+    .map((a, i) => ({ i, range: a.decisions.length === 0 ? ipSource(a) : null }))
+    .filter((x): x is { i: number; range: NonNullable<ReturnType<typeof ipSource>> } => !!x.range);
+  const allowlisted = await allowlistedRanges(
+    c.env.DB,
+    candidates.map((x) => x.range),
+    now,
+  );
+  const skip = new Set(candidates.filter((_, k) => allowlisted[k]).map((x) => x.i));
+  const kept = prepared.filter((_, i) => !skip.has(i));
+
+  const ids = await insertAlerts(c.env.DB, kept, c.var.machineId, now);
+  return jsonResponse(ids.map(String), 201);
+}
+
+function ipSource(a: { sourceScope: string; sourceValue: string }) {
+  if (a.sourceScope !== "Ip" && a.sourceScope !== "Range") return null;
+  return parseIpOrRange(a.sourceValue);
+}
+
+/** GET|HEAD /v1/alerts (contract §3.6): no match is the literal `null`. */
+async function listAlerts(c: AppContext): Promise<Response> {
+  const now = c.var.startedAt;
+  const filter = parseAlertFilter(new URL(c.req.url).searchParams, now);
+  if (c.req.method === "HEAD") return emptyResponse(200);
+  const records = await queryAlerts(c.var.db, filter, now);
+  return jsonResponse(records.length === 0 ? null : records.map((r) => alertJson(r, now)));
+}
+
+function alertId(c: AppContext): number {
+  const id = parseGoId(c.req.param("alert_id") ?? "");
+  if (id === null) throw new ApiError("badRequest", "alert_id must be valid integer");
+  return id.value;
+}
+
+/** GET|HEAD /v1/alerts/:alert_id (contract §3.7). */
+async function showAlert(c: AppContext): Promise<Response> {
+  const id = alertId(c);
+  const record = await getAlert(c.var.db, id);
+  if (!record) throw new ApiError("notFound", "object not found");
+  if (c.req.method === "HEAD") return emptyResponse(200);
+  return jsonResponse(alertJson(record, c.var.startedAt));
+}
+
+/** Alert deletion is reserved to loopback and `trusted_ips` callers (CrowdSec alerts.go). */
+function requireTrustedIp(c: AppContext): void {
+  const ip = c.var.clientIp;
+  if (isLoopback(ip) || inAnyRange(ip, c.var.config.trustedIps)) return;
+  throw new ApiError("forbidden", `access forbidden from this IP (${ip})`);
+}
+
+/** DELETE /v1/alerts (contract §3.8): same filters as GET, limit and sort ignored. */
+async function deleteAlertsByFilter(c: AppContext): Promise<Response> {
+  requireTrustedIp(c);
+  const now = c.var.startedAt;
+  const filter = parseAlertFilter(new URL(c.req.url).searchParams, now);
+  const n = await deleteAlerts(c.env.DB, filter, now);
+  return jsonResponse({ nbDeleted: String(n) });
+}
+
+/** DELETE /v1/alerts/:alert_id (contract §3.8). */
+async function deleteAlertById(c: AppContext): Promise<Response> {
+  requireTrustedIp(c);
+  const id = alertId(c);
+  if (!(await deleteAlert(c.env.DB, id))) throw new ApiError("serverError", "ent: alert not found");
+  return jsonResponse({ nbDeleted: "1" });
+}
+
+export const alertRoutes: RouteDef[] = [
+  { method: "POST", path: "/v1/alerts", auth: "jwt", handler: createAlerts },
+  { method: "GET", path: "/v1/alerts", auth: "jwt", handler: listAlerts },
+  { method: "HEAD", path: "/v1/alerts", auth: "jwt", handler: listAlerts },
+  { method: "DELETE", path: "/v1/alerts", auth: "jwt", handler: deleteAlertsByFilter },
+  { method: "GET", path: "/v1/alerts/:alert_id", auth: "jwt", handler: showAlert },
+  { method: "HEAD", path: "/v1/alerts/:alert_id", auth: "jwt", handler: showAlert },
+  { method: "DELETE", path: "/v1/alerts/:alert_id", auth: "jwt", handler: deleteAlertById },
+];
