@@ -3,9 +3,7 @@ import { adminRoutes } from "./routes/admin";
 import { adminAllowlistRoutes } from "./routes/admin-allowlists";
 import { alertRoutes } from "./routes/alerts";
 import { allowlistRoutes } from "./routes/allowlists";
-import { alertRoutes } from "./routes/alerts";
 import { decisionReadRoutes } from "./routes/decisions-read";
-import { decisionWriteRoutes } from "./routes/decisions-write";
 import { decisionWriteRoutes } from "./routes/decisions-write";
 import { healthRoutes } from "./routes/health";
 import { usageMetricsRoutes } from "./routes/usage-metrics";
@@ -16,9 +14,7 @@ export const routes: readonly RouteDef[] = [
   ...healthRoutes,
   ...watcherRoutes,
   ...alertRoutes,
-  ...alertRoutes,
   ...decisionReadRoutes,
-  ...decisionWriteRoutes,
   ...decisionWriteRoutes,
   ...usageMetricsRoutes,
   ...allowlistRoutes,
