@@ -155,7 +155,21 @@ async function render(side: Side, step: RequestStep): Promise<string> {
 }
 
 function showJson(json: unknown): string {
-  return JSON.stringify(normalizeJson(json), null, 1);
+  return JSON.stringify(normalizeJson(withoutUuids(json)), null, 1);
+}
+
+/**
+ * Drops `uuid` keys: 1.5+ LAPIs add them to alerts and stream decisions; 1.4.6 clients ignore
+ * unknown fields, so their presence is compatible with both generations (contract §9).
+ */
+function withoutUuids(json: unknown): unknown {
+  if (Array.isArray(json)) return json.map(withoutUuids);
+  if (!json || typeof json !== "object") return json;
+  return Object.fromEntries(
+    Object.entries(json as Record<string, unknown>)
+      .filter(([k]) => k !== "uuid")
+      .map(([k, v]) => [k, withoutUuids(v)]),
+  );
 }
 
 /** The oracle's rendering with its body swapped for the step's later-release body. */

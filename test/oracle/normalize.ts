@@ -3,7 +3,8 @@
  * remaining durations, uuids, tokens, temporary paths and ports — so the rest can be diffed.
  *
  * Durations are masked whole because 1.4.6 prints nanoseconds (`3h59m58.710864675s`) while later
- * releases round to seconds (`3h59m59s`); only the sign survives (deleted decisions are negative).
+ * releases round to seconds (`3h59m59s`); only the sign survives (deleted decisions are
+ * negative), and an exact `0s` is kept as is.
  */
 
 /** Literal substitutions applied first (e.g. a LAPI URL with its port → `<lapi>`). */
@@ -30,7 +31,7 @@ export function normalizeText(text: string, replacements: Replacements = []): st
     .replace(UUID, "<uuid>")
     .replace(JWT, "<jwt>")
     .replace(TMP_PATH, "<tmp>")
-    .replace(DURATION, (_m, sign: string) => `${sign}<duration>`);
+    .replace(DURATION, (m, sign: string) => (m === "0s" ? m : `${sign}<duration>`));
 }
 
 const TIME_KEYS = new Set([
@@ -63,12 +64,18 @@ export function normalizeJson(value: unknown, replacements: Replacements = []): 
     if (key === "id" && (typeof v === "number" || typeof v === "string")) out[key] = "<id>";
     else if (TIME_KEYS.has(key) && typeof v === "string") out[key] = "<time>";
     else if (key === "duration" && typeof v === "string") {
-      out[key] = v.startsWith("-") ? "-<duration>" : "<duration>";
+      out[key] = maskDuration(v);
     } else if (key === "uuid" && typeof v === "string") out[key] = "<uuid>";
     else if (key === "token" && typeof v === "string") out[key] = "<jwt>";
     else out[key] = normalizeJson(v, replacements);
   }
   return out;
+}
+
+/** Keeps the sign, and an exact zero (`0s` is neither a live nor an expired decision). */
+function maskDuration(value: string): string {
+  if (value === "0s") return value;
+  return value.startsWith("-") ? "-<duration>" : "<duration>";
 }
 
 const ID_HEADERS = new Set(["id", "alert id"]);
