@@ -48,14 +48,22 @@ export function genDateParse(value: string, now: Date): string {
  * back to the current time (UTC) when nothing parses — CrowdSec never leaves MarshaledTime empty.
  */
 export function parseDateEnricher(now: () => Date) {
+  // Consecutive log lines share timestamps (many lines per second), so parsed results are cached
+  // per (format, value, current year). Bounded: cleared when full. "now" fallbacks are not cached.
+  const cache = new Map<string, string>();
   return (value: string, evt: PipelineEvent): Record<string, string> => {
     const current = now();
-    if (evt.StrTimeFormat !== "") {
-      const out = parseDateWithLayout(evt.StrTimeFormat, value, current);
-      if (out !== "") return { MarshaledTime: out };
-    }
-    const out = genDateParse(value, current);
-    if (out !== "") return { MarshaledTime: out };
-    return { MarshaledTime: marshalNow(current) };
+    const key = `${current.getUTCFullYear()}\u0000${evt.StrTimeFormat}\u0000${value}`;
+    const cached = cache.get(key);
+    if (cached !== undefined) return { MarshaledTime: cached };
+    let out = "";
+    if (evt.StrTimeFormat !== "") out = parseDateWithLayout(evt.StrTimeFormat, value, current);
+    if (out === "") out = genDateParse(value, current);
+    if (out === "") return { MarshaledTime: marshalNow(current) };
+    if (cache.size >= DATE_CACHE_SIZE) cache.clear();
+    cache.set(key, out);
+    return { MarshaledTime: out };
   };
 }
+
+const DATE_CACHE_SIZE = 4096;

@@ -156,7 +156,13 @@ const isDigit = (s: string, i: number) => {
   return c >= 48 && c <= 57;
 };
 
-class ParseError extends Error {}
+/**
+ * Parse failures are thrown as this class, created without a stack trace: ParseDate tries up to
+ * 15 layouts per event, and capturing a stack for each failed attempt dominated its cost.
+ */
+class ParseError {
+  constructor(readonly reason: string) {}
+}
 
 /** Go `getnum`: one or two digits; `fixed` requires two. */
 function getnum(s: string, fixed: boolean): [number, string] {

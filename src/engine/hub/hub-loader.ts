@@ -1,6 +1,6 @@
 import { createEnrichers, type EnricherOptions } from "../enrich/enrichers.js";
 import { loadPatterns, type PatternLibrary } from "../grok/index.js";
-import { type LoadProblem, loadParserSource } from "../parser/load.js";
+import { type LoadProblem, loadParserSource, type ParserSource } from "../parser/load.js";
 import type { CompiledNode } from "../parser/node.js";
 import { createPipeline, type Pipeline } from "../parser/pipeline.js";
 import type { CompileScope, RunnableExpr } from "../parser/scope.js";
@@ -43,6 +43,8 @@ export interface HubLoadOptions {
   parsers?: readonly string[];
   postoverflows?: readonly string[];
   scenarios?: readonly string[];
+  /** Load scenarios at all (default true); false = parsers and postoverflows only. */
+  includeScenarios?: boolean;
   enrichers?: EnricherOptions;
   compilerFactory: ExprCompilerFactory;
 }
@@ -152,6 +154,40 @@ function loadNodeItems(
   return nodes;
 }
 
+/**
+ * Builds one pipeline from parser files given directly (no hub index): for tests, and for callers
+ * that hold parser YAML in memory. Files load in ascending `path` order, as CrowdSec orders them.
+ */
+export function buildPipeline(
+  files: readonly ParserSource[],
+  deps: {
+    patterns: Record<string, string>;
+    readData?: DataReader;
+    compilerFactory: ExprCompilerFactory;
+    enrichers?: EnricherOptions;
+  },
+): { pipeline: Pipeline; problems: LoadProblem[]; warnings: string[] } {
+  const source: HubSource = {
+    readHub: () => null,
+    readData: deps.readData ?? (() => null),
+    patterns: deps.patterns,
+  };
+  const warnings = { current: [] as string[] };
+  const options: HubLoadOptions = {
+    compilerFactory: deps.compilerFactory,
+    ...(deps.enrichers ? { enrichers: deps.enrichers } : {}),
+  };
+  const { scope, stashes } = createScope(loadPatternLibrary(source), source, options, warnings);
+  const nodes: CompiledNode[] = [];
+  const problems: LoadProblem[] = [];
+  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    const result = loadParserSource(file, scope);
+    nodes.push(...result.nodes);
+    problems.push(...result.problems);
+  }
+  return { pipeline: createPipeline(nodes, stashes), problems, warnings: warnings.current };
+}
+
 /** The pattern library CrowdSec builds at startup from `patterns/` (fresh per pipeline). */
 export function loadPatternLibrary(source: HubSource): PatternLibrary {
   return loadPatterns(source.patterns);
@@ -196,7 +232,9 @@ export function loadHub(source: HubSource, options: HubLoadOptions): LoadedHub {
     items,
   );
   const scenarios: ScenarioSummary[] = [];
-  for (const item of sortByInstalledPath(pick("scenarios", options.scenarios))) {
+  const scenarioItems =
+    options.includeScenarios === false ? [] : pick("scenarios", options.scenarios);
+  for (const item of sortByInstalledPath(scenarioItems)) {
     warnings.current = [];
     const content = source.readHub(item.path);
     if (content === null) {
@@ -238,7 +276,10 @@ export function loadHub(source: HubSource, options: HubLoadOptions): LoadedHub {
  */
 export function loadEveryHubItem(
   source: HubSource,
-  options: Omit<HubLoadOptions, "collections" | "parsers" | "postoverflows" | "scenarios">,
+  options: Omit<
+    HubLoadOptions,
+    "collections" | "parsers" | "postoverflows" | "scenarios" | "includeScenarios"
+  >,
 ): HubLoadReport {
   const indexText = source.readHub(".index.json");
   if (indexText === null) throw new Error("hub index .index.json not found");

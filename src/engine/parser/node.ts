@@ -148,12 +148,32 @@ export function compileNode(
   };
 }
 
+const DOTTED_QUAD = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+
+/**
+ * Go `net.ParseIP` for whitelist checks. Canonical dotted quads (the common case) are parsed here
+ * without allocation-heavy generic parsing; everything else goes through `parseAddress`.
+ */
+function parseIp(text: string): Uint8Array | null {
+  const quad = DOTTED_QUAD.exec(text);
+  if (quad) {
+    const bytes = new Uint8Array(4);
+    for (let i = 0; i < 4; i++) {
+      const n = Number(quad[i + 1]);
+      if (n > 255) return null;
+      bytes[i] = n;
+    }
+    return bytes;
+  }
+  return parseAddress(text);
+}
+
 /** The event's source IPs for ip/cidr whitelists: `Meta.source_ip` (LOG) or overflow sources. */
 function sourceIps(evt: PipelineEvent): (Uint8Array | null)[] {
   if (evt.Type === EventType.LOG) {
-    return Object.hasOwn(evt.Meta, "source_ip") ? [parseAddress(evt.Meta.source_ip!)] : [];
+    return Object.hasOwn(evt.Meta, "source_ip") ? [parseIp(evt.Meta.source_ip!)] : [];
   }
-  if (evt.Type === EventType.OVFLW) return Object.keys(evt.Overflow.Sources).map(parseAddress);
+  if (evt.Type === EventType.OVFLW) return Object.keys(evt.Overflow.Sources).map(parseIp);
   return [];
 }
 

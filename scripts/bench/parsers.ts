@@ -1,0 +1,151 @@
+/**
+ * Parser pipeline throughput, Rampart vs the reference CrowdSec 1.4.6, on the same 100,000-line
+ * sshd (syslog) and nginx logs with the same hub items (Debian default collections + whitelists,
+ * parsers only — no scenarios installed on either side).
+ *
+ * Both sides run as separate processes under `/usr/bin/time -v` for peak RSS. Lines/s is printed
+ * twice: over the whole process (startup and hub loading included) and over parsing alone (for the
+ * reference: whole run minus the run time on a one-line log; for Rampart: the parse loop).
+ *
+ *   npm run bench -- parsers
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { debianDirectories, hubSourceFromDirectories } from "../../agent/hub/hub-fs.js";
+import { ExpectMode, newLogEvent } from "../../src/engine/event.js";
+import { defaultCompilerFactory } from "../../src/engine/hub/expr-compiler.js";
+import { loadHub } from "../../src/engine/hub/hub-loader.js";
+import {
+  CROWDSEC_BIN,
+  CROWDSEC_ROOT,
+  DEFAULT_COLLECTIONS,
+  DEFAULT_EXTRA_PARSERS,
+  runCrowdsecDump,
+} from "../../test/oracle/crowdsec-dump.js";
+import { BENCH_LOGS, writeLogs } from "../gen-logs.js";
+
+const REPO = resolve(import.meta.dirname, "../..");
+const BENCH_DIR = join(REPO, ".cache/bench");
+
+interface ChildResult {
+  lines: number;
+  processed: number;
+  loadMs: number;
+  parseMs: number;
+}
+
+/** Child mode: load the hub, parse the file, print figures as JSON. */
+function parseFile(file: string, type: string): ChildResult {
+  const started = performance.now();
+  const hub = loadHub(hubSourceFromDirectories(debianDirectories(CROWDSEC_ROOT)), {
+    collections: DEFAULT_COLLECTIONS,
+    parsers: DEFAULT_EXTRA_PARSERS,
+    includeScenarios: false,
+    compilerFactory: defaultCompilerFactory,
+  });
+  const loadMs = performance.now() - started;
+  const src = resolve(file);
+  const lines = readFileSync(file, "utf8").split("\n");
+  let count = 0;
+  let processed = 0;
+  const parseStart = performance.now();
+  for (const raw of lines) {
+    if (raw === "") continue;
+    count++;
+    const evt = newLogEvent(
+      { Raw: raw, Src: src, Module: "file", Labels: { type }, Process: true },
+      ExpectMode.TIMEMACHINE,
+    );
+    if (hub.parsers.parse(evt).process) processed++;
+  }
+  return { lines: count, processed, loadMs, parseMs: performance.now() - parseStart };
+}
+
+function ensureLogs(): void {
+  if (BENCH_LOGS.every((log) => existsSync(join(BENCH_DIR, log.file)))) return;
+  writeLogs(BENCH_DIR, BENCH_LOGS);
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+function runOurs(file: string, type: string): ChildResult & { peakKb: number; wallMs: number } {
+  const started = performance.now();
+  const child = spawnSync(
+    "/usr/bin/time",
+    ["-v", process.execPath, "--import", "tsx", import.meta.filename, "--child", file, type],
+    { cwd: REPO, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+  );
+  const wallMs = performance.now() - started;
+  if (child.status !== 0) throw new Error(`bench child failed: ${child.stderr.slice(-2000)}`);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(child.stderr);
+  const result = JSON.parse(child.stdout.trim().split("\n").pop()!) as ChildResult;
+  return { ...result, peakKb: rss ? Number(rss[1]) : 0, wallMs };
+}
+
+/** Benchmark entry point for `scripts/bench/index.ts`. */
+export async function run(): Promise<void> {
+  if (!existsSync(CROWDSEC_BIN)) {
+    console.log("reference CrowdSec not unpacked (.cache/crowdsec/root): skipping parsers bench");
+    return;
+  }
+  ensureLogs();
+  mkdirSync(BENCH_DIR, { recursive: true });
+  const rows: string[][] = [
+    ["log", "engine", "lines", "parsed ok", "lines/s (run)", "lines/s (parse)", "peak RSS"],
+  ];
+  for (const log of BENCH_LOGS) {
+    const file = join(BENCH_DIR, log.file);
+    const one = join(BENCH_DIR, `one-${log.file}`);
+    writeFileSync(one, `${readFileSync(file, "utf8").split("\n")[0]}\n`);
+
+    const ours = runOurs(file, log.type);
+    const startup = await runCrowdsecDump({
+      logFile: one,
+      type: log.type,
+      scenarios: false,
+      dump: false,
+    });
+    const ref = await runCrowdsecDump({
+      logFile: file,
+      type: log.type,
+      scenarios: false,
+      dump: false,
+    });
+    const refParseMs = Math.max(1, ref.elapsedMs - startup.elapsedMs);
+    rows.push([
+      log.file,
+      "rampart",
+      fmt(ours.lines),
+      fmt(ours.processed),
+      fmt((ours.lines / ours.wallMs) * 1000),
+      fmt((ours.lines / ours.parseMs) * 1000),
+      `${(ours.peakKb / 1024).toFixed(0)} MiB`,
+    ]);
+    rows.push([
+      log.file,
+      "crowdsec 1.4.6",
+      fmt(ours.lines),
+      "-",
+      fmt((ours.lines / ref.elapsedMs) * 1000),
+      fmt((ours.lines / refParseMs) * 1000),
+      `${((ref.peakRssKb ?? 0) / 1024).toFixed(0)} MiB`,
+    ]);
+    rows.push([
+      log.file,
+      "ratio",
+      "",
+      "",
+      `${(ref.elapsedMs / ours.wallMs).toFixed(2)}x`,
+      `${(refParseMs / ours.parseMs).toFixed(2)}x`,
+      "",
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join("  "));
+}
+
+if (process.argv[2] === "--child") {
+  const [, , , file, type] = process.argv;
+  console.log(JSON.stringify(parseFile(file!, type!)));
+}
