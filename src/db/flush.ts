@@ -14,12 +14,15 @@ export interface FlushResult {
   byCount: number;
   usageMetrics: number;
   allowlistItems: number;
+  tombstones: number;
 }
 
 const NO_ACTIVE_DECISION =
   "NOT EXISTS (SELECT 1 FROM decisions d WHERE d.alert_id = alerts.id AND d.until > ?)";
 
 const USAGE_METRICS_TTL_MS = 7 * 86_400_000;
+/** Tombstones outlive any isolate cache's sync gap (caches older than half this reload fully). */
+export const TOMBSTONE_TTL_MS = 3_600_000;
 
 export async function flushAlerts(db: D1Database, p: FlushPolicy): Promise<FlushResult> {
   const statements: D1PreparedStatement[] = [];
@@ -54,8 +57,20 @@ export async function flushAlerts(db: D1Database, p: FlushPolicy): Promise<Flush
       .bind(p.now),
   );
   kinds.push("allowlistItems");
+  statements.push(
+    db
+      .prepare("DELETE FROM decision_tombstones WHERE deleted_at < ?")
+      .bind(p.now - TOMBSTONE_TTL_MS),
+  );
+  kinds.push("tombstones");
   const results = await db.batch(statements);
-  const out: FlushResult = { byAge: 0, byCount: 0, usageMetrics: 0, allowlistItems: 0 };
+  const out: FlushResult = {
+    byAge: 0,
+    byCount: 0,
+    usageMetrics: 0,
+    allowlistItems: 0,
+    tombstones: 0,
+  };
   results.forEach((r, i) => {
     out[kinds[i]!] = r.meta.changes ?? 0;
   });

@@ -6,6 +6,7 @@ import {
   loadIndexPage,
   matchesFilter,
 } from "../db/decisions-read";
+import { TOMBSTONE_TTL_MS } from "../db/flush";
 import { type IndexedBlock, IpBlockIndex } from "../shared/ip-block-index";
 import { type IpRange, parseIpOrRange } from "../shared/ip-range";
 
@@ -73,6 +74,14 @@ export class DecisionCache {
       return null;
     }
     if (this.state !== "ready") return null;
+    if (now - this.checkedAt > TOMBSTONE_TTL_MS / 2) {
+      // Deletions older than the tombstone retention may be gone: reload from scratch.
+      this.index = new IpBlockIndex<Entry>();
+      this.maxId = 0;
+      this.state = "loading";
+      waitUntil(this.load(db, now));
+      return null;
+    }
     if (this.stale || now - this.checkedAt >= this.options.refreshMs) {
       this.refreshing ??= this.refresh(db, now).finally(() => {
         this.refreshing = null;
@@ -130,7 +139,8 @@ export class DecisionCache {
       }
       // Rows inserted during the load have higher ids than any seen: the next refresh gets them.
       this.maxId = Math.max(this.maxId, afterId);
-      this.checkedAt = 0;
+      this.checkedAt = now;
+      this.stale = true;
       this.state = "ready";
     } catch (e) {
       console.error("decision cache load failed; lookups stay on D1:", e);
