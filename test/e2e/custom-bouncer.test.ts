@@ -108,6 +108,16 @@ describe.skipIf(skip).each(targets)("crowdsec-custom-bouncer 0.0.15 against %s",
     expect(callsFor(calls, "del", "192.0.2.10")).toHaveLength(0);
   });
 
+  it("does not get unchanged decisions again on later polls", async () => {
+    await nextPollDone(bouncer, target);
+    await nextPollDone(bouncer, target);
+    const calls = bouncer.calls();
+    for (const d of added) {
+      // A row inserted while a poll runs may legitimately come twice (contract §6.8), not more.
+      expect(callsFor(calls, "add", d.value).length, `adds of ${d.value}`).toBeLessThanOrEqual(2);
+    }
+  });
+
   it("runs the script with 'del' for every decision deleted with cscli, on the next poll", async () => {
     await cscli.mustRun(["decisions", "delete", "-i", "192.0.2.10"]);
     await cscli.mustRun(["decisions", "delete", "-r", "198.51.100.0/24"]);

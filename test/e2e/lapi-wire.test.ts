@@ -112,6 +112,13 @@ function sortDecisionLists(body: unknown): unknown {
   for (const list of ["new", "deleted"]) {
     if (Array.isArray(out[list])) out[list] = sorted(out[list] as Record<string, unknown>[]);
   }
+  // A decision expired less than half a second ago is `0s` once rounded to seconds (1.6.3+);
+  // 1.4.6 prints the exact negative remainder. Both mean "expired".
+  if (Array.isArray(out.deleted)) {
+    out.deleted = (out.deleted as Record<string, unknown>[]).map((d) =>
+      d.duration === "0s" ? { ...d, duration: "-0s" } : d,
+    );
+  }
   return out;
 }
 
