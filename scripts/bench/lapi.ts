@@ -156,8 +156,20 @@ async function streamStartup(t: LapiTarget, key: string) {
   const r = await fetch(`${t.url}v1/decisions/stream?startup=true`, {
     headers: { "X-Api-Key": key },
   });
-  const body = (await r.json()) as { new: unknown[] | null };
-  return { ms: performance.now() - start, count: body.new?.length ?? 0 };
+  const text = await r.text();
+  const ms = performance.now() - start;
+  let body: { new: unknown[] | null };
+  try {
+    body = JSON.parse(text);
+  } catch {
+    const errors = t
+      .logs()
+      .split("\n")
+      .filter((l) => /error|abort/i.test(l))
+      .slice(-5);
+    throw new Error(`${t.kind} stream body cut at ${text.length} bytes:\n${errors.join("\n")}`);
+  }
+  return { ms, count: body.new?.length ?? 0 };
 }
 
 interface Figures {
