@@ -1,10 +1,8 @@
 /**
- * Finding the capturing groups of Go RE2 syntax without compiling it. Grok expansion needs the
- * count for text between two `%{…}` references, which is not a regex on its own (it may hold half
- * a group). grokky 0.1.0 uses a heuristic (`capCount`: count `(`, minus `(?flags:`/`(?flags)`,
- * minus `\(`); this tokenizer gives identical counts on all hub grok references and is right where
- * the heuristic is not (brackets in classes, `\Q…\E`). It also locates the groups so that
- * `pruneCaptureGroups` can turn the ones nobody reads into non-capturing groups.
+ * A tokenizer for the capturing groups of Go RE2 syntax, used to rewrite expanded grok regexes
+ * (`pruneCaptureGroups`) and to close a dangling `\Q` quote. It is exact (classes, escapes,
+ * `\Q…\E`, named groups), unlike the heuristic grokky uses to number semantics, which
+ * `grokkyGroupCount` in grok-expansion.ts reproduces on purpose.
  */
 
 /** Lexical state that carries from one fragment to the next. */

@@ -58,6 +58,14 @@ describe("compileGrok: capture mapping (grokky 0.1.0)", () => {
     expect({ ...grok("^%{WORD:k},%{DATA:puid}?").match("key,2") }).toEqual({ k: "key", puid: "" });
   });
 
+  it("returns the group grokky's miscounted numbering points at, as CrowdSec does", () => {
+    // The real group of `a` captures "q"; grokky's numbering points at the literal `(-|=…)`.
+    expect({ ...grok("(?:%{WORD:h}|-) (-|=%{WORD:a})").match("p =q") }).toEqual({
+      h: "p",
+      a: "=q",
+    });
+  });
+
   it("ignores raw named groups: only %{…:semantic} captures are returned", () => {
     const g = grok(String.raw`(?P<raw>\d+) %{WORD:w}`);
     expect(g.fields).toEqual(["w"]);

@@ -1,3 +1,4 @@
+import type { RE2JS } from "re2js";
 import { countCaptureGroups, initialScanState, pruneCaptureGroups } from "./capture-groups";
 import { GrokError } from "./errors";
 import { type Expansion, expandGrok } from "./grok-expansion";
@@ -45,13 +46,13 @@ export function compileNamedGrok(name: string, library: PatternLibrary): Compile
 function fromExpansion(pattern: string, expansion: Expansion): CompiledGrok {
   const entries = [...expansion.semantics].sort((a, b) => a[1] - b[1]);
   const fields = entries.map(([name]) => name);
-  const { source, groups } = matchingSource(expansion, entries);
-  const unanchored = compileRe2(source).re2();
-  const anchored = compileRe2(anchorAtStart(source)).re2();
-  const filter = expansion.regex;
+  const { source, regex, groups } = matchingRegex(expansion, entries);
+  const unanchored = regex.re2();
   // A pattern written with a leading `^` gains nothing from the steps below: the anchored search
   // is the whole answer, and on a non-matching line it fails within the first characters.
   const startsAnchored = source.startsWith("^");
+  const anchored = startsAnchored ? unanchored : compileRe2(anchorAtStart(source)).re2();
+  const filter = regex;
   const search = (input: string): Array<string | null> | null => {
     if (startsAnchored) return unanchored.findSubmatch(input);
     // 1. The lazy DFA answers "no match" without tracking captures; most groks of a parser
@@ -87,19 +88,24 @@ function fromExpansion(pattern: string, expansion: Expansion): CompiledGrok {
  * non-capturing (same matches, far fewer capture slots), and the semantics' group numbers in
  * it. Falls back to the full expansion if the rewrite does not account for every group.
  */
-function matchingSource(
+function matchingRegex(
   expansion: Expansion,
   entries: ReadonlyArray<readonly [string, number]>,
-): { source: string; groups: number[] } {
-  const full = { source: expansion.source, groups: entries.map(([, index]) => index) };
+): { source: string; regex: RE2JS; groups: number[] } {
+  // grokky's group-count heuristic can point a semantic at group 0 (the whole match, as Go's
+  // `ss[0]`) or outside the regex (Go panics; here the field reads as "").
+  const groups = entries.map(([, index]) => (index <= expansion.groupCount ? index : -1));
+  const full = { source: expansion.source, regex: expansion.regex, groups };
   if (countCaptureGroups(expansion.source, initialScanState()) !== expansion.groupCount) {
     return full;
   }
-  const pruned = pruneCaptureGroups(expansion.source, new Set(full.groups));
-  if (compileRe2(pruned.source).groupCount() !== pruned.renumber.size) return full;
+  const pruned = pruneCaptureGroups(expansion.source, new Set(groups));
+  const regex = compileRe2(pruned.source);
+  if (regex.groupCount() !== pruned.renumber.size) return full;
   return {
     source: pruned.source,
-    groups: full.groups.map((index) => pruned.renumber.get(index) ?? 0),
+    regex,
+    groups: groups.map((index) => (index <= 0 ? index : (pruned.renumber.get(index) ?? -1))),
   };
 }
 

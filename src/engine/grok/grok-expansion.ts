@@ -1,5 +1,4 @@
 import type { RE2JS } from "re2js";
-import { countCaptureGroups, initialScanState } from "./capture-groups";
 import { GrokError, RegexSyntaxError } from "./errors";
 import { compileRe2 } from "./safe-regex";
 
@@ -25,7 +24,8 @@ const REFERENCE = /%\{(\w+)(?::(\w+))?\}/g;
 /**
  * Expands `expression` as grokky 0.1.0 `compileExternal` does (CrowdSec 1.4.6):
  * walk the references left to right with a group counter starting at 1; add the groups opened by
- * the literal text before the reference; emit the referenced pattern's expansion wrapped in a
+ * the literal text before the reference (counted with grokky's heuristic, see
+ * `grokkyGroupCount`); emit the referenced pattern's expansion wrapped in a
  * capturing group; map the reference's own semantic to that group; map each semantic of the
  * sub-pattern to counter + its inner index unless that name is a direct semantic somewhere in
  * this expression; advance by the sub-pattern's groups + 1. Later mappings overwrite earlier
@@ -47,13 +47,12 @@ export function expandGrok(
   }
 
   const semantics = new Map<string, number>();
-  const scan = initialScanState();
   let order = 1;
   let source = "";
   let last = 0;
   for (const ref of references) {
     const literal = expression.slice(last, ref.index);
-    order += countCaptureGroups(literal, scan);
+    order += grokkyGroupCount(literal);
     const sub = lookup(ref[1] ?? "") as Expansion;
     const semantic = ref[2];
     if (semantic !== undefined) semantics.set(semantic, order);
@@ -76,4 +75,24 @@ export function expandGrok(
     throw error;
   }
   return { source, groupCount: regex.groupCount(), semantics, regex };
+}
+
+/** grokky's `capCount` patterns: `(?flags:` openers, and `[flags])` with an optional `(`. */
+const NON_CAPTURING_OPENER = /\(\?[imsU-]*:/g;
+const FLAG_GROUP = /\(?[imsU-]+\)/g;
+
+/**
+ * The number of capturing groups grokky 0.1.0 believes `literal` opens: every `(`, minus
+ * `(?flags:`, minus matches of `\(?[imsU-]+\)`, minus `\(`. The second regex makes the `(`
+ * optional, so any `-)`, `s)`, `i)` … also counts as a flag group: in
+ * `(?:%{HOSTNAME:h}|-) +(-|%{X:a})` the `-)` cancels the real group `(-|`, and every later
+ * semantic is mapped one group too early (CrowdSec 1.4.6 returns shifted captures for e.g.
+ * SYSLOG5424BASE). Reproduced on purpose: the captures must equal CrowdSec's.
+ */
+export function grokkyGroupCount(literal: string): number {
+  const opening = literal.split("(").length - 1;
+  const nonCapturing = literal.match(NON_CAPTURING_OPENER)?.length ?? 0;
+  const flagGroups = literal.match(FLAG_GROUP)?.length ?? 0;
+  const escaped = literal.split("\\(").length - 1;
+  return opening - nonCapturing - flagGroups - escaped;
 }
