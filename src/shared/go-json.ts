@@ -73,6 +73,9 @@ function quoteChar(ch: string): string {
 
 type ScanEnd = { ok: true; index: number } | { ok: false; message: string };
 
+/** encoding/json's scanner refuses deeper nesting (and we must not recurse without bound). */
+const MAX_NESTING_DEPTH = 10_000;
+
 /** Walks one JSON value like Go's scanner, returning where it ends or Go's error text. */
 function scanValueEnd(s: string): ScanEnd {
   let i = 0;
@@ -135,58 +138,7 @@ function scanValueEnd(s: string): ScanEnd {
       while (i < s.length && /\d/.test(s[i]!)) i++;
     }
   };
-  const value = (): void => {
-    ws();
-    if (i >= s.length) throw new ScanError("unexpected EOF");
-    const ch = s[i]!;
-    if (ch === "{") {
-      i++;
-      ws();
-      if (s[i] === "}") {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        if (s[i] !== '"') fail("looking for beginning of object key string");
-        str();
-        ws();
-        if (s[i] !== ":") fail("after object key");
-        i++;
-        value();
-        ws();
-        if (s[i] === ",") {
-          i++;
-          continue;
-        }
-        if (s[i] === "}") {
-          i++;
-          return;
-        }
-        fail("after object key:value pair");
-      }
-    }
-    if (ch === "[") {
-      i++;
-      ws();
-      if (s[i] === "]") {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        ws();
-        if (s[i] === ",") {
-          i++;
-          continue;
-        }
-        if (s[i] === "]") {
-          i++;
-          return;
-        }
-        fail("after array element");
-      }
-    }
+  const scalar = (ch: string) => {
     if (ch === '"') str();
     else if (ch === "t") literal("true");
     else if (ch === "f") literal("false");
@@ -194,8 +146,56 @@ function scanValueEnd(s: string): ScanEnd {
     else if (ch === "-" || /\d/.test(ch)) num();
     else fail("looking for beginning of value");
   };
+  const objectKey = () => {
+    ws();
+    if (s[i] !== '"') fail("looking for beginning of object key string");
+    str();
+    ws();
+    if (s[i] !== ":") fail("after object key");
+    i++;
+  };
+  // An explicit stack of open containers: hostile nesting must not exhaust the call stack.
+  const open: Array<"{" | "["> = [];
+  const scan = (): void => {
+    for (;;) {
+      ws();
+      if (i >= s.length) throw new ScanError("unexpected EOF");
+      const ch = s[i]!;
+      if (ch === "{" || ch === "[") {
+        if (open.length >= MAX_NESTING_DEPTH) {
+          throw new ScanError(`invalid character ${quoteChar(ch)} exceeded max depth`);
+        }
+        i++;
+        ws();
+        const close = ch === "{" ? "}" : "]";
+        if (s[i] === close) i++;
+        else {
+          open.push(ch);
+          if (ch === "{") objectKey();
+          continue;
+        }
+      } else scalar(ch);
+      // A value ended: close every container that ends here, or move to its next element.
+      for (;;) {
+        const top = open[open.length - 1];
+        if (!top) return;
+        ws();
+        if (s[i] === ",") {
+          i++;
+          if (top === "{") objectKey();
+          break;
+        }
+        if (s[i] === (top === "{" ? "}" : "]")) {
+          i++;
+          open.pop();
+          continue;
+        }
+        fail(top === "{" ? "after object key:value pair" : "after array element");
+      }
+    }
+  };
   try {
-    value();
+    scan();
     return { ok: true, index: i };
   } catch (e) {
     if (e instanceof ScanError) return { ok: false, message: e.message };
@@ -293,6 +293,11 @@ interface Where {
   swagger: string;
 }
 
+/** Go's `reflect.Type.Name()`, which field errors use: no package (`models.X` → `X`). */
+function bareName(goName: string): string {
+  return goName.slice(goName.lastIndexOf(".") + 1);
+}
+
 function typeError(state: DecodeState, v: unknown, type: GoType, where: Where, top: boolean) {
   if (state.typeError) return;
   // encoding/json quotes the literal only when a number does not fit a numeric type.
@@ -300,7 +305,7 @@ function typeError(state: DecodeState, v: unknown, type: GoType, where: Where, t
   state.typeError =
     top || where.field === ""
       ? `json: cannot unmarshal ${what} into Go value of type ${where.struct}`
-      : `json: cannot unmarshal ${what} into Go struct field ${where.struct}.${where.field} of type ${goTypeName(type)}`;
+      : `json: cannot unmarshal ${what} into Go struct field ${bareName(where.struct)}.${where.field} of type ${goTypeName(type)}`;
 }
 
 function decodeValue(
@@ -349,7 +354,9 @@ function decodeValue(
     }
     case "struct": {
       if (typeof v !== "object" || Array.isArray(v)) {
-        return typeError(state, v, type, { ...where, struct: type.goName ?? type.name }, top);
+        // Inside a struct field Go names the enclosing struct; elsewhere the value's own type.
+        const struct = where.field === "" ? (type.goName ?? type.name) : where.struct;
+        return typeError(state, v, type, { ...where, struct }, top);
       }
       const obj = v as Record<string, unknown>;
       const out: Record<string, unknown> = {};

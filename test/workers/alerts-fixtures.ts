@@ -41,8 +41,16 @@ export function alert(over: Record<string, unknown> = {}): Record<string, unknow
   };
 }
 
+const tokens = new Map<string, Promise<string>>();
+
+/** Authorization header of a validated machine (created once per test file). */
 export async function auth(machineId = "alerts-tester"): Promise<Record<string, string>> {
-  return { Authorization: `Bearer ${await machineToken(machineId)}` };
+  let token = tokens.get(machineId);
+  if (!token) {
+    token = machineToken(machineId);
+    tokens.set(machineId, token);
+  }
+  return { Authorization: `Bearer ${await token}` };
 }
 
 /** POSTs alerts and returns the response. */

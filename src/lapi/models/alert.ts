@@ -240,13 +240,13 @@ function render(errs: SwaggerError[]): string {
 /**
  * go-swagger's `AddAlertsRequest.Validate`: the first invalid alert only, its failures in field
  * order, each nested object (source, the first invalid event, the first invalid decision) as its
- * own "validation failure list" block, exactly as CrowdSec 1.4.6 prints it. A `null` item (which
- * makes CrowdSec panic) is reported as a missing item. Returns null when valid.
+ * own "validation failure list" block, exactly as CrowdSec 1.4.6 prints it. `null` items pass,
+ * as in go-swagger (the caller drops them; CrowdSec then panics on them). Returns null when valid.
  */
 export function validateAlerts(alerts: (AlertIn | undefined)[]): string | null {
   for (let i = 0; i < alerts.length; i++) {
     const a = alerts[i];
-    if (a === undefined) return render([`${i} in body is required`]);
+    if (a === undefined) continue;
     const errs = validateAlert(a, `${i}.`);
     if (errs.length > 0) return render(errs);
   }

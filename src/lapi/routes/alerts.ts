@@ -41,7 +41,9 @@ async function createAlerts(c: AppContext): Promise<Response> {
   const invalid = validateAlerts(input);
   if (invalid) throw new ApiError("serverError", invalid);
   const now = c.var.startedAt;
-  const prepared = (input as ValidAlert[]).map((a) => prepareAlert(a, now));
+  // A null item makes CrowdSec panic (500, empty body); we ignore it instead.
+  const alerts = input.filter((a): a is AlertIn => a !== undefined) as ValidAlert[];
+  const prepared = alerts.map((a) => prepareAlert(a, now));
 
   // CrowdSec 1.6.6+: a decision-less alert about an allowlisted Ip/Range is dropped silently.
   const candidates = prepared
