@@ -1,0 +1,33 @@
+/**
+ * The base pattern table is grokky v0.1.0's `NewBase`, compiled into CrowdSec 1.4.6. Go stores
+ * string literals verbatim in the binary, so every definition must occur in it byte for byte —
+ * which catches a typo or a definition taken from another grokky version.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { BASE_PATTERNS } from "../../src/engine/grok/base-patterns";
+
+const BINARY = join(import.meta.dirname, "../../.cache/crowdsec/root/usr/bin/crowdsec");
+
+describe.skipIf(!existsSync(BINARY))("base patterns vs the CrowdSec 1.4.6 binary", () => {
+  it("holds 88 definitions with unique names", () => {
+    expect(BASE_PATTERNS.length).toBe(88);
+    expect(new Set(BASE_PATTERNS.map(([name]) => name)).size).toBe(88);
+  });
+
+  it("finds every definition verbatim in the binary", () => {
+    const binary = readFileSync(BINARY);
+    const missing = BASE_PATTERNS.filter(
+      ([, expression]) => binary.indexOf(Buffer.from(expression, "utf8")) === -1,
+    ).map(([name]) => name);
+    expect(missing).toEqual([]);
+  });
+
+  it("is the 1.4.6 table: the binary has HTTPD24's POSINT clientport, not v0.2.2's INT", () => {
+    const binary = readFileSync(BINARY);
+    const has = (text: string) => binary.indexOf(Buffer.from(text, "utf8")) !== -1;
+    expect(has("%{IPORHOST:client}:%{POSINT:clientport}")).toBe(true);
+    expect(has("%{IPORHOST:client}:%{INT:clientport}")).toBe(false);
+  });
+});
