@@ -129,9 +129,9 @@ export async function deleteAllowlist(db: D1Database, name: string): Promise<boo
         "DELETE FROM allowlist_items WHERE allowlist_id IN (SELECT id FROM allowlists WHERE name = ?)",
       )
       .bind(name),
-    db.prepare("DELETE FROM allowlists WHERE name = ?").bind(name),
+    db.prepare("DELETE FROM allowlists WHERE name = ? RETURNING id").bind(name),
   ]);
-  return (deleted!.meta.changes ?? 0) > 0;
+  return deleted!.results.length > 0;
 }
 
 const INSERT_ROWS = 14;
@@ -196,7 +196,7 @@ export async function addAllowlistItems(
       statements.push(
         db
           .prepare(
-            `UPDATE decisions SET until = ?, updated_at = ? WHERE until > ? AND (${overlap})`,
+            `UPDATE decisions SET until = ?, updated_at = ? WHERE until > ? AND (${overlap}) RETURNING id`,
           )
           .bind(now, now, now),
       );
@@ -208,7 +208,8 @@ export async function addAllowlistItems(
   const results = await db.batch(statements);
   const decisionsExpired = results
     .slice(expireFrom, results.length - 1)
-    .reduce((n, r) => n + (r.meta.changes ?? 0), 0);
+    // Counted from RETURNING: D1's meta.changes also counts rows written by triggers.
+    .reduce((n, r) => n + r.results.length, 0);
   return { added: items.length, decisionsExpired };
 }
 
@@ -222,12 +223,12 @@ export async function removeAllowlistItems(
   const [removed] = await db.batch([
     db
       .prepare(
-        "DELETE FROM allowlist_items WHERE allowlist_id = ? AND value IN (SELECT value FROM json_each(?))",
+        "DELETE FROM allowlist_items WHERE allowlist_id = ? AND value IN (SELECT value FROM json_each(?)) RETURNING id",
       )
       .bind(listId, JSON.stringify(values)),
     db.prepare("UPDATE allowlists SET updated_at = ? WHERE id = ?").bind(now, listId),
   ]);
-  return removed!.meta.changes ?? 0;
+  return removed!.results.length;
 }
 
 /** The reasons query for one value (two index lookups); binds `now` twice. Exported for plans. */

@@ -62,7 +62,16 @@ export async function readJson<T>(c: AppContext, type: GoType, opts: DecodeOptio
   const parsed = parseGoJson(text);
   const syntaxCode = opts.syntaxCode ?? "badRequest";
   if (!parsed.ok) throw new ApiError(syntaxCode, `${opts.syntaxPrefix ?? ""}${parsed.message}`);
-  const decoded = decodeAs<T>(parsed.value, type, opts.goName);
+  // Go decodes `null` into a struct or slice as its zero value, which validation then judges.
+  const value =
+    parsed.value !== null
+      ? parsed.value
+      : type.kind === "struct"
+        ? {}
+        : type.kind === "array"
+          ? []
+          : null;
+  const decoded = decodeAs<T>(value, type, opts.goName);
   if (decoded.ok) return decoded.value;
   if (decoded.kind === "validation") throw new ApiError(opts.validationCode, decoded.message);
   throw new ApiError(syntaxCode, `${opts.syntaxPrefix ?? ""}${decoded.message}`);

@@ -93,7 +93,7 @@ const bulkCheckRequest = t.struct("models.BulkCheckAllowlistRequest", {
 /** POST /v1/allowlists/check (1.7+): only the targets that matched, each with its reasons. */
 async function checkBulk(c: AppContext): Promise<Response> {
   const body = await readJson<{ targets?: Array<string | undefined> }>(c, bulkCheckRequest, {
-    goName: "BulkCheckAllowlistRequest",
+    goName: "models.BulkCheckAllowlistRequest",
     limit: AUTHENTICATED_BODY_LIMIT,
     validationCode: "badRequest",
   });

@@ -123,7 +123,11 @@ async function decodeMetrics(c: AppContext): Promise<AllMetrics> {
   const text = await readBodyText(c, AUTHENTICATED_BODY_LIMIT);
   const parsed = parseGoJson(text);
   if (!parsed.ok) throw new ApiError("badRequest", parsed.message);
-  const decoded = decodeAs<AllMetrics | undefined>(parsed.value, allMetricsType, "AllMetrics");
+  const decoded = decodeAs<AllMetrics | undefined>(
+    parsed.value,
+    allMetricsType,
+    "models.AllMetrics",
+  );
   if (!decoded.ok) {
     if (decoded.kind !== "validation") throw new ApiError("badRequest", decoded.message);
     const lines = decoded.message.split("\n").slice(1);

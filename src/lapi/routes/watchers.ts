@@ -21,19 +21,19 @@ import type { RouteDef } from "../route-def";
 const BCRYPT_COST = 10;
 const WRONG_CREDENTIALS = "incorrect Username or Password";
 
-const registrationRequest = t.struct("WatcherRegistrationRequest", {
+const registrationRequest = t.struct("models.WatcherRegistrationRequest", {
   machine_id: { type: t.string, required: true },
   password: { type: t.string, required: true },
   registration_token: { type: t.string },
 });
 
-const authRequest = t.struct("WatcherAuthRequest", {
+const authRequest = t.struct("models.WatcherAuthRequest", {
   machine_id: { type: t.string, required: true },
   password: { type: t.string, required: true },
   scenarios: { type: t.array(t.string) },
 });
 
-const tlsAuthRequest = t.struct("WatcherAuthRequest", {
+const tlsAuthRequest = t.struct("models.WatcherAuthRequest", {
   scenarios: { type: t.array(t.string) },
 });
 
