@@ -215,7 +215,10 @@ export function loadHub(source: HubSource, options: HubLoadOptions): LoadedHub {
   const items: HubItemReport[] = [];
   const warnings = { current: [] as string[] };
 
-  const parserScope = createScope(loadPatternLibrary(source), source, options, warnings);
+  // The library is immutable (`with` copies), so both pipelines start from the same base: each
+  // still gets its own `pattern_syntax` registrations, as CrowdSec's two grok contexts do.
+  const base = loadPatternLibrary(source);
+  const parserScope = createScope(base, source, options, warnings);
   const parserNodes = loadNodeItems(
     pick("parsers", options.parsers),
     source,
@@ -223,7 +226,7 @@ export function loadHub(source: HubSource, options: HubLoadOptions): LoadedHub {
     warnings,
     items,
   );
-  const postScope = createScope(loadPatternLibrary(source), source, options, warnings);
+  const postScope = createScope(base, source, options, warnings);
   const postNodes = loadNodeItems(
     pick("postoverflows", options.postoverflows),
     source,
