@@ -8,11 +8,11 @@ export type Node =
   | { kind: "Integer"; offset: number; value: number }
   | { kind: "Float"; offset: number; value: number }
   | { kind: "String"; offset: number; value: string }
-  | { kind: "Identifier"; offset: number; name: string; nilSafe: boolean }
+  | { kind: "Identifier"; offset: number; name: string }
   | { kind: "Unary"; offset: number; operator: string; node: Node }
   | { kind: "Binary"; offset: number; operator: string; left: Node; right: Node }
   | { kind: "Matches"; offset: number; left: Node; right: Node }
-  | { kind: "Property"; offset: number; node: Node; property: string; nilSafe: boolean }
+  | { kind: "Property"; offset: number; node: Node; property: string }
   | { kind: "Index"; offset: number; node: Node; index: Node }
   | { kind: "Slice"; offset: number; node: Node; from: Node | null; to: Node | null }
   | {
@@ -21,7 +21,6 @@ export type Node =
       node: Node;
       method: string;
       args: Node[];
-      nilSafe: boolean;
     }
   | { kind: "Function"; offset: number; name: string; args: Node[] }
   | { kind: "Builtin"; offset: number; name: string; args: Node[] }

@@ -1,4 +1,5 @@
 import type { RE2JS } from "re2js";
+import { withGoType } from "./go-value.js";
 import { compileRegexp } from "./regexp.js";
 
 /** A compiled data-file regex (`type: regexp` entries), matched unanchored. */
@@ -29,8 +30,13 @@ export function createDataFiles(
   regexps: Record<string, readonly string[]> = strings,
 ): DataFiles {
   const compiled = new Map<string, readonly DataRegexp[]>();
+  // `File()` returns a Go []string: copy once, tag, freeze (expressions never mutate it).
+  const lists = new Map<string, readonly string[]>();
+  for (const [name, lines] of Object.entries(strings)) {
+    lists.set(name, Object.freeze(withGoType([...lines], "[]string")));
+  }
   return {
-    lines: (name) => (Object.hasOwn(strings, name) ? strings[name] : undefined),
+    lines: (name) => lists.get(name),
     regexps: (name) => {
       if (!Object.hasOwn(regexps, name)) return undefined;
       let list = compiled.get(name);

@@ -1,7 +1,16 @@
 import type { RE2JS } from "re2js";
 import { children, type Node } from "./ast.js";
 import { RuntimeFault } from "./errors.js";
-import { float, fromPlain, GoFloat, goTypeName, isNil, toInt, toPlain } from "./go-value.js";
+import {
+  float,
+  fromPlain,
+  GoFloat,
+  goTypeName,
+  isNil,
+  toInt,
+  toPlain,
+  withGoType,
+} from "./go-value.js";
 import type { HelperContext, HelperSpec } from "./helper-table.js";
 import {
   add,
@@ -153,8 +162,20 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
         return (state) => state.pointer;
       case "Unary":
         return compileUnary(node.operator, compile(node.node), node.offset);
-      case "Binary":
+      case "Binary": {
+        if (
+          (node.operator === "/" || node.operator === "%") &&
+          node.left.kind === "Integer" &&
+          node.right.kind === "Integer" &&
+          node.right.value === 0
+        ) {
+          // The v1.9.0 optimizer folds integer literals and fails the compilation here.
+          throw new CompileFault("integer divide by zero", node.offset);
+        }
+        const optimized = compileOptimizedIn(node, compile);
+        if (optimized) return optimized;
         return compileBinary(node.operator, compile(node.left), compile(node.right), node.offset);
+      }
       case "Matches": {
         const left = compile(node.left);
         if (node.right.kind === "String") {
@@ -181,17 +202,13 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
       }
       case "Property": {
         const target = compile(node.node);
-        const { property, nilSafe } = node;
-        return located(node.offset, (state) => {
-          const from = target(state);
-          if (isNil(from) && nilSafe) return null;
-          return fetch(from, property, nilSafe);
-        });
+        const property = node.property;
+        return located(node.offset, (state) => fetch(target(state), property));
       }
       case "Index": {
         const target = compile(node.node);
         const index = compile(node.index);
-        return located(node.offset, (state) => fetch(target(state), index(state), false));
+        return located(node.offset, (state) => fetch(target(state), index(state)));
       }
       case "Slice": {
         const target = compile(node.node);
@@ -207,13 +224,10 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
       case "Method": {
         const target = compile(node.node);
         const args = node.args.map(compile);
-        const { method, nilSafe } = node;
+        const method = node.method;
         return located(node.offset, (state) => {
           const obj = target(state);
-          if (isNil(obj)) {
-            if (nilSafe) return null;
-            throw new RuntimeFault(`cannot get "${method}" from <nil>`);
-          }
+          if (isNil(obj)) throw new RuntimeFault(`cannot get "${method}" from <nil>`);
           const fn =
             typeof obj === "object" && !(obj instanceof GoFloat) ? lookup(obj, method) : NOT_FOUND;
           if (typeof fn !== "function") {
@@ -313,7 +327,7 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
       const saved = state.pointer;
       try {
         for (let i = 0; i < size; i++) {
-          const element = fetch(items, i, false);
+          const element = fetch(items, i);
           state.pointer = element;
           if (!visit(body(state), element)) break;
         }
@@ -399,6 +413,53 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
   return compile(root);
 }
 
+/**
+ * expr v1.9.0's optimizer rewrites `x in ["a", "b"]` (all string literals) into a lookup in a Go
+ * map, so the needle must be a string: `nil in ["a"]` fails with "cannot use <nil>
+ * as index to map[string]struct {}" (checked against the 1.4.6 binary). `x in 1..3` with literal
+ * bounds becomes `x >= 1 and x <= 3`. Both are reproduced here (and the set is faster).
+ */
+function compileOptimizedIn(
+  node: Extract<Node, { kind: "Binary" }>,
+  compile: (node: Node) => Evaluate,
+): Evaluate | null {
+  if (node.operator !== "in" && node.operator !== "not in") return null;
+  const negated = node.operator === "not in";
+  const right = node.right;
+  if (right.kind === "Array" && right.items.length > 0) {
+    if (right.items.some((i) => i.kind !== "String")) return null;
+    const set = new Set(right.items.map((i) => (i as { value: string }).value));
+    const left = compile(node.left);
+    return located(node.offset, (state) => {
+      const needle = left(state);
+      if (typeof needle !== "string") {
+        if (isNil(needle))
+          throw new RuntimeFault("cannot use <nil> as index to map[string]struct {}");
+        throw new RuntimeFault(
+          `reflect.Value.MapIndex: value of type ${goTypeName(needle)} is not assignable to type string`,
+        );
+      }
+      return set.has(needle) !== negated;
+    });
+  }
+  if (
+    right.kind === "Binary" &&
+    right.operator === ".." &&
+    right.left.kind === "Integer" &&
+    right.right.kind === "Integer"
+  ) {
+    const min = right.left.value;
+    const max = right.right.value;
+    const left = compile(node.left);
+    return located(node.offset, (state) => {
+      const needle = left(state);
+      const inside = moreOrEqual(needle, min) && lessOrEqual(needle, max);
+      return inside !== negated;
+    });
+  }
+  return null;
+}
+
 function compileUnary(operator: string, operand: Evaluate, offset: number): Evaluate {
   switch (operator) {
     case "not":
@@ -477,7 +538,7 @@ function compileBinary(
         state.memory += Math.max(size, 0);
         const out: number[] = [];
         for (let i = min; i <= max; i++) out.push(i);
-        return out;
+        return withGoType(out, "[]int");
       });
   }
   const op = SIMPLE_BINARY[operator];

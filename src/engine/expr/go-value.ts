@@ -10,6 +10,15 @@ export class GoFloat {
   constructor(readonly value: number) {}
 }
 
+/** Marks an array or object with its Go type name (`[]int`, `[]string`, …) for `%T` and errors. */
+export const GO_TYPE: unique symbol = Symbol.for("rampart.expr.goType");
+
+/** Tags `value` with a Go type name (non-enumerable); returns `value`. */
+export function withGoType<T extends object>(value: T, typeName: string): T {
+  Object.defineProperty(value, GO_TYPE, { value: typeName, enumerable: false, configurable: true });
+  return value;
+}
+
 /** Marks an env object's Go zero value for missing keys (see `withZeroValue`). */
 export const ZERO_VALUE: unique symbol = Symbol.for("rampart.expr.zeroValue");
 
@@ -69,6 +78,7 @@ export function goTypeName(v: unknown): string {
     case "function":
       return "func(...interface {}) interface {}";
   }
+  if (GO_TYPE in (v as object)) return (v as Record<symbol, string>)[GO_TYPE]!;
   if (Array.isArray(v)) return "[]interface {}";
   if (v instanceof Map) return "map[string]interface {}";
   if (v instanceof Date) return "time.Time";

@@ -1,7 +1,7 @@
 import type { DataFiles } from "./data-files.js";
 import { fromJson, goJsonMarshal } from "./go-json.js";
 import { goSprintf } from "./go-sprintf.js";
-import { float, isAscii, withZeroValue } from "./go-value.js";
+import { float, isAscii, withGoType, withZeroValue } from "./go-value.js";
 import { ipInRange, ipToRange, isIPV6 } from "./ip-helpers.js";
 import { jsonGet, splitJsonPath, unescapeJsonString } from "./json-extract.js";
 import { parseUri, pathEscape, pathUnescape, queryEscape, queryUnescape } from "./url-escape.js";
@@ -142,7 +142,8 @@ export const CROWDSEC_HELPERS: Readonly<Record<string, HelperSpec>> = {
   File: {
     signature: "func(filename string) []string",
     params: [S],
-    call: (context, [name]) => context.dataFiles.lines(name as string) ?? [],
+    call: (context, [name]) =>
+      context.dataFiles.lines(name as string) ?? withGoType([], "[]string"),
   },
   RegexpInFile: {
     signature: "func(data string, filename string) bool",
@@ -173,7 +174,11 @@ export const CROWDSEC_HELPERS: Readonly<Record<string, HelperSpec>> = {
   ParseUri: {
     signature: "func(uri string) map[string][]string",
     params: [S],
-    call: (_, [uri]) => withZeroValue(parseUri(uri as string), null),
+    call: (_, [uri]) => {
+      const query = parseUri(uri as string);
+      for (const values of Object.values(query)) withGoType(values, "[]string");
+      return withGoType(withZeroValue(query, null), "map[string][]string");
+    },
   },
   PathUnescape: {
     signature: "func(string) string",

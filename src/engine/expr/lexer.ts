@@ -27,6 +27,8 @@ export function describeToken(token: Token): string {
   return `${token.kind}(${JSON.stringify(token.value)})`;
 }
 
+// `?` is always a single token: the 1.4.6 binary rejects `a?.b` ("cannot use pointer accessor
+// outside closure"), i.e. its expr has no nil-safe navigation yet.
 const SINGLE_RUNE_OPERATORS = "#,?:%+-/";
 const DOUBLE_RUNE_STARTS = "&|!=*<>";
 const DOUBLE_RUNE_SECONDS = "&|=*";
@@ -95,15 +97,6 @@ export function lex(source: string): Token[] {
     if (c >= "0" && c <= "9") {
       pos = scanNumber(chars, pos, fail);
       emit("Number", start, chars.slice(start, pos).join(""));
-      continue;
-    }
-    if (c === "?") {
-      pos++;
-      if (at(pos) === ".") {
-        pos++;
-        if (at(pos) === "?" || at(pos) === ".") pos++;
-      }
-      emit("Operator", start, chars.slice(start, pos).join(""));
       continue;
     }
     if ("([{)]}".includes(c)) {

@@ -97,9 +97,18 @@ export function multiply(a: unknown, b: unknown): unknown {
   );
 }
 
-/** `/` always yields a float64 in expr, even for two ints. */
-export function divide(a: unknown, b: unknown): GoFloat {
-  if (isNumber(a) && isNumber(b)) return float(numberValue(a) / numberValue(b));
+/**
+ * `/`: Go integer division for two ints (expr v1.9.0 — `7 / 2` is `3`, checked against the 1.4.6
+ * binary), float64 division as soon as one side is a float.
+ */
+export function divide(a: unknown, b: unknown): unknown {
+  if (isNumber(a) && isNumber(b)) {
+    const x = numberValue(a);
+    const y = numberValue(b);
+    if (isFloatish(a) || isFloatish(b)) return float(x / y);
+    if (y === 0) throw new RuntimeFault("runtime error: integer divide by zero");
+    return wrapInt(Math.trunc(x / y), () => BigInt(x) / BigInt(y));
+  }
   throw new RuntimeFault(`invalid operation: ${goTypeName(a)} / ${goTypeName(b)}`);
 }
 
@@ -184,17 +193,15 @@ export function lookup(obj: object, name: string): unknown {
 /**
  * Member and index access (`a.b`, `a["b"]`, `a[0]`), the VM's `fetch`. Missing map keys give the
  * map's zero value (see `missingKeyValue`); indexing nil or a scalar, or an index out of range,
- * is an error unless `nilSafe` (`?.`), which yields nil instead.
+ * is an error.
  */
-export function fetch(from: unknown, key: unknown, nilSafe: boolean): unknown {
+export function fetch(from: unknown, key: unknown): unknown {
   if (Array.isArray(from)) {
     if (isNumber(key)) {
       const i = toInt(key);
       if (i >= 0 && i < from.length) return from[i];
-      if (nilSafe) return null;
       throw new RuntimeFault("reflect: slice index out of range");
     }
-    if (nilSafe) return null;
     throw new RuntimeFault(`invalid operation: int(${goTypeName(key)})`);
   }
   if (typeof from === "string") {
@@ -202,7 +209,6 @@ export function fetch(from: unknown, key: unknown, nilSafe: boolean): unknown {
     const bytes = isAscii(from) ? null : utf8Bytes(from);
     const len = bytes ? bytes.length : from.length;
     if (i >= 0 && i < len) return bytes ? bytes[i]! : from.charCodeAt(i);
-    if (nilSafe) return null;
     throw new RuntimeFault("reflect: string index out of range");
   }
   if (from instanceof Map) {
@@ -210,7 +216,6 @@ export function fetch(from: unknown, key: unknown, nilSafe: boolean): unknown {
   }
   if (from !== null && typeof from === "object" && !(from instanceof GoFloat)) {
     if (typeof key !== "string") {
-      if (nilSafe) return null;
       throw new RuntimeFault(
         `reflect.Value.MapIndex: value of type ${goTypeName(key)} is not assignable to type string`,
       );
@@ -219,7 +224,6 @@ export function fetch(from: unknown, key: unknown, nilSafe: boolean): unknown {
     if (value !== NOT_FOUND) return value === undefined ? null : value;
     return missingKeyValue(from);
   }
-  if (nilSafe) return null;
   throw new RuntimeFault(`cannot fetch ${formatKey(key)} from ${goTypeName(from)}`);
 }
 

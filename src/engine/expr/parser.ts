@@ -20,7 +20,7 @@ export interface ParseLimits {
 /**
  * Parses an expression with expr v1.9.0's precedence-climbing parser (`parser/parser.go`):
  * binary operators from the table in `operators.ts`, unary operators parsed at their own
- * precedence, `?:` only at the top of an expression, postfix `.name`, `?.name`, `[i]`, `[i:j]` and
+ * precedence, `?:` only at the top of an expression, postfix `.name`, `[i]`, `[i:j]` and
  * method calls, builtins with closures, `#`/`.field` only inside closures.
  */
 export function parse(source: string, limits: ParseLimits): Node {
@@ -227,12 +227,7 @@ class Parser {
 
   private parseIdentifier(token: Token): Node {
     if (!this.is("Bracket", "(")) {
-      return this.make({
-        kind: "Identifier",
-        offset: token.offset,
-        name: token.value,
-        nilSafe: this.current.value === "?.",
-      });
+      return this.make({ kind: "Identifier", offset: token.offset, name: token.value });
     }
     const arity = BUILTINS[token.value];
     if (arity !== undefined) {
@@ -303,13 +298,10 @@ class Parser {
 
   private parsePostfix(start: Node): Node {
     let node = start;
-    // Once a `?.` is seen, the rest of the chain is nil-safe too (v1.9.0 keeps the flag).
-    let nilSafe = false;
     for (;;) {
       const token = this.current;
       if (token.kind !== "Operator" && token.kind !== "Bracket") break;
-      if (token.value === "." || token.value === "?.") {
-        if (token.value === "?.") nilSafe = true;
+      if (token.value === ".") {
         this.next();
         const name = this.current;
         this.next();
@@ -327,7 +319,6 @@ class Parser {
             node,
             method: name.value,
             args,
-            nilSafe,
           });
         } else {
           node = this.make({
@@ -335,7 +326,6 @@ class Parser {
             offset: name.offset,
             node,
             property: name.value,
-            nilSafe,
           });
         }
       } else if (token.value === "[") {
