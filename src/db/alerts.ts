@@ -364,8 +364,7 @@ export async function getAlert(db: D1, id: number): Promise<AlertRecord | null> 
  */
 export async function deleteAlerts(db: D1Database, f: AlertFilter, now: number): Promise<number> {
   const { sql, params } = alertWhere(f, now);
-  // RETURNING rather than meta.changes, which SQLite keeps for direct (non-cascade) changes only
-  // and which is easy to misread.
+  // Counted from RETURNING: D1's meta.changes also counts cascaded and trigger-made changes.
   const r = await db
     .prepare(`DELETE FROM alerts WHERE id IN (SELECT a.id FROM alerts a WHERE ${sql}) RETURNING id`)
     .bind(...params)

@@ -38,18 +38,22 @@ export async function expireDecisions(
   if (f.scenario !== undefined) add("scenario = ?", f.scenario);
   if (f.origin !== undefined) add("origin = ?", f.origin);
   if (f.uuids) add("uuid IN (SELECT value FROM json_each(?))", JSON.stringify(f.uuids));
+  // Counted from RETURNING: D1's meta.changes also counts the rows touched by the
+  // `decisions_touch` trigger (migration 0003), doubling the figure.
   const r = await db
-    .prepare(`UPDATE decisions SET until = ?, updated_at = ? WHERE ${where.join(" AND ")}`)
+    .prepare(
+      `UPDATE decisions SET until = ?, updated_at = ? WHERE ${where.join(" AND ")} RETURNING id`,
+    )
     .bind(now, now, ...params)
-    .run();
-  return r.meta.changes ?? 0;
+    .all();
+  return r.results.length;
 }
 
 /** Expires one decision, even an already expired one (CrowdSec does); false if it does not exist. */
 export async function expireDecision(db: D1Database, id: number, now: number): Promise<boolean> {
   const r = await db
-    .prepare("UPDATE decisions SET until = ?, updated_at = ? WHERE id = ?")
+    .prepare("UPDATE decisions SET until = ?, updated_at = ? WHERE id = ? RETURNING id")
     .bind(now, now, id)
-    .run();
-  return (r.meta.changes ?? 0) > 0;
+    .all();
+  return r.results.length > 0;
 }
