@@ -185,32 +185,35 @@ function getnum3(s: string, fixed: boolean): [number, string] {
 
 /** Go `skip`: literal prefix match where a run of spaces matches one or more spaces. */
 function skip(value: string, prefix: string): string {
-  let v = value;
-  let p = prefix;
-  while (p.length > 0) {
-    if (p[0] === " ") {
-      if (v.length > 0 && v[0] !== " ") throw new ParseError("bad value for field");
-      p = p.replace(/^ +/, "");
-      v = v.replace(/^ +/, "");
+  let v = 0;
+  let p = 0;
+  while (p < prefix.length) {
+    if (prefix.charCodeAt(p) === 32) {
+      if (v < value.length && value.charCodeAt(v) !== 32) throw new ParseError("bad value");
+      while (p < prefix.length && prefix.charCodeAt(p) === 32) p++;
+      while (v < value.length && value.charCodeAt(v) === 32) v++;
       continue;
     }
-    if (v.length === 0 || v[0] !== p[0]) throw new ParseError("bad value for field");
-    v = v.slice(1);
-    p = p.slice(1);
+    if (v >= value.length || value.charCodeAt(v) !== prefix.charCodeAt(p)) {
+      throw new ParseError("bad value");
+    }
+    v++;
+    p++;
   }
-  return v;
+  return v === 0 ? value : value.slice(v);
 }
 
 /** Case-insensitive ASCII name lookup (Go `lookup`); returns the index and the rest. */
 function lookup(table: readonly string[], value: string): [number, string] {
   for (let i = 0; i < table.length; i++) {
     const name = table[i]!;
-    if (
-      value.length >= name.length &&
-      value.slice(0, name.length).toLowerCase() === name.toLowerCase()
-    ) {
-      return [i, value.slice(name.length)];
+    if (value.length < name.length) continue;
+    let j = 0;
+    for (; j < name.length; j++) {
+      // ASCII letters only: OR-ing 0x20 folds upper case onto lower case.
+      if ((value.charCodeAt(j) | 0x20) !== (name.charCodeAt(j) | 0x20)) break;
     }
+    if (j === name.length) return [i, value.slice(name.length)];
   }
   throw new ParseError("bad value for field");
 }
@@ -249,13 +252,43 @@ function zoneLength(value: string): number {
   return 0;
 }
 
+/** Layout elements whose value must start with a digit / a letter. */
+const NUMERIC_FIRST = new Set([
+  "2006",
+  "06",
+  "01",
+  "02",
+  "15",
+  "03",
+  "04",
+  "05",
+  "002",
+  "1",
+  "2",
+  "3",
+  "4",
+  "5",
+]);
+const ALPHA_FIRST = new Set(["January", "Jan", "Monday", "Mon", "PM", "pm", "MST"]);
+
 /**
  * Go `time.Parse(layout, value)`. Returns null on error (Go returns an error). Zone-less values
  * are UTC; a zone name other than UTC/GMT gets offset 0, as Go fabricates for unknown zones.
  */
 export function goParse(layout: string, value: string): GoTime | null {
+  const chunks = chunksOf(layout);
+  // Cheap first-character rejection: ParseDate tries up to 15 layouts per event and most fail
+  // on the very first character (a digit where a month name is expected, or the reverse).
+  const first = chunks[0];
+  if (first !== undefined && value.length > 0) {
+    const digit = isDigit(value, 0);
+    if ("std" in first) {
+      if (NUMERIC_FIRST.has(first.std) && !digit) return null;
+      if (ALPHA_FIRST.has(first.std) && digit) return null;
+    } else if (first.literal[0] !== " " && value[0] !== first.literal[0]) return null;
+  }
   try {
-    return parseStrict(chunksOf(layout), value);
+    return parseStrict(chunks, value);
   } catch (error) {
     if (error instanceof ParseError) return null;
     throw error;
@@ -464,6 +497,8 @@ function nanos(digits: string): number {
 
 /** Go `Time.IsZero`: January 1, year 1, 00:00:00 UTC. */
 export function isGoZero(t: GoTime): boolean {
+  // Only years 0-2 can denote the zero instant once the offset is applied.
+  if (t.year > 2) return false;
   const instant = toEpochMillis(t);
   return instant === ZERO_INSTANT && t.nanosecond % 1_000_000 === 0;
 }
