@@ -1,3 +1,5 @@
+import type { z } from "zod";
+import type { GoType } from "../shared/go-json";
 import type { AppContext } from "./context";
 
 /** How a route authenticates (contract §2.1), plus our admin API. */
@@ -14,4 +16,17 @@ export interface RouteDef {
   /** Reads may be served by a D1 read replica (bouncer live lookups). */
   replicaReads?: boolean;
   handler: (c: AppContext) => Response | Promise<Response>;
+  /** What the OpenAPI document (openapi.ts) says about the route. */
+  doc?: RouteDoc;
+}
+
+/** Documentation carried by a route row, so the OpenAPI document cannot drift from the table. */
+export interface RouteDoc {
+  summary: string;
+  /** zod schema of a JSON body (admin API). */
+  body?: z.ZodTypeAny;
+  /** Go-typed JSON body (CrowdSec v1 models). */
+  goBody?: GoType;
+  /** Success status (default 200) and what it returns. */
+  success?: { status: number; description: string };
 }

@@ -6,6 +6,7 @@ import { allowlistRoutes } from "./routes/allowlists";
 import { decisionReadRoutes } from "./routes/decisions-read";
 import { decisionWriteRoutes } from "./routes/decisions-write";
 import { healthRoutes } from "./routes/health";
+import { openApiRoutes } from "./routes/openapi";
 import { usageMetricsRoutes } from "./routes/usage-metrics";
 import { watcherRoutes } from "./routes/watchers";
 
@@ -20,4 +21,5 @@ export const routes: readonly RouteDef[] = [
   ...allowlistRoutes,
   ...adminRoutes,
   ...adminAllowlistRoutes,
+  ...openApiRoutes(() => routes),
 ];

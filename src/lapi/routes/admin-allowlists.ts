@@ -141,15 +141,60 @@ async function removeItems(c: AppContext): Promise<Response> {
 }
 
 export const adminAllowlistRoutes: RouteDef[] = [
-  { method: "POST", path: "/admin/v1/allowlists", auth: "admin", handler: create },
-  { method: "GET", path: "/admin/v1/allowlists", auth: "admin", handler: list },
-  { method: "GET", path: "/admin/v1/allowlists/:name", auth: "admin", handler: inspect },
-  { method: "DELETE", path: "/admin/v1/allowlists/:name", auth: "admin", handler: remove },
-  { method: "POST", path: "/admin/v1/allowlists/:name/items", auth: "admin", handler: addItems },
+  {
+    method: "POST",
+    path: "/admin/v1/allowlists",
+    auth: "admin",
+    handler: create,
+    doc: {
+      summary: "Create an allowlist (cscli allowlists create)",
+      body: newAllowlistBody,
+      success: { status: 201, description: "The new list; 409 when the name is taken" },
+    },
+  },
+  {
+    method: "GET",
+    path: "/admin/v1/allowlists",
+    auth: "admin",
+    handler: list,
+    doc: { summary: "List allowlists with their live items (cscli allowlists list)" },
+  },
+  {
+    method: "GET",
+    path: "/admin/v1/allowlists/:name",
+    auth: "admin",
+    handler: inspect,
+    doc: { summary: "One allowlist with its live items (cscli allowlists inspect); 404 if absent" },
+  },
+  {
+    method: "DELETE",
+    path: "/admin/v1/allowlists/:name",
+    auth: "admin",
+    handler: remove,
+    doc: { summary: "Delete an allowlist and its items (cscli allowlists delete); 404 if absent" },
+  },
+  {
+    method: "POST",
+    path: "/admin/v1/allowlists/:name/items",
+    auth: "admin",
+    handler: addItems,
+    doc: {
+      summary:
+        "Add IPs/CIDRs (cscli allowlists add); values already present are skipped, and active " +
+        "decisions they cover are expired unless expire_decisions is false",
+      body: addItemsBody,
+      success: { status: 201, description: "{added, skipped, decisions_expired}" },
+    },
+  },
   {
     method: "DELETE",
     path: "/admin/v1/allowlists/:name/items",
     auth: "admin",
     handler: removeItems,
+    doc: {
+      summary: "Remove values from an allowlist (cscli allowlists remove)",
+      body: removeItemsBody,
+      success: { status: 200, description: "{removed}" },
+    },
   },
 ];

@@ -131,21 +131,61 @@ async function removeBouncer(c: AppContext): Promise<Response> {
 }
 
 export const adminRoutes: RouteDef[] = [
-  { method: "POST", path: "/admin/v1/machines", auth: "admin", handler: addMachine },
-  { method: "GET", path: "/admin/v1/machines", auth: "admin", handler: getMachines },
+  {
+    method: "POST",
+    path: "/admin/v1/machines",
+    auth: "admin",
+    handler: addMachine,
+    doc: {
+      summary: "Add a machine (cscli machines add); validated unless validated is false",
+      body: newMachine,
+      success: { status: 201, description: "{machine_id, validated}; 409 when the id is taken" },
+    },
+  },
+  {
+    method: "GET",
+    path: "/admin/v1/machines",
+    auth: "admin",
+    handler: getMachines,
+    doc: { summary: "List machines (cscli machines list)" },
+  },
   {
     method: "POST",
     path: "/admin/v1/machines/:machine_id/validate",
     auth: "admin",
     handler: validateMachine,
+    doc: { summary: "Validate a registered machine (cscli machines validate); 404 if absent" },
   },
   {
     method: "DELETE",
     path: "/admin/v1/machines/:machine_id",
     auth: "admin",
     handler: removeMachine,
+    doc: { summary: "Delete a machine (cscli machines delete); 404 if absent" },
   },
-  { method: "POST", path: "/admin/v1/bouncers", auth: "admin", handler: addBouncer },
-  { method: "GET", path: "/admin/v1/bouncers", auth: "admin", handler: getBouncers },
-  { method: "DELETE", path: "/admin/v1/bouncers/:name", auth: "admin", handler: removeBouncer },
+  {
+    method: "POST",
+    path: "/admin/v1/bouncers",
+    auth: "admin",
+    handler: addBouncer,
+    doc: {
+      summary: "Add a bouncer (cscli bouncers add); the API key is returned only here",
+      body: newBouncer,
+      success: { status: 201, description: "{name, api_key}; 409 when the name is taken" },
+    },
+  },
+  {
+    method: "GET",
+    path: "/admin/v1/bouncers",
+    auth: "admin",
+    handler: getBouncers,
+    doc: { summary: "List bouncers (cscli bouncers list)" },
+  },
+  {
+    method: "DELETE",
+    path: "/admin/v1/bouncers/:name",
+    auth: "admin",
+    handler: removeBouncer,
+    doc: { summary: "Delete a bouncer and its auto-created <name>@<ip> rows; 404 if absent" },
+  },
 ];

@@ -116,9 +116,44 @@ async function checkBulk(c: AppContext): Promise<Response> {
 }
 
 export const allowlistRoutes: RouteDef[] = [
-  { method: "GET", path: "/v1/allowlists", auth: "jwt", handler: getAllowlists },
-  { method: "POST", path: "/v1/allowlists/check", auth: "jwt", handler: checkBulk },
-  { method: "GET", path: "/v1/allowlists/check/:ip_or_range", auth: "jwt", handler: checkOne },
-  { method: "HEAD", path: "/v1/allowlists/check/:ip_or_range", auth: "jwt", handler: checkOne },
-  { method: "GET", path: "/v1/allowlists/:allowlist_name", auth: "jwt", handler: getOneAllowlist },
+  {
+    method: "GET",
+    path: "/v1/allowlists",
+    auth: "jwt",
+    handler: getAllowlists,
+    doc: { summary: "List allowlists; items only with ?with_content=true (1.6.6+)" },
+  },
+  {
+    method: "POST",
+    path: "/v1/allowlists/check",
+    auth: "jwt",
+    handler: checkBulk,
+    doc: {
+      summary: "Which targets are allowlisted, and by what (1.7+)",
+      goBody: bulkCheckRequest,
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1/allowlists/check/:ip_or_range",
+    auth: "jwt",
+    handler: checkOne,
+    doc: { summary: "Is this IP or range (slash as %2F) allowlisted? (1.6.6+)" },
+  },
+  {
+    method: "HEAD",
+    path: "/v1/allowlists/check/:ip_or_range",
+    auth: "jwt",
+    handler: checkOne,
+    doc: {
+      summary: "200 when the IP or range is allowlisted, 204 otherwise (1.6.6+)",
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1/allowlists/:allowlist_name",
+    auth: "jwt",
+    handler: getOneAllowlist,
+    doc: { summary: "One allowlist; items only with ?with_content=true (1.6.6+)" },
+  },
 ];

@@ -232,5 +232,16 @@ async function postUsageMetrics(c: AppContext): Promise<Response> {
 }
 
 export const usageMetricsRoutes: RouteDef[] = [
-  { method: "POST", path: "/v1/usage-metrics", auth: "jwtOrApiKey", handler: postUsageMetrics },
+  {
+    method: "POST",
+    path: "/v1/usage-metrics",
+    auth: "jwtOrApiKey",
+    handler: postUsageMetrics,
+    doc: {
+      summary:
+        "Usage metrics of a bouncer (one remediation component) or agent (one log processor)",
+      goBody: allMetricsType,
+      success: { status: 201, description: "Stored (empty body)" },
+    },
+  },
 ];
