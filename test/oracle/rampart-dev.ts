@@ -1,6 +1,7 @@
 /**
  * Starts Rampart's LAPI Worker under `wrangler dev` on a free loopback port with its own local D1
- * (migrated first with `wrangler d1 migrations apply --local`), and drives its admin API.
+ * (migrated first with `wrangler d1 migrations apply --local`), and drives its admin API. The
+ * Worker is bundled once (`wrangler deploy --dry-run`) so the run tests one fixed build.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -57,10 +58,26 @@ export async function startRampartDev(options: RampartDevOptions = {}): Promise<
     removeDir(dir);
     throw new Error(`wrangler d1 migrations apply failed:\n${migrate.stdout}\n${migrate.stderr}`);
   }
+  // Bundle once and serve that snapshot: `wrangler dev` rebuilds on every source change, and
+  // other developers edit `src/` while tests run, which would swap the Worker mid-test.
+  const bundleDir = join(dir, "bundle");
+  const bundle = await runCommand(wrangler, ["deploy", "--dry-run", "--outdir", bundleDir], {
+    cwd,
+    env,
+    timeoutMs: 180_000,
+  });
+  if (bundle.code !== 0) {
+    removeDir(dir);
+    throw new Error(`wrangler deploy --dry-run failed:\n${bundle.stdout}\n${bundle.stderr}`);
+  }
   const server = startProcess(
     wrangler,
     [
       "dev",
+      join(bundleDir, "index.js"),
+      "--config",
+      join(cwd, "wrangler.toml"),
+      "--no-bundle",
       "--port",
       String(port),
       "--ip",
