@@ -60,12 +60,10 @@ export function matchesFilter(
 /** A decision row with what an in-memory index needs (IP columns, simulated flag). */
 export interface IndexRow extends DecisionRow {
   simulated: number;
-  ip_size: number;
-  start_ip: ArrayBuffer | null;
-  value: string;
+  created_at: number;
 }
 
-const INDEX_COLUMNS = `${COLUMNS}, d.simulated, d.ip_size, d.start_ip`;
+const INDEX_COLUMNS = `${COLUMNS}, d.simulated, d.created_at`;
 
 /** Active Ip/Range decisions with id > afterId, one page, for a full index load. */
 export async function loadIndexPage(

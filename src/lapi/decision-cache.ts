@@ -11,9 +11,12 @@ import { type IndexedBlock, IpBlockIndex } from "../shared/ip-block-index";
 import { type IpRange, parseIpOrRange } from "../shared/ip-range";
 
 /** A decision as the isolate's index keeps it. */
-interface Entry extends IndexedBlock, DecisionRow {
+export interface CachedDecision extends IndexedBlock, DecisionRow {
   simulated: boolean;
+  createdAt: number;
 }
+
+type Entry = CachedDecision;
 
 export interface DecisionCacheOptions {
   /** How old the index may get before a lookup first pulls the changes (ms; 0 = every lookup). */
@@ -68,31 +71,59 @@ export class DecisionCache {
     now: number,
     waitUntil: (p: Promise<unknown>) => void,
   ): Promise<DecisionRow[] | null> {
+    if (!(await this.ensureFresh(db, now, waitUntil, false))) return null;
+    return this.index
+      .containing(q)
+      .filter((d) => matchesFilter(d, filter, now))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * Every active Ip/Range decision, after pulling all changes committed so far (whatever the
+   * refresh interval), so a stream answer built from it has no gap; `null` when not loaded.
+   */
+  async snapshot(
+    db: D1Database,
+    now: number,
+    waitUntil: (p: Promise<unknown>) => void,
+  ): Promise<CachedDecision[] | null> {
+    if (!(await this.ensureFresh(db, now, waitUntil, true))) return null;
+    return [...this.index.items()].filter((d) => d.until >= now);
+  }
+
+  /** Loads or re-syncs as needed; true when the copy can answer. */
+  private async ensureFresh(
+    db: D1Database,
+    now: number,
+    waitUntil: (p: Promise<unknown>) => void,
+    force: boolean,
+  ): Promise<boolean> {
     if (this.state === "empty") {
       this.state = "loading";
       waitUntil(this.load(db, now));
-      return null;
+      return false;
     }
-    if (this.state !== "ready") return null;
+    if (this.state !== "ready") return false;
     if (now - this.checkedAt > TOMBSTONE_TTL_MS / 2) {
       // Deletions older than the tombstone retention may be gone: reload from scratch.
       this.index = new IpBlockIndex<Entry>();
       this.maxId = 0;
       this.state = "loading";
       waitUntil(this.load(db, now));
-      return null;
+      return false;
     }
-    if (this.stale || now - this.checkedAt >= this.options.refreshMs) {
-      this.refreshing ??= this.refresh(db, now).finally(() => {
-        this.refreshing = null;
-      });
-      await this.refreshing;
-      if (this.state !== "ready") return null;
+    if (force || this.stale || now - this.checkedAt >= this.options.refreshMs) {
+      // A forced sync must start after the caller's t0: never join one already in flight.
+      const run = (): Promise<void> =>
+        this.refresh(db, now).finally(() => {
+          if (this.refreshing === pending) this.refreshing = null;
+        });
+      const pending: Promise<void> =
+        force && this.refreshing ? this.refreshing.then(run) : (this.refreshing ?? run());
+      this.refreshing = pending;
+      await pending;
     }
-    return this.index
-      .containing(q)
-      .filter((d) => matchesFilter(d, filter, now))
-      .sort((a, b) => a.id - b.id);
+    return this.state === "ready";
   }
 
   private toEntry(row: IndexRow): Entry | null {
@@ -108,6 +139,7 @@ export class DecisionCache {
       value: row.value,
       origin: row.origin,
       simulated: row.simulated === 1,
+      createdAt: row.created_at,
       size: range.size,
       prefix: range.prefix,
       start: range.start,

@@ -50,8 +50,9 @@ export function allowlistJson(l: AllowlistWithItems): Record<string, unknown> {
 export function parseAllowlistValue(value: string): IpRange {
   const range = parseIpOrRange(value);
   if (range) return range;
-  const what = value.includes("/") ? "ip range" : "ip address";
-  throw new ApiError("serverError", `invalid ${what} '${value}'`);
+  if (!value.includes("/")) throw new ApiError("serverError", `invalid ip address '${value}'`);
+  // Go's net.ParseCIDR error, wrapped as CrowdSec's alert filters wrap it.
+  throw new ApiError("serverError", `invalid ip range '${value}': invalid CIDR address: ${value}`);
 }
 
 function withContent(c: AppContext): boolean {

@@ -18,6 +18,7 @@ import {
   parseIpFilter,
 } from "../query-params";
 import type { RouteDef } from "../route-def";
+import { snapshotCanServe, streamNewFromSnapshot } from "../stream-dedup";
 
 /** `last_pull` is refreshed by live lookups at most once a minute (CrowdSec decisions.go). */
 const LIVE_PULL_REFRESH_MS = 60_000;
@@ -141,6 +142,17 @@ async function streamDecisions(c: AppContext): Promise<Response> {
         : { kind: "new", t0, createdAfter: lastPull },
     ],
   ];
+  // The bulk of a startup answer comes from the isolate's snapshot when it can serve the filter.
+  let cachedNew: DecisionRow[] | null = null;
+  if (snapshotCanServe(filter)) {
+    const snapshot = await c.var.caches.decisions.snapshot(c.env.DB, t0, (p) =>
+      c.executionCtx.waitUntil(p),
+    );
+    const newWindow = windows[1]![1];
+    if (snapshot) {
+      cachedNew = streamNewFromSnapshot(snapshot, filter, t0, newWindow.createdAfter, dedup);
+    }
+  }
   const emptyList = c.var.config.streamEmptyAsNull ? "null" : "[]";
   const db = c.var.db;
   const encoder = new TextEncoder();
@@ -156,8 +168,11 @@ async function streamDecisions(c: AppContext): Promise<Response> {
       const seen = new Set<string>();
       let afterId = 0;
       let first = true;
-      for (;;) {
-        const page = await queryStreamPage(db, filter, window, dedup, afterId, STREAM_PAGE);
+      for (let offset = 0; ; offset += STREAM_PAGE) {
+        const page =
+          window.kind === "new" && cachedNew
+            ? cachedNew.slice(offset, offset + STREAM_PAGE)
+            : await queryStreamPage(db, filter, window, dedup, afterId, STREAM_PAGE);
         const parts: string[] = [];
         for (const d of page) {
           if (dedup) {
