@@ -83,7 +83,9 @@ describe("GET /v1/allowlists/check/:ip_or_range", () => {
     expect(await r.json()).toEqual({ message: "invalid ip address 'bad-apple'" });
     const range = await call("/v1/allowlists/check/1.2.3.0%2F40", { headers: auth });
     expect(range.status).toBe(500);
-    expect(await range.json()).toEqual({ message: "invalid ip range '1.2.3.0/40'" });
+    expect(await range.json()).toEqual({
+      message: "invalid ip range '1.2.3.0/40': invalid CIDR address: 1.2.3.0/40",
+    });
   });
 
   it("ignores expired items", async () => {
