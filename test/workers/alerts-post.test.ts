@@ -351,6 +351,50 @@ describe("POST /v1/alerts: alert fields", () => {
     expect(a.meta).toEqual([{ key: "k", value: "v" }]);
   });
 
+  it("truncates long meta like CrowdSec 1.5+ instead of failing the push", async () => {
+    const h = await auth();
+    const [id] = await mustPost(h, [
+      alert({
+        meta: [{ key: "k".repeat(300), value: "v".repeat(5000) }],
+        events: [
+          {
+            timestamp: "2026-11-21T04:30:52Z",
+            meta: [
+              { key: "long", value: "y".repeat(9000) },
+              { key: "short", value: "s" },
+            ],
+          },
+        ],
+      }),
+    ]);
+    const a = await getAlert(h, id!);
+    const [m] = a.meta as { key: string; value: string }[];
+    expect([m!.key.length, m!.value.length]).toEqual([255, 4095]);
+    const meta = a.events![0]!.meta as { key: string; value: string }[];
+    expect(JSON.stringify(meta).length).toBeLessThanOrEqual(8191);
+    expect(meta.map((x) => x.key)).toEqual(["long", "short"]);
+    expect(meta[0]!.value).toMatch(/^y{1000,}$/);
+    expect(meta[1]!.value).toBe("s");
+  });
+
+  it("accepts a gzip-compressed body (1.7+ clients gzip bodies over 5 KiB)", async () => {
+    const h = await auth();
+    const body = JSON.stringify([
+      alert({ message: "gzipped", meta: [{ key: "pad", value: "p".repeat(4000) }] }),
+    ]);
+    const gz = await new Response(
+      new Blob([body]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer();
+    const r = await call("/v1/alerts", {
+      method: "POST",
+      headers: { ...h, "Content-Type": "application/json", "Content-Encoding": "gzip" },
+      body: gz,
+    });
+    expect(r.status).toBe(201);
+    const [id] = (await r.json()) as string[];
+    expect((await getAlert(h, id!)).message).toBe("gzipped");
+  });
+
   it("replaces unparsable start/stop times by the current time", async () => {
     const h = await auth();
     const [id] = await mustPost(h, [
@@ -455,7 +499,17 @@ describe("POST /v1/alerts: bulk", () => {
     expect(
       await countRows("SELECT COUNT(*) AS n FROM decisions WHERE alert_id = ?", Number(id)),
     ).toBe(10_000);
+    let t = performance.now();
     const found = await getJson("/v1/alerts?ip=10.0.39.15&origin=cscli-import", h);
+    console.log(`GET /v1/alerts of that alert: ${(performance.now() - t).toFixed(0)} ms`);
     expect((found.body as AlertOut[]).map((a) => String(a.id))).toEqual([id]);
+    expect((found.body as AlertOut[])[0]!.decisions).toHaveLength(10_000);
+    t = performance.now();
+    const deleted = await getJson(`/v1/alerts/${id}`, h, "DELETE");
+    console.log(`DELETE /v1/alerts/:id of that alert: ${(performance.now() - t).toFixed(0)} ms`);
+    expect(deleted.body).toEqual({ nbDeleted: "1" });
+    expect(
+      await countRows("SELECT COUNT(*) AS n FROM decisions WHERE alert_id = ?", Number(id)),
+    ).toBe(0);
   });
 });
