@@ -1,6 +1,4 @@
-import type { IpRange } from "../shared/ip-range";
 import { type AlertFilter, alertWhere } from "./alert-filters";
-import { ipCondition } from "./ip-match";
 
 /**
  * Alerts with their events, meta and decisions (CrowdSec pkg/database/alerts.go).
@@ -195,27 +193,6 @@ export async function insertAlerts(
     throw new Error(`alert ids not consecutive: ${ids.join(",")}`);
   }
   return ids;
-}
-
-/**
- * The Ip/Range source values that a non-expired allowlist item contains or is contained in
- * (CrowdSec 1.6.6+ skips decision-less alerts for them).
- */
-export async function allowlistedRanges(
-  db: D1,
-  ranges: IpRange[],
-  now: number,
-): Promise<boolean[]> {
-  if (ranges.length === 0) return [];
-  const statements = ranges.map((r) =>
-    db
-      .prepare(
-        `SELECT 1 FROM allowlist_items WHERE (expires_at IS NULL OR expires_at >= ?) AND (${ipCondition(r, true)} OR ${ipCondition(r, false)}) LIMIT 1`,
-      )
-      .bind(now),
-  );
-  const results = await db.batch(statements);
-  return results.map((r) => r.results.length > 0);
 }
 
 export interface AlertRow {

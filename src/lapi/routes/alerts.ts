@@ -1,11 +1,5 @@
-import {
-  allowlistedRanges,
-  deleteAlert,
-  deleteAlerts,
-  getAlert,
-  insertAlerts,
-  queryAlerts,
-} from "../../db/alerts";
+import { deleteAlert, deleteAlerts, getAlert, insertAlerts, queryAlerts } from "../../db/alerts";
+import { allowlistReasonsMany } from "../../db/allowlists";
 import { decodeAs, parseGoJson } from "../../shared/go-json";
 import { inAnyRange, parseIpOrRange } from "../../shared/ip-range";
 import { AUTHENTICATED_BODY_LIMIT, readBodyText } from "../body";
@@ -49,12 +43,15 @@ async function createAlerts(c: AppContext): Promise<Response> {
   const candidates = prepared
     .map((a, i) => ({ i, range: a.decisions.length === 0 ? ipSource(a) : null }))
     .filter((x): x is { i: number; range: NonNullable<ReturnType<typeof ipSource>> } => !!x.range);
-  const allowlisted = await allowlistedRanges(
-    c.env.DB,
-    candidates.map((x) => x.range),
-    now,
-  );
-  const skip = new Set(candidates.filter((_, k) => allowlisted[k]).map((x) => x.i));
+  const reasons =
+    candidates.length === 0
+      ? []
+      : await allowlistReasonsMany(
+          c.env.DB,
+          candidates.map((x) => x.range),
+          now,
+        );
+  const skip = new Set(candidates.filter((_, k) => reasons[k]!.length > 0).map((x) => x.i));
   const kept = prepared.filter((_, i) => !skip.has(i));
 
   const ids = await insertAlerts(c.env.DB, kept, c.var.machineId, now);
