@@ -1,0 +1,449 @@
+import { DurableObject } from "cloudflare:workers";
+import { type BouncerConfig, loadBouncerConfig } from "../config";
+import type { Env } from "../env";
+import type { SnapshotChange } from "../matcher/decision-matcher";
+import type { MatcherDecision } from "../matcher/decision-target";
+import { buildSnapshot } from "../matcher/snapshot-build";
+import { type UsageDelta, usageMetricsBody } from "../metrics/usage-report";
+import { BOUNCER_USER_AGENT, lapiTransport, pullStream, type StreamDecision } from "./lapi-stream";
+
+/** Bytes per stored snapshot chunk and per RPC transfer (DO SQLite rows cap at 2 MB). */
+export const CHUNK_BYTES = 1 << 20;
+/** Changes an isolate may receive as an overlay before the store folds them into a snapshot. */
+const MIN_COMPACT_CHANGES = 1_000;
+
+/** What an isolate needs to catch up from `(version, seq)`. */
+export interface StoreState {
+  /** Snapshot version; 0 = no successful startup sync yet. */
+  version: number;
+  /** Last change sequence number. */
+  seq: number;
+  /** Chunks and total bytes of the snapshot `version`. */
+  chunks: number;
+  bytes: number;
+  /** Changes after the caller's `seq` (all changes when the caller needs a new snapshot). */
+  changes: SnapshotChange[];
+}
+
+/** Outcome of one stream pull. */
+export interface SyncReport {
+  ok: boolean;
+  startup: boolean;
+  added: number;
+  deleted: number;
+  filtered: number;
+  compacted: boolean;
+  error?: string;
+}
+
+/** Operational state, for `/.rampart/status` and tests. */
+export interface StoreStatus {
+  version: number;
+  seq: number;
+  decisions: number;
+  snapshotBytes: number;
+  lastSyncAt: number | null;
+  lastError: string | null;
+  syncs: number;
+  usagePushes: number;
+}
+
+/**
+ * The one authoritative copy of the decision set for a bouncer deployment: pulls the LAPI stream
+ * (startup, then deltas) on an alarm loop, on cron and on demand; keeps the decisions in its
+ * SQLite storage; and publishes them as a versioned binary snapshot (src/bouncer/matcher) plus a
+ * log of changes since that snapshot. Isolates load the snapshot once and then only fetch the
+ * change log; once the log grows past ~5% of the set it is folded into a new snapshot.
+ */
+export class DecisionStore extends DurableObject<Env> {
+  private readonly config: BouncerConfig;
+  private version = 0;
+  private snapshot: Uint8Array = new Uint8Array(0);
+  private baseSize = 0;
+  private syncing: Promise<SyncReport> | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.config = loadBouncerConfig(env);
+    ctx.blockConcurrencyWhile(async () => this.open());
+  }
+
+  private get sql() {
+    return this.ctx.storage.sql;
+  }
+
+  private open() {
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS decisions (
+      id INTEGER PRIMARY KEY, scope TEXT NOT NULL, value TEXT NOT NULL, type TEXT NOT NULL,
+      origin TEXT NOT NULL, scenario TEXT NOT NULL, until_ms INTEGER NOT NULL, base_idx INTEGER)`);
+    this.sql.exec("CREATE INDEX IF NOT EXISTS decisions_key ON decisions (scope, value, type)");
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS changes (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, id INTEGER NOT NULL,
+      base_idx INTEGER, body TEXT)`);
+    this.sql.exec(
+      "CREATE TABLE IF NOT EXISTS snapshot_chunks (idx INTEGER PRIMARY KEY, data BLOB NOT NULL)",
+    );
+    this.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS usage (
+      name TEXT NOT NULL, origin TEXT NOT NULL, remediation TEXT NOT NULL, value REAL NOT NULL,
+      PRIMARY KEY (name, origin, remediation))`);
+    this.version = Number(this.meta("version") ?? 0);
+    this.baseSize = Number(this.meta("base_size") ?? 0);
+    const parts = this.sql
+      .exec<{ data: ArrayBuffer }>("SELECT data FROM snapshot_chunks ORDER BY idx")
+      .toArray()
+      .map((r) => new Uint8Array(r.data));
+    this.snapshot = concat(parts);
+  }
+
+  private meta(key: string): string | null {
+    const row = this.sql
+      .exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key)
+      .toArray()[0];
+    return row ? row.value : null;
+  }
+
+  private setMeta(key: string, value: string | number) {
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, String(value));
+  }
+
+  private lastSeq(): number {
+    const row = this.sql
+      .exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM changes")
+      .toArray()[0];
+    return Number(row?.s ?? this.meta("seq_floor") ?? 0);
+  }
+
+  /** Starts the alarm loop if it is not running (called by cron and by isolates). */
+  async ensureScheduled(): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  override async alarm(): Promise<void> {
+    try {
+      await this.sync();
+      await this.pushUsageIfDue();
+    } finally {
+      await this.ctx.storage.setAlarm(Date.now() + this.config.sync.syncIntervalMs);
+    }
+  }
+
+  /** Pulls the stream once; concurrent callers share the pull in flight. */
+  sync(): Promise<SyncReport> {
+    if (!this.syncing) {
+      this.syncing = this.pull().finally(() => {
+        this.syncing = null;
+      });
+    }
+    return this.syncing;
+  }
+
+  private async pull(): Promise<SyncReport> {
+    const startup = this.meta("started") !== "1";
+    const lapi = lapiTransport(this.env.LAPI, this.config.sync);
+    let result: Awaited<ReturnType<typeof pullStream>>;
+    try {
+      result = await pullStream(lapi, this.config.sync, startup, Date.now);
+    } catch (e) {
+      const error = (e as Error).message;
+      this.setMeta("last_error", error);
+      return { ok: false, startup, added: 0, deleted: 0, filtered: 0, compacted: false, error };
+    }
+    const report = {
+      ok: true,
+      startup,
+      added: 0,
+      deleted: 0,
+      filtered: result.filtered,
+      compacted: false,
+    };
+    this.ctx.storage.transactionSync(() => {
+      if (startup) {
+        this.sql.exec("DELETE FROM decisions");
+        for (const d of result.new) this.insert(d);
+        report.added = result.new.length;
+        this.setMeta("started", "1");
+      } else {
+        for (const d of result.deleted) report.deleted += this.remove(d);
+        for (const d of result.new) report.added += this.upsert(d) ? 1 : 0;
+      }
+      this.setMeta("last_sync_at", Date.now());
+      this.setMeta("syncs", Number(this.meta("syncs") ?? 0) + 1);
+      this.sql.exec("DELETE FROM meta WHERE key = 'last_error'");
+    });
+    const pending = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM changes").one().n;
+    if (
+      startup ||
+      this.version === 0 ||
+      pending > Math.max(MIN_COMPACT_CHANGES, this.baseSize / 20)
+    ) {
+      this.compact();
+      report.compacted = true;
+    }
+    return report;
+  }
+
+  private insert(d: StreamDecision, baseIdx: number | null = null) {
+    this.sql.exec(
+      "INSERT OR REPLACE INTO decisions (id, scope, value, type, origin, scenario, until_ms, base_idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      d.id,
+      d.scope,
+      d.value,
+      d.type,
+      d.origin,
+      d.scenario,
+      d.untilMs,
+      baseIdx,
+    );
+  }
+
+  /** Applies a `new` entry; false when it only repeats what is held (stream overlap). */
+  private upsert(d: StreamDecision): boolean {
+    const held = this.sql
+      .exec<{ until_ms: number; base_idx: number | null }>(
+        "SELECT until_ms, base_idx FROM decisions WHERE id = ?",
+        d.id,
+      )
+      .toArray()[0];
+    if (held && Math.abs(held.until_ms - d.untilMs) < 5_000) return false;
+    if (held) this.logChange({ op: "del", id: d.id, baseIndex: held.base_idx });
+    this.insert(d);
+    this.logChange({ op: "add", id: d.id, decision: toMatcher(d) });
+    return true;
+  }
+
+  /**
+   * Applies a `deleted` entry: by id, or — when LAPI's dedup reports another row of the same
+   * value (contract §6.7) — every held decision with that scope, value and type, which is what
+   * the CrowdSec bouncers do (they key by value).
+   */
+  private remove(d: StreamDecision): number {
+    let rows = this.sql
+      .exec<{ id: number; base_idx: number | null }>(
+        "SELECT id, base_idx FROM decisions WHERE id = ?",
+        d.id,
+      )
+      .toArray();
+    if (rows.length === 0) {
+      rows = this.sql
+        .exec<{ id: number; base_idx: number | null }>(
+          "SELECT id, base_idx FROM decisions WHERE scope = ? AND value = ? AND type = ?",
+          d.scope,
+          d.value,
+          d.type,
+        )
+        .toArray();
+    }
+    for (const r of rows) {
+      this.sql.exec("DELETE FROM decisions WHERE id = ?", r.id);
+      this.logChange({ op: "del", id: r.id, baseIndex: r.base_idx });
+    }
+    return rows.length;
+  }
+
+  private logChange(c: SnapshotChange) {
+    if (c.op === "add") {
+      this.sql.exec(
+        "INSERT INTO changes (op, id, body) VALUES ('add', ?, ?)",
+        c.id,
+        JSON.stringify(c.decision),
+      );
+    } else {
+      this.sql.exec(
+        "INSERT INTO changes (op, id, base_idx) VALUES ('del', ?, ?)",
+        c.id,
+        c.baseIndex,
+      );
+    }
+  }
+
+  /** Folds everything into a new snapshot version and empties the change log. */
+  private compact() {
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("DELETE FROM decisions WHERE until_ms <= ?", now);
+      const rows = this.sql
+        .exec<{
+          id: number;
+          scope: string;
+          value: string;
+          type: string;
+          origin: string;
+          until_ms: number;
+        }>("SELECT id, scope, value, type, origin, until_ms FROM decisions")
+        .toArray();
+      const version = (this.version + 1) >>> 0 || 1;
+      const built = buildSnapshot(
+        rows.map((r) => ({
+          scope: r.scope,
+          value: r.value,
+          type: r.type,
+          origin: r.origin,
+          untilMs: r.until_ms,
+        })),
+        version,
+        now,
+      );
+      this.sql.exec("UPDATE decisions SET base_idx = NULL");
+      rows.forEach((r, i) => {
+        const at = built.position[i]!;
+        if (at >= 0) this.sql.exec("UPDATE decisions SET base_idx = ? WHERE id = ?", at, r.id);
+      });
+      this.sql.exec("DELETE FROM snapshot_chunks");
+      for (let i = 0, idx = 0; i < built.bytes.length; i += CHUNK_BYTES, idx++) {
+        this.sql.exec(
+          "INSERT INTO snapshot_chunks (idx, data) VALUES (?, ?)",
+          idx,
+          built.bytes.subarray(i, i + CHUNK_BYTES),
+        );
+      }
+      // Keep sequence numbers monotonic across compactions (isolates compare them).
+      this.setMeta("seq_floor", this.lastSeq());
+      this.sql.exec("DELETE FROM changes");
+      this.setMeta("version", version);
+      this.setMeta("base_size", rows.length);
+      this.version = version;
+      this.baseSize = rows.length;
+      this.snapshot = built.bytes;
+    });
+  }
+
+  /**
+   * What an isolate holding `(haveVersion, haveSeq)` must fetch. The first caller after a cold
+   * start triggers the startup pull, so a new deployment answers with data, not with an empty set.
+   */
+  async state(haveVersion: number, haveSeq: number): Promise<StoreState> {
+    if (this.version === 0) await this.sync();
+    void this.ensureScheduled();
+    const fresh = haveVersion !== this.version;
+    const since = fresh ? 0 : haveSeq;
+    const changes = this.sql
+      .exec<{ seq: number; op: string; id: number; base_idx: number | null; body: string | null }>(
+        "SELECT seq, op, id, base_idx, body FROM changes WHERE seq > ? ORDER BY seq",
+        since,
+      )
+      .toArray()
+      .map(
+        (r): SnapshotChange =>
+          r.op === "add"
+            ? { op: "add", id: r.id, decision: JSON.parse(r.body!) as MatcherDecision }
+            : { op: "del", id: r.id, baseIndex: r.base_idx },
+      );
+    return {
+      version: this.version,
+      seq: this.lastSeq(),
+      chunks: Math.ceil(this.snapshot.length / CHUNK_BYTES),
+      bytes: this.snapshot.length,
+      changes,
+    };
+  }
+
+  /** Chunk `index` of snapshot `version`, or null when that version has been replaced. */
+  chunk(version: number, index: number): Uint8Array | null {
+    if (version !== this.version) return null;
+    return this.snapshot.slice(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES);
+  }
+
+  status(): StoreStatus {
+    return {
+      version: this.version,
+      seq: this.lastSeq(),
+      decisions: this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM decisions").one().n,
+      snapshotBytes: this.snapshot.length,
+      lastSyncAt: this.meta("last_sync_at") === null ? null : Number(this.meta("last_sync_at")),
+      lastError: this.meta("last_error"),
+      syncs: Number(this.meta("syncs") ?? 0),
+      usagePushes: Number(this.meta("usage_pushes") ?? 0),
+    };
+  }
+
+  /** Adds an isolate's counters to the window reported to LAPI's usage-metrics. */
+  recordUsage(delta: UsageDelta): void {
+    for (const item of delta.items) {
+      this.sql.exec(
+        `INSERT INTO usage (name, origin, remediation, value) VALUES (?, ?, ?, ?)
+         ON CONFLICT (name, origin, remediation) DO UPDATE SET value = value + excluded.value`,
+        item.name,
+        item.origin,
+        item.remediation,
+        item.value,
+      );
+    }
+    if (this.meta("window_start") === null) this.setMeta("window_start", Date.now());
+  }
+
+  /** Sends the current window to `POST /v1/usage-metrics` now (also run from the alarm). */
+  async pushUsage(): Promise<number> {
+    const now = Date.now();
+    const windowStart = Number(this.meta("window_start") ?? now);
+    const rows = this.sql
+      .exec<{ name: string; origin: string; remediation: string; value: number }>(
+        "SELECT name, origin, remediation, value FROM usage",
+      )
+      .toArray();
+    const active = this.sql
+      .exec<{ origin: string; n: number }>(
+        "SELECT origin, COUNT(*) AS n FROM decisions WHERE until_ms > ? GROUP BY origin",
+        now,
+      )
+      .toArray();
+    const startup = Number(this.meta("startup_at") ?? now);
+    if (this.meta("startup_at") === null) this.setMeta("startup_at", now);
+    const body = usageMetricsBody({
+      rows,
+      active,
+      windowStart,
+      now,
+      startupAt: startup,
+      lastPullAt: this.meta("last_sync_at"),
+    });
+    const lapi = lapiTransport(this.env.LAPI, this.config.sync);
+    const res = await lapi("v1/usage-metrics", {
+      method: "POST",
+      headers: {
+        "X-Api-Key": this.config.sync.lapiKey,
+        "User-Agent": BOUNCER_USER_AGENT,
+        "Content-Type": "application/json",
+      },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    await res.body?.cancel();
+    // go-cs-bouncer treats 201 as success and 404 as "LAPI older than 1.6.3"; keep the window
+    // for any other answer so a transient error loses nothing.
+    if (res.status === 201 || res.status === 404) {
+      this.ctx.storage.transactionSync(() => {
+        this.sql.exec("DELETE FROM usage");
+        this.setMeta("window_start", now);
+        this.setMeta("usage_pushes", Number(this.meta("usage_pushes") ?? 0) + 1);
+        this.setMeta("last_usage_push", now);
+      });
+    }
+    return res.status;
+  }
+
+  private async pushUsageIfDue() {
+    const last = Number(this.meta("last_usage_push") ?? this.meta("startup_at") ?? 0);
+    if (this.meta("startup_at") === null) this.setMeta("startup_at", Date.now());
+    if (Date.now() - last < this.config.sync.metricsIntervalMs) return;
+    try {
+      await this.pushUsage();
+    } catch (e) {
+      this.setMeta("last_error", `usage-metrics: ${(e as Error).message}`);
+    }
+  }
+}
+
+function toMatcher(d: StreamDecision): MatcherDecision {
+  return { scope: d.scope, value: d.value, type: d.type, origin: d.origin, untilMs: d.untilMs };
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

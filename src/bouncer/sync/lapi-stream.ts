@@ -1,0 +1,118 @@
+import { parseGoDuration } from "../../shared/duration";
+import type { SyncConfig } from "../config";
+
+/** One decision of a stream response (contract §4.3), normalised the way the bouncer keys it. */
+export interface StreamDecision {
+  id: number;
+  /** Lower-case scope (`ip`, `range`, `as`, `country`). */
+  scope: string;
+  value: string;
+  /** Lower-case type, like the CrowdSec worker bouncer does client-side. */
+  type: string;
+  origin: string;
+  scenario: string;
+  /** `fetchedAt + duration`: absolute expiry. */
+  untilMs: number;
+}
+
+export interface StreamResult {
+  new: StreamDecision[];
+  deleted: StreamDecision[];
+  /** Entries dropped by the client-side filters or for an unparsable duration. */
+  filtered: number;
+}
+
+/** How the bouncer reaches LAPI: a service binding when deployed with Rampart, else HTTP(S). */
+export type LapiFetch = (path: string, init: RequestInit) => Promise<Response>;
+
+export const BOUNCER_USER_AGENT = "rampart-cloudflare-bouncer/v0.1.0";
+
+/** Builds the transport from the Worker's bindings. */
+export function lapiTransport(binding: Fetcher | undefined, config: SyncConfig): LapiFetch {
+  if (binding) return (path, init) => binding.fetch(`https://lapi.internal/${path}`, init);
+  const base = config.lapiUrl;
+  if (!base)
+    return () =>
+      Promise.reject(new Error("neither a LAPI service binding nor LAPI_URL is configured"));
+  return (path, init) => fetch(`${base}${path}`, init);
+}
+
+/**
+ * `GET /v1/decisions/stream` (contract §3.10). The filters are sent as query parameters (LAPI
+ * filters server-side) and applied again here, so a LAPI that ignores one of them cannot widen
+ * what the bouncer enforces.
+ */
+export async function pullStream(
+  lapi: LapiFetch,
+  config: SyncConfig,
+  startup: boolean,
+  now: () => number,
+): Promise<StreamResult> {
+  const q = new URLSearchParams();
+  if (startup) q.set("startup", "true");
+  q.set("scopes", config.scopes.join(","));
+  if (config.origins.length) q.set("origins", config.origins.join(","));
+  if (config.scenariosContaining.length)
+    q.set("scenarios_containing", config.scenariosContaining.join(","));
+  if (config.scenariosNotContaining.length) {
+    q.set("scenarios_not_containing", config.scenariosNotContaining.join(","));
+  }
+  const res = await lapi(`v1/decisions/stream?${q}`, {
+    headers: {
+      "X-Api-Key": config.lapiKey,
+      "User-Agent": BOUNCER_USER_AGENT,
+      Accept: "application/json",
+    },
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`LAPI stream: HTTP ${res.status}: ${text.slice(0, 200)}`);
+  // Durations are relative to when LAPI answered; take the clock after the body arrived.
+  const at = now();
+  const body = JSON.parse(text) as { new?: unknown[] | null; deleted?: unknown[] | null };
+  let filtered = 0;
+  const convert = (list: unknown[] | null | undefined, keep: boolean) => {
+    const out: StreamDecision[] = [];
+    for (const raw of list ?? []) {
+      const d = normalise(raw, at);
+      if (d === null || (keep && !passesFilters(d, config))) filtered++;
+      else out.push(d);
+    }
+    return out;
+  };
+  // Deletions are never filtered: removing something we do not hold is harmless.
+  return { new: convert(body.new, true), deleted: convert(body.deleted, false), filtered };
+}
+
+function normalise(raw: unknown, at: number): StreamDecision | null {
+  if (typeof raw !== "object" || raw === null) return null;
+  const r = raw as Record<string, unknown>;
+  if (typeof r.value !== "string" || typeof r.scope !== "string" || typeof r.type !== "string")
+    return null;
+  const d = parseGoDuration(typeof r.duration === "string" ? r.duration : "");
+  if (!d.ok) return null;
+  return {
+    id: typeof r.id === "number" ? r.id : Number(r.id ?? Number.NaN),
+    scope: r.scope.toLowerCase(),
+    value: r.value,
+    type: r.type.toLowerCase(),
+    origin: typeof r.origin === "string" ? r.origin : "",
+    scenario: typeof r.scenario === "string" ? r.scenario : "",
+    untilMs: at + d.ms,
+  };
+}
+
+/** LAPI's own filter semantics (contract §3.9): exact origins; scenario substrings, case-insensitive. */
+export function passesFilters(d: StreamDecision, config: SyncConfig): boolean {
+  if (!config.scopes.includes(d.scope)) return false;
+  if (config.origins.length && !config.origins.includes(d.origin)) return false;
+  const scenario = d.scenario.toLowerCase();
+  if (
+    config.scenariosContaining.length &&
+    !config.scenariosContaining.some((s) => scenario.includes(s.toLowerCase()))
+  ) {
+    return false;
+  }
+  if (config.scenariosNotContaining.some((s) => scenario.includes(s.toLowerCase()))) return false;
+  return true;
+}
