@@ -149,36 +149,23 @@ export interface AlertIn {
 /** One go-swagger error: a line, or a nested composite with its own header. */
 type SwaggerError = string | SwaggerError[];
 
-const ALERT_REQUIRED = [
-  "capacity",
-  "decisions",
-  "events",
-  "events_count",
-  "leakspeed",
-  "message",
-  "meta",
-  "scenario",
-  "scenario_hash",
-  "scenario_version",
-  "simulated",
-  "source",
-  "start_at",
-  "stop_at",
-] as const;
-const REQUIRED_IN_ALERT = new Set([
-  "capacity",
-  "events",
-  "events_count",
-  "leakspeed",
-  "message",
-  "scenario",
-  "scenario_hash",
-  "scenario_version",
-  "simulated",
-  "source",
-  "start_at",
-  "stop_at",
-]);
+/** Alert fields go-swagger validates, in its order; `true` marks the required ones. */
+const ALERT_VALIDATION: readonly [keyof AlertIn, boolean][] = [
+  ["capacity", true],
+  ["decisions", false],
+  ["events", true],
+  ["events_count", true],
+  ["leakspeed", true],
+  ["message", true],
+  ["meta", false],
+  ["scenario", true],
+  ["scenario_hash", true],
+  ["scenario_version", true],
+  ["simulated", true],
+  ["source", true],
+  ["start_at", true],
+  ["stop_at", true],
+];
 const DECISION_REQUIRED = ["duration", "origin", "scenario", "scope", "type", "value"] as const;
 
 function required(prefix: string, obj: object, names: readonly string[]): string[] {
@@ -204,7 +191,7 @@ function firstFailure<T>(
 
 function validateAlert(a: AlertIn, p: string): SwaggerError[] {
   const errs: SwaggerError[] = [];
-  for (const field of ALERT_REQUIRED) {
+  for (const [field, isRequired] of ALERT_VALIDATION) {
     if (field === "decisions") {
       const failed = firstFailure(a.decisions, (d, i) =>
         required(`${p}decisions.${i}.`, d, DECISION_REQUIRED),
@@ -222,10 +209,7 @@ function validateAlert(a: AlertIn, p: string): SwaggerError[] {
         const failed = required(`${p}source.`, a.source, ["scope", "value"]);
         if (failed.length > 0) errs.push(failed);
       }
-    } else if (
-      REQUIRED_IN_ALERT.has(field) &&
-      (a as Record<string, unknown>)[field] === undefined
-    ) {
+    } else if (isRequired && a[field] === undefined) {
       errs.push(`${p}${field} in body is required`);
     }
   }
