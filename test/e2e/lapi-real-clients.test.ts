@@ -209,6 +209,23 @@ describe.skipIf(skip)(
       await same(["decisions", "list", "-i", "192.0.2.99"]);
     });
 
+    it("list filters: origin, scope, value, scenario, since/until, --no-simu and -m", async () => {
+      const { real: origin } = await same(["decisions", "list", "--origin", "cscli", "-o", "json"]);
+      expect(JSON.parse(origin.stdout)).toHaveLength(5);
+      await same(["decisions", "list", "--origin", "CAPI"]);
+      await same(["decisions", "list", "--scope", "range"]);
+      await same(["decisions", "list", "--scope", "ip", "--value", "2001:db8::1"]);
+      await same(["decisions", "list", "-s", "e2e range", "-o", "json"]);
+      await same(["decisions", "list", "--no-simu", "-m"]);
+      const { real: since } = await same(["alerts", "list", "--since", "1h", "-o", "json"]);
+      expect(JSON.parse(since.stdout)).toHaveLength(5);
+      const { real: until } = await same(["alerts", "list", "--until", "1h"]);
+      expect(until.stdout).toContain("No active alerts");
+      await same(["alerts", "list", "-m"]);
+      await same(["alerts", "list", "-s", "e2e v6 range"]);
+      await same(["alerts", "list", "--type", "throttle", "-o", "json"]);
+    });
+
     it("alerts list and inspect render the alerts behind the decisions", async () => {
       const { real: list } = await same(["alerts", "list"]);
       expect(list.stdout).toContain("Ip:192.0.2.1");
