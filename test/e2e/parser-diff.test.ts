@@ -22,6 +22,7 @@ import {
   DEFAULT_COLLECTIONS,
   DEFAULT_EXTRA_PARSERS,
   type DumpedEvent,
+  HUB_DIR,
   runCrowdsecDump,
 } from "../oracle/crowdsec-dump.js";
 
@@ -120,22 +121,133 @@ function allowed(entry: AllowEntry, diff: Difference): boolean {
 
 const available = existsSync(CROWDSEC_BIN);
 
+/** Parses `log` with the reference and with `hub`; returns every difference found. */
+async function diffLog(
+  hub: LoadedHub,
+  log: { file: string; type: string },
+  install: { collections: readonly string[]; extraParsers: readonly string[] },
+): Promise<{ diffs: Difference[]; compared: number }> {
+  let compared = 0;
+  const path = join(FIXTURES, "logs", log.file);
+  // As the file acquisition reads them: Go's line scanner drops a trailing \r, empty lines
+  // are skipped.
+  const lines = readFileSync(path, "utf8")
+    .split("\n")
+    .map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line))
+    .filter((line) => line !== "");
+  const oracle = await runCrowdsecDump({ logFile: path, type: log.type, ...install });
+
+  // The reference dump is grouped by stage and node; its events are told apart by the
+  // acquisition timestamp `Line.time`, which grows with the line number.
+  const stamps = new Set<string>();
+  for (const nodes of Object.values(oracle.parserDump)) {
+    for (const entries of Object.values(nodes)) {
+      for (const entry of entries) stamps.add(entry.evt.Line.time ?? "");
+    }
+  }
+  // RFC3339Nano drops trailing zeros, so pad the fraction before sorting.
+  const sortable = (stamp: string) =>
+    stamp.replace(
+      /(:\d\d)(?:\.(\d+))?Z$/,
+      (_, sec: string, frac = "") => `${sec}.${frac.padEnd(9, "0")}Z`,
+    );
+  const order = [...stamps].sort((a, b) => (sortable(a) < sortable(b) ? -1 : 1));
+  const lineOfStamp = new Map(order.map((stamp, index) => [stamp, index]));
+  expect(order.length).toBe(lines.length);
+  const theirs: Trace = new Map();
+  for (const [stage, nodes] of Object.entries(oracle.parserDump)) {
+    if (stage === "success") continue;
+    for (const [name, entries] of Object.entries(nodes)) {
+      for (const entry of entries) {
+        const line = lineOfStamp.get(entry.evt.Line.time ?? "")!;
+        expect(entry.evt.Line.Raw).toBe(lines[line]);
+        if (!theirs.has(line)) theirs.set(line, new Map());
+        theirs.get(line)!.set(`${stage} ${name}`, snapshotOf(entry.evt, entry.success));
+      }
+    }
+  }
+  // Overflow events re-poured by `reprocess: true` scenarios are not log lines.
+  const theirPoured = new Set(
+    oracle.poured
+      .filter((evt) => (evt.Type ?? 0) === 0)
+      .map((evt) => lineOfStamp.get(evt.Line.time ?? "") ?? -1),
+  );
+
+  const ours: Trace = new Map();
+  const ourPoured = new Set<number>();
+  const src = resolve(path);
+  lines.forEach((raw, line) => {
+    const evt = newLogEvent(
+      { Raw: raw, Src: src, Module: "file", Labels: { type: log.type }, Process: true },
+      ExpectMode.TIMEMACHINE,
+    );
+    const steps = new Map<string, Snapshot>();
+    const outcome = hub.parsers.parse(evt, {
+      trace: (stage, node, event, success) =>
+        steps.set(`${stage} ${node.name}`, snapshotOf(event, success)),
+    });
+    ours.set(line, steps);
+    if (outcome.process && !evt.Whitelisted) ourPoured.add(line);
+  });
+
+  const diffs: Difference[] = [];
+  for (let line = 0; line < lines.length; line++) {
+    const a = ours.get(line) ?? new Map<string, Snapshot>();
+    const b = theirs.get(line) ?? new Map<string, Snapshot>();
+    const push = (where: string, field: string, x: unknown, y: unknown) =>
+      diffs.push({
+        file: log.file,
+        line: line + 1,
+        raw: lines[line]!,
+        where,
+        field,
+        ours: x,
+        theirs: y,
+      });
+    for (const where of new Set([...a.keys(), ...b.keys()])) {
+      const x = a.get(where);
+      const y = b.get(where);
+      compared++;
+      if (!x || !y) push(where, "ran", Boolean(x), Boolean(y));
+      else compareSnapshots(x, y, (field, v, w) => push(where, field, v, w));
+    }
+    if (ourPoured.has(line) !== theirPoured.has(line)) {
+      push("poured", "poured", ourPoured.has(line), theirPoured.has(line));
+    }
+  }
+  return { diffs, compared };
+}
+
+const allowList = (
+  (parseYaml(readFileSync(join(FIXTURES, "parser-diff-allowlist.yaml"), "utf8")) as
+    | AllowEntry[]
+    | null) ?? []
+).map((entry) => ({ ...entry, used: false }));
+
+/** Diffs not covered by the allow-list (marking the entries that were needed). */
+function unexplainedOf(diffs: Difference[]): Difference[] {
+  const out: Difference[] = [];
+  for (const diff of diffs) {
+    const entry = allowList.find((candidate) => allowed(candidate, diff));
+    if (entry) entry.used = true;
+    else out.push(diff);
+  }
+  return out;
+}
+
+const loadDebianHub = (collections: readonly string[], parsers: readonly string[]) =>
+  loadHub(hubSourceFromDirectories(debianDirectories(CROWDSEC_ROOT)), {
+    collections,
+    parsers,
+    compilerFactory: defaultCompilerFactory,
+  });
+
 describe.skipIf(!available)("parser pipeline vs CrowdSec 1.4.6 (parser-dump.yaml)", () => {
   let hub: LoadedHub;
-  const allowList = (
-    (parseYaml(readFileSync(join(FIXTURES, "parser-diff-allowlist.yaml"), "utf8")) as
-      | AllowEntry[]
-      | null) ?? []
-  ).map((entry) => ({ ...entry, used: false }));
-  const unexplained: Difference[] = [];
   let compared = 0;
 
   beforeAll(() => {
-    hub = loadHub(hubSourceFromDirectories(debianDirectories(CROWDSEC_ROOT)), {
-      collections: DEFAULT_COLLECTIONS,
-      parsers: DEFAULT_EXTRA_PARSERS,
-      compilerFactory: defaultCompilerFactory,
-    });
+    hub = loadDebianHub(DEFAULT_COLLECTIONS, DEFAULT_EXTRA_PARSERS);
   });
 
   it("loads every parser and scenario of the default collections", () => {
@@ -147,107 +259,44 @@ describe.skipIf(!available)("parser pipeline vs CrowdSec 1.4.6 (parser-dump.yaml
 
   for (const log of LOGS) {
     it(`agrees with the reference on every line, stage and node of ${log.file}`, async () => {
-      const path = join(FIXTURES, "logs", log.file);
-      // As the file acquisition reads them: Go's line scanner drops a trailing \r, empty lines
-      // are skipped.
-      const lines = readFileSync(path, "utf8")
-        .split("\n")
-        .map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line))
-        .filter((line) => line !== "");
-      const oracle = await runCrowdsecDump({ logFile: path, type: log.type });
-
-      // The reference dump is grouped by stage and node; its events are told apart by the
-      // acquisition timestamp `Line.time`, which grows with the line number.
-      const stamps = new Set<string>();
-      for (const nodes of Object.values(oracle.parserDump)) {
-        for (const entries of Object.values(nodes)) {
-          for (const entry of entries) stamps.add(entry.evt.Line.time ?? "");
-        }
-      }
-      // RFC3339Nano drops trailing zeros, so pad the fraction before sorting.
-      const sortable = (stamp: string) =>
-        stamp.replace(
-          /(:\d\d)(?:\.(\d+))?Z$/,
-          (_, sec: string, frac = "") => `${sec}.${frac.padEnd(9, "0")}Z`,
-        );
-      const order = [...stamps].sort((a, b) => (sortable(a) < sortable(b) ? -1 : 1));
-      const lineOfStamp = new Map(order.map((stamp, index) => [stamp, index]));
-      expect(order.length).toBe(lines.length);
-      const theirs: Trace = new Map();
-      for (const [stage, nodes] of Object.entries(oracle.parserDump)) {
-        if (stage === "success") continue;
-        for (const [name, entries] of Object.entries(nodes)) {
-          for (const entry of entries) {
-            const line = lineOfStamp.get(entry.evt.Line.time ?? "")!;
-            expect(entry.evt.Line.Raw).toBe(lines[line]);
-            if (!theirs.has(line)) theirs.set(line, new Map());
-            theirs.get(line)!.set(`${stage} ${name}`, snapshotOf(entry.evt, entry.success));
-          }
-        }
-      }
-      // Overflow events re-poured by `reprocess: true` scenarios are not log lines.
-      const theirPoured = new Set(
-        oracle.poured
-          .filter((evt) => (evt.Type ?? 0) === 0)
-          .map((evt) => lineOfStamp.get(evt.Line.time ?? "") ?? -1),
-      );
-
-      const ours: Trace = new Map();
-      const ourPoured = new Set<number>();
-      const src = resolve(path);
-      lines.forEach((raw, line) => {
-        const evt = newLogEvent(
-          { Raw: raw, Src: src, Module: "file", Labels: { type: log.type }, Process: true },
-          ExpectMode.TIMEMACHINE,
-        );
-        const steps = new Map<string, Snapshot>();
-        const outcome = hub.parsers.parse(evt, {
-          trace: (stage, node, event, success) =>
-            steps.set(`${stage} ${node.name}`, snapshotOf(event, success)),
-        });
-        ours.set(line, steps);
-        if (outcome.process && !evt.Whitelisted) ourPoured.add(line);
+      const result = await diffLog(hub, log, {
+        collections: DEFAULT_COLLECTIONS,
+        extraParsers: DEFAULT_EXTRA_PARSERS,
       });
-
-      const diffs: Difference[] = [];
-      for (let line = 0; line < lines.length; line++) {
-        const a = ours.get(line) ?? new Map<string, Snapshot>();
-        const b = theirs.get(line) ?? new Map<string, Snapshot>();
-        const push = (where: string, field: string, x: unknown, y: unknown) =>
-          diffs.push({
-            file: log.file,
-            line: line + 1,
-            raw: lines[line]!,
-            where,
-            field,
-            ours: x,
-            theirs: y,
-          });
-        for (const where of new Set([...a.keys(), ...b.keys()])) {
-          const x = a.get(where);
-          const y = b.get(where);
-          compared++;
-          if (!x || !y) push(where, "ran", Boolean(x), Boolean(y));
-          else compareSnapshots(x, y, (field, v, w) => push(where, field, v, w));
-        }
-        if (ourPoured.has(line) !== theirPoured.has(line)) {
-          push("poured", "poured", ourPoured.has(line), theirPoured.has(line));
-        }
-      }
-      for (const diff of diffs) {
-        const entry = allowList.find((candidate) => allowed(candidate, diff));
-        if (entry) entry.used = true;
-        else unexplained.push(diff);
-      }
-      expect(
-        diffs.filter((d) => !allowList.some((entry) => allowed(entry, d))).slice(0, 20),
-      ).toEqual([]);
+      compared += result.compared;
+      expect(unexplainedOf(result.diffs).slice(0, 20)).toEqual([]);
     });
   }
 
-  it("has no stale allow-list entries", () => {
+  it("compared more than 2,000 lines' worth of node results", () => {
     expect(compared).toBeGreaterThan(2000);
-    expect(unexplained).toEqual([]);
+  });
+});
+
+/**
+ * Every parser of the snapshot installed at once: exercises load order, global `pattern_syntax`
+ * (first definition wins: TIMESTAMP, DATE_YMD, NO_DOUBLE_QUOTE…) and all s01 filters on the mixed
+ * syslog fixture. The reference is slow with all 85 parsers, so only this file runs here.
+ */
+describe.skipIf(!available)("parser pipeline vs CrowdSec 1.4.6 with every hub parser", () => {
+  it("agrees with the reference on every line, stage and node of syslog.log", async () => {
+    const index = JSON.parse(readFileSync(join(HUB_DIR, ".index.json"), "utf8")) as {
+      parsers: Record<string, unknown>;
+    };
+    const parsers = Object.keys(index.parsers);
+    const hub = loadDebianHub([], parsers);
+    expect(hub.report.items.filter((item) => item.status !== "loaded")).toEqual([]);
+    const result = await diffLog(
+      hub,
+      { file: "syslog.log", type: "syslog" },
+      { collections: [], extraParsers: parsers },
+    );
+    expect(unexplainedOf(result.diffs).slice(0, 20)).toEqual([]);
+  }, 900_000);
+});
+
+describe.skipIf(!available)("parser diff allow-list", () => {
+  it("has no stale entries", () => {
     expect(allowList.filter((entry) => !entry.used).map((entry) => entry.reason)).toEqual([]);
   });
 });
