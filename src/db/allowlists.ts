@@ -1,4 +1,4 @@
-import { type IpRange, parseIpOrRange } from "../shared/ip-range";
+import { type IpRange, parseIpOrRange, toHex } from "../shared/ip-range";
 import { isUniqueViolation } from "./client";
 import { ipCondition } from "./ip-match";
 
@@ -135,7 +135,8 @@ export async function deleteAllowlist(db: D1Database, name: string): Promise<boo
 }
 
 const INSERT_ROWS = 14;
-const EXPIRE_ITEMS = 20;
+/** SQL text per decision-expiry statement; D1 refuses statements over 100 KB. */
+const EXPIRE_SQL_BUDGET = 48_000;
 
 export interface NewAllowlistItem {
   value: string;
@@ -150,10 +151,17 @@ export interface AddItemsResult {
   decisionsExpired: number;
 }
 
+/** `(a OR b OR …)` nested as a balanced tree: D1 caps SQL expression depth at 100. */
+function balancedOr(conds: string[]): string {
+  if (conds.length === 1) return `(${conds[0]})`;
+  const half = conds.length >> 1;
+  return `(${balancedOr(conds.slice(0, half))} OR ${balancedOr(conds.slice(half))})`;
+}
+
 /**
  * Adds items to a list in one atomic batch: the rows (a trigger records their prefix lengths for
- * the lookups of ip-match.ts) and, like CrowdSec's ApplyAllowlistsToExistingDecisions, the expiry of active
- * decisions that overlap a new item, so bouncers drop them on their next stream poll.
+ * the lookups of ip-match.ts) and, like CrowdSec's ApplyAllowlistsToExistingDecisions, the
+ * expiry of active decisions that overlap a new item, so bouncers drop them on their next poll.
  */
 export async function addAllowlistItems(
   db: D1Database,
@@ -186,17 +194,25 @@ export async function addAllowlistItems(
   }
   const expireFrom = statements.length;
   if (expireDecisions) {
-    for (let i = 0; i < items.length; i += EXPIRE_ITEMS) {
-      // Overlap both ways, as CrowdSec's applyAllowlistBatch: a decision inside the item, or a
-      // decision block that contains it. Conditions are SQL built from our own parsed bytes.
-      const overlap = items
-        .slice(i, i + EXPIRE_ITEMS)
-        .map((item) => `${ipCondition(item.range, true)} OR ${ipCondition(item.range, false)}`)
-        .join(" OR ");
+    // Overlap both ways, as CrowdSec's applyAllowlistBatch: a decision inside the item, or a
+    // decision block that contains it. Conditions are SQL built from our own parsed bytes, grouped
+    // under D1's statement-length limit (an IPv6 condition alone is several KiB).
+    const groups: string[][] = [[]];
+    let length = 0;
+    for (const item of items) {
+      const cond = `${ipCondition(item.range, true)} OR ${ipCondition(item.range, false)}`;
+      if (length + cond.length > EXPIRE_SQL_BUDGET && groups.at(-1)!.length > 0) {
+        groups.push([]);
+        length = 0;
+      }
+      groups.at(-1)!.push(cond);
+      length += cond.length;
+    }
+    for (const group of groups) {
       statements.push(
         db
           .prepare(
-            `UPDATE decisions SET until = ?, updated_at = ? WHERE until > ? AND (${overlap}) RETURNING id`,
+            `UPDATE decisions SET until = ?, updated_at = ? WHERE until > ? AND ${balancedOr(group)} RETURNING id`,
           )
           .bind(now, now, now),
       );
@@ -262,10 +278,73 @@ export async function allowlistReasons(db: D1, range: IpRange, now: number): Pro
 
 /** Statements per D1 batch in bulk checks (cscli `decisions import` checks every line). */
 const CHECK_BATCH = 200;
+/** Bulk checks load the whole live table when it has at most this many items per target. */
+const LOAD_ALL_PER_TARGET = 20;
+
+interface LoadedItem {
+  order: number;
+  start: string;
+  end: string;
+  reason: string;
+}
 
 /**
- * allowlistReasons for many values (POST /v1/allowlists/check): nothing to do when no list has
- * items, which is the common case; otherwise batched lookups, a round trip per 200 values.
+ * In-memory overlap test for large bulk checks. CIDR blocks either nest or are disjoint, so
+ * "contains or is contained in" is interval intersection: `item.start <= t.end` and
+ * `item.end >= t.start`, on fixed-width hex (string order = numeric order). Items are sorted by
+ * start with a running maximum of their ends, so each target costs a binary search plus its
+ * matches.
+ */
+function overlapMatcher(items: LoadedItem[]): (t: IpRange) => number[] {
+  const sorted = [...items].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const maxEnd: string[] = [];
+  for (const [k, item] of sorted.entries()) {
+    maxEnd.push(k > 0 && maxEnd[k - 1]! > item.end ? maxEnd[k - 1]! : item.end);
+  }
+  return (t) => {
+    const start = toHex(t.start);
+    const end = toHex(t.end);
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]!.start <= end) lo = mid + 1;
+      else hi = mid;
+    }
+    const hits: number[] = [];
+    for (let k = lo - 1; k >= 0 && maxEnd[k]! >= start; k--) {
+      if (sorted[k]!.end >= start) hits.push(sorted[k]!.order);
+    }
+    return hits.sort((a, b) => a - b);
+  };
+}
+
+async function loadAllItems(db: D1, now: number): Promise<LoadedItem[][]> {
+  const r = await db
+    .prepare(
+      `SELECT i.ip_size AS size, lower(hex(i.start_ip)) AS start, lower(hex(i.end_ip)) AS "end", i.id AS item_id, i.value, i.comment, l.name FROM allowlist_items i JOIN allowlists l ON l.id = i.allowlist_id WHERE ${ITEM_ACTIVE} ORDER BY l.name, i.id`,
+    )
+    .bind(now)
+    .all<{ size: number; start: string; end: string } & ReasonRow>();
+  const reasons = reasonTexts(r.results);
+  const v4: LoadedItem[] = [];
+  const v6: LoadedItem[] = [];
+  r.results.forEach((row, order) => {
+    (row.size === 4 ? v4 : v6).push({
+      order,
+      start: row.start,
+      end: row.end,
+      reason: reasons[order]!,
+    });
+  });
+  return [v4, v6];
+}
+
+/**
+ * allowlistReasons for many values (POST /v1/allowlists/check, which HEAD cscli sends for every
+ * line of a `decisions import`): nothing to do when no list has items, the common case; the live
+ * items loaded once and matched in memory when there are few of them per target; otherwise
+ * batched index lookups, a round trip per 200 values.
  */
 export async function allowlistReasonsMany(
   db: D1,
@@ -274,6 +353,17 @@ export async function allowlistReasonsMany(
 ): Promise<string[][]> {
   const any = await db.prepare("SELECT 1 FROM allowlist_items LIMIT 1").first();
   if (!any) return ranges.map(() => []);
+  const many = await db
+    .prepare("SELECT 1 FROM allowlist_items LIMIT 1 OFFSET ?")
+    .bind(ranges.length * LOAD_ALL_PER_TARGET)
+    .first();
+  if (!many) {
+    const [v4, v6] = await loadAllItems(db, now);
+    const reasonOf = new Map([...v4!, ...v6!].map((i) => [i.order, i.reason]));
+    const match4 = overlapMatcher(v4!);
+    const match6 = overlapMatcher(v6!);
+    return ranges.map((t) => (t.size === 4 ? match4 : match6)(t).map((o) => reasonOf.get(o)!));
+  }
   const out: string[][] = [];
   for (let i = 0; i < ranges.length; i += CHECK_BATCH) {
     const chunk = ranges.slice(i, i + CHECK_BATCH).map((r) => reasonsStatement(db, r, now));

@@ -168,6 +168,51 @@ describe("POST /v1/allowlists/check", () => {
   });
 });
 
+describe("bulk check strategies", () => {
+  it("gives the same answers from per-target index lookups and from the in-memory matcher", async () => {
+    const values: string[] = [];
+    for (let i = 0; i < 40; i++) values.push(`77.${i}.0.0/16`, `78.1.${i}.0/24`, `79.1.1.${i}`);
+    for (let i = 0; i < 20; i++) values.push(`2a00:${i.toString(16)}::/32`, `2a01::${i}`);
+    await makeList(
+      "eq-a",
+      values.filter((_, i) => i % 2 === 0),
+      { comment: "even" },
+    );
+    await makeList(
+      "eq-b",
+      values.filter((_, i) => i % 2 === 1),
+    );
+    const targets = [
+      "77.3.4.5",
+      "77.0.0.0/8",
+      "78.1.7.0/25",
+      "78.0.0.0/12",
+      "79.1.1.7",
+      "79.1.1.200",
+      "79.1.0.0/16",
+      "2a00:5::1",
+      "2a01::3",
+      "2a01::/16",
+      "2a02::1",
+      "::ffff:79.1.1.3",
+    ];
+    const bulk = async (list: string[]) => {
+      const r = await call("/v1/allowlists/check", jsonInit("POST", { targets: list }, auth));
+      const body = (await r.json()) as { results: Array<{ target: string; allowlists: string[] }> };
+      return new Map(body.results.map((x) => [x.target, x.allowlists]));
+    };
+    // Few targets against ~200 items: index lookups. Many targets: one load, matched in memory.
+    const oneByOne = new Map<string, string[]>();
+    for (const t of targets) for (const [k, v] of await bulk([t])) oneByOne.set(k, v);
+    const filler = Array.from({ length: 300 }, (_, i) => `203.0.${i >> 8}.${i & 255}`);
+    const together = await bulk([...filler, ...targets]);
+    expect(oneByOne.size).toBeGreaterThan(8);
+    expect(together).toEqual(oneByOne);
+    expect(together.get("77.0.0.0/8")).toHaveLength(40);
+    expect(together.get("2a02::1")).toBeUndefined();
+  });
+});
+
 describe("GET /v1/allowlists and /v1/allowlists/:name", () => {
   it("lists allowlists without items unless with_content=true, dates with milliseconds", async () => {
     await makeList("list-1", ["10.9.8.7"], { comment: "vpn" });
@@ -274,6 +319,18 @@ describe("admin API for allowlists", () => {
       "SELECT COUNT(*) AS n FROM allowlist_items i JOIN allowlists l ON l.id = i.allowlist_id WHERE l.name = 'adm-2'",
     ).first<{ n: number }>();
     expect(items!.n).toBe(0);
+  });
+
+  it("adds the 500-value maximum in one request within D1's statement limits, not 501", async () => {
+    await admin("POST", "", { name: "adm-big" });
+    const values = Array.from({ length: 500 }, (_, i) =>
+      i % 2 ? `2001:db8:${i.toString(16)}::/48` : `2001:db8:ffff::${i.toString(16)}`,
+    );
+    const r = await admin("POST", "/adm-big/items", { values });
+    expect(r).toEqual({ status: 201, body: { added: 500, skipped: 0, decisions_expired: 0 } });
+    expect((await check("2001:db8:3:1::1")).body).toMatchObject({ allowlisted: true });
+    const tooMany = await admin("POST", "/adm-big/items", { values: [...values, "10.0.0.1"] });
+    expect(tooMany.status).toBe(400);
   });
 
   it("expires active decisions that overlap new items, so the stream reports them deleted", async () => {
