@@ -93,10 +93,12 @@ describe("POST /v1/alerts: body decoding", () => {
     ];
     const expected = `validation failure list:\n${fields.map((f) => `0.${f} in body is required`).join("\n")}`;
     const h = await auth();
+    const before = await countRows("SELECT COUNT(*) AS n FROM alerts");
     await expectError(postAlerts(h, [{}]), 500, expected);
     // go-swagger stops at the first invalid alert.
     await expectError(postAlerts(h, [{}, {}]), 500, expected);
     await expectError(postAlerts(h, [alert(), {}]), 500, expected.replaceAll("0.", "1."));
+    expect(await countRows("SELECT COUNT(*) AS n FROM alerts")).toBe(before);
   });
 
   it("nests source, event and decision failures in their own lists like CrowdSec 1.4.6", async () => {
