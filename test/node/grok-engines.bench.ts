@@ -93,7 +93,7 @@ function sshdLines(n: number): string[] {
       `Disconnected from invalid user test 203.0.113.${i % 250} port 4${i % 9999} [preauth]`,
     (i: number) =>
       `Accepted publickey for deploy from 198.51.100.${i % 250} port 5${i % 999} ssh2: RSA SHA256:abc${i}`,
-    (i: number) => `pam_unix(sshd:session): session opened for user deploy by (uid=0)`,
+    () => "pam_unix(sshd:session): session opened for user deploy by (uid=0)",
     (i: number) =>
       `Received disconnect from 198.51.100.${i % 250} port 5${i % 999}:11: disconnected by user`,
   ];

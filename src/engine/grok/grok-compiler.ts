@@ -1,4 +1,5 @@
 import type { RE2JS } from "re2js";
+import { createAnchoredBacktracker } from "./backtracker";
 import { countCaptureGroups, initialScanState, pruneCaptureGroups } from "./capture-groups";
 import { GrokError } from "./errors";
 import { type Expansion, expandGrok } from "./grok-expansion";
@@ -43,26 +44,39 @@ export function compileNamedGrok(name: string, library: PatternLibrary): Compile
   return compileGrok(definition, library);
 }
 
+/**
+ * Above this many instructions × (line length + 1) bits of visited state (1 MiB), the anchored
+ * search uses the NFA instead of the backtracker: zeroing the bitmap would cost more than it saves.
+ */
+const BACKTRACK_BUDGET_BITS = 1 << 23;
+
 function fromExpansion(pattern: string, expansion: Expansion): CompiledGrok {
   const entries = [...expansion.semantics].sort((a, b) => a[1] - b[1]);
   const fields = entries.map(([name]) => name);
   const { source, regex, groups } = matchingRegex(expansion, entries);
   const unanchored = regex.re2();
-  // A pattern written with a leading `^` gains nothing from the steps below: the anchored search
-  // is the whole answer, and on a non-matching line it fails within the first characters.
+  // A pattern written with a leading `^` is its own anchored search.
   const startsAnchored = source.startsWith("^");
-  const anchored = startsAnchored ? unanchored : compileRe2(anchorAtStart(source)).re2();
-  const filter = regex;
-  const search = (input: string): Array<string | null> | null => {
-    if (startsAnchored) return unanchored.findSubmatch(input);
+  const anchoredRegex = startsAnchored ? regex : compileRe2(anchorAtStart(source));
+  const anchored = anchoredRegex.re2();
+  const backtrack = createAnchoredBacktracker(anchoredRegex, BACKTRACK_BUDGET_BITS);
+
+  /** Leftmost-first match starting at offset 0: backtracker within budget, else the NFA. */
+  const searchAtStart = (input: string): ArrayLike<number> | null => {
+    const found = backtrack?.(input);
+    return found !== undefined ? found : anchored.findSubmatchIndex(input);
+  };
+
+  /** Capture offsets of the leftmost-first match (Go `FindStringSubmatchIndex`), or null. */
+  const search = (input: string): ArrayLike<number> | null => {
+    if (startsAnchored) return searchAtStart(input);
     // 1. The lazy DFA answers "no match" without tracking captures; most groks of a parser
     //    chain fail on most lines.
-    if (!filter.test(input)) return null;
+    if (!regex.test(input)) return null;
     // 2. Most hits start at offset 0. If the regex matches there, that is the leftmost match,
-    //    i.e. what the unanchored search returns; the anchored NFA skips the thread the
-    //    unanchored one starts at every offset until it finds a match.
-    // 3. Otherwise, the unanchored search. Each step is linear, so the sum is too.
-    return anchored.findSubmatch(input) ?? unanchored.findSubmatch(input);
+    //    i.e. what the unanchored search returns.
+    // 3. Otherwise, the unanchored NFA. Each step is linear, so the sum is too.
+    return searchAtStart(input) ?? unanchored.findSubmatchIndex(input);
   };
   return {
     pattern,
@@ -76,7 +90,9 @@ function fromExpansion(pattern: string, expansion: Expansion): CompiledGrok {
             if (found === null) return null;
             const out: Record<string, string> = Object.create(null);
             for (let i = 0; i < fields.length; i++) {
-              out[fields[i] as string] = found[groups[i] as number] ?? "";
+              const group = groups[i] as number;
+              const from = group < 0 ? -1 : (found[2 * group] as number);
+              out[fields[i] as string] = from < 0 ? "" : input.slice(from, found[2 * group + 1]);
             }
             return out;
           },
