@@ -166,7 +166,9 @@ export async function insertAlerts(
       d.endHex,
     ]),
   );
-  const statements = [db.prepare(INSERT_ALERTS).bind(JSON.stringify(alertRows))];
+  // Alert chunks first, in request order: children address alerts relative to MAX(id).
+  const statements = chunkRows(alertRows).map((chunk) => db.prepare(INSERT_ALERTS).bind(chunk));
+  const alertStatements = statements.length;
   for (const [sql, rows] of [
     [INSERT_EVENTS, events],
     [INSERT_META, meta],
@@ -180,7 +182,9 @@ export async function insertAlerts(
       .bind(now, now, machineId),
   );
   const results = await db.batch(statements);
-  const returned = (results[0]!.results as { id: number; uuid: string }[]) ?? [];
+  const returned = results
+    .slice(0, alertStatements)
+    .flatMap((r) => r.results as { id: number; uuid: string }[]);
   const idByUuid = new Map(returned.map((r) => [r.uuid, r.id]));
   const ids = alerts.map((a) => idByUuid.get(a.uuid) ?? -1);
   const last = Math.max(...ids);

@@ -483,6 +483,40 @@ describe("POST /v1/alerts: allowlists (CrowdSec 1.6.6+)", () => {
 });
 
 describe("POST /v1/alerts: bulk", () => {
+  it("attaches children to the right alert when the alerts span several JSON chunks", async () => {
+    const h = await auth();
+    const n = 3000;
+    const body = Array.from({ length: n }, (_, i) =>
+      alert({
+        scenario: `bulkchunk-${i}`,
+        message: "x".repeat(300),
+        events: [{ timestamp: "2026-11-21T04:30:52Z", meta: [{ key: "i", value: `${i}` }] }],
+        meta: [{ key: "i", value: `${i}` }],
+        decisions: [decision({ scenario: `bulkchunk-${i}`, value: `10.250.${i >> 8}.${i & 255}` })],
+      }),
+    );
+    expect(JSON.stringify(body).length).toBeGreaterThan(3 * 512 * 1024);
+    const ids = await mustPost(h, body);
+    expect(ids).toHaveLength(n);
+    expect(
+      await countRows(
+        "SELECT COUNT(*) AS n FROM decisions d JOIN alerts a ON a.id = d.alert_id WHERE a.scenario LIKE 'bulkchunk-%' AND d.scenario = a.scenario",
+      ),
+    ).toBe(n);
+    expect(
+      await countRows(
+        "SELECT COUNT(*) AS n FROM meta m JOIN alerts a ON a.id = m.alert_id WHERE a.scenario = 'bulkchunk-' || m.value",
+      ),
+    ).toBe(n);
+    expect(
+      await countRows(
+        `SELECT COUNT(*) AS n FROM events e JOIN alerts a ON a.id = e.alert_id WHERE a.scenario = 'bulkchunk-' || json_extract(e.serialized, '$[0].value')`,
+      ),
+    ).toBe(n);
+    const a = await getAlert(h, ids[1234]!);
+    expect(a.scenario).toBe("bulkchunk-1234");
+  });
+
   it("stores a 10,000-decision alert (cscli decisions import) in one request", async () => {
     const h = await auth();
     const decisions = Array.from({ length: 10_000 }, (_, i) =>
