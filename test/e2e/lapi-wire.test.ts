@@ -140,6 +140,12 @@ async function render(side: Side, step: RequestStep): Promise<string> {
     redirect: "manual",
   });
   const text = await res.text();
+  if (res.status >= 300 && res.status < 400) {
+    // Redirects: only the status and where they lead matter to clients (an absolute or relative
+    // Location, and gin's little HTML body, are equivalent).
+    const to = new URL(res.headers.get("location") ?? "", side.target.url);
+    return `${step.method} ${step.path} [${step.auth}]\nstatus: ${res.status}\nlocation: ${to.pathname}${to.search}`;
+  }
   let shown = text;
   try {
     let json = JSON.parse(text) as unknown;
@@ -152,11 +158,13 @@ async function render(side: Side, step: RequestStep): Promise<string> {
   }
   const contentType = text.length > 0 ? (res.headers.get("content-type") ?? "") : "(empty body)";
   const authenticate = res.headers.get("www-authenticate");
+  const location = res.headers.get("location");
   return [
     `${step.method} ${step.path} [${step.auth}]`,
     `status: ${res.status}`,
     `content-type: ${contentType}`,
     ...(authenticate ? [`www-authenticate: ${authenticate}`] : []),
+    ...(location ? [`location: ${location}`] : []),
     shown,
   ].join("\n");
 }
