@@ -3,11 +3,12 @@ import { type AlertFilter, alertWhere } from "./alert-filters";
 /**
  * Alerts with their events, meta and decisions (CrowdSec pkg/database/alerts.go).
  *
- * A POST is written by one D1 batch (one transaction): the alerts of the request in one
- * `INSERT … SELECT FROM json_each(?)`, then events, meta and decisions the same way, each bound
- * to a single JSON parameter so that D1's 100-bound-parameter cap never applies. Children find
- * their alert through the ids SQLite just assigned: an AUTOINCREMENT insert of N rows in one
- * statement gets N consecutive ids ending at MAX(id), which the RETURNING rows confirm.
+ * A POST is written by one D1 batch (one transaction): the alerts of the request by
+ * `INSERT … SELECT FROM json_each(?)`, then events, meta and decisions the same way, each
+ * statement bound to a single JSON parameter (at most 512 KiB, under D1's 2 MB value cap) so that
+ * D1's 100-bound-parameter cap never applies. Children find their alert through the ids SQLite
+ * just assigned: inside one write transaction, AUTOINCREMENT gives the N alerts consecutive ids
+ * ending at MAX(id), which the RETURNING rows confirm.
  */
 
 type D1 = D1Database | D1DatabaseSession;
