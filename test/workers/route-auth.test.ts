@@ -124,11 +124,19 @@ describe.each(byAuth(["jwt", "refresh"]).map((r) => [rowName(r), r] as const))(
       await expectJwt401({}, "cookie token is empty", tlsCert("agent-ou"));
     });
 
-    it("lets a valid machine token through the auth layer", async () => {
+    it("lets a valid machine token through the auth layer (header, cookie jwt, ?token=)", async () => {
       if (route.method === "DELETE") return; // the handler would really delete things
-      const r = await send(route, { Authorization: `Bearer ${machineJwt}` });
-      expect(r.headers.get("WWW-Authenticate")).toBeNull();
-      expect(r.status).not.toBe(401);
+      const viaHeader = await send(route, { Authorization: `Bearer ${machineJwt}` });
+      expect(viaHeader.headers.get("WWW-Authenticate")).toBeNull();
+      expect(viaHeader.status).not.toBe(401);
+      // gin-jwt's lookup `header, query: token, cookie: jwt`; every release up to 1.7.8 has it.
+      const viaCookie = await send(route, { Cookie: `lang=en; jwt=${machineJwt}` });
+      expect(viaCookie.status).not.toBe(401);
+      const sep = urlOf(route).includes("?") ? "&" : "?";
+      const viaQuery = await call(`${urlOf(route)}${sep}token=${machineJwt}`, {
+        method: route.method,
+      });
+      expect(viaQuery.status).not.toBe(401);
     });
   },
 );
