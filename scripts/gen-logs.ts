@@ -292,6 +292,25 @@ function apacheErrorLine(rnd: Random, now: Date): string {
 
 type LineMaker = (rnd: Random, now: Date) => string;
 
+/** Docker json-file lines wrapping nginx lines, with the escapes and breakage JSON allows. */
+function dockerLine(rnd: Random, now: Date): string {
+  const inner = rnd() < 0.2 ? nginxErrorLine(rnd, now) : accessLine(rnd, now, true);
+  const time = `${now.toISOString().slice(0, 19)}.${pad(int(rnd, 0, 999999999), 9)}Z`;
+  const log = JSON.stringify(`${inner}\n`);
+  const r = rnd();
+  if (r < 0.05) return `{"log":${log},"stream":"stderr"}`;
+  if (r < 0.1)
+    return `{"stream":"stdout","time":"${time}","log":${log.replace(/"/g, '"').replace(/\//g, "\\/")}}`;
+  if (r < 0.13)
+    return `{"log":${JSON.stringify(`${inner} caf\u00e9 <x>`).replace(/é/g, "\\u00e9").replace(/</g, "\\u003c")},"time":"${time}"}`;
+  if (r < 0.15) return `{"log":42,"time":"${time}"}`;
+  if (r < 0.17) return `{"log":{"nested":{"deep":[1,2,{"x":"y"}]}},"time":"not a time"}`;
+  if (r < 0.19) return `{"log":${log},"time":"${time}"`;
+  if (r < 0.21) return `{ "log" : ${log} , "time" : "${time}" }`;
+  if (r < 0.23) return `{"time":"${time}","log":"${"[".repeat(200)}"}`;
+  return `{"log":${log},"stream":"stdout","time":"${time}"}`;
+}
+
 function generate(seed: number, count: number, maker: LineMaker): string {
   const rnd = createRandom(seed);
   const tick = clock(rnd, new Date(Date.UTC(2024, 0, 12, 8, 0, 0)));
@@ -309,6 +328,8 @@ const withGarbage =
 export const FIXTURES: {
   file: string;
   type: string;
+  /** Extra acquisition labels. */
+  labels?: Record<string, string>;
   seed: number;
   lines: number;
   make: LineMaker;
@@ -331,6 +352,14 @@ export const FIXTURES: {
       (r, d) => (r() < 0.25 ? apacheErrorLine(r, d) : accessLine(r, d, true)),
       0.04,
     ),
+  },
+  {
+    file: "docker.log",
+    type: "docker",
+    labels: { program: "nginx" },
+    seed: 5,
+    lines: 300,
+    make: dockerLine,
   },
 ];
 

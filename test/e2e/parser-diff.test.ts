@@ -27,12 +27,21 @@ import {
 } from "../oracle/crowdsec-dump.js";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures");
-const LOGS: { file: string; type: string }[] = [
-  { file: "sshd.log", type: "syslog" },
-  { file: "syslog.log", type: "syslog" },
-  { file: "nginx.log", type: "nginx" },
-  { file: "apache2.log", type: "apache2" },
-];
+/** Fixture logs and how they are acquired; `parsers` are installed on top of the defaults. */
+const LOGS: { file: string; type: string; labels?: Record<string, string>; parsers?: string[] }[] =
+  [
+    { file: "sshd.log", type: "syslog" },
+    { file: "syslog.log", type: "syslog" },
+    { file: "nginx.log", type: "nginx" },
+    { file: "apache2.log", type: "apache2" },
+    // docker json-file lines: JsonExtract / JsonExtractUnescape feed the nginx parser.
+    {
+      file: "docker.log",
+      type: "docker",
+      labels: { program: "nginx" },
+      parsers: ["crowdsecurity/docker-logs"],
+    },
+  ];
 
 /** The slice of an event the comparison looks at (after one node). */
 interface Snapshot {
@@ -124,7 +133,7 @@ const available = existsSync(CROWDSEC_BIN);
 /** Parses `log` with the reference and with `hub`; returns every difference found. */
 async function diffLog(
   hub: LoadedHub,
-  log: { file: string; type: string },
+  log: { file: string; type: string; labels?: Record<string, string> },
   install: { collections: readonly string[]; extraParsers: readonly string[] },
 ): Promise<{ diffs: Difference[]; compared: number }> {
   let compared = 0;
@@ -135,7 +144,12 @@ async function diffLog(
     .split("\n")
     .map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line))
     .filter((line) => line !== "");
-  const oracle = await runCrowdsecDump({ logFile: path, type: log.type, ...install });
+  const oracle = await runCrowdsecDump({
+    logFile: path,
+    type: log.type,
+    ...(log.labels ? { labels: log.labels } : {}),
+    ...install,
+  });
 
   // The reference dump is grouped by stage and node; its events are told apart by the
   // acquisition timestamp `Line.time`, which grows with the line number.
@@ -178,7 +192,13 @@ async function diffLog(
   const src = resolve(path);
   lines.forEach((raw, line) => {
     const evt = newLogEvent(
-      { Raw: raw, Src: src, Module: "file", Labels: { type: log.type }, Process: true },
+      {
+        Raw: raw,
+        Src: src,
+        Module: "file",
+        Labels: { ...log.labels, type: log.type },
+        Process: true,
+      },
       ExpectMode.TIMEMACHINE,
     );
     const steps = new Map<string, Snapshot>();
@@ -259,9 +279,11 @@ describe.skipIf(!available)("parser pipeline vs CrowdSec 1.4.6 (parser-dump.yaml
 
   for (const log of LOGS) {
     it(`agrees with the reference on every line, stage and node of ${log.file}`, async () => {
-      const result = await diffLog(hub, log, {
+      const extraParsers = [...DEFAULT_EXTRA_PARSERS, ...(log.parsers ?? [])];
+      const logHub = log.parsers ? loadDebianHub(DEFAULT_COLLECTIONS, extraParsers) : hub;
+      const result = await diffLog(logHub, log, {
         collections: DEFAULT_COLLECTIONS,
-        extraParsers: DEFAULT_EXTRA_PARSERS,
+        extraParsers,
       });
       compared += result.compared;
       expect(unexplainedOf(result.diffs).slice(0, 20)).toEqual([]);

@@ -93,6 +93,8 @@ export interface OracleRun {
 export interface OracleOptions {
   logFile: string;
   type: string;
+  /** Extra acquisition labels (`-label key:value`), e.g. `program` for docker logs. */
+  labels?: Record<string, string>;
   collections?: readonly string[];
   /** Parsers installed besides the collections' members (default {@link DEFAULT_EXTRA_PARSERS}). */
   extraParsers?: readonly string[];
@@ -205,6 +207,9 @@ export async function runCrowdsecDump(options: OracleOptions): Promise<OracleRun
       "-type",
       options.type,
     ];
+    for (const [key, value] of Object.entries(options.labels ?? {})) {
+      args.push("-label", `${key}:${value}`);
+    }
     if (options.dump !== false) args.push("-dump-data", dumpDir);
     const started = performance.now();
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>(
