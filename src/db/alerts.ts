@@ -346,12 +346,14 @@ export async function getAlert(db: D1, id: number): Promise<AlertRecord | null> 
  */
 export async function deleteAlerts(db: D1Database, f: AlertFilter, now: number): Promise<number> {
   const { sql, params } = alertWhere(f, now);
-  // Counted from RETURNING: D1's meta.changes also counts cascaded and trigger-made changes.
-  const r = await db
-    .prepare(`DELETE FROM alerts WHERE id IN (SELECT a.id FROM alerts a WHERE ${sql}) RETURNING id`)
-    .bind(...params)
-    .all();
-  return r.results.length;
+  // Counted in the same transaction: D1's meta.changes also counts cascaded and trigger-made
+  // changes, and RETURNING would ship every id of a `cscli alerts delete --all`.
+  const ids = `SELECT a.id FROM alerts a WHERE ${sql}`;
+  const [count] = await db.batch<{ n: number }>([
+    db.prepare(`SELECT COUNT(*) AS n FROM (${ids})`).bind(...params),
+    db.prepare(`DELETE FROM alerts WHERE id IN (${ids})`).bind(...params),
+  ]);
+  return count!.results[0]!.n;
 }
 
 /** Hard-deletes one alert (and, by cascade, its children); false when it does not exist. */

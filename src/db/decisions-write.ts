@@ -38,15 +38,16 @@ export async function expireDecisions(
   if (f.scenario !== undefined) add("scenario = ?", f.scenario);
   if (f.origin !== undefined) add("origin = ?", f.origin);
   if (f.uuids) add("uuid IN (SELECT value FROM json_each(?))", JSON.stringify(f.uuids));
-  // Counted from RETURNING: D1's meta.changes also counts the rows touched by the
-  // `decisions_touch` trigger (migration 0003), doubling the figure.
-  const r = await db
-    .prepare(
-      `UPDATE decisions SET until = ?, updated_at = ? WHERE ${where.join(" AND ")} RETURNING id`,
-    )
-    .bind(now, now, ...params)
-    .all();
-  return r.results.length;
+  // Counted in the same transaction rather than from meta.changes, which D1 inflates with the
+  // rows the `decisions_touch` trigger (migration 0003) updates.
+  const cond = where.join(" AND ");
+  const [count] = await db.batch<{ n: number }>([
+    db.prepare(`SELECT COUNT(*) AS n FROM decisions WHERE ${cond}`).bind(...params),
+    db
+      .prepare(`UPDATE decisions SET until = ?, updated_at = ? WHERE ${cond}`)
+      .bind(now, now, ...params),
+  ]);
+  return count!.results[0]!.n;
 }
 
 /** Expires one decision, even an already expired one (CrowdSec does); false if it does not exist. */
