@@ -8,11 +8,13 @@
  * plus which events reached the buckets. Any difference must be listed, with its reason, in
  * `test/fixtures/parser-diff-allowlist.yaml`; stale allow-list entries fail the test too.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { debianDirectories, hubSourceFromDirectories } from "../../agent/hub/hub-fs.js";
+import { FIXTURES as GENERATED, writeLogs } from "../../scripts/gen-logs.js";
 import { ExpectMode, newLogEvent, type PipelineEvent } from "../../src/engine/event.js";
 import { defaultCompilerFactory } from "../../src/engine/hub/expr-compiler.js";
 import { type LoadedHub, loadHub } from "../../src/engine/hub/hub-loader.js";
@@ -315,6 +317,21 @@ describe.skipIf(!available)("parser pipeline vs CrowdSec 1.4.6 with every hub pa
     );
     expect(unexplainedOf(result.diffs).slice(0, 20)).toEqual([]);
   }, 900_000);
+});
+
+describe("parser diff fixtures", () => {
+  it("are exactly what scripts/gen-logs.ts generates (deterministic, seeded)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rampart-logs-"));
+    for (const path of writeLogs(dir, GENERATED)) {
+      const name = basename(path);
+      expect(
+        readFileSync(path, "utf8") === readFileSync(join(FIXTURES, "logs", name), "utf8"),
+        name,
+      ).toBe(true);
+    }
+    expect(GENERATED.map((f) => f.file).sort()).toEqual(LOGS.map((l) => l.file).sort());
+    expect(GENERATED.reduce((n, f) => n + f.lines, 0)).toBeGreaterThanOrEqual(2000);
+  });
 });
 
 describe.skipIf(!available)("parser diff allow-list", () => {
