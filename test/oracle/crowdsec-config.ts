@@ -38,9 +38,12 @@ export function repoRoot(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 }
 
-/** Describes the oracle under `root` (default `<repo>/.cache/crowdsec/root`) without checking it. */
+/**
+ * Describes the oracle under `root` without checking it. Default: `$CROWDSEC_ORACLE_ROOT`, else
+ * `<repo>/.cache/crowdsec/root` (where `scripts/fetch-crowdsec.ts` unpacks it).
+ */
 export function crowdsecInstall(
-  root = join(repoRoot(), ".cache", "crowdsec", "root"),
+  root = process.env.CROWDSEC_ORACLE_ROOT || join(repoRoot(), ".cache", "crowdsec", "root"),
 ): CrowdsecInstall {
   return {
     root,
