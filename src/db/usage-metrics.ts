@@ -86,16 +86,32 @@ export interface StoredMetrics {
   payload: string;
 }
 
-/** Stored payloads of one sender, newest first (admin/inspection use). */
+export interface MetricsQuery {
+  generatedBy?: string;
+  generatedType?: GeneratedType;
+  limit: number;
+}
+
+/** Stored payloads, newest first (what `cscli metrics` reads from CrowdSec's database). */
 export async function listUsageMetrics(
   db: D1Database | D1DatabaseSession,
-  generatedBy: string,
+  q: MetricsQuery,
 ): Promise<StoredMetrics[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.generatedBy !== undefined) {
+    where.push("generated_by = ?");
+    params.push(q.generatedBy);
+  }
+  if (q.generatedType !== undefined) {
+    where.push("generated_type = ?");
+    params.push(q.generatedType);
+  }
   const r = await db
     .prepare(
-      "SELECT generated_type AS generatedType, generated_by AS generatedBy, received_at AS receivedAt, payload FROM usage_metrics WHERE generated_by = ? ORDER BY id DESC",
+      `SELECT generated_type AS generatedType, generated_by AS generatedBy, received_at AS receivedAt, payload FROM usage_metrics ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`,
     )
-    .bind(generatedBy)
+    .bind(...params, q.limit)
     .all<StoredMetrics>();
   return r.results;
 }

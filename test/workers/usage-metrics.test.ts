@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AGENT_UA, bouncerKey, call, jsonInit, machineToken } from "./helpers";
+import { ADMIN, AGENT_UA, bouncerKey, call, jsonInit, machineToken } from "./helpers";
 
 const NOW_S = 1_763_700_000;
 
@@ -223,5 +223,40 @@ describe("POST /v1/usage-metrics from a log processor", () => {
     const r = await call("/v1/usage-metrics", jsonInit("POST", { remediation_components: [rc()] }));
     expect(r.status).toBe(403);
     expect(await r.json()).toEqual({ message: "access forbidden" });
+  });
+});
+
+describe("GET /admin/v1/usage-metrics", () => {
+  it("lists stored payloads newest first, filtered by sender and type", async () => {
+    await asBouncer({ remediation_components: [rc({ type: "first" })] });
+    await asBouncer({ remediation_components: [rc({ type: "second" })] });
+    const r = await call("/admin/v1/usage-metrics?generated_by=metrics-bouncer&limit=2", {
+      headers: ADMIN,
+    });
+    expect(r.status).toBe(200);
+    const rows = (await r.json()) as Array<{
+      generated_type: string;
+      generated_by: string;
+      received_at: string;
+      payload: { type: string };
+    }>;
+    expect(rows.map((x) => [x.generated_type, x.generated_by, x.payload.type])).toEqual([
+      ["RC", "metrics-bouncer", "second"],
+      ["RC", "metrics-bouncer", "first"],
+    ]);
+    expect(Date.parse(rows[0]!.received_at)).toBeGreaterThan(Date.now() - 60_000);
+    const lps = (await (
+      await call("/admin/v1/usage-metrics?type=LP", { headers: ADMIN })
+    ).json()) as Array<{ generated_type: string }>;
+    // The log-processor tests above stored LP payloads.
+    expect(lps.length).toBeGreaterThan(0);
+    expect(lps.every((x) => x.generated_type === "LP")).toBe(true);
+  });
+
+  it("refuses a bad type or limit with 400", async () => {
+    for (const q of ["type=XX", "limit=0", "limit=abc", "limit=5000"]) {
+      const r = await call(`/admin/v1/usage-metrics?${q}`, { headers: ADMIN });
+      expect(r.status, q).toBe(400);
+    }
   });
 });

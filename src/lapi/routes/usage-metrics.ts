@@ -1,8 +1,8 @@
-import { type MetricsSender, storeUsageMetrics } from "../../db/usage-metrics";
+import { listUsageMetrics, type MetricsSender, storeUsageMetrics } from "../../db/usage-metrics";
 import { decodeAs, type FieldSpec, parseGoJson, t } from "../../shared/go-json";
 import { AUTHENTICATED_BODY_LIMIT, readBodyText } from "../body";
 import type { AppContext } from "../context";
-import { ApiError, emptyResponse } from "../errors";
+import { ApiError, emptyResponse, jsonResponse } from "../errors";
 import type { RouteDef } from "../route-def";
 
 /**
@@ -231,6 +231,34 @@ async function postUsageMetrics(c: AppContext): Promise<Response> {
   return emptyResponse(201);
 }
 
+const MAX_LISTED = 1000;
+
+/** GET /admin/v1/usage-metrics[?generated_by=&type=RC|LP&limit=]: stored payloads, newest first. */
+async function getUsageMetrics(c: AppContext): Promise<Response> {
+  const type = c.req.query("type");
+  if (type !== undefined && type !== "RC" && type !== "LP") {
+    throw new ApiError("badRequest", "type must be RC or LP");
+  }
+  const limitText = c.req.query("limit") ?? "100";
+  const limit = Number(limitText);
+  if (!/^\d+$/.test(limitText) || limit < 1 || limit > MAX_LISTED) {
+    throw new ApiError("badRequest", `limit must be an integer from 1 to ${MAX_LISTED}`);
+  }
+  const rows = await listUsageMetrics(c.env.DB, {
+    generatedBy: c.req.query("generated_by"),
+    generatedType: type,
+    limit,
+  });
+  return jsonResponse(
+    rows.map((r) => ({
+      generated_type: r.generatedType,
+      generated_by: r.generatedBy,
+      received_at: new Date(r.receivedAt).toISOString(),
+      payload: JSON.parse(r.payload) as unknown,
+    })),
+  );
+}
+
 export const usageMetricsRoutes: RouteDef[] = [
   {
     method: "POST",
@@ -242,6 +270,17 @@ export const usageMetricsRoutes: RouteDef[] = [
         "Usage metrics of a bouncer (one remediation component) or agent (one log processor)",
       goBody: allMetricsType,
       success: { status: 201, description: "Stored (empty body)" },
+    },
+  },
+  {
+    method: "GET",
+    path: "/admin/v1/usage-metrics",
+    auth: "admin",
+    handler: getUsageMetrics,
+    doc: {
+      summary:
+        "Stored usage metrics, newest first, filtered by generated_by and type (RC|LP); what " +
+        "cscli metrics reads from CrowdSec's database",
     },
   },
 ];
