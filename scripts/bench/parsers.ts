@@ -71,11 +71,27 @@ const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
 function runOurs(file: string, type: string): ChildResult & { peakKb: number; wallMs: number } {
   const started = performance.now();
-  const child = spawnSync(
-    "/usr/bin/time",
-    ["-v", process.execPath, "--import", "tsx", import.meta.filename, "--child", file, type],
-    { cwd: REPO, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
-  );
+  const command = [
+    process.execPath,
+    "--import",
+    "tsx",
+    import.meta.filename,
+    "--child",
+    file,
+    type,
+  ];
+  const timed = existsSync("/usr/bin/time");
+  const child = timed
+    ? spawnSync("/usr/bin/time", ["-v", ...command], {
+        cwd: REPO,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+      })
+    : spawnSync(command[0]!, command.slice(1), {
+        cwd: REPO,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+      });
   const wallMs = performance.now() - started;
   if (child.status !== 0) throw new Error(`bench child failed: ${child.stderr.slice(-2000)}`);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(child.stderr);

@@ -12,7 +12,15 @@
  * login and alert push) from a local HTTP listener. The alerts it receives are kept for callers.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -31,6 +39,7 @@ export const CROWDSEC_BIN = join(CROWDSEC_ROOT, "usr/bin/crowdsec");
 export const HUB_DIR = join(CROWDSEC_ROOT, "usr/share/crowdsec/hub");
 export const DATA_DIR = join(CROWDSEC_ROOT, "usr/share/crowdsec/data");
 export const PATTERNS_DIR = join(CROWDSEC_ROOT, "etc/crowdsec/patterns");
+const GNU_TIME = "/usr/bin/time";
 
 /** The Debian default collections the differential test installs. */
 export const DEFAULT_COLLECTIONS = [
@@ -196,8 +205,10 @@ export async function runCrowdsecDump(options: OracleOptions): Promise<OracleRun
         "",
       ].join("\n"),
     );
+    // GNU time reports the peak RSS; without it (a minimal machine) run crowdsec directly.
+    const timed = existsSync(GNU_TIME);
     const args = [
-      "-v",
+      ...(timed ? ["-v"] : []),
       CROWDSEC_BIN,
       "-c",
       join(configDir, "config.yaml"),
@@ -214,7 +225,9 @@ export async function runCrowdsecDump(options: OracleOptions): Promise<OracleRun
     const started = performance.now();
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>(
       (done, fail) => {
-        const child = spawn("/usr/bin/time", args, { stdio: ["ignore", "pipe", "pipe"] });
+        const child = timed
+          ? spawn(GNU_TIME, args, { stdio: ["ignore", "pipe", "pipe"] })
+          : spawn(args[0]!, args.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
         let err = "";
         child.stdout.on("data", (chunk) => {
           err += chunk;
