@@ -102,10 +102,16 @@ interface WrkResult {
   errors: string;
 }
 
-function runWrk(url: string, key: string, ipsFile: string, luaFile: string): WrkResult {
+function runWrk(
+  url: string,
+  key: string,
+  ipsFile: string,
+  luaFile: string,
+  seconds: number,
+): WrkResult {
   const out = execFileSync(
     "wrk",
-    ["-t2", "-c16", `-d${WRK_SECONDS}s`, "--latency", "-s", luaFile, url],
+    ["-t2", "-c16", `-d${seconds}s`, "--latency", "-s", luaFile, url],
     { encoding: "utf8", env: { ...process.env, BENCH_IPS: ipsFile, BENCH_KEY: key } },
   );
   const pick = (re: RegExp) => re.exec(out)?.[1] ?? "?";
@@ -153,10 +159,17 @@ async function rowsReadPerLookup(t: LapiTarget, key: string, ips: string[]) {
 
 async function streamStartup(t: LapiTarget, key: string) {
   const start = performance.now();
-  const r = await fetch(`${t.url}v1/decisions/stream?startup=true`, {
-    headers: { "X-Api-Key": key },
-  });
-  const text = await r.text();
+  const url = `${t.url}v1/decisions/stream?startup=true`;
+  const headers = { "X-Api-Key": key };
+  // A pooled keep-alive socket the server closed while wrk ran fails once: retry on a new one.
+  const r = await fetch(url, { headers }).catch(() => fetch(url, { headers }));
+  let text: string;
+  try {
+    text = await r.text();
+  } catch (e) {
+    const tail = t.logs().split("\n").slice(-8).join("\n");
+    throw new Error(`${t.kind} stream failed after ${performance.now() - start} ms: ${e}\n${tail}`);
+  }
   const ms = performance.now() - start;
   let body: { new: unknown[] | null };
   try {
@@ -196,7 +209,9 @@ async function measure(t: LapiTarget, values: string[], work: string): Promise<F
   const pids = serverPids(port);
   const memBefore = memoryOf(pids).rss;
   const rows = t.kind === "rampart" ? await rowsReadPerLookup(t, key, ips) : null;
-  const wrk = runWrk(t.url.replace(/\/$/, ""), key, ipsFile, luaFile);
+  // Warm-up (not measured): both servers get the same 2 s of traffic to fill their caches.
+  runWrk(t.url.replace(/\/$/, ""), key, ipsFile, luaFile, 2);
+  const wrk = runWrk(t.url.replace(/\/$/, ""), key, ipsFile, luaFile, WRK_SECONDS);
   const stream = await streamStartup(t, streamKey);
   return { seedMs, wrk, rows, stream, memBefore, memPeak: memoryOf(serverPids(port)).peak };
 }

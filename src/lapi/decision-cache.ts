@@ -14,6 +14,8 @@ import { type IpRange, parseIpOrRange } from "../shared/ip-range";
 export interface CachedDecision extends IndexedBlock, DecisionRow {
   simulated: boolean;
   createdAt: number;
+  /** The stream JSON after the duration, built on first use (src/lapi/decision-json.ts). */
+  streamTail?: string;
 }
 
 type Entry = CachedDecision;
@@ -28,6 +30,7 @@ export interface DecisionCacheOptions {
 const LOAD_PAGE = 10_000;
 /** Re-read changes this far back: D1's clock (triggers) and the isolate's may differ a little. */
 const CLOCK_OVERLAP_MS = 3_000;
+const SWEEP_EVERY_MS = 30_000;
 
 /**
  * An isolate-local copy of the active Ip/Range decisions, so that bouncer live lookups
@@ -48,6 +51,7 @@ export class DecisionCache {
   private checkedAt = 0;
   private stale = false;
   private refreshing: Promise<void> | null = null;
+  private sweptAt = 0;
 
   constructor(private readonly options: DecisionCacheOptions) {}
 
@@ -190,7 +194,11 @@ export class DecisionCache {
       this.apply(changes.added, now);
       this.apply(changes.updated, now);
       for (const id of changes.deleted) this.index.remove(id);
-      for (const entry of this.index.items()) if (entry.until < now) this.index.remove(entry.id);
+      // Lookups already skip expired entries; sweeping them is only about memory.
+      if (now - this.sweptAt > SWEEP_EVERY_MS) {
+        for (const entry of this.index.items()) if (entry.until < now) this.index.remove(entry.id);
+        this.sweptAt = now;
+      }
       this.checkedAt = now;
       if (this.index.size > this.options.maxEntries) this.disable();
     } catch (e) {

@@ -62,8 +62,8 @@ export class IpBlockIndex<T extends IndexedBlock> {
   }
 
   /** Every item, for sweeps (e.g. dropping expired entries). */
-  items(): IterableIterator<T> {
-    return [...this.byId.values()].map((v) => v.item).values();
+  *items(): IterableIterator<T> {
+    for (const v of this.byId.values()) yield v.item;
   }
 
   /** Blocks containing the queried IP or range. */

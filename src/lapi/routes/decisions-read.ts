@@ -6,8 +6,9 @@ import {
   type StreamWindow,
   setLastPull,
 } from "../../db/decisions-read";
-import { formatGoDuration } from "../../shared/duration";
 import type { AppContext } from "../context";
+import type { CachedDecision } from "../decision-cache";
+import { decisionJson, decisionTail, durationTexts } from "../decision-json";
 import { ApiError, emptyResponse } from "../errors";
 import {
   atoiError,
@@ -78,15 +79,6 @@ export function parseBouncerFilter(params: URLSearchParams, stream: boolean): Bo
   return f;
 }
 
-/** One decision as CrowdSec's models.Decision marshals it (field order of the Go struct). */
-function decisionJson(d: DecisionRow, now: number, withUuid: boolean): string {
-  // Durations of live decisions never go below 1 s: the firewall bouncer reads 0 as permanent.
-  const remaining = d.until - now;
-  const duration = formatGoDuration(remaining > 0 ? Math.max(remaining, 1000) : remaining);
-  const uuid = withUuid && d.uuid ? `,"uuid":${JSON.stringify(d.uuid)}` : "";
-  return `{"duration":"${duration}","id":${d.id},"origin":${JSON.stringify(d.origin)},"scenario":${JSON.stringify(d.scenario)},"scope":${JSON.stringify(d.scope)},"type":${JSON.stringify(d.type)}${uuid},"value":${JSON.stringify(d.value)}}`;
-}
-
 const JSON_HEADERS = { "Content-Type": "application/json; charset=utf-8" };
 
 /** GET|HEAD /v1/decisions: live lookups (contract §3.9). */
@@ -107,8 +99,11 @@ async function listDecisions(c: AppContext): Promise<Response> {
   if (bouncer.lastPull === null || now - bouncer.lastPull >= LIVE_PULL_REFRESH_MS) {
     c.executionCtx.waitUntil(setLastPull(c.env.DB, bouncer.id, now));
   }
+  const durations = durationTexts(now);
   const body =
-    rows.length === 0 ? "null" : `[${rows.map((d) => decisionJson(d, now, false)).join(",")}]`;
+    rows.length === 0
+      ? "null"
+      : `[${rows.map((d) => decisionJson(d, durations, decisionTail(d, false))).join(",")}]`;
   return new Response(body, {
     headers: { ...JSON_HEADERS, "X-Rampart-Rows-Read": String(rowsRead) },
   });
@@ -154,6 +149,7 @@ async function streamDecisions(c: AppContext): Promise<Response> {
     }
   }
   const emptyList = c.var.config.streamEmptyAsNull ? "null" : "[]";
+  const durations = durationTexts(t0);
   const db = c.var.db;
   const encoder = new TextEncoder();
   const bouncerId = c.var.bouncer.id;
@@ -180,7 +176,10 @@ async function streamDecisions(c: AppContext): Promise<Response> {
             if (seen.has(key)) continue;
             seen.add(key);
           }
-          parts.push(decisionJson(d, t0, true));
+          const cached = d as Partial<CachedDecision>;
+          const tail = cached.streamTail ?? decisionTail(d, true);
+          if (cached.createdAt !== undefined) cached.streamTail = tail;
+          parts.push(decisionJson(d, durations, tail));
         }
         if (parts.length > 0) {
           yield (first ? "[" : ",") + parts.join(",");
