@@ -208,12 +208,16 @@ export async function addAllowlistItems(
       groups.at(-1)!.push(cond);
       length += cond.length;
     }
+    // Each group is counted, then expired, in the same transaction: D1's meta.changes also
+    // counts the rows the `decisions_touch` trigger writes, and RETURNING would ship every id
+    // when a wide range is allowlisted. A decision expired by one group no longer counts for
+    // the next (`until > now`).
     for (const group of groups) {
+      const cond = `until > ? AND ${balancedOr(group)}`;
       statements.push(
+        db.prepare(`SELECT COUNT(*) AS n FROM decisions WHERE ${cond}`).bind(now),
         db
-          .prepare(
-            `UPDATE decisions SET until = ?, updated_at = ? WHERE until > ? AND ${balancedOr(group)} RETURNING id`,
-          )
+          .prepare(`UPDATE decisions SET until = ?, updated_at = ? WHERE ${cond}`)
           .bind(now, now, now),
       );
     }
@@ -221,11 +225,11 @@ export async function addAllowlistItems(
   statements.push(
     db.prepare("UPDATE allowlists SET updated_at = ? WHERE id = ?").bind(now, listId),
   );
-  const results = await db.batch(statements);
-  const decisionsExpired = results
-    .slice(expireFrom, results.length - 1)
-    // Counted from RETURNING: D1's meta.changes also counts rows written by triggers.
-    .reduce((n, r) => n + r.results.length, 0);
+  const results = await db.batch<{ n?: number }>(statements);
+  let decisionsExpired = 0;
+  for (let k = expireFrom; k < results.length - 1; k += 2) {
+    decisionsExpired += results[k]!.results[0]?.n ?? 0;
+  }
   return { added: items.length, decisionsExpired };
 }
 
