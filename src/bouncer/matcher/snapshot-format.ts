@@ -24,6 +24,9 @@ export const H_VERSION = 7;
 /** Byte offset of the float64 build time (ms since epoch). */
 export const H_BUILT_AT_BYTE = 48;
 
+/** Bytes per stored snapshot chunk and per RPC transfer (Durable Object SQLite rows cap at 2 MB). */
+export const CHUNK_BYTES = 1 << 20;
+
 /** Counts that fix a snapshot's layout. */
 export interface SnapshotCounts {
   decisions: number;

@@ -4,11 +4,10 @@ import type { Env } from "../env";
 import type { SnapshotChange } from "../matcher/decision-matcher";
 import type { MatcherDecision } from "../matcher/decision-target";
 import { buildSnapshot } from "../matcher/snapshot-build";
+import { CHUNK_BYTES } from "../matcher/snapshot-format";
 import { type UsageDelta, usageMetricsBody } from "../metrics/usage-report";
 import { BOUNCER_USER_AGENT, lapiTransport, pullStream, type StreamDecision } from "./lapi-stream";
 
-/** Bytes per stored snapshot chunk and per RPC transfer (DO SQLite rows cap at 2 MB). */
-export const CHUNK_BYTES = 1 << 20;
 /** Changes an isolate may receive as an overlay before the store folds them into a snapshot. */
 const MIN_COMPACT_CHANGES = 1_000;
 
