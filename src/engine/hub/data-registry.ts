@@ -21,6 +21,8 @@ export interface DataLoadResult {
 export function createDataRegistry(read: DataReader) {
   const strings: Record<string, string[]> = {};
   const regexps: Record<string, string[]> = {};
+  // Bumped on every successful load, so consumers holding derived views can refresh them.
+  let version = 0;
   const load = (entry: DataSourceConfig): DataLoadResult => {
     const name = entry.dest_file;
     const fallback = entry.source_url ? (entry.source_url.split("/").pop() ?? "") : "";
@@ -46,7 +48,8 @@ export function createDataRegistry(read: DataReader) {
       if (line === "" || line.startsWith("#")) continue;
       target.push(line);
     }
+    version++;
     return { file, problem: null };
   };
-  return { strings, regexps, load };
+  return { strings, regexps, load, version: () => version };
 }

@@ -1,4 +1,4 @@
-import { compileExpr, createDataFiles } from "../expr/index.js";
+import { compileExpr, createDataFiles, type DataFiles } from "../expr/index.js";
 import type { ExprCompilerFactory } from "./hub-loader.js";
 
 /**
@@ -8,8 +8,26 @@ import type { ExprCompilerFactory } from "./hub-loader.js";
  * `LookupHost` (a live DNS query) is deliberately absent: an expression using it fails to compile
  * and the item is reported.
  */
-export const defaultCompilerFactory: ExprCompilerFactory = ({ strings, regexps, stashes }) => {
-  const dataFiles = createDataFiles(strings, regexps);
+export const defaultCompilerFactory: ExprCompilerFactory = ({
+  strings,
+  regexps,
+  dataVersion,
+  stashes,
+}) => {
+  // Expressions compile while items are still loading, but File() must see every data file of
+  // the pipeline (CrowdSec's data map is global): the view is rebuilt when more data was loaded.
+  let view: { version: number; files: DataFiles } | null = null;
+  const current = (): DataFiles => {
+    const version = dataVersion();
+    if (view === null || view.version !== version) {
+      view = { version, files: createDataFiles(strings, regexps) };
+    }
+    return view.files;
+  };
+  const dataFiles: DataFiles = {
+    lines: (name) => current().lines(name),
+    regexps: (name) => current().regexps(name),
+  };
   const functions = {
     GetFromStash: (name: unknown, key: unknown) => stashes.get(String(name), String(key)),
     GetDecisionsCount: () => 0,

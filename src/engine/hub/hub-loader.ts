@@ -33,6 +33,8 @@ export interface HubSource {
 export type ExprCompilerFactory = (deps: {
   strings: Record<string, string[]>;
   regexps: Record<string, string[]>;
+  /** Changes whenever more data lines are loaded (items load after earlier ones compiled). */
+  dataVersion: () => number;
   stashes: StashStore;
 }) => (source: string) => RunnableExpr;
 
@@ -90,6 +92,7 @@ function createScope(
   const compile = options.compilerFactory({
     strings: data.strings,
     regexps: data.regexps,
+    dataVersion: data.version,
     stashes,
   });
   const scope: CompileScope = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { newLogEvent, type PipelineEvent } from "../event.js";
+import { type AlertSource, EventType, newLogEvent, PipelineEvent } from "../event.js";
 import { defaultCompilerFactory } from "../hub/expr-compiler.js";
 import { buildPipeline } from "../hub/hub-loader.js";
 import type { ParserSource } from "./load.js";
@@ -233,6 +233,21 @@ statics:
     const evt = newLogEvent({ Raw: "x" });
     built.pipeline.parse(evt);
     expect([evt.Whitelisted, evt.Meta.hit]).toEqual([false, "yes"]);
+  });
+
+  it("whitelists an overflow by its sources and marks the alert whitelisted", () => {
+    const built = pipelineOf([
+      ["s01-whitelist", `name: wl\nwhitelist:\n  reason: cdn\n  cidr: ["104.16.0.0/13"]\n`],
+    ]);
+    const evt = new PipelineEvent({ Type: EventType.OVFLW });
+    evt.Overflow.Sources = { "104.16.1.1": {} as AlertSource };
+    built.pipeline.parse(evt);
+    expect([evt.Whitelisted, evt.Overflow.Whitelisted, evt.WhitelistReason]).toEqual([
+      true,
+      true,
+      "cdn",
+    ]);
+    expect(evt.GetType()).toBe("overflow");
   });
 
   it("whitelists by expression", () => {
