@@ -159,6 +159,19 @@ export async function run(): Promise<void> {
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join("  "));
+  if (existsSync("/usr/bin/time")) {
+    // What Node + tsx alone take, to read Rampart's peak RSS against.
+    const idle = spawnSync(
+      "/usr/bin/time",
+      ["-v", process.execPath, "--import", "tsx", "-e", "0"],
+      { cwd: REPO, encoding: "utf8" },
+    );
+    const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(idle.stderr);
+    if (rss)
+      console.log(
+        `(node + tsx with nothing loaded: ${(Number(rss[1]) / 1024).toFixed(0)} MiB peak RSS)`,
+      );
+  }
 }
 
 if (process.argv[2] === "--child") {
