@@ -10,5 +10,9 @@ export function openDb(d1: D1Database | D1DatabaseSession): Db {
 
 /** True for SQLite's UNIQUE constraint failure, which D1 reports as an Error message. */
 export function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Error && /UNIQUE constraint failed/.test(err.message);
+  // drizzle wraps the driver error ("Failed query: …") and keeps D1's in `cause`.
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (/UNIQUE constraint failed/.test(e.message)) return true;
+  }
+  return false;
 }

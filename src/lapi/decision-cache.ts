@@ -9,13 +9,14 @@ import {
 import { TOMBSTONE_TTL_MS } from "../db/flush";
 import { type IndexedBlock, IpBlockIndex } from "../shared/ip-block-index";
 import { type IpRange, parseIpOrRange } from "../shared/ip-range";
+import { decisionTail } from "./decision-json";
 
 /** A decision as the isolate's index keeps it. */
 export interface CachedDecision extends IndexedBlock, DecisionRow {
   simulated: boolean;
   createdAt: number;
-  /** The stream JSON after the duration, built on first use (src/lapi/decision-json.ts). */
-  streamTail?: string;
+  /** The stream JSON after the duration (src/lapi/decision-json.ts). */
+  streamTail: string;
 }
 
 type Entry = CachedDecision;
@@ -144,6 +145,7 @@ export class DecisionCache {
       origin: row.origin,
       simulated: row.simulated === 1,
       createdAt: row.created_at,
+      streamTail: decisionTail(row, true),
       size: range.size,
       prefix: range.prefix,
       start: range.start,

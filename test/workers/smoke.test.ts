@@ -51,3 +51,19 @@ describe("LAPI basics", () => {
     expect(token.split(".")).toHaveLength(3);
   });
 });
+
+describe("admin API conflicts", () => {
+  it("answers 409 for a machine or bouncer name that exists", async () => {
+    const body = { machine_id: "dup-machine", password: "pw" };
+    expect((await call("/admin/v1/machines", jsonInit("POST", body, ADMIN))).status).toBe(201);
+    const again = await call("/admin/v1/machines", jsonInit("POST", body, ADMIN));
+    expect(again.status).toBe(409);
+    expect(await again.json()).toEqual({ message: "user 'dup-machine': user already exist" });
+    expect(
+      (await call("/admin/v1/bouncers", jsonInit("POST", { name: "dup-b" }, ADMIN))).status,
+    ).toBe(201);
+    const b = await call("/admin/v1/bouncers", jsonInit("POST", { name: "dup-b" }, ADMIN));
+    expect(b.status).toBe(409);
+    expect(await b.json()).toEqual({ message: "bouncer dup-b already exists" });
+  });
+});

@@ -176,9 +176,7 @@ async function streamDecisions(c: AppContext): Promise<Response> {
             if (seen.has(key)) continue;
             seen.add(key);
           }
-          const cached = d as Partial<CachedDecision>;
-          const tail = cached.streamTail ?? decisionTail(d, true);
-          if (cached.createdAt !== undefined) cached.streamTail = tail;
+          const tail = (d as Partial<CachedDecision>).streamTail ?? decisionTail(d, true);
           parts.push(decisionJson(d, durations, tail));
         }
         if (parts.length > 0) {
