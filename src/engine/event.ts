@@ -1,11 +1,27 @@
 /**
  * CrowdSec's `types.Event` (1.4.6 `pkg/types/event.go`) with Go field names, so that hub
  * expressions such as `evt.Line.Labels.type`, `evt.Meta.source_ip` or `evt.GetType()` run unchanged.
- * Maps are plain objects marked with their Go zero value (`withZeroValue`), so a missing key reads
+ * Maps are objects whose prototype carries their Go zero value (`withZeroValue`), so a missing key reads
  * as `""` in expressions; `Overflow.Alert` is `null` on LOG events, as the nil `*models.Alert` pointer is in Go.
  */
 
 import { withZeroValue } from "./expr/index.js";
+
+/**
+ * Prototypes carrying the Go zero value of CrowdSec's maps for the expression engine (a missing
+ * key of a `map[string]string` reads as ""). Sharing one marked prototype is much cheaper than
+ * marking every map of every event; the prototype has no other properties (null-based), so no
+ * inherited key can shadow a missing one.
+ */
+const STRING_MAP: object = withZeroValue(Object.create(null), "");
+const ANY_MAP: object = withZeroValue(Object.create(null), null);
+
+/** A new Go `map[string]string` (optionally filled from `init`). */
+export function stringMap(init?: Record<string, string>): Record<string, string> {
+  const map = Object.create(STRING_MAP) as Record<string, string>;
+  if (init) Object.assign(map, init);
+  return map;
+}
 
 /** `Event.Type` values. */
 export const EventType = { LOG: 0, OVFLW: 1 } as const;
@@ -75,10 +91,10 @@ export class PipelineEvent {
   WhitelistReason = "";
   Stage = "";
   Line: Line;
-  Parsed: Record<string, string> = withZeroValue({}, "");
-  Enriched: Record<string, string> = withZeroValue({}, "");
+  Parsed: Record<string, string> = stringMap();
+  Enriched: Record<string, string> = stringMap();
   /** HEAD-only `Unmarshaled` map, filled by the `UnmarshalJSON` enricher. */
-  Unmarshaled: Record<string, unknown> = withZeroValue({}, null);
+  Unmarshaled: Record<string, unknown> = Object.create(ANY_MAP);
   Overflow: RuntimeAlert;
   /** Zero time (epoch 0 here) until the parser sets it to now; `isZeroTime` tells them apart. */
   Time: Date;
@@ -86,7 +102,7 @@ export class PipelineEvent {
   StrTimeFormat = "";
   MarshaledTime = "";
   Process = false;
-  Meta: Record<string, string> = withZeroValue({}, "");
+  Meta: Record<string, string> = stringMap();
 
   constructor(init: EventInit = {}) {
     this.Type = init.Type ?? EventType.LOG;
@@ -100,7 +116,7 @@ export class PipelineEvent {
       Module: "",
       ...init.Line,
       // Go's map[string]string: a missing label reads as "".
-      Labels: withZeroValue({ ...init.Line?.Labels }, ""),
+      Labels: stringMap(init.Line?.Labels),
     };
     this.Overflow = {
       Mapkey: "",
