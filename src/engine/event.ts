@@ -1,8 +1,9 @@
 /**
  * CrowdSec's `types.Event` (1.4.6 `pkg/types/event.go`) with Go field names, so that hub
  * expressions such as `evt.Line.Labels.type`, `evt.Meta.source_ip` or `evt.GetType()` run unchanged.
- * Maps are objects whose prototype carries their Go zero value (`withZeroValue`), so a missing key reads
- * as `""` in expressions; `Overflow.Alert` is `null` on LOG events, as the nil `*models.Alert` pointer is in Go.
+ * Maps are objects whose prototype carries their Go zero value (`withZeroValue`), so a missing
+ * key reads as `""` in expressions; `Overflow.Alert` is `null` on LOG events, as the nil
+ * `*models.Alert` pointer is in Go.
  */
 
 import { withZeroValue } from "./expr/index.js";
