@@ -24,7 +24,7 @@ function readInside(root: string, path: string): string | null {
   }
 }
 
-/** Builds a `HubSource` reading lazily from `dirs`; pattern files are read eagerly (they are few). */
+/** A `HubSource` reading lazily from `dirs`; pattern files are read eagerly (they are few). */
 export function hubSourceFromDirectories(dirs: HubDirectories): HubSource {
   const patterns: Record<string, string> = {};
   if (existsSync(dirs.patternsDir)) {

@@ -82,8 +82,9 @@ export interface EventInit {
 }
 
 /**
- * The event flowing through parsers, buckets and postoverflows. A class (not a plain object) so that
- * the Go methods hub expressions call (`evt.GetType()`, `evt.GetMeta(k)`) live on the prototype.
+ * The event flowing through parsers, buckets and postoverflows. A class (not a plain object) so
+ * that the Go methods hub expressions call (`evt.GetType()`, `evt.GetMeta(k)`) live on the
+ * prototype.
  */
 export class PipelineEvent {
   Type: number;

@@ -4,7 +4,7 @@ import { parseDateEnricher } from "./dateparse.js";
 
 /**
  * An enrichment method (`statics: - method: X`): receives the static's value and the event, returns
- * the key/values CrowdSec merges into `evt.Enriched`. Synchronous: it runs on the per-line hot path.
+ * the key/values CrowdSec merges into `evt.Enriched`. Synchronous: it runs on the hot path.
  */
 export type Enricher = (value: string, evt: PipelineEvent) => Record<string, string> | null;
 

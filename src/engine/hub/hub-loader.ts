@@ -41,7 +41,7 @@ export type ExprCompilerFactory = (deps: {
 export interface HubLoadOptions {
   /** Collections to resolve recursively (`crowdsecurity/linux`…). */
   collections?: readonly string[];
-  /** Individual items installed besides the collections (e.g. parsers `crowdsecurity/whitelists`). */
+  /** Items installed besides the collections (e.g. parsers `crowdsecurity/whitelists`). */
   parsers?: readonly string[];
   postoverflows?: readonly string[];
   scenarios?: readonly string[];

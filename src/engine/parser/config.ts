@@ -129,7 +129,7 @@ export const nodeConfigSchema: z.ZodType<NodeConfig, z.ZodTypeDef, unknown> = z.
     .strict(),
 );
 
-/** True when a decoded document should be skipped: 1.4.6 ignores docs without name/description/author. */
+/** True when a document is skipped: 1.4.6 ignores docs without name, description and author. */
 export function isAnonymousDocument(doc: unknown): boolean {
   if (doc === null || typeof doc !== "object") return true;
   const record = doc as Record<string, unknown>;

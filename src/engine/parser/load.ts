@@ -5,7 +5,7 @@ import { decodeYamlDocuments, describeZodError } from "./yaml-documents.js";
 
 /** One parser or postoverflow file to load. */
 export interface ParserSource {
-  /** Path used in messages and for load order (the installed path, e.g. `parsers/s01-parse/x.yaml`). */
+  /** Path for messages and load order: the installed path (`parsers/s01-parse/x.yaml`). */
   path: string;
   /** The stage, from the directory the file is installed in. */
   stage: string;

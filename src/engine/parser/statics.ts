@@ -51,7 +51,7 @@ export function compileStatics(
   });
 }
 
-/** `evt.StrTime` → ["StrTime"]: the optional `evt.` prefix is dropped, as SetTargetByName does. */
+/** `evt.StrTime` → ["StrTime"]: the optional `evt.` prefix is dropped (SetTargetByName). */
 function targetPath(target: string): string[] {
   return (target.startsWith("evt.") ? target.slice(4) : target).split(".");
 }
