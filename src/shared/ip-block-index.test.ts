@@ -27,7 +27,9 @@ describe("IpBlockIndex", () => {
       else values.push(`2001:db8:${a()}::${a()}/${[32, 48, 64, 128][a()]}`);
     }
     const index = new IpBlockIndex<IndexedBlock & { value: string }>();
-    values.forEach((v, i) => index.upsert(block(i, v)));
+    values.forEach((v, i) => {
+      index.upsert(block(i, v));
+    });
     index.remove(5);
     index.remove(6);
     const queries = ["10.1.2.3", "10.0.0.0/24", "10.3.3.3/32", "2001:db8:1::1", "2001:db8:2::/64"];

@@ -42,7 +42,7 @@ export function parseDn(dn: string): Array<[string, string]> {
 /** Reads the client certificate the edge saw, if any, and checks it is usable. */
 export function readClientCert(cf: unknown): TlsResult {
   const auth = (cf as { tlsClientAuth?: TlsClientAuthLike } | undefined)?.tlsClientAuth;
-  if (!auth || auth.certPresented !== "1") return { kind: "none" };
+  if (auth?.certPresented !== "1") return { kind: "none" };
   if (auth.certVerified !== "SUCCESS") {
     return {
       kind: "rejected",
