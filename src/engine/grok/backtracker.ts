@@ -47,18 +47,24 @@ const EMPTY_END_TEXT = 8;
 const EMPTY_WORD_BOUNDARY = 16;
 const EMPTY_NO_WORD_BOUNDARY = 32;
 
-/** Runs an anchored-at-offset-0 search; returns capture offsets, null (no match) or undefined. */
-export type AnchoredSearch = (input: string) => Int32Array | null | undefined;
+/**
+ * Runs a search; returns the capture offsets (Go `FindStringSubmatchIndex` layout), null when
+ * nothing matches, or undefined when the input is over the budget (use the NFA instead).
+ */
+export type BacktrackSearch = (input: string) => Int32Array | null | undefined;
 
 /**
- * Builds the backtracker for `regex`, searching only at offset 0 (the regex's own anchors still
- * apply). Returns undefined when the program uses an instruction this engine does not know.
+ * Builds the backtracker for `regex`. `anchored`: try offset 0 only (the regex's own anchors still
+ * apply); otherwise every offset in turn, leftmost first, sharing one visited bitmap — a state
+ * that failed from an earlier start fails again, so the whole search stays linear (as in Go's
+ * `backtrack`). Returns undefined when the program uses an instruction this engine does not know.
  * `maxVisitedBits` bounds instructions × (length + 1) per call.
  */
-export function createAnchoredBacktracker(
+export function createBacktracker(
   regex: RE2JS,
   maxVisitedBits: number,
-): AnchoredSearch | undefined {
+  anchored: boolean,
+): BacktrackSearch | undefined {
   const prog = (regex.re2() as unknown as { prog: Program }).prog;
   const inst = prog.inst;
   if ((prog.numLb ?? 0) > 0) return undefined;
@@ -107,99 +113,117 @@ export function createAnchoredBacktracker(
       jobs += 1;
     };
 
-    cap[0] = 0;
-    push(prog.start, 0, false);
-    while (jobs > 0) {
-      jobs -= 1;
-      let pc = jobPc[jobs] as number;
-      let pos = jobPos[jobs] as number;
-      let arg = jobArg[jobs] === 1;
-      let check = false;
-      for (;;) {
-        if (check && !shouldVisit(pc, pos)) break;
-        check = true;
-        const i = inst[pc] as ProgramInstruction;
-        const op = i.op;
-        if (op === ALT) {
-          // Explore `out` first; re-push this ALT with arg=true to try `arg` afterwards, so that
-          // if `out` reaches `arg` itself it is explored in priority order.
-          if (arg) {
-            arg = false;
-            pc = i.arg;
-          } else {
-            push(pc, pos, true);
-            pc = i.out;
-          }
-          continue;
-        }
-        if (op >= RUNE) {
-          if (pos >= end) break;
-          let rune = input.charCodeAt(pos);
-          let width = 1;
-          if (rune >= 0xd800 && rune <= 0xdbff && pos + 1 < end) {
-            const low = input.charCodeAt(pos + 1);
-            if (low >= 0xdc00 && low <= 0xdfff) {
-              rune = (rune - 0xd800) * 1024 + (low - 0xdc00) + 0x10000;
-              width = 2;
+    /** Depth-first search from `start`; true with `cap` filled on a match. */
+    const tryFrom = (start: number): boolean => {
+      cap[0] = start;
+      push(prog.start, start, false);
+      while (jobs > 0) {
+        jobs -= 1;
+        let pc = jobPc[jobs] as number;
+        let pos = jobPos[jobs] as number;
+        let arg = jobArg[jobs] === 1;
+        let check = false;
+        for (;;) {
+          if (check && !shouldVisit(pc, pos)) break;
+          check = true;
+          const i = inst[pc] as ProgramInstruction;
+          const op = i.op;
+          if (op === ALT) {
+            // Explore `out` first; re-push this ALT with arg=true to try `arg` afterwards, so that
+            // if `out` reaches `arg` itself it is explored in priority order.
+            if (arg) {
+              arg = false;
+              pc = i.arg;
+            } else {
+              push(pc, pos, true);
+              pc = i.out;
             }
+            continue;
           }
-          if (
-            op === RUNE
-              ? !i.matchRune(rune)
-              : op === RUNE1
-                ? rune !== i.runes[0]
-                : op === RUNE_ANY_NOT_NL && rune === 10
-          ) {
-            break;
-          }
-          pos += width;
-          pc = i.out;
-          continue;
-        }
-        if (op === CAPTURE) {
-          if (arg) {
-            // Backtracking past this capture: restore the slot's previous value.
-            cap[i.arg] = pos;
-            break;
-          }
-          if (i.arg < ncap) {
-            push(pc, cap[i.arg] as number, true);
-            cap[i.arg] = pos;
-          }
-          pc = i.out;
-          continue;
-        }
-        if (op === EMPTY_WIDTH) {
-          if ((i.arg & ~context(input, pos, end)) !== 0) break;
-          pc = i.out;
-          continue;
-        }
-        if (op === NOP) {
-          pc = i.out;
-          continue;
-        }
-        if (op === MATCH) {
-          cap[1] = pos;
-          return cap.slice();
-        }
-        if (op === ALT_MATCH) {
-          // `.*` before the end of the program: jump straight to the match.
-          const outOp = (inst[i.out] as ProgramInstruction).op;
-          if (outOp >= RUNE) {
-            push(i.arg, pos, false);
-            pc = i.arg;
-            pos = end;
-          } else {
-            push(i.out, end, false);
+          if (op >= RUNE) {
+            if (pos >= end) break;
+            let rune = input.charCodeAt(pos);
+            let width = 1;
+            if (rune >= 0xd800 && rune <= 0xdbff && pos + 1 < end) {
+              const low = input.charCodeAt(pos + 1);
+              if (low >= 0xdc00 && low <= 0xdfff) {
+                rune = (rune - 0xd800) * 1024 + (low - 0xdc00) + 0x10000;
+                width = 2;
+              }
+            }
+            if (
+              op === RUNE
+                ? !i.matchRune(rune)
+                : op === RUNE1
+                  ? rune !== i.runes[0]
+                  : op === RUNE_ANY_NOT_NL && rune === 10
+            ) {
+              break;
+            }
+            pos += width;
             pc = i.out;
+            continue;
           }
-          continue;
+          if (op === CAPTURE) {
+            if (arg) {
+              // Backtracking past this capture: restore the slot's previous value.
+              cap[i.arg] = pos;
+              break;
+            }
+            if (i.arg < ncap) {
+              push(pc, cap[i.arg] as number, true);
+              cap[i.arg] = pos;
+            }
+            pc = i.out;
+            continue;
+          }
+          if (op === EMPTY_WIDTH) {
+            if ((i.arg & ~context(input, pos, end)) !== 0) break;
+            pc = i.out;
+            continue;
+          }
+          if (op === NOP) {
+            pc = i.out;
+            continue;
+          }
+          if (op === MATCH) {
+            cap[1] = pos;
+            return true;
+          }
+          if (op === ALT_MATCH) {
+            // `.*` before the end of the program: jump straight to the match.
+            const outOp = (inst[i.out] as ProgramInstruction).op;
+            if (outOp >= RUNE) {
+              push(i.arg, pos, false);
+              pc = i.arg;
+              pos = end;
+            } else {
+              push(i.out, end, false);
+              pc = i.out;
+            }
+            continue;
+          }
+          break;
         }
-        break;
       }
+      return false;
+    };
+
+    for (let start = 0; start <= end; ) {
+      if (tryFrom(start)) return cap.slice();
+      if (anchored || start === end) break;
+      const code = input.charCodeAt(start);
+      const pair =
+        code >= 0xd800 && code <= 0xdbff && start + 1 < end && isLowSurrogate(input, start + 1);
+      start += pair ? 2 : 1;
     }
     return null;
   };
+}
+
+function isLowSurrogate(input: string, pos: number): boolean {
+  const code = input.charCodeAt(pos);
+  return code >= 0xdc00 && code <= 0xdfff;
 }
 
 function isWordCode(code: number): boolean {

@@ -1,5 +1,5 @@
 import type { RE2JS } from "re2js";
-import { createAnchoredBacktracker } from "./backtracker";
+import { createBacktracker } from "./backtracker";
 import { countCaptureGroups, initialScanState, pruneCaptureGroups } from "./capture-groups";
 import { GrokError } from "./errors";
 import { type Expansion, expandGrok } from "./grok-expansion";
@@ -59,11 +59,12 @@ function fromExpansion(pattern: string, expansion: Expansion): CompiledGrok {
   const startsAnchored = source.startsWith("^");
   const anchoredRegex = startsAnchored ? regex : compileRe2(anchorAtStart(source));
   const anchored = anchoredRegex.re2();
-  const backtrack = createAnchoredBacktracker(anchoredRegex, BACKTRACK_BUDGET_BITS);
+  const backtrackAtStart = createBacktracker(anchoredRegex, BACKTRACK_BUDGET_BITS, true);
+  const backtrackAnywhere = createBacktracker(regex, BACKTRACK_BUDGET_BITS, false);
 
   /** Leftmost-first match starting at offset 0: backtracker within budget, else the NFA. */
   const searchAtStart = (input: string): ArrayLike<number> | null => {
-    const found = backtrack?.(input);
+    const found = backtrackAtStart?.(input);
     return found !== undefined ? found : anchored.findSubmatchIndex(input);
   };
 
@@ -75,8 +76,12 @@ function fromExpansion(pattern: string, expansion: Expansion): CompiledGrok {
     if (!regex.test(input)) return null;
     // 2. Most hits start at offset 0. If the regex matches there, that is the leftmost match,
     //    i.e. what the unanchored search returns.
-    // 3. Otherwise, the unanchored NFA. Each step is linear, so the sum is too.
-    return searchAtStart(input) ?? unanchored.findSubmatchIndex(input);
+    // 3. Otherwise, the unanchored search (backtracker within budget, else NFA). Each step is
+    //    linear, so the sum is too.
+    const atStart = searchAtStart(input);
+    if (atStart !== null) return atStart;
+    const found = backtrackAnywhere?.(input);
+    return found !== undefined ? found : unanchored.findSubmatchIndex(input);
   };
   return {
     pattern,
