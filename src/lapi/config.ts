@@ -22,7 +22,9 @@ export interface Config {
 }
 
 /** Thrown for a bad deployment configuration: the Worker refuses to serve rather than guess. */
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
 
 function durationVar(name: string, value: string | undefined): number | null {
   if (!value) return null;

@@ -73,6 +73,11 @@ export function onError(err: Error, c: Context): Response {
     }
     return jsonResponse({ message: err.message }, status);
   }
+  if (err.name === "ConfigError") {
+    // A deployment mistake, not a request one: say which setting, never a secret's value.
+    console.error(`LAPI misconfigured: ${err.message}`);
+    return jsonResponse({ message: `server misconfigured: ${err.message}` }, 500);
+  }
   console.error(`unhandled error on ${c.req.method} ${c.req.path}:`, err);
   return jsonResponse({ message: GENERIC_500 }, 500);
 }
