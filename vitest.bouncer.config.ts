@@ -50,6 +50,8 @@ export default defineConfig(() => {
     test: {
       include: ["test/bouncer/**/*.test.ts"],
       fileParallelism: false,
+      // The 70,000-decision snapshot test does real SQLite work on a shared 2-core machine.
+      testTimeout: 30_000,
     },
   };
 });

@@ -14,6 +14,9 @@ import { captchaPaths, challengePage, handleCaptchaSubmission } from "./remediat
 import { clientOf } from "./request-context";
 import { SnapshotReplica } from "./sync/snapshot-replica";
 
+/** How long a new isolate's first request waits for the snapshot before falling back. */
+export const FIRST_LOAD_TIMEOUT_MS = 5_000;
+
 /** Name of the single DecisionStore object of a deployment. */
 export const STORE_NAME = "decisions";
 
@@ -29,6 +32,8 @@ interface Runtime {
 
 export interface BouncerOptions {
   now?: () => number;
+  /** Overrides {@link FIRST_LOAD_TIMEOUT_MS} (tests). */
+  firstLoadTimeoutMs?: number;
 }
 
 type Verdict = { kind: "forward" } | { kind: "respond"; response: Response };
@@ -41,6 +46,7 @@ const FORWARD: Verdict = { kind: "forward" };
  */
 export function createBouncerWorker(options: BouncerOptions = {}) {
   const now = options.now ?? Date.now;
+  const firstLoadTimeoutMs = options.firstLoadTimeoutMs ?? FIRST_LOAD_TIMEOUT_MS;
   let runtime: Runtime | null = null;
 
   const runtimeFor = (env: Env): Runtime => {
@@ -104,10 +110,19 @@ export function createBouncerWorker(options: BouncerOptions = {}) {
       const refresh = rt.replica.refreshIfStale();
       if (refresh) ctx.waitUntil(refresh);
     } else {
-      matcher = await rt.replica.ready().catch((e: Error) => {
+      // A new isolate waits for its first load, but not forever: past the timeout the
+      // request takes the fallback and the load goes on for the requests after it.
+      const loading = rt.replica.ready().catch((e: Error) => {
         console.error(`decision snapshot unavailable: ${e.message}`);
         return null;
       });
+      ctx.waitUntil(loading);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), firstLoadTimeoutMs);
+      });
+      matcher = await Promise.race([loading, timeout]);
+      if (timer !== undefined) clearTimeout(timer);
       if (!matcher) return fallback(rt, "snapshot_unavailable");
     }
     const decision = matcher.match(client, now());

@@ -5,8 +5,8 @@ import { createBouncerWorker } from "../../src/bouncer/handler";
 import { addDecisions, env, resetLapi, status, syncNow } from "./helpers";
 
 /** A bouncer isolate of its own, with some variables changed. */
-function bouncerWith(vars: Partial<Env>) {
-  const worker = createBouncerWorker();
+function bouncerWith(vars: Partial<Env>, firstLoadTimeoutMs?: number) {
+  const worker = createBouncerWorker({ firstLoadTimeoutMs });
   const bouncerEnv = { ...env, ...vars } as Env;
   return {
     worker,
@@ -63,6 +63,36 @@ describe("fail modes, log-only and stalled syncs", () => {
     expect(res.status).toBe(503);
     expect(res.headers.get("Retry-After")).toBe("5");
     expect(b.counters().total("fallback:snapshot_unavailable")).toBe(1);
+  });
+
+  it("does not hold a request longer than the first-load timeout when the store hangs", async () => {
+    const hanging = {
+      getByName: () => ({ state: () => new Promise(() => {}), recordUsage: async () => {} }),
+    } as unknown as Env["DECISIONS"];
+    const b = bouncerWith({ DECISIONS: hanging, FAIL_MODE: "closed" }, 200);
+    const started = Date.now();
+    const res = await b.worker.fetch(
+      new Request("http://site.test/", { headers: { "CF-Connecting-IP": "198.18.0.3" } }),
+      { ...env, DECISIONS: hanging, FAIL_MODE: "closed" } as Env,
+      createExecutionContext(),
+    );
+    expect(res.status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(b.counters().total("fallback:snapshot_unavailable")).toBe(1);
+  });
+
+  it("counts an unexpected error while deciding and applies the fail mode", async () => {
+    for (const mode of ["open", "closed"] as const) {
+      const b = bouncerWith({ FAIL_MODE: mode });
+      expect((await b.visit("http://site.test/", "198.18.0.4")).status).toBe(200);
+      // Break the isolate's matcher the way a bug would.
+      b.worker.runtime()!.replica.matcher!.match = () => {
+        throw new RangeError("offset is outside the bounds of the DataView");
+      };
+      const res = await b.visit("http://site.test/", "198.18.0.4");
+      expect(res.status).toBe(mode === "open" ? 200 : 503);
+      expect(b.counters().total("fallback:exception")).toBe(1);
+    }
   });
 
   it("treats a new deployment whose LAPI is down as unavailable, not as 'no decisions'", async () => {
