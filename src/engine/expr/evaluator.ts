@@ -81,13 +81,14 @@ export function treeDepth(root: Node): number {
   return max;
 }
 
-function notBool(v: unknown): RuntimeFault {
-  return new RuntimeFault(`interface conversion: interface {} is ${goTypeName(v)}, not bool`);
+/** Go's failed type assertion message (`x.(bool)`): a nil interface prints as `nil`. */
+function conversionFault(v: unknown, want: string): RuntimeFault {
+  const type = v === null || v === undefined ? "nil" : goTypeName(v);
+  return new RuntimeFault(`interface conversion: interface {} is ${type}, not ${want}`);
 }
 
-function notString(v: unknown): RuntimeFault {
-  return new RuntimeFault(`interface conversion: interface {} is ${goTypeName(v)}, not string`);
-}
+const notBool = (v: unknown) => conversionFault(v, "bool");
+const notString = (v: unknown) => conversionFault(v, "string");
 
 function charge(state: RunState, size: number): void {
   state.memory += size;
@@ -229,7 +230,9 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
           const obj = target(state);
           if (isNil(obj)) throw new RuntimeFault(`cannot get "${method}" from <nil>`);
           const fn =
-            typeof obj === "object" && !(obj instanceof GoFloat) ? lookup(obj, method) : NOT_FOUND;
+            obj !== null && typeof obj === "object" && !(obj instanceof GoFloat)
+              ? lookup(obj, method)
+              : NOT_FOUND;
           if (typeof fn !== "function") {
             throw new RuntimeFault(`cannot get "${method}" from ${goTypeName(obj)}`);
           }

@@ -1,4 +1,4 @@
-import { GoFloat, goTypeName, isNil, utf8Bytes } from "./go-value.js";
+import { GoFloat, goTypeName, utf8Bytes } from "./go-value.js";
 
 /**
  * Go `fmt.Sprintf` for the values expressions produce (CrowdSec registers `fmt.Sprintf` as the
@@ -226,7 +226,7 @@ export function formatFloatG(f: number, precision: number): string {
 
 /** Go `%v` of any value. */
 export function formatValue(v: unknown): string {
-  if (isNil(v)) return "<nil>";
+  if (v === null || v === undefined) return "<nil>";
   const f = floatOf(v);
   if (f !== undefined) return formatFloatG(f, -1);
   if (typeof v === "string") return v;

@@ -32,8 +32,20 @@ export function withZeroValue<T extends object>(map: T, zero: unknown): T {
   return map;
 }
 
-export function isNil(v: unknown): v is null | undefined {
-  return v === null || v === undefined;
+/** Marks a typed nil (`[]interface{}(nil)`, `map[string]interface{}(nil)`): empty, yet `== nil`. */
+const TYPED_NIL: unique symbol = Symbol.for("rampart.expr.typedNil");
+
+/** A typed nil slice or map of the given Go type: length 0, equal to `nil`, formats as empty. */
+export function typedNil(typeName: string, kind: "slice" | "map"): unknown {
+  const value = withGoType(kind === "slice" ? [] : {}, typeName);
+  if (kind === "map") withZeroValue(value, null);
+  Object.defineProperty(value, TYPED_NIL, { value: true });
+  return Object.freeze(value);
+}
+
+/** Go nil: JS null/undefined, or a typed nil slice/map. */
+export function isNil(v: unknown): boolean {
+  return v === null || v === undefined || (typeof v === "object" && TYPED_NIL in v);
 }
 
 /** True for both Go numeric kinds. */
@@ -64,7 +76,7 @@ export function wrapInt(n: number, exact?: () => bigint): number {
 
 /** Go `%T` of a value, for error messages. */
 export function goTypeName(v: unknown): string {
-  if (isNil(v)) return "<nil>";
+  if (v === null || v === undefined) return "<nil>";
   if (v instanceof GoFloat) return "float64";
   switch (typeof v) {
     case "number":
@@ -148,13 +160,29 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   );
 }
 
-/** Converts an evaluator value to a plain JS value for callers (floats are unboxed). */
+/**
+ * Converts an evaluator value to a plain JS value for callers: floats are unboxed, inside arrays
+ * and objects too. Values without floats (env objects in particular) are returned as they are.
+ */
 export function toPlain(v: unknown): unknown {
+  if (v === undefined) return null;
+  return holdsFloat(v, 0) ? unbox(v) : v;
+}
+
+function holdsFloat(v: unknown, depth: number): boolean {
+  if (v instanceof GoFloat) return true;
+  if (depth > 32 || v === null || typeof v !== "object") return false;
+  if (Array.isArray(v)) return v.some((x) => holdsFloat(x, depth + 1));
+  return Object.values(v).some((x) => holdsFloat(x, depth + 1));
+}
+
+function unbox(v: unknown): unknown {
   if (v instanceof GoFloat) return v.value;
-  if (Array.isArray(v) && v.some((x) => x instanceof GoFloat || Array.isArray(x))) {
-    return v.map(toPlain);
+  if (Array.isArray(v)) return v.map(unbox);
+  if (v !== null && typeof v === "object") {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unbox(x)]));
   }
-  return v === undefined ? null : v;
+  return v;
 }
 
 /** Converts a value returned by a JS function into the evaluator's model. */

@@ -1,7 +1,7 @@
 import type { DataFiles } from "./data-files.js";
 import { fromJson, goJsonMarshal } from "./go-json.js";
 import { goSprintf } from "./go-sprintf.js";
-import { float, isAscii, withGoType, withZeroValue } from "./go-value.js";
+import { float, isAscii, typedNil, withGoType, withZeroValue } from "./go-value.js";
 import { ipInRange, ipToRange, isIPV6 } from "./ip-helpers.js";
 import { jsonGet, splitJsonPath, unescapeJsonString } from "./json-extract.js";
 import { parseUri, pathEscape, pathUnescape, queryEscape, queryUnescape } from "./url-escape.js";
@@ -80,13 +80,18 @@ function jsonRaw(json: string, keys: readonly string[]): string {
   return value ? value.raw : "";
 }
 
+/** `JsonExtractSlice`/`JsonExtractObject`: on any error Go returns a typed nil (length 0). */
 function jsonTyped(json: string, path: string, type: "array" | "object"): unknown {
+  const failed = () =>
+    type === "array"
+      ? typedNil("[]interface {}", "slice")
+      : typedNil("map[string]interface {}", "map");
   const value = jsonGet(json, splitJsonPath(path));
-  if (!value || value.type !== type) return null;
+  if (!value || value.type !== type) return failed();
   try {
     return fromJson(JSON.parse(value.raw));
   } catch {
-    return null;
+    return failed();
   }
 }
 

@@ -156,7 +156,7 @@ export function inOp(needle: unknown, haystack: unknown): boolean {
         `cannot use ${goTypeName(needle)} as index to ${goTypeName(haystack)}`,
       );
     }
-    return lookup(haystack, needle) !== NOT_FOUND;
+    return lookup(haystack as object, needle) !== NOT_FOUND;
   }
   throw new RuntimeFault(`operator "in"" not defined on ${goTypeName(haystack)}`);
 }

@@ -1,8 +1,10 @@
 /**
- * A small strict XML reader for CrowdSec's `XMLGetNodeValue`/`XMLGetAttributeValue`, which parse
- * with `beevik/etree` (Go `encoding/xml`, strict mode): elements, attributes, character data,
- * CDATA, comments, processing instructions and a skipped DOCTYPE. Malformed input returns null,
- * as those helpers return `""` on any parse error. Iterative, so deep nesting cannot overflow.
+ * A small XML reader for CrowdSec's `XMLGetNodeValue`/`XMLGetAttributeValue`, which parse with
+ * `beevik/etree` on top of Go's `encoding/xml` raw tokens: elements, attributes, character data,
+ * CDATA, comments, processing instructions and a skipped DOCTYPE. Like etree, an end tag closes
+ * the innermost element whatever its name and unclosed elements are kept; malformed tokens (bad
+ * names, unquoted attributes, unknown entities) return null, as the helpers then return `""`.
+ * Iterative, so deep nesting cannot overflow the stack.
  */
 export interface XmlElement {
   /** Qualified name as written (`prefix:local`); etree matches on it. */
@@ -67,7 +69,6 @@ export function parseXml(text: string): XmlElement | null {
     if (chunk.length > 0) {
       const decoded = decodeEntities(chunk);
       if (decoded === null) return null;
-      if (current === root && decoded.trim() !== "") return null;
       current.children.push(decoded);
     }
     if (lt === -1) break;
@@ -93,10 +94,10 @@ export function parseXml(text: string): XmlElement | null {
       pos += 2;
       const name = readName();
       skipWs();
-      if (name === null || text[pos] !== ">" || name !== current.tag || !current.parent)
-        return null;
+      if (name === null || text[pos] !== ">") return null;
       pos++;
-      current = current.parent;
+      // etree reads raw tokens: an end tag closes the innermost open element whatever its name.
+      if (current.parent) current = current.parent;
     } else {
       pos++;
       const tag = readName();
@@ -131,8 +132,7 @@ export function parseXml(text: string): XmlElement | null {
       }
     }
   }
-  if (current !== root) return null;
-  if (!root.children.some((c) => typeof c !== "string")) return null;
+  // Unclosed elements at the end are kept, as etree does.
   return root;
 }
 
