@@ -45,3 +45,15 @@ describe("ParseDate (1.4.6 enrich_date.go)", () => {
     expect(enrich("not a date", evt)).toEqual({ MarshaledTime: "2026-11-21T05:17:21.398Z" });
   });
 });
+
+describe("Go time edge cases ParseDate relies on", () => {
+  it("treats only the zero instant as Go's zero time (even when written with an offset)", () => {
+    expect(parseDateWithLayout("2006-01-02T15:04:05Z07:00", "0001-01-01T00:00:00Z", NOW)).toBe("");
+    expect(parseDateWithLayout("2006-01-02T15:04:05Z07:00", "0001-01-01T01:00:00+01:00", NOW)).toBe(
+      "",
+    );
+    expect(parseDateWithLayout("2006-01-02T15:04:05Z07:00", "0001-01-01T00:00:01Z", NOW)).toBe(
+      "0001-01-01T00:00:01Z",
+    );
+  });
+});

@@ -139,16 +139,15 @@ function tokenize(layout: string): Chunk[] {
   return out;
 }
 
-const layoutCache = new Map<string, Chunk[]>();
+/** A layout split into literal text and elements once, reused for every value. */
+export interface GoLayout {
+  readonly source: string;
+  readonly chunks: readonly Chunk[];
+}
 
-function chunksOf(layout: string): Chunk[] {
-  let chunks = layoutCache.get(layout);
-  if (!chunks) {
-    chunks = tokenize(layout);
-    // Layouts come from a fixed table plus a few hub parsers, so this stays tiny; cap anyway.
-    if (layoutCache.size < 256) layoutCache.set(layout, chunks);
-  }
-  return chunks;
+/** Prepares a Go reference-time layout (`2006-01-02 15:04:05`) for `goParseLayout`. */
+export function compileLayout(layout: string): GoLayout {
+  return { source: layout, chunks: tokenize(layout) };
 }
 
 const isDigit = (s: string, i: number) => {
@@ -276,7 +275,12 @@ const ALPHA_FIRST = new Set(["January", "Jan", "Monday", "Mon", "PM", "pm", "MST
  * are UTC; a zone name other than UTC/GMT gets offset 0, as Go fabricates for unknown zones.
  */
 export function goParse(layout: string, value: string): GoTime | null {
-  const chunks = chunksOf(layout);
+  return goParseLayout(compileLayout(layout), value);
+}
+
+/** `goParse` with a prepared layout (the hot path: ParseDate tries 15 of them per event). */
+export function goParseLayout(layout: GoLayout, value: string): GoTime | null {
+  const chunks = layout.chunks;
   // Cheap first-character rejection: ParseDate tries up to 15 layouts per event and most fail
   // on the very first character (a digit where a month name is expected, or the reverse).
   const first = chunks[0];
@@ -295,7 +299,7 @@ export function goParse(layout: string, value: string): GoTime | null {
   }
 }
 
-function parseStrict(chunks: Chunk[], input: string): GoTime {
+function parseStrict(chunks: readonly Chunk[], input: string): GoTime {
   let value = input;
   let year = 0;
   let month = -1;
@@ -497,8 +501,11 @@ function nanos(digits: string): number {
 
 /** Go `Time.IsZero`: January 1, year 1, 00:00:00 UTC. */
 export function isGoZero(t: GoTime): boolean {
-  // Only years 0-2 can denote the zero instant once the offset is applied.
-  if (t.year > 2) return false;
+  // Only Jan 1 of year 1, or the last/first day around it once an offset applies, can denote the
+  // zero instant; everything else is decided without date arithmetic.
+  if (t.year > 2 || t.year < 0) return false;
+  if (t.year === 0 && !(t.month === 12 && t.day === 31)) return false;
+  if (t.year === 2 || (t.year === 1 && !(t.month === 1 && t.day <= 2))) return false;
   const instant = toEpochMillis(t);
   return instant === ZERO_INSTANT && t.nanosecond % 1_000_000 === 0;
 }
@@ -519,15 +526,17 @@ const ZERO_INSTANT = (() => {
 
 /** Go `t.AddDate(years, 0, 0)`: adds years to the wall clock, normalising Feb 29. */
 export function addYears(t: GoTime, years: number): GoTime {
+  if (!(t.month === 2 && t.day === 29)) return { ...t, year: t.year + years };
   const d = new Date(0);
   d.setUTCFullYear(t.year + years, t.month - 1, t.day);
   return { ...t, year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
 
+const p2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+
 /** Go `Time.MarshalText` (RFC3339Nano); null when the year is outside [0, 9999] (Go errors). */
 export function marshalText(t: GoTime): string | null {
   if (t.year < 0 || t.year > 9999) return null;
-  const p2 = (n: number) => String(n).padStart(2, "0");
   let out = `${String(t.year).padStart(4, "0")}-${p2(t.month)}-${p2(t.day)}T${p2(t.hour)}:${p2(t.minute)}:${p2(t.second)}`;
   if (t.nanosecond > 0) out += `.${String(t.nanosecond).padStart(9, "0").replace(/0+$/, "")}`;
   if (t.offset === 0) return `${out}Z`;
