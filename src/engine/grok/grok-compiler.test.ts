@@ -85,6 +85,12 @@ describe("compileGrok: matching", () => {
     });
   });
 
+  it("does not treat a leading ^ of one alternative as anchoring the whole expression", () => {
+    const g = grok("^%{INT:n}|-%{WORD:w}");
+    expect({ ...g.match("12") }).toEqual({ n: "12", w: "" });
+    expect({ ...g.match("a -yz") }).toEqual({ n: "", w: "yz" });
+  });
+
   it("returns null when the expression does not match", () => {
     expect(grok("^%{INT:n}$").match("12a")).toBeNull();
   });

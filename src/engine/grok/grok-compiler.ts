@@ -50,13 +50,18 @@ export function compileNamedGrok(name: string, library: PatternLibrary): Compile
  */
 const BACKTRACK_BUDGET_BITS = 1 << 23;
 
+/** re2js `Utils.EMPTY_BEGIN_TEXT` (Go `syntax.EmptyBeginText`). */
+const EMPTY_BEGIN_TEXT = 4;
+
 function fromExpansion(pattern: string, expansion: Expansion): CompiledGrok {
   const entries = [...expansion.semantics].sort((a, b) => a[1] - b[1]);
   const fields = entries.map(([name]) => name);
   const { source, regex, groups } = matchingRegex(expansion, entries);
   const unanchored = regex.re2();
-  // A pattern written with a leading `^` is its own anchored search.
-  const startsAnchored = source.startsWith("^");
+  // A regex whose every match must start at the beginning of the text (a leading `^` outside
+  // any top-level alternation: re2js's `cond`, Go's `prog.StartCond()`) is its own anchored search.
+  const startCond = (unanchored as unknown as { cond: number }).cond;
+  const startsAnchored = startCond !== -1 && (startCond & EMPTY_BEGIN_TEXT) !== 0;
   const anchoredRegex = startsAnchored ? regex : compileRe2(anchorAtStart(source));
   const anchored = anchoredRegex.re2();
   const backtrackAtStart = createBacktracker(anchoredRegex, BACKTRACK_BUDGET_BITS, true);
