@@ -7,6 +7,11 @@
  * The process' local zone is taken to be UTC, as in CrowdSec's Debian/Docker deployments.
  */
 
+import { type Chunk, compileLayout, type GoLayout } from "./go-layout.js";
+
+export { compileLayout, type GoLayout } from "./go-layout.js";
+export { addYears, isGoZero, marshalNow, marshalText } from "./go-time-format.js";
+
 /** A wall-clock time plus the zone offset it was written in. */
 export interface GoTime {
   year: number;
@@ -37,118 +42,6 @@ const LONG_MONTHS = [
 const SHORT_MONTHS = LONG_MONTHS.map((m) => m.slice(0, 3));
 const LONG_DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const SHORT_DAYS = LONG_DAYS.map((d) => d.slice(0, 3));
-
-/** Layout elements, checked in the order Go's `nextStdChunk` tries them at each position. */
-const STD_TOKENS = [
-  "January",
-  "Jan",
-  "Monday",
-  "Mon",
-  "MST",
-  "01",
-  "02",
-  "03",
-  "04",
-  "05",
-  "06",
-  "002",
-  "1",
-  "15",
-  "2006",
-  "2",
-  "_2",
-  "__2",
-  "3",
-  "4",
-  "5",
-  "PM",
-  "pm",
-  "-07:00:00",
-  "-0700",
-  "-07:00",
-  "-070000",
-  "-07",
-  "Z07:00:00",
-  "Z0700",
-  "Z07:00",
-  "Z070000",
-  "Z07",
-] as const;
-
-type Chunk = { literal: string } | { std: string };
-
-/** Splits a layout into literal text and std elements (Go `nextStdChunk`, simplified). */
-function tokenize(layout: string): Chunk[] {
-  const out: Chunk[] = [];
-  let literal = "";
-  let i = 0;
-  const push = (std: string) => {
-    if (literal) out.push({ literal });
-    literal = "";
-    out.push({ std });
-  };
-  while (i < layout.length) {
-    const rest = layout.slice(i);
-    const c = layout[i]!;
-    let std: string | null = null;
-    if (c === "J" && rest.startsWith("Jan")) std = rest.startsWith("January") ? "January" : "Jan";
-    else if (c === "M" && rest.startsWith("Mon"))
-      std = rest.startsWith("Monday") ? "Monday" : "Mon";
-    else if (c === "M" && rest.startsWith("MST")) std = "MST";
-    else if (c === "0" && /^0[1-6]/.test(rest)) std = rest.slice(0, 2);
-    else if (c === "0" && rest.startsWith("002")) std = "002";
-    else if (c === "1") std = rest.startsWith("15") ? "15" : "1";
-    else if (c === "2") std = rest.startsWith("2006") ? "2006" : "2";
-    else if (c === "_" && rest.startsWith("_2")) {
-      if (rest.startsWith("_2006")) {
-        literal += "_";
-        i += 1;
-        continue;
-      }
-      std = "_2";
-    } else if (c === "_" && rest.startsWith("__2")) std = "__2";
-    else if (c === "3" || c === "4" || c === "5") std = c;
-    else if (c === "P" && rest.startsWith("PM")) std = "PM";
-    else if (c === "p" && rest.startsWith("pm")) std = "pm";
-    else if (c === "-" || c === "Z") {
-      // Longest forms first so that "-07:00:00" is not read as "-07:00".
-      for (const form of ["07:00:00", "070000", "07:00", "0700", "07"]) {
-        if (rest.startsWith(c + form)) {
-          std = c + form;
-          break;
-        }
-      }
-    } else if ((c === "." || c === ",") && /^[.,](0+|9+)/.test(rest)) {
-      // A fractional-second element only when not followed by another digit.
-      const m = /^[.,](0+|9+)/.exec(rest)!;
-      const after = layout[i + m[0].length];
-      if (after === undefined || !/[0-9]/.test(after)) std = m[0];
-    }
-    if (std !== null && (STD_TOKENS as readonly string[]).includes(std)) {
-      push(std);
-      i += std.length;
-    } else if (std !== null && /^[.,](0+|9+)$/.test(std)) {
-      push(std);
-      i += std.length;
-    } else {
-      literal += c;
-      i += 1;
-    }
-  }
-  if (literal) out.push({ literal });
-  return out;
-}
-
-/** A layout split into literal text and elements once, reused for every value. */
-export interface GoLayout {
-  readonly source: string;
-  readonly chunks: readonly Chunk[];
-}
-
-/** Prepares a Go reference-time layout (`2006-01-02 15:04:05`) for `goParseLayout`. */
-export function compileLayout(layout: string): GoLayout {
-  return { source: layout, chunks: tokenize(layout) };
-}
 
 const isDigit = (s: string, i: number) => {
   const c = s.charCodeAt(i);
@@ -497,55 +390,4 @@ function parseStrict(chunks: readonly Chunk[], input: string): GoTime {
 function nanos(digits: string): number {
   const d = digits.slice(0, 9).padEnd(9, "0");
   return Number(d);
-}
-
-/** Go `Time.IsZero`: January 1, year 1, 00:00:00 UTC. */
-export function isGoZero(t: GoTime): boolean {
-  // Only Jan 1 of year 1, or the last/first day around it once an offset applies, can denote the
-  // zero instant; everything else is decided without date arithmetic.
-  if (t.year > 2 || t.year < 0) return false;
-  if (t.year === 0 && !(t.month === 12 && t.day === 31)) return false;
-  if (t.year === 2 || (t.year === 1 && !(t.month === 1 && t.day <= 2))) return false;
-  const instant = toEpochMillis(t);
-  return instant === ZERO_INSTANT && t.nanosecond % 1_000_000 === 0;
-}
-
-function toEpochMillis(t: GoTime): number {
-  const d = new Date(0);
-  d.setUTCFullYear(t.year, t.month - 1, t.day);
-  d.setUTCHours(t.hour, t.minute, t.second, Math.floor(t.nanosecond / 1_000_000));
-  return d.getTime() - t.offset * 1000;
-}
-
-const ZERO_INSTANT = (() => {
-  const d = new Date(0);
-  d.setUTCFullYear(1, 0, 1);
-  d.setUTCHours(0, 0, 0, 0);
-  return d.getTime();
-})();
-
-/** Go `t.AddDate(years, 0, 0)`: adds years to the wall clock, normalising Feb 29. */
-export function addYears(t: GoTime, years: number): GoTime {
-  if (!(t.month === 2 && t.day === 29)) return { ...t, year: t.year + years };
-  const d = new Date(0);
-  d.setUTCFullYear(t.year + years, t.month - 1, t.day);
-  return { ...t, year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
-}
-
-const p2 = (n: number) => (n < 10 ? `0${n}` : String(n));
-
-/** Go `Time.MarshalText` (RFC3339Nano); null when the year is outside [0, 9999] (Go errors). */
-export function marshalText(t: GoTime): string | null {
-  if (t.year < 0 || t.year > 9999) return null;
-  let out = `${String(t.year).padStart(4, "0")}-${p2(t.month)}-${p2(t.day)}T${p2(t.hour)}:${p2(t.minute)}:${p2(t.second)}`;
-  if (t.nanosecond > 0) out += `.${String(t.nanosecond).padStart(9, "0").replace(/0+$/, "")}`;
-  if (t.offset === 0) return `${out}Z`;
-  const sign = t.offset < 0 ? "-" : "+";
-  const abs = Math.abs(t.offset);
-  return `${out}${sign}${p2(Math.floor(abs / 3600))}:${p2(Math.floor((abs % 3600) / 60))}`;
-}
-
-/** The current time as Go's `time.Now().UTC().MarshalText()` prints it (millisecond precision). */
-export function marshalNow(now: Date): string {
-  return now.toISOString().replace(/\.?0*Z$/, "Z");
 }
