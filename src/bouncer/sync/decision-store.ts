@@ -3,7 +3,7 @@ import { type BouncerConfig, loadBouncerConfig } from "../config";
 import type { Env } from "../env";
 import type { SnapshotChange } from "../matcher/decision-matcher";
 import type { MatcherDecision } from "../matcher/decision-target";
-import { buildSnapshot } from "../matcher/snapshot-build";
+import { SnapshotBuilder } from "../matcher/snapshot-build";
 import { CHUNK_BYTES } from "../matcher/snapshot-format";
 import { type UsageDelta, usageMetricsBody } from "../metrics/usage-report";
 import { BOUNCER_USER_AGENT, lapiTransport, pullStream, type StreamDecision } from "./lapi-stream";
@@ -79,6 +79,10 @@ export class DecisionStore extends DurableObject<Env> {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS changes (
       seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, id INTEGER NOT NULL,
       base_idx INTEGER, body TEXT)`);
+    // Decisions of the pull in progress, staged as they stream in, applied in one transaction.
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS incoming (
+      list TEXT NOT NULL, id INTEGER NOT NULL, scope TEXT NOT NULL, value TEXT NOT NULL,
+      type TEXT NOT NULL, origin TEXT NOT NULL, scenario TEXT NOT NULL, until_ms INTEGER NOT NULL)`);
     this.sql.exec(
       "CREATE TABLE IF NOT EXISTS snapshot_chunks (idx INTEGER PRIMARY KEY, data BLOB NOT NULL)",
     );
@@ -141,10 +145,24 @@ export class DecisionStore extends DurableObject<Env> {
     const startup = this.meta("started") !== "1";
     const lapi = lapiTransport(this.env.LAPI, this.config.sync);
     let result: Awaited<ReturnType<typeof pullStream>>;
+    this.sql.exec("DELETE FROM incoming");
     try {
-      result = await pullStream(lapi, this.config.sync, startup, Date.now);
+      result = await pullStream(lapi, this.config.sync, startup, Date.now, (list, d) => {
+        this.sql.exec(
+          "INSERT INTO incoming (list, id, scope, value, type, origin, scenario, until_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          list,
+          d.id,
+          d.scope,
+          d.value,
+          d.type,
+          d.origin,
+          d.scenario,
+          d.untilMs,
+        );
+      });
     } catch (e) {
       const error = (e as Error).message;
+      this.sql.exec("DELETE FROM incoming");
       this.setMeta("last_error", error);
       return { ok: false, startup, added: 0, deleted: 0, filtered: 0, compacted: false, error };
     }
@@ -156,16 +174,25 @@ export class DecisionStore extends DurableObject<Env> {
       filtered: result.filtered,
       compacted: false,
     };
+    const staged = (list: string) =>
+      this.sql.exec<StagedRow>(
+        "SELECT id, scope, value, type, origin, scenario, until_ms FROM incoming WHERE list = ? ORDER BY rowid",
+        list,
+      );
     this.ctx.storage.transactionSync(() => {
       if (startup) {
+        // The startup answer is the whole set: replace, do not merge.
         this.sql.exec("DELETE FROM decisions");
-        for (const d of result.new) this.insert(d);
-        report.added = result.new.length;
+        this.sql.exec(`INSERT OR REPLACE INTO decisions (id, scope, value, type, origin, scenario, until_ms, base_idx)
+          SELECT id, scope, value, type, origin, scenario, until_ms, NULL FROM incoming WHERE list = 'new'`);
+        report.added = result.new;
         this.setMeta("started", "1");
       } else {
-        for (const d of result.deleted) report.deleted += this.remove(d);
-        for (const d of result.new) report.added += this.upsert(d) ? 1 : 0;
+        // go-cs-bouncer order: deletions first, then additions.
+        for (const r of staged("deleted")) report.deleted += this.remove(fromStaged(r));
+        for (const r of staged("new")) report.added += this.upsert(fromStaged(r)) ? 1 : 0;
       }
+      this.sql.exec("DELETE FROM incoming");
       this.setMeta("last_sync_at", Date.now());
       this.setMeta("syncs", Number(this.meta("syncs") ?? 0) + 1);
       this.sql.exec("DELETE FROM meta WHERE key = 'last_error'");
@@ -256,38 +283,41 @@ export class DecisionStore extends DurableObject<Env> {
     }
   }
 
-  /** Folds everything into a new snapshot version and empties the change log. */
+  /**
+   * Folds everything into a new snapshot version and empties the change log. Rows are read with
+   * a cursor into the compact SnapshotBuilder, so a million decisions fit the object's memory.
+   */
   private compact() {
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("DELETE FROM decisions WHERE until_ms <= ?", now);
-      const rows = this.sql
-        .exec<{
-          id: number;
-          scope: string;
-          value: string;
-          type: string;
-          origin: string;
-          until_ms: number;
-        }>("SELECT id, scope, value, type, origin, until_ms FROM decisions")
-        .toArray();
       const version = (this.version + 1) >>> 0 || 1;
-      const built = buildSnapshot(
-        rows.map((r) => ({
+      const builder = new SnapshotBuilder();
+      const ids: number[] = [];
+      const rows = this.sql.exec<{
+        id: number;
+        scope: string;
+        value: string;
+        type: string;
+        origin: string;
+        until_ms: number;
+      }>("SELECT id, scope, value, type, origin, until_ms FROM decisions");
+      for (const r of rows) {
+        builder.add({
           scope: r.scope,
           value: r.value,
           type: r.type,
           origin: r.origin,
           untilMs: r.until_ms,
-        })),
-        version,
-        now,
-      );
+        });
+        ids.push(r.id);
+      }
+      const built = builder.finish(version, now);
       this.sql.exec("UPDATE decisions SET base_idx = NULL");
-      rows.forEach((r, i) => {
+      for (let i = 0; i < ids.length; i++) {
         const at = built.position[i]!;
-        if (at >= 0) this.sql.exec("UPDATE decisions SET base_idx = ? WHERE id = ?", at, r.id);
-      });
+        if (at >= 0) this.sql.exec("UPDATE decisions SET base_idx = ? WHERE id = ?", at, ids[i]!);
+      }
       this.sql.exec("DELETE FROM snapshot_chunks");
       for (let i = 0, idx = 0; i < built.bytes.length; i += CHUNK_BYTES, idx++) {
         this.sql.exec(
@@ -300,9 +330,9 @@ export class DecisionStore extends DurableObject<Env> {
       this.setMeta("seq_floor", this.lastSeq());
       this.sql.exec("DELETE FROM changes");
       this.setMeta("version", version);
-      this.setMeta("base_size", rows.length);
+      this.setMeta("base_size", ids.length);
       this.version = version;
-      this.baseSize = rows.length;
+      this.baseSize = ids.length;
       this.snapshot = built.bytes;
     });
   }
@@ -431,6 +461,28 @@ export class DecisionStore extends DurableObject<Env> {
       this.setMeta("last_error", `usage-metrics: ${(e as Error).message}`);
     }
   }
+}
+
+type StagedRow = {
+  id: number;
+  scope: string;
+  value: string;
+  type: string;
+  origin: string;
+  scenario: string;
+  until_ms: number;
+};
+
+function fromStaged(r: StagedRow): StreamDecision {
+  return {
+    id: r.id,
+    scope: r.scope,
+    value: r.value,
+    type: r.type,
+    origin: r.origin,
+    scenario: r.scenario,
+    untilMs: r.until_ms,
+  };
 }
 
 function toMatcher(d: StreamDecision): MatcherDecision {

@@ -1,5 +1,6 @@
 import { parseGoDuration } from "../../shared/duration";
 import type { SyncConfig } from "../config";
+import { streamObjects } from "./stream-objects";
 
 /** One decision of a stream response (contract §4.3), normalised the way the bouncer keys it. */
 export interface StreamDecision {
@@ -15,12 +16,16 @@ export interface StreamDecision {
   untilMs: number;
 }
 
+/** Counts of one pull; the decisions themselves go to the caller's sink as they arrive. */
 export interface StreamResult {
-  new: StreamDecision[];
-  deleted: StreamDecision[];
+  new: number;
+  deleted: number;
   /** Entries dropped by the client-side filters or for an unparsable duration. */
   filtered: number;
 }
+
+/** Receives each decision of a pull, `deleted` and `new` in the order LAPI sent them. */
+export type StreamSink = (list: "new" | "deleted", decision: StreamDecision) => void;
 
 /** How the bouncer reaches LAPI: a service binding when deployed with Rampart, else HTTP(S). */
 export type LapiFetch = (path: string, init: RequestInit) => Promise<Response>;
@@ -38,15 +43,17 @@ export function lapiTransport(binding: Fetcher | undefined, config: SyncConfig):
 }
 
 /**
- * `GET /v1/decisions/stream` (contract §3.10). The filters are sent as query parameters (LAPI
- * filters server-side) and applied again here, so a LAPI that ignores one of them cannot widen
- * what the bouncer enforces.
+ * `GET /v1/decisions/stream` (contract §3.10), read incrementally (stream-objects.ts). The filters
+ * are sent as query parameters (LAPI filters server-side) and applied again here, so a LAPI that
+ * ignores one of them cannot widen what the bouncer enforces. Deletions are never filtered:
+ * removing something the bouncer does not hold is harmless.
  */
 export async function pullStream(
   lapi: LapiFetch,
   config: SyncConfig,
   startup: boolean,
   now: () => number,
+  sink: StreamSink,
 ): Promise<StreamResult> {
   const q = new URLSearchParams();
   if (startup) q.set("startup", "true");
@@ -63,25 +70,26 @@ export async function pullStream(
       "User-Agent": BOUNCER_USER_AGENT,
       Accept: "application/json",
     },
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(120_000),
   });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`LAPI stream: HTTP ${res.status}: ${text.slice(0, 200)}`);
-  // Durations are relative to when LAPI answered; take the clock after the body arrived.
+  if (res.status !== 200 || !res.body) {
+    const text = await res.text();
+    throw new Error(`LAPI stream: HTTP ${res.status}: ${text.slice(0, 200)}`);
+  }
+  // Durations are relative to when LAPI answered.
   const at = now();
-  const body = JSON.parse(text) as { new?: unknown[] | null; deleted?: unknown[] | null };
-  let filtered = 0;
-  const convert = (list: unknown[] | null | undefined, keep: boolean) => {
-    const out: StreamDecision[] = [];
-    for (const raw of list ?? []) {
-      const d = normalise(raw, at);
-      if (d === null || (keep && !passesFilters(d, config))) filtered++;
-      else out.push(d);
+  const result: StreamResult = { new: 0, deleted: 0, filtered: 0 };
+  for await (const { list, value } of streamObjects(res.body)) {
+    if (list !== "new" && list !== "deleted") continue;
+    const d = normalise(value, at);
+    if (d === null || (list === "new" && !passesFilters(d, config))) {
+      result.filtered++;
+      continue;
     }
-    return out;
-  };
-  // Deletions are never filtered: removing something we do not hold is harmless.
-  return { new: convert(body.new, true), deleted: convert(body.deleted, false), filtered };
+    result[list]++;
+    sink(list, d);
+  }
+  return result;
 }
 
 function normalise(raw: unknown, at: number): StreamDecision | null {
