@@ -118,8 +118,9 @@ export function parseXml(text: string): XmlElement | null {
         if (quote !== '"' && quote !== "'") return null;
         const end = text.indexOf(quote, pos + 1);
         if (end === -1) return null;
-        const value = decodeEntities(text.slice(pos + 1, end));
-        if (value === null || value.includes("<")) return null;
+        const rawValue = text.slice(pos + 1, end);
+        const value = rawValue.includes("<") ? null : decodeEntities(rawValue);
+        if (value === null) return null;
         element.attrs.push({ key, value });
         pos = end + 1;
       }

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { createDataFiles } from "./data-files.js";
+
+describe("createDataFiles", () => {
+  it("serves string lists and lazily compiled RE2 regexps", () => {
+    const files = createDataFiles({ "a.txt": ["x", "y"] }, { "b.regex": ["^ni(k)to", "(a+)+$"] });
+    expect(files.lines("a.txt")).toEqual(["x", "y"]);
+    expect(files.lines("b.regex")).toBeUndefined();
+    const regexps = files.regexps("b.regex")!;
+    expect(regexps.some((r) => r.test("nikto/2.1"))).toBe(true);
+    expect(regexps.some((r) => r.test(`${"a".repeat(100_000)}!`))).toBe(false);
+    expect(files.regexps("b.regex")).toBe(regexps);
+  });
+
+  it("uses the string files as regexp files when no separate map is given", () => {
+    expect(
+      createDataFiles({ f: ["^a"] })
+        .regexps("f")![0]!
+        .test("abc"),
+    ).toBe(true);
+  });
+
+  it("fails on an invalid regexp line when the file is first used", () => {
+    const files = createDataFiles({}, { bad: ["("] });
+    expect(() => files.regexps("bad")).toThrow("missing closing )");
+  });
+
+  it("does not let callers mutate the lists through File()", () => {
+    const source = ["a"];
+    const files = createDataFiles({ f: source });
+    source.push("b");
+    expect(files.lines("f")).toEqual(["a"]);
+    expect(Object.isFrozen(files.lines("f"))).toBe(true);
+  });
+});
