@@ -15,7 +15,7 @@ import { type Cscli, createCscli } from "../oracle/cscli.js";
 import { recordMismatch, resetMismatches } from "../oracle/differential.js";
 import { machineLogin } from "../oracle/lapi-client.js";
 import type { LapiTarget } from "../oracle/lapi-target.js";
-import { normalizeJson } from "../oracle/normalize.js";
+import { normalizeJson, withoutLaterReleaseFields } from "../oracle/normalize.js";
 import { startRealLapi } from "../oracle/real-lapi.js";
 
 const install = crowdsecInstall();
@@ -170,21 +170,7 @@ async function render(side: Side, step: RequestStep): Promise<string> {
 }
 
 function showJson(json: unknown): string {
-  return JSON.stringify(normalizeJson(withoutUuids(json)), null, 1);
-}
-
-/**
- * Drops `uuid` keys: 1.5+ LAPIs add them to alerts and stream decisions; 1.4.6 clients ignore
- * unknown fields, so their presence is compatible with both generations (contract §9).
- */
-function withoutUuids(json: unknown): unknown {
-  if (Array.isArray(json)) return json.map(withoutUuids);
-  if (!json || typeof json !== "object") return json;
-  return Object.fromEntries(
-    Object.entries(json as Record<string, unknown>)
-      .filter(([k]) => k !== "uuid")
-      .map(([k, v]) => [k, withoutUuids(v)]),
-  );
+  return JSON.stringify(normalizeJson(withoutLaterReleaseFields(json)), null, 1);
 }
 
 /** The oracle's rendering with its body swapped for the step's later-release body. */

@@ -45,6 +45,8 @@ export interface CrowdsecAgent {
   append(lines: string[]): void;
   /** Resolves with the exit code once the agent ends by itself. */
   exited(): Promise<number | null>;
+  /** The exit code wrapped in an object once exited (for polling), else `undefined`. */
+  exitCode(): { code: number | null } | undefined;
   stop(): Promise<void>;
 }
 
@@ -69,8 +71,12 @@ export function startCrowdsecAgent(options: CrowdsecAgentOptions): CrowdsecAgent
     ["-c", config.configPath, "-no-api", ...source, "-info"],
     { cwd: dir, env: { ...process.env, TZ: "UTC" } },
   );
+  let exit: { code: number | null } | undefined;
   const exitPromise = new Promise<number | null>((resolveExit) => {
-    agent.child.once("close", (code) => resolveExit(code));
+    agent.child.once("close", (code) => {
+      exit = { code };
+      resolveExit(code);
+    });
   });
   return {
     process: agent,
@@ -79,6 +85,7 @@ export function startCrowdsecAgent(options: CrowdsecAgentOptions): CrowdsecAgent
       appendFileSync(logPath, lines.map((l) => `${l}\n`).join(""));
     },
     exited: () => exitPromise,
+    exitCode: () => exit,
     async stop() {
       await agent.stop();
       removeDir(dir);

@@ -78,6 +78,23 @@ function maskDuration(value: string): string {
   return value.startsWith("-") ? "-<duration>" : "<duration>";
 }
 
+/** Output fields later releases add and 1.4.6 never sends (contract §9); 1.4.6 clients ignore them. */
+const LATER_RELEASE_FIELDS = new Set(["uuid", "remediation", "kind"]);
+
+/**
+ * Drops the fields of {@link LATER_RELEASE_FIELDS} everywhere in a JSON value, so that a LAPI
+ * serving both client generations compares equal to 1.4.6 on everything else.
+ */
+export function withoutLaterReleaseFields(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutLaterReleaseFields);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .filter(([key]) => !LATER_RELEASE_FIELDS.has(key))
+      .map(([key, v]) => [key, withoutLaterReleaseFields(v)]),
+  );
+}
+
 const ID_HEADERS = new Set(["id", "alert id"]);
 
 /**
