@@ -4,8 +4,6 @@
  */
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { CommanderError } from "commander";
-import { CliError, EXIT } from "./cli-error.js";
 import { fileMachineStore } from "./cli-machine.js";
 import { type CliConfig, loadConfig } from "./config.js";
 import { makeHostCommands } from "./host-commands.js";
@@ -13,7 +11,7 @@ import { createHttpLapiClient } from "./http-lapi-client.js";
 import { makeSender } from "./http-transport.js";
 import type { LapiClient } from "./lapi-client.js";
 import type { CliIo } from "./output.js";
-import { type GlobalOptions, makeProgram } from "./program.js";
+import { type GlobalOptions, makeProgram, runProgram } from "./program.js";
 
 /** A client built on first use, so `--help` and local commands never need a LAPI config. */
 export function lazyClient(factory: () => LapiClient): LapiClient {
@@ -66,21 +64,5 @@ export async function main(
     extraCommands: makeHostCommands({ io, now, config, client, cwd }),
   });
   options = () => program.opts<GlobalOptions>();
-  try {
-    await program.parseAsync(argv, { from: "user" });
-    return 0;
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // Help and version exit 0; usage errors were already printed by commander (one line).
-      return error.exitCode === 0 ? 0 : EXIT.usage;
-    }
-    if (error instanceof CliError) {
-      if (error.message) io.stderr(`rampart: ${error.message}\n`);
-      return error.exitCode;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    io.stderr(`rampart: unexpected error: ${message.split("\n")[0]}\n`);
-    if (env.RAMPART_DEBUG && error instanceof Error) io.stderr(`${error.stack}\n`);
-    return EXIT.failure;
-  }
+  return runProgram(program, argv, io, Boolean(env.RAMPART_DEBUG));
 }

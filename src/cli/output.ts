@@ -27,6 +27,25 @@ export function parseOutput(value: string | undefined): OutputFormat {
   throw new CliError(`unknown output format '${v}' (expected human, json or raw)`, EXIT.usage);
 }
 
+/** cscli's tablewriter borders (`+`, `-`, `|`). */
+const ASCII_BORDERS = {
+  top: "-",
+  "top-mid": "+",
+  "top-left": "+",
+  "top-right": "+",
+  bottom: "-",
+  "bottom-mid": "+",
+  "bottom-left": "+",
+  "bottom-right": "+",
+  left: "|",
+  "left-mid": "+",
+  mid: "-",
+  "mid-mid": "+",
+  right: "|",
+  "right-mid": "+",
+  middle: "|",
+};
+
 /** An ASCII table in cscli's layout; headers coloured only when `color`. */
 export function table(
   head: string[],
@@ -35,7 +54,8 @@ export function table(
 ): string {
   const t = new Table({
     head,
-    style: { head: color ? ["cyan"] : [], border: [], compact: false },
+    style: { head: color ? ["cyan"] : [], border: [], compact: true },
+    chars: ASCII_BORDERS,
   });
   for (const row of rows)
     t.push(row.map((cell) => (cell === null || cell === undefined ? "" : String(cell))));

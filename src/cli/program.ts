@@ -2,7 +2,8 @@
  * Builds the `rampart` command tree. Every dependency comes in through {@link ProgramDeps}, so
  * tests build the same program with a fake LAPI client and captured output.
  */
-import { Command, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
+import { CliError, EXIT } from "./cli-error.js";
 import { makeAlertsCommand } from "./commands/alerts.js";
 import { makeAllowlistsCommand } from "./commands/allowlists.js";
 import { makeBouncersCommand } from "./commands/bouncers.js";
@@ -81,4 +82,33 @@ Examples:
   );
   applyRecursively(program, deps.io);
   return program;
+}
+
+/**
+ * Parses `argv` and runs the command; returns the exit code. A `CliError` becomes one line on
+ * stderr, anything else one "unexpected error" line (the stack only with `debug`).
+ */
+export async function runProgram(
+  program: Command,
+  argv: string[],
+  io: CliIo,
+  debug = false,
+): Promise<number> {
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; usage errors were already printed by commander (one line).
+      return error.exitCode === 0 ? 0 : EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      if (error.message) io.stderr(`rampart: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`rampart: unexpected error: ${message.split("\n")[0]}\n`);
+    if (debug && error instanceof Error) io.stderr(`${error.stack}\n`);
+    return EXIT.failure;
+  }
 }
