@@ -4,7 +4,7 @@
  * alerts as the real LAPI fed with the same log.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isRampart, startCandidateLapi } from "../oracle/candidate.js";
+import { isRampart, startRealAndCandidate } from "../oracle/candidate.js";
 import {
   type CrowdsecAgent,
   sshdBruteForceLines,
@@ -15,7 +15,6 @@ import { type AlertSummary, getAlerts, machineLogin } from "../oracle/lapi-clien
 import type { LapiTarget } from "../oracle/lapi-target.js";
 import { normalizeJson, withoutLaterReleaseFields } from "../oracle/normalize.js";
 import { waitFor } from "../oracle/processes.js";
-import { startRealLapi } from "../oracle/real-lapi.js";
 
 const install = crowdsecInstall();
 const skip = shouldSkipWithoutOracle(install, "crowdsec agent e2e tests");
@@ -48,7 +47,7 @@ describe.skipIf(skip)("the real crowdsec 1.4.6 agent against Rampart", () => {
   const agents: CrowdsecAgent[] = [];
 
   beforeAll(async () => {
-    [real, rampart] = await Promise.all([startRealLapi(), startCandidateLapi()]);
+    [real, rampart] = await startRealAndCandidate();
     await Promise.all([real, rampart].map((t) => t.addMachine(MACHINE, PASSWORD)));
   });
 

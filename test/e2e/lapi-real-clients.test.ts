@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { startCandidateLapi } from "../oracle/candidate.js";
+import { startRealAndCandidate } from "../oracle/candidate.js";
 import {
   crowdsecInstall,
   type LapiCredentials,
@@ -28,7 +28,6 @@ import {
 } from "../oracle/differential.js";
 import type { LapiTarget } from "../oracle/lapi-target.js";
 import type { CommandResult } from "../oracle/processes.js";
-import { startRealLapi } from "../oracle/real-lapi.js";
 
 const install = crowdsecInstall();
 const skip = shouldSkipWithoutOracle(install, "cscli real-client differential tests");
@@ -54,7 +53,7 @@ describe.skipIf(skip)(
 
     beforeAll(async () => {
       resetMismatches(MISMATCH_LOG);
-      const [realLapi, rampartDev] = await Promise.all([startRealLapi(), startCandidateLapi()]);
+      const [realLapi, rampartDev] = await startRealAndCandidate();
       targets.push(realLapi, rampartDev);
       const sides = await Promise.all(
         [realLapi, rampartDev].map(async (target) => {

@@ -9,14 +9,13 @@ import { join } from "node:path";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { isRampart, startCandidateLapi } from "../oracle/candidate.js";
+import { isRampart, startRealAndCandidate } from "../oracle/candidate.js";
 import { crowdsecInstall, repoRoot, shouldSkipWithoutOracle } from "../oracle/crowdsec-config.js";
 import { type Cscli, createCscli } from "../oracle/cscli.js";
 import { recordMismatch, resetMismatches } from "../oracle/differential.js";
 import { machineLogin } from "../oracle/lapi-client.js";
 import type { LapiTarget } from "../oracle/lapi-target.js";
 import { normalizeJson, withoutLaterReleaseFields } from "../oracle/normalize.js";
-import { startRealLapi } from "../oracle/real-lapi.js";
 
 const install = crowdsecInstall();
 const skip = shouldSkipWithoutOracle(install, "LAPI wire differential tests");
@@ -187,7 +186,7 @@ describe.skipIf(skip)("LAPI wire responses match the real CrowdSec 1.4.6 LAPI", 
 
   beforeAll(async () => {
     resetMismatches(MISMATCH_LOG);
-    const started = await Promise.all([startRealLapi(), startCandidateLapi()]);
+    const started = await startRealAndCandidate();
     targets.push(...started);
     [real, candidate] = (await Promise.all(started.map(prepare))) as [Side, Side];
   });

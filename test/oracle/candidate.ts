@@ -16,3 +16,18 @@ export function startCandidateLapi(): Promise<RampartDev | RealLapi> {
 export function isRampart(target: LapiTarget): target is RampartDev {
   return target.kind === "rampart";
 }
+
+/**
+ * Starts the real LAPI and the candidate side by side; if either fails, the other is stopped
+ * before the error is rethrown, so no server outlives a failed `beforeAll`.
+ */
+export async function startRealAndCandidate(): Promise<[RealLapi, RampartDev | RealLapi]> {
+  const [real, candidate] = await Promise.allSettled([startRealLapi(), startCandidateLapi()]);
+  if (real.status === "fulfilled" && candidate.status === "fulfilled") {
+    return [real.value, candidate.value];
+  }
+  await Promise.all(
+    [real, candidate].flatMap((r) => (r.status === "fulfilled" ? [r.value.stop()] : [])),
+  );
+  throw real.status === "rejected" ? real.reason : (candidate as PromiseRejectedResult).reason;
+}

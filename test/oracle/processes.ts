@@ -98,9 +98,21 @@ export function startProcess(
   };
   child.stdout?.setEncoding("utf8").on("data", append);
   child.stderr?.setEncoding("utf8").on("data", append);
+  // Detached children outlive an aborted test run: kill the group when this process exits.
+  const killOnExit = () => {
+    if (!done && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+  process.once("exit", killOnExit);
   const closed = new Promise<void>((resolveClose) => {
     child.once("close", () => {
       done = true;
+      process.removeListener("exit", killOnExit);
       resolveClose();
     });
     child.once("error", (error) => {
