@@ -12,6 +12,16 @@ describe("createDataFiles", () => {
     expect(files.regexps("b.regex")).toBe(regexps);
   });
 
+  it("matches a combined regexp file exactly when some line matches, flags staying per line", () => {
+    const files = createDataFiles({}, { f: ["(?i)^curl", "wget$", "x[0-9]+"] });
+    const test = (s: string) => files.regexps("f")!.some((r) => r.test(s));
+    expect(test("CURL/8")).toBe(true);
+    expect(test("my WGET")).toBe(false);
+    expect(test("my wget")).toBe(true);
+    expect(test("x42")).toBe(true);
+    expect(test("xcurl")).toBe(false);
+  });
+
   it("uses the string files as regexp files when no separate map is given", () => {
     expect(
       createDataFiles({ f: ["^a"] })

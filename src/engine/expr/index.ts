@@ -20,7 +20,7 @@ export { withZeroValue, ZERO_VALUE } from "./go-value.js";
 export { CROWDSEC_HELPERS, type HelperSpec, type ParamKind } from "./helper-table.js";
 export { BINARY_OPERATORS, BUILTINS, UNARY_OPERATORS } from "./operators.js";
 
-/** Default limits: far above any hub expression (largest: ~300 nodes, depth ~40). */
+/** Default limits: far above any 1.4.6 hub expression (largest: 51 nodes, depth 14). */
 export const DEFAULT_MAX_NODES = 10_000;
 export const DEFAULT_MAX_DEPTH = 200;
 
