@@ -284,6 +284,43 @@ describe.skipIf(skip)(
       await same(["decisions", "list"]);
     });
 
+    it("decisions import reads JSON and value-only CSV with command-line defaults", async () => {
+      const json = JSON.stringify([
+        { duration: "2h", scope: "ip", type: "captcha", value: "192.0.2.200", reason: "json-a" },
+        { duration: "3h", scope: "range", type: "ban", value: "192.0.2.128/25", origin: "my-list" },
+        { value: "2001:db8:abcd::1" },
+      ]);
+      const csv = "value\n203.0.113.201\n203.0.113.202\n";
+      for (const side of [real, rampart]) {
+        writeFileSync(join(side.cscli.dir, "small.json"), json);
+        writeFileSync(join(side.cscli.dir, "values.csv"), csv);
+      }
+      const { real: fromJson } = await same((side) => [
+        "decisions",
+        "import",
+        "-i",
+        join(side.cscli.dir, "small.json"),
+      ]);
+      expect(fromJson.stderr).toContain("3 decisions successfully imported");
+      await same((side) => [
+        "decisions",
+        "import",
+        "-i",
+        join(side.cscli.dir, "values.csv"),
+        "-d",
+        "45m",
+        "-t",
+        "throttle",
+        "-R",
+        "csv defaults",
+      ]);
+      const { real: listed } = await same(["decisions", "list", "-a", "-o", "json"]);
+      expect(listed.stdout).toContain("csv defaults");
+      await same(["decisions", "list", "-a"]);
+      await same(["decisions", "delete", "--all"]);
+      await same(["alerts", "delete", "--all"]);
+    });
+
     it("decisions import loads a 10,000-line CSV that list and delete then see", async () => {
       const rows = importRows(10_000);
       const csv = importCsv(rows);
