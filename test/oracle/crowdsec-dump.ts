@@ -96,6 +96,8 @@ export interface OracleRun {
   elapsedMs: number;
   /** Peak resident set size of the crowdsec process in KiB (from `/usr/bin/time -v`), if known. */
   peakRssKb: number | null;
+  /** User + system CPU time of the crowdsec process in ms (from `/usr/bin/time -v`), if known. */
+  cpuMs: number | null;
   stderr: string;
 }
 
@@ -111,6 +113,13 @@ export interface OracleOptions {
   scenarios?: boolean;
   /** Write `-dump-data` (default true). */
   dump?: boolean;
+}
+
+/** User + system time reported by GNU `time -v`, in ms; null when absent. */
+export function cpuTimeMs(report: string): number | null {
+  const user = /User time \(seconds\): ([\d.]+)/.exec(report);
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(report);
+  return user && sys ? (Number(user[1]) + Number(sys[1])) * 1000 : null;
 }
 
 /** Installs the resolved hub items into `configDir` as CrowdSec's cscli would (symlinks). */
@@ -257,6 +266,7 @@ export async function runCrowdsecDump(options: OracleOptions): Promise<OracleRun
       alerts,
       elapsedMs,
       peakRssKb: rss ? Number(rss[1]) : null,
+      cpuMs: cpuTimeMs(stderr),
       stderr,
     };
   } finally {
