@@ -135,7 +135,7 @@ describe.skipIf(skip)(
       expect(r.stderr).toContain("incorrect Username or Password");
     });
 
-    it("lapi register creates an unvalidated machine that can log in once validated", async () => {
+    it("lapi register creates an unvalidated machine that logs in once validated, not once deleted", async () => {
       const registered = "e2e-registered";
       const file = (side: Side) => join(side.cscli.dir, "registered.yaml");
       await same((side) => ["lapi", "register", "--machine", registered, "-f", file(side)]);
@@ -156,6 +156,11 @@ describe.skipIf(skip)(
         expect(machines.find((m) => m.machineId === registered)?.isValidated).toBe(true);
       }
       await same(["lapi", "status"], 0, asRegistered);
+
+      // Real: `cscli machines delete`; Rampart: DELETE /admin/v1/machines/:id.
+      for (const side of [real, rampart]) await side.target.deleteMachine(registered);
+      const { real: gone } = await same(["lapi", "status"], 1, asRegistered);
+      expect(gone.stderr).toContain("ent: machine not found");
     });
 
     it("decisions add stores an IPv4, a range, an IPv6 address and an IPv6 range", async () => {
