@@ -281,7 +281,13 @@ export function processNode(
     const captures = grok.regex.match(input);
     if (captures !== null) {
       hasOkGrok = true;
-      for (const key in captures) evt.Parsed[key] = captures[key]!;
+      // Every semantic is returned ("" when its group did not participate); iterate the known
+      // field list rather than for-in over the (dictionary-mode) capture object.
+      const fields = grok.regex.fields;
+      for (let i = 0; i < fields.length; i++) {
+        const field = fields[i]!;
+        evt.Parsed[field] = captures[field] ?? "";
+      }
       applyStatics(grok.statics, evt, env);
     } else {
       state = false;
