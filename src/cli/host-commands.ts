@@ -3,6 +3,9 @@
  * metrics, deploy. Kept apart from `program.ts` so LAPI-only tests need none of their deps.
  */
 import type { Command } from "commander";
+import { makeExplainCommand } from "./commands/explain.js";
+import { makeHubCommand } from "./commands/hub.js";
+import { makeSimulationCommand } from "./commands/simulation.js";
 import type { CliConfig } from "./config.js";
 import type { LapiClient } from "./lapi-client.js";
 import type { CliIo } from "./output.js";
@@ -17,6 +20,6 @@ export interface HostDeps {
 }
 
 /** Host commands, in the order `--help` lists them. */
-export function makeHostCommands(_deps: HostDeps): Command[] {
-  return [];
+export function makeHostCommands(deps: HostDeps): Command[] {
+  return [makeHubCommand(deps), makeExplainCommand(deps), makeSimulationCommand(deps)];
 }

@@ -5,6 +5,7 @@
  */
 import { Command } from "commander";
 import { CliError, EXIT } from "../cli-error.js";
+import { asCscliAlert } from "../cscli-model.js";
 import { checkCount, checkDuration, checkId } from "../input-checks.js";
 import type { Alert, Query } from "../lapi-types.js";
 import { csv, json, type OutputFormat, table, yaml } from "../output.js";
@@ -20,7 +21,7 @@ function decisionSummary(alert: Alert): string {
 
 /** cscli 1.4.6 AlertsToTable. */
 export function renderAlerts(alerts: Alert[], format: OutputFormat, color: boolean): string {
-  if (format === "json") return json(alerts.length === 0 ? null : alerts);
+  if (format === "json") return json(alerts.length === 0 ? null : alerts.map(asCscliAlert));
   const as = (a: Alert) => [a.source.as_number, a.source.as_name].filter(Boolean).join(" ");
   if (format === "raw") {
     return csv(
@@ -149,7 +150,7 @@ function inspect(deps: LapiCommandDeps): Command {
       const format = outputOf(command);
       for (const id of ids) {
         const alert = await deps.client.getAlert(checkId(id, "alert id"));
-        if (format === "json") deps.io.stdout(json(alert));
+        if (format === "json") deps.io.stdout(json(asCscliAlert(alert)));
         else if (format === "raw") deps.io.stdout(yaml(alert));
         else deps.io.stdout(renderAlert(alert, o.details === true, deps.io.color));
       }

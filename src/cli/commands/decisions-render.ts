@@ -1,4 +1,5 @@
 /** How cscli 1.4.6 renders `decisions list` (cmd/crowdsec-cli/decisions.go DecisionsToTable). */
+import { asCscliAlert } from "../cscli-model.js";
 import type { Alert } from "../lapi-types.js";
 import { csv, json, type OutputFormat, table } from "../output.js";
 
@@ -24,7 +25,7 @@ function rows(alerts: Alert[]) {
 
 /** Renders the alerts `GET /v1/alerts` returned as cscli's decisions list. */
 export function renderDecisions(alerts: Alert[], format: OutputFormat, color: boolean): string {
-  if (format === "json") return json(alerts.length === 0 ? null : alerts);
+  if (format === "json") return json(alerts.length === 0 ? null : alerts.map(asCscliAlert));
   const list = rows(alerts);
   if (format === "raw") {
     return csv(

@@ -1,0 +1,321 @@
+/**
+ * `rampart hub list|install|remove|upgrade|inspect` on a local hub snapshot (default
+ * `/usr/share/crowdsec/hub`, no network): enabled items are symlinked under the config dir the way
+ * cscli 1.4.6 lays them out, so a CrowdSec agent and Rampart's agent read the same tree.
+ */
+import { Command, Option } from "commander";
+import {
+  HUB_ITEM_TYPES,
+  type HubIndex,
+  type HubItem,
+  type HubItemType,
+  installedPath,
+  resolveCollections,
+} from "../../engine/hub/hub-index.js";
+import { CliError, EXIT } from "../cli-error.js";
+import type { CliConfig } from "../config.js";
+import {
+  disableItem,
+  enableItem,
+  type InstalledFile,
+  readIndex,
+  scanInstalled,
+} from "../hub/installed-items.js";
+import { type CliIo, csv, json, table } from "../output.js";
+import { examples, outputOf } from "./context.js";
+
+/** Dependencies: the hub and config directories. */
+export interface HubDeps {
+  io: CliIo;
+  config: () => Pick<CliConfig, "configDir" | "hubDir">;
+}
+
+const STATUS: Record<InstalledFile["state"] | "disabled", string> = {
+  enabled: "✔️  enabled",
+  local: "🏠 local",
+  tainted: "⚠️  enabled,tainted",
+  broken: "💀 broken",
+  disabled: "disabled",
+};
+
+/** Finds `name` in the index (in `type` if given); ambiguous names need `--type`. */
+export function findItem(index: HubIndex, name: string, type?: HubItemType): HubItem {
+  const types = type ? [type] : HUB_ITEM_TYPES;
+  const hits = types.map((t) => index[t].get(name)).filter((i): i is HubItem => i !== undefined);
+  if (hits.length === 0)
+    throw new CliError(`'${name}' is not in the hub index${type ? ` (${type})` : ""}`, EXIT.usage);
+  if (hits.length > 1) {
+    throw new CliError(
+      `'${name}' is a ${hits.map((h) => h.type).join(" and a ")}: add --type`,
+      EXIT.usage,
+    );
+  }
+  return hits[0]!;
+}
+
+/** The items installing `item` enables: itself, plus members for a collection. */
+function closure(index: HubIndex, item: HubItem): HubItem[] {
+  if (item.type !== "collections") return [item];
+  const r = resolveCollections(index, [item.name]);
+  if (r.missing.length > 0) {
+    const m = r.missing[0]!;
+    throw new CliError(
+      `${m.requiredBy} needs ${m.type} ${m.name}, which the hub index does not list`,
+      EXIT.failure,
+    );
+  }
+  return [...r.collections, ...r.parsers, ...r.postoverflows, ...r.scenarios];
+}
+
+interface Row {
+  type: HubItemType;
+  name: string;
+  status: string;
+  version: string;
+  local_path: string;
+}
+
+function rows(
+  index: HubIndex,
+  installed: InstalledFile[],
+  all: boolean,
+  only?: HubItemType,
+): Row[] {
+  const out: Row[] = [];
+  for (const type of only ? [only] : HUB_ITEM_TYPES) {
+    const files = installed.filter((f) => f.type === type);
+    for (const f of files) {
+      out.push({
+        type,
+        name: f.item?.name ?? f.path,
+        status: STATUS[f.state],
+        version: f.item?.version ?? "",
+        local_path: f.path,
+      });
+    }
+    if (!all) continue;
+    const seen = new Set(files.map((f) => f.item?.name));
+    for (const item of [...index[type].values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      if (!seen.has(item.name))
+        out.push({
+          type,
+          name: item.name,
+          status: STATUS.disabled,
+          version: item.version,
+          local_path: "",
+        });
+    }
+  }
+  return out;
+}
+
+const typeOption = () => new Option("-t, --type <type>", "item type").choices(HUB_ITEM_TYPES);
+
+/** `rampart hub`. */
+export function makeHubCommand(deps: HubDeps): Command {
+  const dirs = () => deps.config();
+
+  const list = examples(
+    new Command("list")
+      .alias("ls")
+      .description("List enabled hub items (with -a, every item of the hub)")
+      .option("-a, --all", "also list items that are not enabled")
+      .addOption(typeOption())
+      .action((o, command: Command) => {
+        const { configDir, hubDir } = dirs();
+        const index = readIndex(hubDir);
+        const found = rows(index, scanInstalled(configDir, hubDir, index), o.all === true, o.type);
+        const format = outputOf(command);
+        if (format === "json") {
+          const grouped: Record<string, Omit<Row, "type">[]> = {};
+          for (const type of o.type ? [o.type as HubItemType] : HUB_ITEM_TYPES) grouped[type] = [];
+          for (const { type, ...rest } of found) grouped[type]!.push(rest);
+          deps.io.stdout(json(grouped));
+          return;
+        }
+        if (format === "raw") {
+          deps.io.stdout(
+            csv(
+              ["type", "name", "status", "version", "local_path"],
+              found.map((r) => [
+                r.type,
+                r.name,
+                r.status.replace(/^\S+\s+/, ""),
+                r.version,
+                r.local_path,
+              ]),
+            ),
+          );
+          return;
+        }
+        let out = "";
+        for (const type of o.type ? [o.type as HubItemType] : HUB_ITEM_TYPES) {
+          const mine = found.filter((r) => r.type === type);
+          out += `${type.toUpperCase()}\n`;
+          out +=
+            mine.length === 0
+              ? "  (none)\n"
+              : table(
+                  ["Name", "📦 Status", "Version", "Local Path"],
+                  mine.map((r) => [r.name, r.status, r.version, r.local_path]),
+                  deps.io.color,
+                );
+        }
+        deps.io.stdout(out);
+      }),
+    [
+      "rampart hub list",
+      "rampart hub list -a -t scenarios",
+      "RAMPART_CONFIG_DIR=./etc rampart hub list -o json",
+    ],
+  );
+
+  const install = examples(
+    new Command("install")
+      .description("Enable hub items (collections with all their members)")
+      .argument("<name...>", "item names, e.g. crowdsecurity/sshd")
+      .addOption(typeOption())
+      .option("--force", "replace local files that have the item's name")
+      .action((names: string[], o) => {
+        const { configDir, hubDir } = dirs();
+        const index = readIndex(hubDir);
+        for (const name of names) {
+          for (const item of closure(index, findItem(index, name, o.type))) {
+            const done = enableItem(configDir, hubDir, item, o.force === true);
+            deps.io.stdout(`${done ? "enabled" : "already enabled"}: ${item.type} ${item.name}\n`);
+          }
+        }
+        deps.io.stdout("Reload the agent for the new items to be used.\n");
+      }),
+    [
+      "rampart hub install crowdsecurity/linux crowdsecurity/sshd",
+      "rampart hub install crowdsecurity/whitelists -t parsers",
+    ],
+  );
+
+  const remove = examples(
+    new Command("remove")
+      .description(
+        "Disable hub items (a collection's members too, unless another enabled collection needs them)",
+      )
+      .argument("<name...>", "item names")
+      .addOption(typeOption())
+      .action((names: string[], o) => {
+        const { configDir, hubDir } = dirs();
+        const index = readIndex(hubDir);
+        for (const name of names) {
+          const item = findItem(index, name, o.type);
+          const targets = closure(index, item);
+          const installed = scanInstalled(configDir, hubDir, index);
+          // Members still required by another enabled collection stay.
+          const keep = new Set<HubItem>();
+          for (const f of installed) {
+            if (f.type !== "collections" || !f.item || targets.includes(f.item)) continue;
+            for (const member of closure(index, f.item)) keep.add(member);
+          }
+          for (const t of targets) {
+            if (keep.has(t)) {
+              deps.io.stdout(`kept: ${t.type} ${t.name} (needed by another collection)\n`);
+              continue;
+            }
+            deps.io.stdout(
+              `${disableItem(configDir, t) ? "disabled" : "not enabled"}: ${t.type} ${t.name}\n`,
+            );
+          }
+        }
+      }),
+    [
+      "rampart hub remove crowdsecurity/sshd",
+      "rampart hub remove crowdsecurity/ssh-bf -t scenarios",
+    ],
+  );
+
+  const upgrade = examples(
+    new Command("upgrade")
+      .description(
+        "Bring enabled items in line with the hub snapshot: re-link broken items, enable new collection members, replace tainted copies with --force",
+      )
+      .argument("[name...]", "items to upgrade (default: every enabled item)")
+      .addOption(typeOption())
+      .option("--force", "also replace tainted (locally edited) copies")
+      .action((names: string[], o) => {
+        const { configDir, hubDir } = dirs();
+        const index = readIndex(hubDir);
+        const installed = scanInstalled(configDir, hubDir, index);
+        const chosen =
+          names.length > 0
+            ? names.map((n) => findItem(index, n, o.type))
+            : installed.flatMap((f) => (f.item ? [f.item] : []));
+        let changed = 0;
+        for (const item of chosen) {
+          for (const member of closure(index, item)) {
+            const file = installed.find((f) => f.item === member);
+            if (file?.state === "tainted" && !o.force) {
+              deps.io.stdout(`skipped: ${member.type} ${member.name} is tainted (use --force)\n`);
+              continue;
+            }
+            if (file?.state === "broken" || file?.state === "tainted")
+              disableItem(configDir, member);
+            if (enableItem(configDir, hubDir, member, o.force === true)) {
+              changed++;
+              deps.io.stdout(`upgraded: ${member.type} ${member.name} → ${member.version}\n`);
+            }
+          }
+        }
+        deps.io.stdout(
+          changed === 0 ? "All items are up to date.\n" : `${changed} item(s) upgraded.\n`,
+        );
+      }),
+    ["rampart hub upgrade", "rampart hub upgrade crowdsecurity/sshd --force"],
+  );
+
+  const inspect = examples(
+    new Command("inspect")
+      .description("Show a hub item: path, version, members, and whether it is enabled")
+      .argument("<name>", "item name")
+      .addOption(typeOption())
+      .action((name: string, o, command: Command) => {
+        const { configDir, hubDir } = dirs();
+        const index = readIndex(hubDir);
+        const item = findItem(index, name, o.type);
+        const file = scanInstalled(configDir, hubDir, index).find((f) => f.item === item);
+        const members = Object.fromEntries(
+          Object.entries(item.members).filter(([, v]) => v.length > 0),
+        );
+        const info = {
+          type: item.type,
+          name: item.name,
+          version: item.version,
+          path: item.path,
+          ...(item.stage ? { stage: item.stage } : {}),
+          status: file ? file.state : "disabled",
+          local_path: file ? file.path : installedPath(item),
+          ...(Object.keys(members).length > 0 ? { members } : {}),
+        };
+        if (outputOf(command) === "json") {
+          deps.io.stdout(json(info));
+          return;
+        }
+        let out = "";
+        for (const [k, v] of Object.entries(info)) {
+          if (k === "members") continue;
+          out += `${k}: ${v}\n`;
+        }
+        for (const [type, list] of Object.entries(members)) {
+          out += `${type}:\n${list.map((m) => `  - ${m}\n`).join("")}`;
+        }
+        deps.io.stdout(out);
+      }),
+    ["rampart hub inspect crowdsecurity/sshd", "rampart hub inspect crowdsecurity/ssh-bf -o json"],
+  );
+
+  return new Command("hub")
+    .description(
+      "Manage hub items from a local hub snapshot (parsers, scenarios, collections, postoverflows)",
+    )
+    .addCommand(list)
+    .addCommand(install)
+    .addCommand(remove)
+    .addCommand(upgrade)
+    .addCommand(inspect);
+}
