@@ -39,7 +39,7 @@ interface RequestStep {
    */
   head?: unknown;
 }
-type Step = { cscli: string[] } | { request: RequestStep };
+type Step = { cscli: string[] } | { deleteBouncer: string } | { request: RequestStep };
 
 const steps = parse(
   readFileSync(join(repoRoot(), "test/fixtures/lapi/wire-steps.yaml"), "utf8"),
@@ -68,6 +68,7 @@ async function prepare(target: LapiTarget): Promise<Side> {
   const keys = {
     live: await target.addBouncer("e2e-live"),
     stream: await target.addBouncer("e2e-stream"),
+    doomed: await target.addBouncer("e2e-doomed"),
     wrong: "0123456789abcdef0123456789abcdef",
   };
   const token = await machineLogin(target.url, MACHINE, PASSWORD);
@@ -202,6 +203,12 @@ describe.skipIf(skip)("LAPI wire responses match the real CrowdSec 1.4.6 LAPI", 
     if ("cscli" in step) {
       it(`seeds with cscli ${step.cscli.join(" ")} (step ${index + 1})`, async () => {
         for (const side of [real, candidate]) await side.cscli.mustRun(step.cscli);
+      });
+      return;
+    }
+    if ("deleteBouncer" in step) {
+      it(`deletes bouncer ${step.deleteBouncer} (step ${index + 1})`, async () => {
+        for (const side of [real, candidate]) await side.target.deleteBouncer(step.deleteBouncer);
       });
       return;
     }
