@@ -71,6 +71,8 @@ export interface RuntimeAlert {
   Sources: Record<string, AlertSource>;
   Alert: OverflowAlert | null;
   APIAlerts: OverflowAlert[];
+  /** 1.4.6 `RuntimeAlert.GetSources`: the keys of `Sources` (Go map order is unspecified). */
+  GetSources(): string[];
 }
 
 /** The fields a caller may provide when creating an event; everything else gets Go zero values. */
@@ -128,6 +130,9 @@ export class PipelineEvent {
       Sources: {},
       Alert: null,
       APIAlerts: [],
+      GetSources() {
+        return Object.keys(this.Sources);
+      },
     };
   }
 
