@@ -1,8 +1,8 @@
-import type { RE2JS } from "re2js";
+import { type RE2JS, RE2Set } from "re2js";
 import { createBacktracker } from "./backtracker";
 import { countCaptureGroups, initialScanState, pruneCaptureGroups } from "./capture-groups";
 import { GrokError } from "./errors";
-import { type Expansion, expandGrok } from "./grok-expansion";
+import { type CompiledExpansion, type Expansion, expandGrok } from "./grok-expansion";
 import { GrokLibrary, type PatternLibrary } from "./pattern-library";
 import { compileRe2 } from "./safe-regex";
 
@@ -52,25 +52,27 @@ const BACKTRACK_BUDGET_BITS = 1 << 23;
 
 /** re2js `Utils.EMPTY_BEGIN_TEXT` (Go `syntax.EmptyBeginText`). */
 const EMPTY_BEGIN_TEXT = 4;
+const ANCHOR_START = RE2Set.ANCHOR_START;
 
-function fromExpansion(pattern: string, expansion: Expansion): CompiledGrok {
+function fromExpansion(pattern: string, expansion: CompiledExpansion): CompiledGrok {
   const entries = [...expansion.semantics].sort((a, b) => a[1] - b[1]);
   const fields = entries.map(([name]) => name);
-  const { source, regex, groups } = matchingRegex(expansion, entries);
-  const unanchored = regex.re2();
+  const { regex, groups } = matchingRegex(expansion, entries);
+  const re2 = regex.re2();
+  const slots = regex.groupCount() + 1;
   // A regex whose every match must start at the beginning of the text (a leading `^` outside
   // any top-level alternation: re2js's `cond`, Go's `prog.StartCond()`) is its own anchored search.
-  const startCond = (unanchored as unknown as { cond: number }).cond;
+  const startCond = (re2 as unknown as { cond: number }).cond;
   const startsAnchored = startCond !== -1 && (startCond & EMPTY_BEGIN_TEXT) !== 0;
-  const anchoredRegex = startsAnchored ? regex : compileRe2(anchorAtStart(source));
-  const anchored = anchoredRegex.re2();
-  const backtrackAtStart = createBacktracker(anchoredRegex, BACKTRACK_BUDGET_BITS, true);
+  const backtrackAtStart = createBacktracker(regex, BACKTRACK_BUDGET_BITS, true);
   const backtrackAnywhere = createBacktracker(regex, BACKTRACK_BUDGET_BITS, false);
 
   /** Leftmost-first match starting at offset 0: backtracker within budget, else the NFA. */
   const searchAtStart = (input: string): ArrayLike<number> | null => {
     const found = backtrackAtStart?.(input);
-    return found !== undefined ? found : anchored.findSubmatchIndex(input);
+    if (found !== undefined) return found;
+    const [matched, offsets] = re2.matchWithGroup(input, 0, input.length, ANCHOR_START, slots);
+    return matched ? offsets : null;
   };
 
   /** Capture offsets of the leftmost-first match (Go `FindStringSubmatchIndex`), or null. */
@@ -86,7 +88,7 @@ function fromExpansion(pattern: string, expansion: Expansion): CompiledGrok {
     const atStart = searchAtStart(input);
     if (atStart !== null) return atStart;
     const found = backtrackAnywhere?.(input);
-    return found !== undefined ? found : unanchored.findSubmatchIndex(input);
+    return found !== undefined ? found : re2.findSubmatchIndex(input);
   };
   return {
     pattern,
@@ -115,7 +117,7 @@ function fromExpansion(pattern: string, expansion: Expansion): CompiledGrok {
  * it. Falls back to the full expansion if the rewrite does not account for every group.
  */
 function matchingRegex(
-  expansion: Expansion,
+  expansion: CompiledExpansion,
   entries: ReadonlyArray<readonly [string, number]>,
 ): { source: string; regex: RE2JS; groups: number[] } {
   // grokky's group-count heuristic can point a semantic at group 0 (the whole match, as Go's
@@ -133,13 +135,6 @@ function matchingRegex(
     regex,
     groups: groups.map((index) => (index <= 0 ? index : (pruned.renumber.get(index) ?? -1))),
   };
-}
-
-/** `source` anchored at the beginning of the text; closes a trailing `\Q` quote first. */
-function anchorAtStart(source: string): string {
-  const state = initialScanState();
-  countCaptureGroups(source, state);
-  return `^(?:${source}${state.inQuote ? "\\E" : ""})`;
 }
 
 /**

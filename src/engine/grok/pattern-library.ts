@@ -105,9 +105,10 @@ export class GrokLibrary implements PatternLibrary {
     if (name === "") throw new GrokError("an empty name", expression);
     if (expression === "") throw new GrokError("an empty expression", name);
     if (this.get(name) !== undefined) throw new GrokError("the pattern already exist", name);
-    const expansion = expandGrok(expression, (ref) => this.expansion(ref));
+    // Compiled once to validate it, as grokky's `Add` does; only the expansion is kept.
+    const { source, groupCount, semantics } = expandGrok(expression, (ref) => this.expansion(ref));
     this.definitions.set(name, expression);
-    this.expansions.set(name, expansion);
+    this.expansions.set(name, { source, groupCount, semantics });
   }
 
   /** The expanded, validated form of a named pattern, or undefined if the name is unknown. */
