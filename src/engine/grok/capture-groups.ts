@@ -1,6 +1,6 @@
 /**
  * A tokenizer for the capturing groups of Go RE2 syntax, used to rewrite expanded grok regexes
- * (`pruneCaptureGroups`) and to close a dangling `\Q` quote. It is exact (classes, escapes,
+ * (`pruneCaptureGroups`). It is exact (classes, escapes,
  * `\Q…\E`, named groups), unlike the heuristic grokky uses to number semantics, which
  * `grokkyGroupCount` in grok-expansion.ts reproduces on purpose.
  */

@@ -108,7 +108,7 @@ describe("compileGrok: matching", () => {
     expect({ ...g.match("a %{INT:n:int}") }).toEqual({ w: "a" });
   });
 
-  it("closes a trailing \\Q quote when anchoring, so the quoted text stays literal", () => {
+  it("keeps text after a trailing \\Q literal up to the end of the expression", () => {
     const g = grok(String.raw`%{WORD:w} \Q(x`);
     expect({ ...g.match("ab (x") }).toEqual({ w: "ab" });
     expect({ ...g.match("zz ab (x") }).toEqual({ w: "ab" });
