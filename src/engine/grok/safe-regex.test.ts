@@ -47,6 +47,19 @@ describe("compileRegex (Go RE2 semantics)", () => {
     }
   });
 
+  it("supports the rest of Go's syntax: (?U), octal, \\x{…}, Unicode and negated POSIX classes", () => {
+    expect(compileRegex("(?U)a+").exec("aaa")).toEqual(["a"]);
+    expect(compileRegex(String.raw`\101\x{42}`).test("AB")).toBe(true);
+    expect(compileRegex(String.raw`\pL+`).exec("héllo1")).toEqual(["héllo"]);
+    expect(compileRegex("[[:^alpha:]]+").exec("ab12cd")).toEqual(["12"]);
+  });
+
+  it("rejects what Go rejects, with Go's message: \\C, \\Z, repeat counts over 1000", () => {
+    expect(() => compileRegex(String.raw`\C`)).toThrow("invalid escape sequence: `\\C`");
+    expect(() => compileRegex(String.raw`\Z`)).toThrow(RegexSyntaxError);
+    expect(() => compileRegex("a{1001}")).toThrow("invalid repeat count");
+  });
+
   it("returns null when nothing matches", () => {
     expect(compileRegex("z").exec("abc")).toBeNull();
     expect(compileRegex("z").test("abc")).toBe(false);
