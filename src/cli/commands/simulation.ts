@@ -31,7 +31,8 @@ export function readSimulation(path: string): SimulationConfig {
   if (!existsSync(path)) return { simulation: false, exclusions: [] };
   let raw: unknown;
   try {
-    raw = parse(readFileSync(path, "utf8")) ?? {};
+    // go-yaml reads YAML 1.1: the packaged file says `simulation: off`.
+    raw = parse(readFileSync(path, "utf8"), { version: "1.1" }) ?? {};
   } catch (error) {
     throw new CliError(
       `${path}: invalid YAML: ${(error as Error).message.split("\n")[0]}`,

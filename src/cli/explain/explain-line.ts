@@ -143,9 +143,9 @@ export function renderExplanation(e: LineExplanation, verbose: boolean): string 
   if (e.parsed) {
     out.push("\t├ Scenarios");
     if (e.pours.length === 0) out.push("\t\t└ (no scenario would pour)");
-    e.pours.forEach((name, i) =>
-      out.push(`\t\t${i === e.pours.length - 1 ? "└" : "├"} 🟢 ${name}`),
-    );
+    e.pours.forEach((name, i) => {
+      out.push(`\t\t${i === e.pours.length - 1 ? "└" : "├"} 🟢 ${name}`);
+    });
     for (const s of e.scenarioErrors) out.push(`\t\t! ${s.scenario}: ${s.error}`);
   }
   return `${out.join("\n")}\n`;
