@@ -9,6 +9,8 @@
  * remote reads are counted. Node/V8 (the engine workerd embeds), single run; figures are printed,
  * never asserted. `BENCH_BOUNCER_SIZES=100000` limits the sizes.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import ipaddr from "ipaddr.js";
 import { parseClientIp } from "../../src/bouncer/matcher/client-ip";
 import { DecisionMatcher, type SnapshotChange } from "../../src/bouncer/matcher/decision-matcher";
@@ -16,6 +18,9 @@ import type { MatcherDecision } from "../../src/bouncer/matcher/decision-target"
 import { buildSnapshot } from "../../src/bouncer/matcher/snapshot-build";
 import { CHUNK_BYTES } from "../../src/bouncer/matcher/snapshot-format";
 import { SnapshotIndex } from "../../src/bouncer/matcher/snapshot-index";
+import { startBouncerDev } from "../../test/e2e/bouncer-stack";
+import { freePort } from "../../test/oracle/processes";
+import { memoryOf } from "./process-memory";
 
 const SIZES = (process.env.BENCH_BOUNCER_SIZES ?? "100000,1000000").split(",").map(Number);
 const LOOKUPS = 200_000;
@@ -225,6 +230,106 @@ async function baseline(size: number, vals: string[], qs: string[], requests: nu
   };
 }
 
+/**
+ * The same pipeline inside workerd (wrangler dev): a synthetic LAPI streams `size` decisions on
+ * the startup pull; measures the time until the bouncer enforces them (stream read + SQLite
+ * staging + compaction in the Durable Object + snapshot load in the isolate) and workerd's peak
+ * RSS. Local dev does not enforce the 128 MB isolate limit, so the RSS is the evidence.
+ */
+async function inWorkerd(size: number) {
+  const vals = values(size);
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (url.pathname === "/v1/usage-metrics") {
+      res.writeHead(201).end();
+      return;
+    }
+    res.writeHead(200, { "Content-Type": "application/json" });
+    if (url.searchParams.get("startup") !== "true") {
+      res.end('{"deleted":null,"new":null}');
+      return;
+    }
+    res.write('{"deleted":null,"new":[');
+    for (let i = 0; i < vals.length; i += 10_000) {
+      const part = vals.slice(i, i + 10_000).map((value, j) =>
+        JSON.stringify({
+          duration: "23h59m59.5s",
+          id: i + j + 1,
+          origin: (i + j) % 3 === 0 ? "CAPI" : "crowdsec",
+          scenario: "crowdsecurity/ssh-bf",
+          scope: value.includes("/") ? "Range" : "Ip",
+          type: "ban",
+          value,
+        }),
+      );
+      res.write((i === 0 ? "" : ",") + part.join(","));
+    }
+    res.end("]}");
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+  const origin = createServer((_req, res) => res.writeHead(200).end("origin"));
+  const originPort = await freePort();
+  await new Promise<void>((r) => origin.listen(originPort, "127.0.0.1", r));
+  const bouncer = await startBouncerDev({
+    lapiUrl: `http://127.0.0.1:${port}/`,
+    lapiKey: "bench",
+    originUrl: `http://127.0.0.1:${originPort}/`,
+    siteverifyUrl: "http://127.0.0.1:9/",
+    vars: { SYNC_INTERVAL: "1h" },
+  });
+  try {
+    const workerd = workerdPids();
+    const idleRss = memoryOf(workerd).rss;
+    const started = performance.now();
+    // The first request makes the store pull, compile and publish; then it loads the snapshot.
+    let status = 0;
+    while (status !== 403) {
+      const res = await bouncer.visit("/", "10.0.0.7");
+      status = res.status;
+      await res.arrayBuffer();
+      if (performance.now() - started > 600_000) throw new Error("no enforcement after 10 min");
+    }
+    const ready = performance.now() - started;
+    const st = await bouncer.status();
+    const lat: number[] = [];
+    const qs = queries(vals, 2_000);
+    for (const ip of qs) {
+      const t = performance.now();
+      const res = await bouncer.visit("/", ip);
+      await res.arrayBuffer();
+      lat.push(performance.now() - t);
+    }
+    lat.sort((a, b) => a - b);
+    return {
+      readyMs: ready,
+      store: st.store as { decisions: number; snapshotBytes: number },
+      isolate: st.isolate as { lastLoadMs: number },
+      idleRss,
+      peakRss: memoryOf(workerd).peak,
+      p50: lat[Math.floor(lat.length / 2)]!,
+    };
+  } finally {
+    await bouncer.stop();
+    server.close();
+    origin.close();
+  }
+}
+
+/** workerd processes running now (the bouncer's, started just before). */
+function workerdPids(): number[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "workerd";
+      } catch {
+        return false;
+      }
+    });
+}
+
 export async function run(): Promise<void> {
   console.log(
     `Node ${process.version} (V8 ${process.versions.v8}); ${LOOKUPS.toLocaleString()} lookups per size, half hits\n`,
@@ -269,4 +374,16 @@ export async function run(): Promise<void> {
   console.log(
     "Goal: < 0.05 ms (50 µs) per lookup at 1,000,000 decisions, zero remote reads on the hot path.",
   );
+
+  if (process.env.BENCH_BOUNCER_WORKERD === "0") return;
+  for (const size of SIZES) {
+    console.log(`\n--- workerd (wrangler dev), startup pull of ${size.toLocaleString()} decisions`);
+    const w = await inWorkerd(size);
+    console.log(
+      `  first request → enforced: ${fmt(w.readyMs / 1000, 1)} s (stream + SQLite staging + compaction + isolate load); ` +
+        `store holds ${w.store.decisions.toLocaleString()} decisions, snapshot ${mb(w.store.snapshotBytes)}; ` +
+        `isolate load ${fmt(w.isolate.lastLoadMs, 0)} ms wall; workerd RSS ${mb(w.idleRss)} idle → peak ${mb(w.peakRss)} (all workerd processes); ` +
+        `request p50 through wrangler dev ${fmt(w.p50, 2)} ms wall (mostly local HTTP/proxy)`,
+    );
+  }
 }

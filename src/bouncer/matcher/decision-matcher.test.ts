@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseAddress, parseIpOrRange, rangeContains } from "../../shared/ip-range";
-import { parseClientIp } from "./client-ip";
+import { parseClientIp, wordAt } from "./client-ip";
 import {
   DecisionMatcher,
   defaultTypeRank,
@@ -9,7 +9,7 @@ import {
   type MatchQuery,
 } from "./decision-matcher";
 import { decisionTarget, type MatcherDecision } from "./decision-target";
-import { buildSnapshot } from "./snapshot-build";
+import { buildSnapshot, parseV4Block } from "./snapshot-build";
 import { SnapshotIndex } from "./snapshot-index";
 
 const NOW = 1_800_000_000_000;
@@ -239,6 +239,34 @@ describe("decision matcher (snapshot)", () => {
       "ban",
     );
     expect(() => new SnapshotIndex(new Uint8Array(64))).toThrow(/magic/);
+  });
+
+  it("takes the IPv4 fast path only for what the general parser reads the same way", () => {
+    const cases = [
+      "1.2.3.4",
+      "10.1.2.3/8",
+      "0.0.0.0/0",
+      "255.255.255.255/32",
+      "1.2.3.4/33",
+      "1.2.3.4/",
+      "1.2.3",
+      "1.2.3.4.5",
+      "01.2.3.4",
+      "1.2.3.256",
+      "1.2.3.4/08",
+      "::ffff:1.2.3.4",
+      " 1.2.3.4",
+    ];
+    for (const text of cases) {
+      const fast = parseV4Block(text);
+      const general = parseIpOrRange(text);
+      if (fast >= 0) {
+        expect(general, text).not.toBeNull();
+        expect(fast, text).toBe(wordAt(general!.start, 0) * 64 + general!.prefix);
+      }
+    }
+    expect(parseV4Block("10.1.2.3/8")).toBe(0x0a000000 * 64 + 8);
+    expect(parseV4Block("1.2.3.4/33")).toBe(-1);
   });
 
   it("parses client addresses like Go's net.ParseIP", () => {

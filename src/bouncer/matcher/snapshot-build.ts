@@ -111,6 +111,15 @@ export class SnapshotBuilder {
     // Whole seconds, rounded down: a ban ends at most 1 s early, never late (the firewall
     // bouncer likewise truncates to whole-second ipset timeouts).
     this.until.push(Math.min(0xffffffff, Math.max(0, Math.floor(d.untilMs / 1000))));
+    const scope = d.scope.toLowerCase();
+    const v4 = scope === "ip" || scope === "range" ? parseV4Block(d.value) : -1;
+    if (v4 >= 0) {
+      // Fast path for the bulk of real decision sets (plain IPv4 and IPv4 CIDRs).
+      this.kind.push(KIND_V4);
+      this.v4Key.push(v4);
+      this.v4Input.push(i);
+      return i;
+    }
     const target = decisionTarget(d.scope, d.value);
     if (target.kind === "unsupported") {
       this.skipped++;
@@ -275,6 +284,43 @@ export class SnapshotBuilder {
     bytes.set(stringBytes, layout.strings);
     return { bytes, position, skipped: this.skipped };
   }
+}
+
+/**
+ * `start * 64 + prefix` of a strict dotted-quad IPv4 address or CIDR (`1.2.3.4`, `10.0.0.0/8`,
+ * host bits cleared like CrowdSec), or -1 for anything else (left to the general parser).
+ */
+export function parseV4Block(text: string): number {
+  let word = 0;
+  let part = 0;
+  let digits = 0;
+  let parts = 0;
+  let i = 0;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 || c === 47) {
+      if (digits === 0) return -1;
+      word = word * 256 + part;
+      parts++;
+      part = 0;
+      digits = 0;
+      if (c === 47) break;
+      continue;
+    }
+    if (c < 48 || c > 57 || (digits > 0 && part === 0)) return -1;
+    part = part * 10 + (c - 48);
+    if (++digits > 3 || part > 255) return -1;
+  }
+  if (i === text.length) {
+    if (digits === 0 || parts !== 3) return -1;
+    return (word * 256 + part) * 64 + 32;
+  }
+  if (parts !== 4) return -1;
+  const bits = text.slice(i + 1);
+  if (!/^\d{1,2}$/.test(bits) || Number(bits) > 32) return -1;
+  const prefix = Number(bits);
+  const start = prefix === 0 ? 0 : (word & (0xffffffff << (32 - prefix))) >>> 0;
+  return start * 64 + prefix;
 }
 
 /** Whether the v4 block (start, prefix) contains address `ip`. */

@@ -8,6 +8,8 @@ import { CHUNK_BYTES } from "../matcher/snapshot-format";
 import { type UsageDelta, usageMetricsBody } from "../metrics/usage-report";
 import { BOUNCER_USER_AGENT, lapiTransport, pullStream, type StreamDecision } from "./lapi-stream";
 
+/** Entries per stored row of the id → snapshot index map (0.75 MiB per row). */
+const MAP_ROW = 65_536;
 /** Changes an isolate may receive as an overlay before the store folds them into a snapshot. */
 const MIN_COMPACT_CHANGES = 1_000;
 
@@ -59,6 +61,9 @@ export class DecisionStore extends DurableObject<Env> {
   private version = 0;
   private snapshot: Uint8Array = new Uint8Array(0);
   private baseSize = 0;
+  /** Ids of the snapshot's decisions (ascending) and their snapshot index (-1: skipped). */
+  private baseIds: Float64Array = new Float64Array(0);
+  private basePos: Int32Array = new Int32Array(0);
   private syncing: Promise<SyncReport> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -74,7 +79,7 @@ export class DecisionStore extends DurableObject<Env> {
   private open() {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS decisions (
       id INTEGER PRIMARY KEY, scope TEXT NOT NULL, value TEXT NOT NULL, type TEXT NOT NULL,
-      origin TEXT NOT NULL, scenario TEXT NOT NULL, until_ms INTEGER NOT NULL, base_idx INTEGER)`);
+      origin TEXT NOT NULL, scenario TEXT NOT NULL, until_ms INTEGER NOT NULL)`);
     this.sql.exec("CREATE INDEX IF NOT EXISTS decisions_key ON decisions (scope, value, type)");
     this.sql.exec(`CREATE TABLE IF NOT EXISTS changes (
       seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, id INTEGER NOT NULL,
@@ -85,6 +90,10 @@ export class DecisionStore extends DurableObject<Env> {
       type TEXT NOT NULL, origin TEXT NOT NULL, scenario TEXT NOT NULL, until_ms INTEGER NOT NULL)`);
     this.sql.exec(
       "CREATE TABLE IF NOT EXISTS snapshot_chunks (idx INTEGER PRIMARY KEY, data BLOB NOT NULL)",
+    );
+    // Where each decision of the current snapshot sits in it (ids ascending), in 64k-entry rows.
+    this.sql.exec(
+      "CREATE TABLE IF NOT EXISTS base_map (idx INTEGER PRIMARY KEY, ids BLOB NOT NULL, pos BLOB NOT NULL)",
     );
     this.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     this.sql.exec(`CREATE TABLE IF NOT EXISTS usage (
@@ -97,6 +106,25 @@ export class DecisionStore extends DurableObject<Env> {
       .toArray()
       .map((r) => new Uint8Array(r.data));
     this.snapshot = concat(parts);
+    const map = this.sql
+      .exec<{ ids: ArrayBuffer; pos: ArrayBuffer }>("SELECT ids, pos FROM base_map ORDER BY idx")
+      .toArray();
+    this.baseIds = new Float64Array(concat(map.map((r) => new Uint8Array(r.ids))).buffer);
+    this.basePos = new Int32Array(concat(map.map((r) => new Uint8Array(r.pos))).buffer);
+  }
+
+  /** Snapshot index of decision `id`, or null when it is not part of the current snapshot. */
+  private baseIndexOf(id: number): number | null {
+    let lo = 0;
+    let hi = this.baseIds.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.baseIds[mid]! < id) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < this.baseIds.length && this.baseIds[lo] === id && this.basePos[lo]! >= 0)
+      return this.basePos[lo]!;
+    return null;
   }
 
   private meta(key: string): string | null {
@@ -147,19 +175,22 @@ export class DecisionStore extends DurableObject<Env> {
     let result: Awaited<ReturnType<typeof pullStream>>;
     this.sql.exec("DELETE FROM incoming");
     try {
-      result = await pullStream(lapi, this.config.sync, startup, Date.now, (list, d) => {
+      // Staged 12 rows per statement: 96 bound parameters, under the 100-parameter cap.
+      const batch: (string | number)[] = [];
+      const flush = () => {
+        if (batch.length === 0) return;
+        const rows = batch.length / 8;
         this.sql.exec(
-          "INSERT INTO incoming (list, id, scope, value, type, origin, scenario, until_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-          list,
-          d.id,
-          d.scope,
-          d.value,
-          d.type,
-          d.origin,
-          d.scenario,
-          d.untilMs,
+          `INSERT INTO incoming (list, id, scope, value, type, origin, scenario, until_ms) VALUES ${Array(rows).fill("(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+          ...batch,
         );
+        batch.length = 0;
+      };
+      result = await pullStream(lapi, this.config.sync, startup, Date.now, (list, d) => {
+        batch.push(list, d.id, d.scope, d.value, d.type, d.origin, d.scenario, d.untilMs);
+        if (batch.length === 96) flush();
       });
+      flush();
     } catch (e) {
       const error = (e as Error).message;
       this.sql.exec("DELETE FROM incoming");
@@ -183,8 +214,8 @@ export class DecisionStore extends DurableObject<Env> {
       if (startup) {
         // The startup answer is the whole set: replace, do not merge.
         this.sql.exec("DELETE FROM decisions");
-        this.sql.exec(`INSERT OR REPLACE INTO decisions (id, scope, value, type, origin, scenario, until_ms, base_idx)
-          SELECT id, scope, value, type, origin, scenario, until_ms, NULL FROM incoming WHERE list = 'new'`);
+        this.sql.exec(`INSERT OR REPLACE INTO decisions (id, scope, value, type, origin, scenario, until_ms)
+          SELECT id, scope, value, type, origin, scenario, until_ms FROM incoming WHERE list = 'new'`);
         report.added = result.new;
         this.setMeta("started", "1");
       } else {
@@ -209,9 +240,9 @@ export class DecisionStore extends DurableObject<Env> {
     return report;
   }
 
-  private insert(d: StreamDecision, baseIdx: number | null = null) {
+  private insert(d: StreamDecision) {
     this.sql.exec(
-      "INSERT OR REPLACE INTO decisions (id, scope, value, type, origin, scenario, until_ms, base_idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO decisions (id, scope, value, type, origin, scenario, until_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
       d.id,
       d.scope,
       d.value,
@@ -219,20 +250,16 @@ export class DecisionStore extends DurableObject<Env> {
       d.origin,
       d.scenario,
       d.untilMs,
-      baseIdx,
     );
   }
 
   /** Applies a `new` entry; false when it only repeats what is held (stream overlap). */
   private upsert(d: StreamDecision): boolean {
     const held = this.sql
-      .exec<{ until_ms: number; base_idx: number | null }>(
-        "SELECT until_ms, base_idx FROM decisions WHERE id = ?",
-        d.id,
-      )
+      .exec<{ until_ms: number }>("SELECT until_ms FROM decisions WHERE id = ?", d.id)
       .toArray()[0];
     if (held && Math.abs(held.until_ms - d.untilMs) < 5_000) return false;
-    if (held) this.logChange({ op: "del", id: d.id, baseIndex: held.base_idx });
+    if (held) this.logChange({ op: "del", id: d.id, baseIndex: this.baseIndexOf(d.id) });
     this.insert(d);
     this.logChange({ op: "add", id: d.id, decision: toMatcher(d) });
     return true;
@@ -245,15 +272,12 @@ export class DecisionStore extends DurableObject<Env> {
    */
   private remove(d: StreamDecision): number {
     let rows = this.sql
-      .exec<{ id: number; base_idx: number | null }>(
-        "SELECT id, base_idx FROM decisions WHERE id = ?",
-        d.id,
-      )
+      .exec<{ id: number }>("SELECT id FROM decisions WHERE id = ?", d.id)
       .toArray();
     if (rows.length === 0) {
       rows = this.sql
-        .exec<{ id: number; base_idx: number | null }>(
-          "SELECT id, base_idx FROM decisions WHERE scope = ? AND value = ? AND type = ?",
+        .exec<{ id: number }>(
+          "SELECT id FROM decisions WHERE scope = ? AND value = ? AND type = ?",
           d.scope,
           d.value,
           d.type,
@@ -262,7 +286,7 @@ export class DecisionStore extends DurableObject<Env> {
     }
     for (const r of rows) {
       this.sql.exec("DELETE FROM decisions WHERE id = ?", r.id);
-      this.logChange({ op: "del", id: r.id, baseIndex: r.base_idx });
+      this.logChange({ op: "del", id: r.id, baseIndex: this.baseIndexOf(r.id) });
     }
     return rows.length;
   }
@@ -294,6 +318,7 @@ export class DecisionStore extends DurableObject<Env> {
       const version = (this.version + 1) >>> 0 || 1;
       const builder = new SnapshotBuilder();
       const ids: number[] = [];
+      // Ascending ids (the INTEGER PRIMARY KEY order), so the id → index map is a sorted array.
       const rows = this.sql.exec<{
         id: number;
         scope: string;
@@ -301,7 +326,7 @@ export class DecisionStore extends DurableObject<Env> {
         type: string;
         origin: string;
         until_ms: number;
-      }>("SELECT id, scope, value, type, origin, until_ms FROM decisions");
+      }>("SELECT id, scope, value, type, origin, until_ms FROM decisions ORDER BY id");
       for (const r of rows) {
         builder.add({
           scope: r.scope,
@@ -313,11 +338,8 @@ export class DecisionStore extends DurableObject<Env> {
         ids.push(r.id);
       }
       const built = builder.finish(version, now);
-      this.sql.exec("UPDATE decisions SET base_idx = NULL");
-      for (let i = 0; i < ids.length; i++) {
-        const at = built.position[i]!;
-        if (at >= 0) this.sql.exec("UPDATE decisions SET base_idx = ? WHERE id = ?", at, ids[i]!);
-      }
+      const baseIds = Float64Array.from(ids);
+      const basePos = built.position;
       this.sql.exec("DELETE FROM snapshot_chunks");
       for (let i = 0, idx = 0; i < built.bytes.length; i += CHUNK_BYTES, idx++) {
         this.sql.exec(
@@ -326,6 +348,17 @@ export class DecisionStore extends DurableObject<Env> {
           built.bytes.subarray(i, i + CHUNK_BYTES),
         );
       }
+      this.sql.exec("DELETE FROM base_map");
+      for (let i = 0, idx = 0; i < baseIds.length; i += MAP_ROW, idx++) {
+        this.sql.exec(
+          "INSERT INTO base_map (idx, ids, pos) VALUES (?, ?, ?)",
+          idx,
+          new Uint8Array(baseIds.buffer, i * 8, Math.min(MAP_ROW, baseIds.length - i) * 8),
+          new Uint8Array(basePos.buffer, i * 4, Math.min(MAP_ROW, basePos.length - i) * 4),
+        );
+      }
+      this.baseIds = baseIds;
+      this.basePos = basePos;
       // Keep sequence numbers monotonic across compactions (isolates compare them).
       this.setMeta("seq_floor", this.lastSeq());
       this.sql.exec("DELETE FROM changes");
