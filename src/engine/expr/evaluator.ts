@@ -501,10 +501,11 @@ const SIMPLE_BINARY: Readonly<Record<string, (a: unknown, b: unknown) => unknown
   endsWith: stringOp((a, b) => a.endsWith(b)),
 };
 
+/** `strings.Contains(a.(string), b.(string))`: Go asserts the left operand first. */
 function stringOp(op: (a: string, b: string) => boolean) {
   return (a: unknown, b: unknown) => {
-    if (typeof b !== "string") throw notString(b);
     if (typeof a !== "string") throw notString(a);
+    if (typeof b !== "string") throw notString(b);
     return op(a, b);
   };
 }

@@ -40,6 +40,13 @@ describe("goSprintf", () => {
     expect(formatValue({ b: 1, a: [2] })).toBe("map[a:[2] b:1]");
   });
 
+  it("prints dates like time.Time in UTC", () => {
+    expect(formatValue(new Date("2024-03-01T10:00:00.120Z"))).toBe(
+      "2024-03-01 10:00:00.12 +0000 UTC",
+    );
+    expect(formatValue(new Date("2024-03-01T10:00:00Z"))).toBe("2024-03-01 10:00:00 +0000 UTC");
+  });
+
   it("quotes like strconv.Quote", () => {
     expect(goQuote("é\u0001\t")).toBe('"é\\x01\\t"');
   });

@@ -232,6 +232,7 @@ export function formatValue(v: unknown): string {
   if (typeof v === "string") return v;
   if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
   if (Array.isArray(v)) return `[${v.map(formatValue).join(" ")}]`;
+  if (v instanceof Date) return formatGoTime(v);
   if (v instanceof Map) {
     const keys = [...v.keys()].map(String).sort();
     return `map[${keys.map((k) => `${k}:${formatValue(v.get(k))}`).join(" ")}]`;
@@ -242,6 +243,13 @@ export function formatValue(v: unknown): string {
     return `map[${keys.map((k) => `${k}:${formatValue(obj[k])}`).join(" ")}]`;
   }
   return String(v);
+}
+
+/** Go `time.Time.String()` of a JS date, in UTC: `2006-01-02 15:04:05.123 +0000 UTC`. */
+export function formatGoTime(date: Date): string {
+  const iso = date.toISOString();
+  const fraction = iso.slice(20, 23).replace(/0+$/, "");
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction ? `.${fraction}` : ""} +0000 UTC`;
 }
 
 /** Go `strconv.Quote`. */

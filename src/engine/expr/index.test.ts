@@ -5,6 +5,7 @@ import {
   createDataFiles,
   ExprError,
   ExprRuntimeError,
+  goTypeName,
   withZeroValue,
 } from "./index.js";
 
@@ -28,6 +29,12 @@ describe("public API", () => {
     const compiled = compileExpr("evt.Overflow.Alert.Source.IP");
     expect(compiled.source).toBe("evt.Overflow.Alert.Source.IP");
     expect(() => compiled.run({ evt: { Overflow: { Alert: null } } })).toThrow(ExprRuntimeError);
+  });
+
+  it("keeps Go types with runGo so callers can tell int from float64", () => {
+    expect(goTypeName(compileExpr("len('ab')").runGo({}))).toBe("int");
+    expect(goTypeName(compileExpr("4 / 2.0").runGo({}))).toBe("float64");
+    expect(compileExpr("4 / 2.0").run({})).toBe(2);
   });
 
   it("applies custom limits", () => {

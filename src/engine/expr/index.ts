@@ -16,7 +16,7 @@ import { parse } from "./parser.js";
 
 export { createDataFiles, type DataFiles, type DataRegexp, NO_DATA_FILES } from "./data-files.js";
 export { ExprError, ExprRuntimeError, type SourcePosition } from "./errors.js";
-export { withZeroValue, ZERO_VALUE } from "./go-value.js";
+export { GoFloat, goTypeName, withGoType, withZeroValue, ZERO_VALUE } from "./go-value.js";
 export { CROWDSEC_HELPERS, type HelperSpec, type ParamKind } from "./helper-table.js";
 export { BINARY_OPERATORS, BUILTINS, UNARY_OPERATORS } from "./operators.js";
 
@@ -48,6 +48,12 @@ export interface CompiledExpr {
    * `ExprRuntimeError` where expr's VM fails (nil member access, type mismatch, …).
    */
   run(env: Record<string, unknown>): unknown;
+  /**
+   * Like `run`, but keeps Go's typing: float64 results stay boxed in `GoFloat`, so callers that
+   * must tell `int` from `float64` (CrowdSec statics accept only string and int results) can use
+   * `goTypeName(result)`.
+   */
+  runGo(env: Record<string, unknown>): unknown;
 }
 
 /** Compiles `source`; throws `ExprError` (with position and caret snippet) when it is invalid. */
@@ -87,19 +93,17 @@ export function compileExpr(source: string, options: ExprOptions = {}): Compiled
     if (e instanceof RuntimeFault) throw new ExprError(e.message, source, e.offset ?? 0);
     throw e;
   }
-  return {
-    source,
-    run(env) {
-      const state = { env, pointer: null, memory: 0 };
-      try {
-        return toPlain(evaluate(state));
-      } catch (e) {
-        if (e instanceof RuntimeFault) throw new ExprRuntimeError(e.message, source, e.offset ?? 0);
-        if (e instanceof RangeError) {
-          throw new ExprRuntimeError(`expression failed: ${e.message}`, source, 0);
-        }
-        throw e;
+  const runGo = (env: Record<string, unknown>): unknown => {
+    const state = { env, pointer: null, memory: 0 };
+    try {
+      return evaluate(state) ?? null;
+    } catch (e) {
+      if (e instanceof RuntimeFault) throw new ExprRuntimeError(e.message, source, e.offset ?? 0);
+      if (e instanceof RangeError) {
+        throw new ExprRuntimeError(`expression failed: ${e.message}`, source, 0);
       }
-    },
+      throw e;
+    }
   };
+  return { source, runGo, run: (env) => toPlain(runGo(env)) };
 }
