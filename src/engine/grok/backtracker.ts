@@ -77,138 +77,153 @@ export function createBacktracker(
   let jobArg = new Uint8Array(256);
   const cap = new Int32Array(ncap);
 
+  // Per-call state, shared by the helpers below (kept outside the call: no closure per line).
+  let text = "";
+  let end = 0;
+  let stride = 1;
+  let jobs = 0;
+
+  const shouldVisit = (pc: number, pos: number): boolean => {
+    const n = pc * stride + pos;
+    const word = n >>> 5;
+    const mask = 1 << (n & 31);
+    if ((visited[word] as number) & mask) return false;
+    visited[word] = (visited[word] as number) | mask;
+    return true;
+  };
+  const push = (pc: number, pos: number, arg: boolean) => {
+    if ((inst[pc] as ProgramInstruction).op === FAIL || (!arg && !shouldVisit(pc, pos))) return;
+    if (jobs === jobPc.length) {
+      const grow = <T extends Int32Array | Uint8Array>(a: T, b: T): T => {
+        b.set(a);
+        return b;
+      };
+      jobPc = grow(jobPc, new Int32Array(jobs * 2));
+      jobPos = grow(jobPos, new Int32Array(jobs * 2));
+      jobArg = grow(jobArg, new Uint8Array(jobs * 2));
+    }
+    jobPc[jobs] = pc;
+    jobPos[jobs] = pos;
+    jobArg[jobs] = arg ? 1 : 0;
+    jobs += 1;
+  };
+
+  /** Depth-first search from `start`; true with `cap` filled on a match. */
+  const tryFrom = (start: number): boolean => {
+    cap[0] = start;
+    push(prog.start, start, false);
+    while (jobs > 0) {
+      jobs -= 1;
+      let pc = jobPc[jobs] as number;
+      let pos = jobPos[jobs] as number;
+      let arg = jobArg[jobs] === 1;
+      let check = false;
+      for (;;) {
+        if (check && !shouldVisit(pc, pos)) break;
+        check = true;
+        const i = inst[pc] as ProgramInstruction;
+        const op = i.op;
+        if (op === ALT) {
+          // Explore `out` first; re-push this ALT with arg=true to try `arg` afterwards, so that
+          // if `out` reaches `arg` itself it is explored in priority order.
+          if (arg) {
+            arg = false;
+            pc = i.arg;
+          } else {
+            push(pc, pos, true);
+            pc = i.out;
+          }
+          continue;
+        }
+        if (op >= RUNE) {
+          if (pos >= end) break;
+          let rune = text.charCodeAt(pos);
+          let width = 1;
+          if (rune >= 0xd800 && rune <= 0xdbff && pos + 1 < end) {
+            const low = text.charCodeAt(pos + 1);
+            if (low >= 0xdc00 && low <= 0xdfff) {
+              rune = (rune - 0xd800) * 1024 + (low - 0xdc00) + 0x10000;
+              width = 2;
+            }
+          }
+          if (
+            op === RUNE
+              ? !i.matchRune(rune)
+              : op === RUNE1
+                ? rune !== i.runes[0]
+                : op === RUNE_ANY_NOT_NL && rune === 10
+          ) {
+            break;
+          }
+          pos += width;
+          pc = i.out;
+          continue;
+        }
+        if (op === CAPTURE) {
+          if (arg) {
+            // Backtracking past this capture: restore the slot's previous value.
+            cap[i.arg] = pos;
+            break;
+          }
+          if (i.arg < ncap) {
+            push(pc, cap[i.arg] as number, true);
+            cap[i.arg] = pos;
+          }
+          pc = i.out;
+          continue;
+        }
+        if (op === EMPTY_WIDTH) {
+          if ((i.arg & ~context(text, pos, end)) !== 0) break;
+          pc = i.out;
+          continue;
+        }
+        if (op === NOP) {
+          pc = i.out;
+          continue;
+        }
+        if (op === MATCH) {
+          cap[1] = pos;
+          return true;
+        }
+        if (op === ALT_MATCH) {
+          // `.*` before the end of the program: jump straight to the match.
+          const outOp = (inst[i.out] as ProgramInstruction).op;
+          if (outOp >= RUNE) {
+            push(i.arg, pos, false);
+            pc = i.arg;
+            pos = end;
+          } else {
+            push(i.out, end, false);
+            pc = i.out;
+          }
+          continue;
+        }
+        break;
+      }
+    }
+    return false;
+  };
+
   return (input) => {
-    const end = input.length;
+    end = input.length;
     const bits = numInst * (end + 1);
     if (bits > maxVisitedBits) return undefined;
     const words = (bits + 31) >>> 5;
     if (visited.length < words) visited = new Uint32Array(Math.max(words, visited.length * 2));
     else visited.fill(0, 0, words);
     cap.fill(-1);
-    let jobs = 0;
-    const stride = end + 1;
+    jobs = 0;
+    stride = end + 1;
+    text = input;
 
-    const shouldVisit = (pc: number, pos: number): boolean => {
-      const n = pc * stride + pos;
-      const word = n >>> 5;
-      const mask = 1 << (n & 31);
-      if ((visited[word] as number) & mask) return false;
-      visited[word] = (visited[word] as number) | mask;
-      return true;
-    };
-    const push = (pc: number, pos: number, arg: boolean) => {
-      if ((inst[pc] as ProgramInstruction).op === FAIL || (!arg && !shouldVisit(pc, pos))) return;
-      if (jobs === jobPc.length) {
-        const grow = <T extends Int32Array | Uint8Array>(a: T, b: T): T => {
-          b.set(a);
-          return b;
-        };
-        jobPc = grow(jobPc, new Int32Array(jobs * 2));
-        jobPos = grow(jobPos, new Int32Array(jobs * 2));
-        jobArg = grow(jobArg, new Uint8Array(jobs * 2));
-      }
-      jobPc[jobs] = pc;
-      jobPos[jobs] = pos;
-      jobArg[jobs] = arg ? 1 : 0;
-      jobs += 1;
-    };
+    const found = searchStarts();
+    text = ""; // do not keep the last line alive
+    return found;
+  };
 
-    /** Depth-first search from `start`; true with `cap` filled on a match. */
-    const tryFrom = (start: number): boolean => {
-      cap[0] = start;
-      push(prog.start, start, false);
-      while (jobs > 0) {
-        jobs -= 1;
-        let pc = jobPc[jobs] as number;
-        let pos = jobPos[jobs] as number;
-        let arg = jobArg[jobs] === 1;
-        let check = false;
-        for (;;) {
-          if (check && !shouldVisit(pc, pos)) break;
-          check = true;
-          const i = inst[pc] as ProgramInstruction;
-          const op = i.op;
-          if (op === ALT) {
-            // Explore `out` first; re-push this ALT with arg=true to try `arg` afterwards, so that
-            // if `out` reaches `arg` itself it is explored in priority order.
-            if (arg) {
-              arg = false;
-              pc = i.arg;
-            } else {
-              push(pc, pos, true);
-              pc = i.out;
-            }
-            continue;
-          }
-          if (op >= RUNE) {
-            if (pos >= end) break;
-            let rune = input.charCodeAt(pos);
-            let width = 1;
-            if (rune >= 0xd800 && rune <= 0xdbff && pos + 1 < end) {
-              const low = input.charCodeAt(pos + 1);
-              if (low >= 0xdc00 && low <= 0xdfff) {
-                rune = (rune - 0xd800) * 1024 + (low - 0xdc00) + 0x10000;
-                width = 2;
-              }
-            }
-            if (
-              op === RUNE
-                ? !i.matchRune(rune)
-                : op === RUNE1
-                  ? rune !== i.runes[0]
-                  : op === RUNE_ANY_NOT_NL && rune === 10
-            ) {
-              break;
-            }
-            pos += width;
-            pc = i.out;
-            continue;
-          }
-          if (op === CAPTURE) {
-            if (arg) {
-              // Backtracking past this capture: restore the slot's previous value.
-              cap[i.arg] = pos;
-              break;
-            }
-            if (i.arg < ncap) {
-              push(pc, cap[i.arg] as number, true);
-              cap[i.arg] = pos;
-            }
-            pc = i.out;
-            continue;
-          }
-          if (op === EMPTY_WIDTH) {
-            if ((i.arg & ~context(input, pos, end)) !== 0) break;
-            pc = i.out;
-            continue;
-          }
-          if (op === NOP) {
-            pc = i.out;
-            continue;
-          }
-          if (op === MATCH) {
-            cap[1] = pos;
-            return true;
-          }
-          if (op === ALT_MATCH) {
-            // `.*` before the end of the program: jump straight to the match.
-            const outOp = (inst[i.out] as ProgramInstruction).op;
-            if (outOp >= RUNE) {
-              push(i.arg, pos, false);
-              pc = i.arg;
-              pos = end;
-            } else {
-              push(i.out, end, false);
-              pc = i.out;
-            }
-            continue;
-          }
-          break;
-        }
-      }
-      return false;
-    };
-
+  /** Tries each start offset in turn (only 0 when anchored); the capture offsets or null. */
+  function searchStarts(): Int32Array | null {
+    const input = text;
     for (let start = 0; start <= end; ) {
       if (tryFrom(start)) return cap.slice();
       if (anchored || start === end) break;
@@ -218,7 +233,7 @@ export function createBacktracker(
       start += pair ? 2 : 1;
     }
     return null;
-  };
+  }
 }
 
 function isLowSurrogate(input: string, pos: number): boolean {
