@@ -4,6 +4,7 @@ import { EventType, type PipelineEvent } from "../event.js";
 import { type CompiledGrok, compileGrok, compileNamedGrok } from "../grok/index.js";
 import type { NodeConfig } from "./config.js";
 import type { CompileScope, ExprEnv, RunnableExpr } from "./scope.js";
+import { parseSourceIp } from "./source-ip.js";
 import { applyStatics, type CompiledStatic, compileStatics } from "./statics.js";
 
 /** A parser node ready to run: expressions and groks compiled, children compiled recursively. */
@@ -148,32 +149,12 @@ export function compileNode(
   };
 }
 
-const DOTTED_QUAD = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
-
-/**
- * Go `net.ParseIP` for whitelist checks. Canonical dotted quads (the common case) are parsed here
- * without allocation-heavy generic parsing; everything else goes through `parseAddress`.
- */
-function parseIp(text: string): Uint8Array | null {
-  const quad = DOTTED_QUAD.exec(text);
-  if (quad) {
-    const bytes = new Uint8Array(4);
-    for (let i = 0; i < 4; i++) {
-      const n = Number(quad[i + 1]);
-      if (n > 255) return null;
-      bytes[i] = n;
-    }
-    return bytes;
-  }
-  return parseAddress(text);
-}
-
 /** The event's source IPs for ip/cidr whitelists: `Meta.source_ip` (LOG) or overflow sources. */
 function sourceIps(evt: PipelineEvent): (Uint8Array | null)[] {
   if (evt.Type === EventType.LOG) {
-    return Object.hasOwn(evt.Meta, "source_ip") ? [parseIp(evt.Meta.source_ip!)] : [];
+    return Object.hasOwn(evt.Meta, "source_ip") ? [parseSourceIp(evt.Meta.source_ip!)] : [];
   }
-  if (evt.Type === EventType.OVFLW) return Object.keys(evt.Overflow.Sources).map(parseIp);
+  if (evt.Type === EventType.OVFLW) return Object.keys(evt.Overflow.Sources).map(parseSourceIp);
   return [];
 }
 
