@@ -62,9 +62,12 @@ export function table(
   return `${t.toString()}\n`;
 }
 
-/** cscli's JSON: `json.MarshalIndent(x, "", " ")` (no trailing newline in 1.4.6; we add one). */
-export function json(value: unknown): string {
-  return `${JSON.stringify(value ?? null, null, 1)}\n`;
+/**
+ * cscli's JSON: `json.MarshalIndent(x, "", " ")` for lists, two spaces for `alerts inspect`
+ * (no trailing newline in 1.4.6; we add one).
+ */
+export function json(value: unknown, indent = 1): string {
+  return `${JSON.stringify(value ?? null, null, indent)}\n`;
 }
 
 /** YAML for `-o raw` of single objects (cscli prints inspected items as YAML). */

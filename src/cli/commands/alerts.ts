@@ -150,7 +150,7 @@ function inspect(deps: LapiCommandDeps): Command {
       const format = outputOf(command);
       for (const id of ids) {
         const alert = await deps.client.getAlert(checkId(id, "alert id"));
-        if (format === "json") deps.io.stdout(json(asCscliAlert(alert)));
+        if (format === "json") deps.io.stdout(json(asCscliAlert(alert), 2));
         else if (format === "raw") deps.io.stdout(yaml(alert));
         else deps.io.stdout(renderAlert(alert, o.details === true, deps.io.color));
       }
