@@ -9,7 +9,7 @@
  * remote reads are counted. Node/V8 (the engine workerd embeds), single run; figures are printed,
  * never asserted. `BENCH_BOUNCER_SIZES=100000` limits the sizes.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import ipaddr from "ipaddr.js";
 import { parseClientIp } from "../../src/bouncer/matcher/client-ip";
@@ -20,7 +20,7 @@ import { CHUNK_BYTES } from "../../src/bouncer/matcher/snapshot-format";
 import { SnapshotIndex } from "../../src/bouncer/matcher/snapshot-index";
 import { startBouncerDev } from "../../test/e2e/bouncer-stack";
 import { freePort } from "../../test/oracle/processes";
-import { memoryOf } from "./process-memory";
+import { memoryOf, serverPids } from "./process-memory";
 
 const SIZES = (process.env.BENCH_BOUNCER_SIZES ?? "100000,1000000").split(",").map(Number);
 const LOOKUPS = 200_000;
@@ -279,7 +279,7 @@ async function inWorkerd(size: number) {
     vars: { SYNC_INTERVAL: "1h" },
   });
   try {
-    const workerd = workerdPids();
+    const workerd = workerdPids(Number(new URL(bouncer.url).port));
     const idleRss = memoryOf(workerd).rss;
     const started = performance.now();
     // The first request makes the store pull, compile and publish; then it loads the snapshot.
@@ -316,18 +316,15 @@ async function inWorkerd(size: number) {
   }
 }
 
-/** workerd processes running now (the bouncer's, started just before). */
-function workerdPids(): number[] {
-  return readdirSync("/proc")
-    .filter((d) => /^\d+$/.test(d))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "workerd";
-      } catch {
-        return false;
-      }
-    });
+/** The workerd processes of the wrangler dev listening on `port` (not other developers'). */
+function workerdPids(port: number): number[] {
+  return serverPids(port).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "workerd";
+    } catch {
+      return false;
+    }
+  });
 }
 
 export async function run(): Promise<void> {
@@ -382,7 +379,7 @@ export async function run(): Promise<void> {
     console.log(
       `  first request → enforced: ${fmt(w.readyMs / 1000, 1)} s (stream + SQLite staging + compaction + isolate load); ` +
         `store holds ${w.store.decisions.toLocaleString()} decisions, snapshot ${mb(w.store.snapshotBytes)}; ` +
-        `isolate load ${fmt(w.isolate.lastLoadMs, 0)} ms wall; workerd RSS ${mb(w.idleRss)} idle → peak ${mb(w.peakRss)} (all workerd processes); ` +
+        `isolate load ${fmt(w.isolate.lastLoadMs, 0)} ms wall; workerd RSS ${mb(w.idleRss)} idle → peak ${mb(w.peakRss)} (the bouncer's workerd); ` +
         `request p50 through wrangler dev ${fmt(w.p50, 2)} ms wall (mostly local HTTP/proxy)`,
     );
   }

@@ -50,6 +50,17 @@ describe("fail modes, log-only and stalled syncs", () => {
     expect(b.counters().total("blocked")).toBe(0);
   });
 
+  it("writes one Analytics Engine data point per request when the binding is present", async () => {
+    const points: AnalyticsEngineDataPoint[] = [];
+    const b = bouncerWith({ ANALYTICS: { writeDataPoint: (p) => points.push(p!) } });
+    expect((await b.visit("http://site.test/", "203.0.113.9")).status).toBe(403);
+    expect((await b.visit("http://site.test/", "198.18.0.9")).status).toBe(200);
+    expect(points).toEqual([
+      { blobs: ["blocked", "cscli", "ban", "", "site.test"], doubles: [1], indexes: ["site.test"] },
+      { blobs: ["passed", "", "", "", "site.test"], doubles: [1], indexes: ["site.test"] },
+    ]);
+  });
+
   it("fails open when the decision store is unreachable, counting snapshot_unavailable", async () => {
     const b = bouncerWith({ DECISIONS: unreachableStore, FAIL_MODE: "open" });
     const res = await b.visit("http://site.test/", "203.0.113.9");

@@ -8,6 +8,11 @@ import { CHUNK_BYTES } from "../matcher/snapshot-format";
 import { type UsageDelta, usageMetricsBody } from "../metrics/usage-report";
 import { BOUNCER_USER_AGENT, lapiTransport, pullStream, type StreamDecision } from "./lapi-stream";
 
+const DECISION_COLUMNS = `id INTEGER PRIMARY KEY, scope TEXT NOT NULL, value TEXT NOT NULL,
+  type TEXT NOT NULL, origin TEXT NOT NULL, scenario TEXT NOT NULL, until_ms INTEGER NOT NULL`;
+const DECISIONS_INDEX =
+  "CREATE INDEX IF NOT EXISTS decisions_key ON decisions (scope, value, type)";
+
 /** Entries per stored row of the id → snapshot index map (0.75 MiB per row). */
 const MAP_ROW = 65_536;
 /** Changes an isolate may receive as an overlay before the store folds them into a snapshot. */
@@ -77,10 +82,8 @@ export class DecisionStore extends DurableObject<Env> {
   }
 
   private open() {
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS decisions (
-      id INTEGER PRIMARY KEY, scope TEXT NOT NULL, value TEXT NOT NULL, type TEXT NOT NULL,
-      origin TEXT NOT NULL, scenario TEXT NOT NULL, until_ms INTEGER NOT NULL)`);
-    this.sql.exec("CREATE INDEX IF NOT EXISTS decisions_key ON decisions (scope, value, type)");
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS decisions (${DECISION_COLUMNS})`);
+    this.sql.exec(DECISIONS_INDEX);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS changes (
       seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, id INTEGER NOT NULL,
       base_idx INTEGER, body TEXT)`);
@@ -174,26 +177,51 @@ export class DecisionStore extends DurableObject<Env> {
     const lapi = lapiTransport(this.env.LAPI, this.config.sync);
     let result: Awaited<ReturnType<typeof pullStream>>;
     this.sql.exec("DELETE FROM incoming");
+    if (startup) {
+      // A startup answer replaces the whole set: load it into a fresh table without its index
+      // (cheaper than maintaining it row by row) and swap it in at the end.
+      this.sql.exec("DROP TABLE IF EXISTS decisions_next");
+      this.sql.exec(`CREATE TABLE decisions_next (${DECISION_COLUMNS})`);
+    }
     try {
-      // Staged 12 rows per statement: 96 bound parameters, under the 100-parameter cap.
+      // Multi-row inserts under the 100-bound-parameter cap: 14 rows of 7, or 12 rows of 8.
+      const width = startup ? 7 : 8;
+      const perStatement = startup ? 98 : 96;
+      const row = `(${Array(width).fill("?").join(", ")})`;
       const batch: (string | number)[] = [];
       const flush = () => {
         if (batch.length === 0) return;
-        const rows = batch.length / 8;
-        this.sql.exec(
-          `INSERT INTO incoming (list, id, scope, value, type, origin, scenario, until_ms) VALUES ${Array(rows).fill("(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
-          ...batch,
-        );
+        const values = Array(batch.length / width)
+          .fill(row)
+          .join(", ");
+        if (startup) {
+          this.sql.exec(
+            `INSERT OR REPLACE INTO decisions_next (id, scope, value, type, origin, scenario, until_ms) VALUES ${values}`,
+            ...batch,
+          );
+        } else {
+          this.sql.exec(
+            `INSERT INTO incoming (list, id, scope, value, type, origin, scenario, until_ms) VALUES ${values}`,
+            ...batch,
+          );
+        }
         batch.length = 0;
       };
       result = await pullStream(lapi, this.config.sync, startup, Date.now, (list, d) => {
-        batch.push(list, d.id, d.scope, d.value, d.type, d.origin, d.scenario, d.untilMs);
-        if (batch.length === 96) flush();
+        if (startup) {
+          // Deletions in a startup answer are decisions that expired; the new set has none of them.
+          if (list === "deleted") return;
+          batch.push(d.id, d.scope, d.value, d.type, d.origin, d.scenario, d.untilMs);
+        } else {
+          batch.push(list, d.id, d.scope, d.value, d.type, d.origin, d.scenario, d.untilMs);
+        }
+        if (batch.length === perStatement) flush();
       });
       flush();
     } catch (e) {
       const error = (e as Error).message;
       this.sql.exec("DELETE FROM incoming");
+      this.sql.exec("DROP TABLE IF EXISTS decisions_next");
       this.setMeta("last_error", error);
       return { ok: false, startup, added: 0, deleted: 0, filtered: 0, compacted: false, error };
     }
@@ -212,10 +240,9 @@ export class DecisionStore extends DurableObject<Env> {
       );
     this.ctx.storage.transactionSync(() => {
       if (startup) {
-        // The startup answer is the whole set: replace, do not merge.
-        this.sql.exec("DELETE FROM decisions");
-        this.sql.exec(`INSERT OR REPLACE INTO decisions (id, scope, value, type, origin, scenario, until_ms)
-          SELECT id, scope, value, type, origin, scenario, until_ms FROM incoming WHERE list = 'new'`);
+        this.sql.exec("DROP TABLE decisions");
+        this.sql.exec("ALTER TABLE decisions_next RENAME TO decisions");
+        this.sql.exec(DECISIONS_INDEX);
         report.added = result.new;
         this.setMeta("started", "1");
       } else {
