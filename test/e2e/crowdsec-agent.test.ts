@@ -20,7 +20,15 @@ const install = crowdsecInstall();
 const skip = shouldSkipWithoutOracle(install, "crowdsec agent e2e tests");
 const MACHINE = "e2e-agent";
 const PASSWORD = "e2e-agent-password-0123456789";
-const REPLAY_SOURCES = ["192.0.2.10", "198.51.100.20", "2001:db8::30"];
+/** Source IPs of replay attempt `n` (a retried attempt must not reuse the previous IPs). */
+const replaySources = (n: number) => [`192.0.2.1${n}`, `198.51.100.2${n}`, `2001:db8::3${n}`];
+/**
+ * 1.4.6's time-machine shutdown can deadlock (leak routines block sending overflows once the
+ * bucket routine has exited; seen about once in 20 runs here): a replay that has not exited after
+ * this long is abandoned and redone with fresh source IPs. A normal replay takes 3–7 s.
+ */
+const REPLAY_EXIT_MS = 45_000;
+const REPLAY_ATTEMPTS = 3;
 const LIVE_SOURCE = "203.0.113.50";
 /** 1.4.6 LAPI logs `"GET /v1/heartbeat HTTP/1.1 200`, wrangler dev `GET /v1/heartbeat 200 OK`. */
 const HEARTBEAT_LOGGED = /GET \/v1\/heartbeat(?: HTTP\/1\.1)? 200\b/;
@@ -73,36 +81,53 @@ describe.skipIf(skip)("the real crowdsec 1.4.6 agent against Rampart", () => {
       Record<string, unknown>)[];
   }
 
-  it("replays an sshd log, logs in and pushes the same alerts as to the real LAPI", async () => {
+  let replayed: string[] = [];
+
+  /** Replays the same log to both LAPIs; `undefined` when an agent hung (see REPLAY_EXIT_MS). */
+  async function replayOnBoth(sources: string[]) {
     // Ten minutes ago: time-machine mode uses the log's own timestamps for the buckets.
-    const lines = sshdBruteForceLines(REPLAY_SOURCES, 8, new Date(Date.now() - 600_000));
+    const lines = sshdBruteForceLines(sources, 8, new Date(Date.now() - 600_000));
     const runs = [real, rampart].map((target) => agentFor(target, "replay", lines));
-    const codes = await Promise.all(
-      runs.map((agent, i) =>
-        waitFor(`replay agent ${i} to exit`, () => agent.exitCode(), {
-          timeoutMs: 120_000,
-          intervalMs: 250,
-          diagnostics: () =>
-            `--- agent\n${agent.process.output().slice(-3000)}\n--- lapi\n${[real, rampart][i]!.logs().slice(-3000)}`,
-        }),
-      ),
+    const deadline = Date.now() + REPLAY_EXIT_MS;
+    await waitFor(
+      "replay agents to exit",
+      () => runs.every((a) => a.exitCode()) || Date.now() > deadline,
+      {
+        timeoutMs: REPLAY_EXIT_MS + 5_000,
+        intervalMs: 250,
+      },
     );
-    const output = runs.map((a) => a.process.output().slice(-2000)).join("\n----\n");
+    if (!runs.every((a) => a.exitCode())) {
+      await Promise.all(runs.map((a) => a.stop()));
+      return undefined;
+    }
+    return runs;
+  }
+
+  it("replays an sshd log, logs in and pushes the same alerts as to the real LAPI", async () => {
+    let runs: CrowdsecAgent[] | undefined;
+    for (let attempt = 0; attempt < REPLAY_ATTEMPTS && !runs; attempt++) {
+      replayed = replaySources(attempt);
+      runs = await replayOnBoth(replayed);
+    }
+    expect(runs, `no replay finished within ${REPLAY_ATTEMPTS} attempts`).toBeDefined();
+    const output = runs!.map((a) => a.process.output().slice(-2000)).join("\n----\n");
     expect(
-      codes.map((c) => c.code),
+      runs!.map((a) => a.exitCode()?.code),
       output,
     ).toEqual([0, 0]);
 
-    const [realAlerts, rampartAlerts] = await Promise.all([alertsOf(real), alertsOf(rampart)]);
+    const [realAlerts, rampartAlerts] = (
+      await Promise.all([alertsOf(real), alertsOf(rampart)])
+    ).map((alerts) => alerts.filter((a) => replayed.includes(a.source.value)));
     const pairs = (alerts: AlertSummary[]) =>
       alerts.map((a) => `${a.scenario} ${a.source.value}`).sort();
-    const expected = REPLAY_SOURCES.flatMap((ip) => [
-      `crowdsecurity/ssh-bf ${ip}`,
-      `crowdsecurity/ssh-bf_user-enum ${ip}`,
-    ]).sort();
-    expect(pairs(realAlerts)).toEqual(expected);
-    expect(pairs(rampartAlerts)).toEqual(pairs(realAlerts));
-    expect(rampartAlerts.map(projection).sort()).toEqual(realAlerts.map(projection).sort());
+    const expected = replayed
+      .flatMap((ip) => [`crowdsecurity/ssh-bf ${ip}`, `crowdsecurity/ssh-bf_user-enum ${ip}`])
+      .sort();
+    expect(pairs(realAlerts!)).toEqual(expected);
+    expect(pairs(rampartAlerts!)).toEqual(pairs(realAlerts!));
+    expect(rampartAlerts!.map(projection).sort()).toEqual(realAlerts!.map(projection).sort());
   });
 
   it("stores the pushed alerts with the same events, meta and source as the real LAPI", async () => {
@@ -112,7 +137,7 @@ describe.skipIf(skip)("the real crowdsec 1.4.6 agent against Rampart", () => {
     const [realAlerts, rampartAlerts] = await Promise.all([alertsOf(real), alertsOf(rampart)]);
     const comparable = (alerts: Record<string, unknown>[]) =>
       alerts
-        .filter((a) => REPLAY_SOURCES.includes((a.source as { value: string }).value))
+        .filter((a) => replayed.includes((a.source as { value: string }).value))
         .map(({ decisions: _d, ...rest }) =>
           JSON.stringify(normalizeJson(withoutLaterReleaseFields(rest)), null, 1),
         )
