@@ -23,6 +23,11 @@ export interface AlertFilter {
   origin?: string;
   /** `include_capi=false` (1.5.5+): hide CAPI / lists alerts. */
   excludeCapi: boolean;
+  /**
+   * The client predates CrowdSec 1.5.5, whose `include_capi=false` kept only alerts holding a
+   * `crowdsec` or `cscli` decision (hiding imports too): answer it the way it expects.
+   */
+  legacyCapiFilter: boolean;
   /** true: some decision with until >= now; false: no decision at all. */
   hasActiveDecision?: boolean;
   /** `simulated=false`. */
@@ -57,7 +62,9 @@ export function alertWhere(f: AlertFilter, now: number): { sql: string; params: 
   if (f.createdBefore !== undefined) add("a.created_at <= ?", f.createdBefore);
   if (f.decisionType !== undefined) add(hasDecision("d.type = ?"), f.decisionType);
   if (f.origin !== undefined) add(hasDecision("d.origin = ?"), f.origin);
-  if (f.excludeCapi && f.origin === undefined) {
+  if (f.excludeCapi && f.origin === undefined && f.legacyCapiFilter) {
+    add(hasDecision("d.origin IN ('crowdsec', 'cscli')"));
+  } else if (f.excludeCapi && f.origin === undefined) {
     add(`NOT ${hasDecision("d.origin IN ('CAPI', 'lists')")}`);
     add(
       `NOT (NOT ${hasDecision("1")} AND (substr(a.source_scope, 1, 6) = 'lists:' OR a.source_scope = 'crowdsecurity/community-blocklist'))`,

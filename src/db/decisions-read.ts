@@ -233,6 +233,15 @@ export async function queryStreamPage(
   return r.results;
 }
 
+/** A bouncer's `last_pull` as stored (the stream's delta window must never use a cached one). */
+export async function getLastPull(db: D1Database, bouncerId: number): Promise<number | null> {
+  const row = await db
+    .prepare("SELECT last_pull FROM bouncers WHERE id = ?")
+    .bind(bouncerId)
+    .first<{ last_pull: number | null }>();
+  return row?.last_pull ?? null;
+}
+
 /** Sets a bouncer's `last_pull`. */
 export async function setLastPull(db: D1Database, bouncerId: number, at: number): Promise<void> {
   await db.prepare("UPDATE bouncers SET last_pull = ? WHERE id = ?").bind(at, bouncerId).run();

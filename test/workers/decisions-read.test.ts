@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { queryActiveDecisions } from "../../src/db/decisions-read";
+import { createApp } from "../../src/lapi/app";
 import { parseBouncerFilter } from "../../src/lapi/routes/decisions-read";
 import { bouncerKey, call } from "./helpers";
 import { seedDecisions } from "./seed";
@@ -204,5 +205,27 @@ describe("GET /v1/decisions/stream", () => {
       last_pull: number | null;
     }>();
     expect(row!.last_pull).toBeNull();
+  });
+});
+
+describe("stream deltas with isolate caches on", () => {
+  it("sends nothing new right after a startup even when the bouncer row is cached", async () => {
+    const app = createApp();
+    const cached = { ...env, DECISION_CACHE_REFRESH_MS: "60000" };
+    const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} } as never;
+    const key = await bouncerKey("stream-cached");
+    await seedDecisions([{ value: "192.0.2.230", ttl: HOUR }]);
+    const pull = async (query: string) => {
+      const r = await app.fetch(
+        new Request(`http://lapi.test/v1/decisions/stream${query}`, {
+          headers: { "X-Api-Key": key },
+        }),
+        cached,
+        ctx,
+      );
+      return (await r.json()) as { new: WireDecision[] | null };
+    };
+    expect(values((await pull("?startup=true")).new)).toContain("192.0.2.230");
+    expect((await pull("")).new).toBeNull();
   });
 });

@@ -23,7 +23,8 @@ export const machineAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
 /** Bouncer routes: `X-Api-Key` or a bouncer client certificate; failures are 403. */
 export const bouncerAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const bouncer = await authenticateBouncer(c);
-  c.set("bouncer", { id: bouncer.id, name: bouncer.name, lastPull: bouncer.lastPull });
+  // The row itself (possibly the isolate's cached copy), so last_pull updates stay visible.
+  c.set("bouncer", bouncer);
   await next();
 };
 

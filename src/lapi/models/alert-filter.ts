@@ -52,7 +52,11 @@ function timePoint(v: string, now: number): number {
 }
 
 /** Parses the alert filters; `now` is the reference for since/until/created_before. */
-export function parseAlertFilter(params: URLSearchParams, now: number): AlertFilter {
+export function parseAlertFilter(
+  params: URLSearchParams,
+  now: number,
+  options: { legacyClient?: boolean } = {},
+): AlertFilter {
   for (const [key, value] of params) {
     if (!KNOWN.has(key)) fail(`filter parameter '${key}' is unknown (=${value}): invalid filter`);
   }
@@ -60,6 +64,7 @@ export function parseAlertFilter(params: URLSearchParams, now: number): AlertFil
   const f: AlertFilter = {
     contains: true,
     excludeCapi: false,
+    legacyCapiFilter: options.legacyClient === true,
     excludeSimulated: get("simulated") === "false",
     limit: DEFAULT_ALERTS_LIMIT,
     sortAsc: get("sort") === "ASC",

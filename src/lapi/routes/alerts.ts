@@ -4,6 +4,7 @@ import { decodeAs, parseGoJson } from "../../shared/go-json";
 import { inAnyRange, parseIpOrRange } from "../../shared/ip-range";
 import { AUTHENTICATED_BODY_LIMIT, readBodyText } from "../body";
 import { isLoopback } from "../client-ip";
+import { isCrowdsecClientBefore } from "../client-version";
 import type { AppContext } from "../context";
 import { ApiError, emptyResponse, jsonResponse } from "../errors";
 import {
@@ -66,7 +67,9 @@ function ipSource(a: { sourceScope: string; sourceValue: string }) {
 /** GET|HEAD /v1/alerts (contract §3.6): no match is the literal `null`. */
 async function listAlerts(c: AppContext): Promise<Response> {
   const now = c.var.startedAt;
-  const filter = parseAlertFilter(new URL(c.req.url).searchParams, now);
+  const filter = parseAlertFilter(new URL(c.req.url).searchParams, now, {
+    legacyClient: isCrowdsecClientBefore(c.req.header("User-Agent"), [1, 5, 5]),
+  });
   if (c.req.method === "HEAD") return emptyResponse(200);
   const records = await queryAlerts(c.var.db, filter, now);
   return jsonResponse(records.length === 0 ? null : records.map((r) => alertJson(r, now)));
@@ -98,7 +101,9 @@ function requireTrustedIp(c: AppContext): void {
 async function deleteAlertsByFilter(c: AppContext): Promise<Response> {
   requireTrustedIp(c);
   const now = c.var.startedAt;
-  const filter = parseAlertFilter(new URL(c.req.url).searchParams, now);
+  const filter = parseAlertFilter(new URL(c.req.url).searchParams, now, {
+    legacyClient: isCrowdsecClientBefore(c.req.header("User-Agent"), [1, 5, 5]),
+  });
   const n = await deleteAlerts(c.env.DB, filter, now);
   return jsonResponse({ nbDeleted: String(n) });
 }

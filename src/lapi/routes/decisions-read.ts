@@ -1,6 +1,7 @@
 import {
   type BouncerFilter,
   type DecisionRow,
+  getLastPull,
   queryActiveDecisions,
   queryStreamPage,
   type StreamWindow,
@@ -98,6 +99,7 @@ async function listDecisions(c: AppContext): Promise<Response> {
   const { bouncer } = c.var;
   if (bouncer.lastPull === null || now - bouncer.lastPull >= LIVE_PULL_REFRESH_MS) {
     c.executionCtx.waitUntil(setLastPull(c.env.DB, bouncer.id, now));
+    bouncer.lastPull = now;
   }
   const durations = durationTexts(now);
   const body =
@@ -122,7 +124,8 @@ async function streamDecisions(c: AppContext): Promise<Response> {
   const t0 = c.var.startedAt;
   const startup = params.get("startup") === "true";
   const dedup = params.get("dedup") !== "false";
-  const lastPull = c.var.bouncer.lastPull;
+  const bouncer = c.var.bouncer;
+  const lastPull = await getLastPull(c.env.DB, bouncer.id);
   const windows: Array<[string, StreamWindow]> = [
     [
       "deleted",
@@ -190,6 +193,7 @@ async function streamDecisions(c: AppContext): Promise<Response> {
     }
     yield "}";
     await setLastPull(env.DB, bouncerId, t0);
+    bouncer.lastPull = t0;
   }
 
   // Run the first query before answering so that its errors still become a clean 500.
