@@ -259,10 +259,18 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
       }
       case "Array": {
         const items = node.items.map(compile);
+        // v1.9.0 folds literal arrays of only ints or only strings into typed Go slices.
+        const kinds = new Set(node.items.map((i) => i.kind));
+        const goType =
+          kinds.size === 1 && kinds.has("Integer")
+            ? "[]int"
+            : kinds.size === 1 && kinds.has("String")
+              ? "[]string"
+              : null;
         return located(node.offset, (state) => {
           const out = items.map((item) => item(state));
           charge(state, out.length);
-          return out;
+          return goType ? withGoType(out, goType) : out;
         });
       }
       case "Map": {

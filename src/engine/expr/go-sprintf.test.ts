@@ -47,6 +47,19 @@ describe("goSprintf", () => {
     expect(formatValue(new Date("2024-03-01T10:00:00Z"))).toBe("2024-03-01 10:00:00 +0000 UTC");
   });
 
+  it("formats floats in hex and applies verbs to each slice element", () => {
+    expect(goSprintf("%x|%.0x|%X", [new GoFloat(0.1), new GoFloat(1.5), new GoFloat(1)])).toBe(
+      "0x1.999999999999ap-04|0x1p+01|0X1P+00",
+    );
+    expect(
+      goSprintf("%x|%q|%5d", [
+        ["ab", "c"],
+        ["a", 1],
+        [1, 22],
+      ]),
+    ).toBe("[6162 63]|[\"a\" '\\x01']|[    1    22]");
+  });
+
   it("quotes like strconv.Quote", () => {
     expect(goQuote("é\u0001\t")).toBe('"é\\x01\\t"');
   });

@@ -86,6 +86,7 @@ function pad(text: string, spec: Spec, verb: string): string {
 }
 
 function bad(verb: string, v: unknown): string {
+  if (v === null || v === undefined) return `%!${verb}(<nil>)`;
   return `%!${verb}(${goTypeName(v)}=${formatValue(v)})`;
 }
 
@@ -107,6 +108,10 @@ function signed(text: string, n: number, spec: Spec): string {
 }
 
 function formatOne(verb: string, v: unknown, spec: Spec): string {
+  // fmt applies the verb to each element of a slice or map (`%d` of [1 2] is `[1 2]`).
+  if (verb !== "v" && verb !== "T" && Array.isArray(v)) {
+    return `[${v.map((x) => pad(formatOne(verb, x, spec), spec, verb)).join(" ")}]`;
+  }
   const f = floatOf(v);
   switch (verb) {
     case "v":
@@ -122,7 +127,7 @@ function formatOne(verb: string, v: unknown, spec: Spec): string {
       return bad(verb, v);
     case "q":
       if (typeof v === "string") return goQuote(v);
-      if (isGoInt(v)) return `'${String.fromCodePoint(v)}'`;
+      if (isGoInt(v)) return quoteRune(v);
       return bad(verb, v);
     case "d":
       if (isGoInt(v)) return signed(String(v), v, spec);
@@ -133,9 +138,16 @@ function formatOne(verb: string, v: unknown, spec: Spec): string {
     case "c":
       if (isGoInt(v)) return String.fromCodePoint(v);
       return bad(verb, v);
+    case "U":
+      if (isGoInt(v)) return `U+${v.toString(16).toUpperCase().padStart(4, "0")}`;
+      return bad(verb, v);
     case "x":
     case "X": {
       let text: string;
+      if (f !== undefined) {
+        const hex = formatHexFloat(f, spec.precision);
+        return signed(verb === "X" ? hex.toUpperCase() : hex, f, spec);
+      }
       if (isGoInt(v)) text = (v < 0 ? "-" : "") + Math.abs(v).toString(16);
       else if (typeof v === "string")
         text = Array.from(utf8Bytes(v), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -186,6 +198,45 @@ function special(f: number): string | undefined {
 
 function formatFixed(f: number, precision: number): string {
   return special(f) ?? f.toFixed(Math.min(precision, 100));
+}
+
+/** Go `%x` of a float64: `0x1.999999999999ap-04`, shortest unless a precision is given. */
+export function formatHexFloat(f: number, precision?: number): string {
+  const s = special(f);
+  if (s) return s;
+  const sign = f < 0 || Object.is(f, -0) ? "-" : "";
+  let a = Math.abs(f);
+  if (a === 0) {
+    return `${sign}0x0${precision ? `.${"0".repeat(precision)}` : ""}p+00`;
+  }
+  let exp = Math.floor(Math.log2(a));
+  // Guard against log2 rounding at powers of two.
+  if (2 ** exp > a) exp--;
+  if (2 ** (exp + 1) <= a) exp++;
+  let mantissa = BigInt(Math.round((a / 2 ** exp - 1) * 2 ** 52));
+  let digits = 13;
+  if (precision !== undefined && precision < 13) {
+    // Round 1.fraction to `precision` hex digits, half to even like Go (the leading 1 counts).
+    const drop = BigInt(4 * (13 - precision));
+    let full = (1n << 52n) | mantissa;
+    const unit = 1n << drop;
+    const rest = full & (unit - 1n);
+    full >>= drop;
+    const half = unit >> 1n;
+    if (rest > half || (rest === half && (full & 1n) === 1n)) full += 1n;
+    const bits = BigInt(4 * precision);
+    if (full >> bits >= 2n) {
+      full >>= 1n;
+      exp++;
+    }
+    mantissa = full & ((1n << bits) - 1n);
+    digits = precision;
+  }
+  let frac = digits > 0 ? mantissa.toString(16).padStart(digits, "0") : "";
+  if (precision === undefined) frac = frac.replace(/0+$/, "");
+  else if (precision > 13) frac = frac.padEnd(precision, "0");
+  a = Math.abs(exp);
+  return `${sign}0x1${frac ? `.${frac}` : ""}p${exp < 0 ? "-" : "+"}${String(a).padStart(2, "0")}`;
 }
 
 /** Go exponent form: at least two exponent digits (`1e+06`). */
@@ -250,6 +301,15 @@ export function formatGoTime(date: Date): string {
   const iso = date.toISOString();
   const fraction = iso.slice(20, 23).replace(/0+$/, "");
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction ? `.${fraction}` : ""} +0000 UTC`;
+}
+
+/** Go `strconv.QuoteRune`: `'a'`, `'\x01'`, `'\''`. */
+function quoteRune(code: number): string {
+  if (code < 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) code = 0xfffd;
+  const ch = String.fromCodePoint(code);
+  if (ch === "'") return "'\\''";
+  if (ch === '"') return `'"'`;
+  return `'${goQuote(ch).slice(1, -1)}'`;
 }
 
 /** Go `strconv.Quote`. */

@@ -141,6 +141,8 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     }
     return a === b;
   }
+  // DeepEqual compares dynamic types: a []string never equals a []interface{}.
+  if (goTypeName(a) !== goTypeName(b)) return false;
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
     return a.every((x, i) => deepEqual(x, b[i]));

@@ -182,7 +182,8 @@ export const CROWDSEC_HELPERS: Readonly<Record<string, HelperSpec>> = {
     call: (_, [uri]) => {
       const query = parseUri(uri as string);
       for (const values of Object.values(query)) withGoType(values, "[]string");
-      return withGoType(withZeroValue(query, null), "map[string][]string");
+      // A missing parameter reads as the map's zero value, a nil []string.
+      return withGoType(withZeroValue(query, typedNil("[]string", "slice")), "map[string][]string");
     },
   },
   PathUnescape: {
