@@ -42,7 +42,7 @@ describe("rampart explain", () => {
       stdout: [
         "line: app: login failed for bob from 192.0.2.7",
         "\t├ s00-raw",
-        "\t|\t└ 🟢 rampart-test/app-raw (+2)",
+        "\t|\t└ 🟢 rampart-test/app-raw (first_parser)",
         "\t├ s01-parse",
         "\t|\t└ 🟢 rampart-test/app-logs (+4)",
         "\t├-------- parser success 🟢",
@@ -64,7 +64,16 @@ describe("rampart explain", () => {
       "-l",
       "app: login failed for bob from 192.0.2.7",
     ]);
-    expect(verbose.stdout).toContain("\t|\t\t+ evt.Meta.source_ip : 192.0.2.7\n");
+    expect(verbose.stdout).toContain(
+      [
+        "\t|\t└ 🟢 rampart-test/app-logs (+4)",
+        "\t|\t\t└ create evt.Parsed.source_ip : 192.0.2.7",
+        "\t|\t\t└ create evt.Parsed.user : bob",
+        "\t|\t\t└ create evt.Meta.log_type : app_failed_auth",
+        "\t|\t\t└ create evt.Meta.source_ip : 192.0.2.7",
+        "",
+      ].join("\n"),
+    );
     const json = JSON.parse(
       (await run(dir, ["explain", "-t", "app", "-o", "json", "-l", "app: hello"])).stdout,
     );
@@ -99,7 +108,7 @@ describe("rampart explain", () => {
       "-l",
       "app: login failed for bob from 192.0.2.7",
     ]);
-    expect(out.stdout).toContain("\t|\t└ 🔴 rampart-test/app-raw\n\t├-------- parser failure 🔴\n");
+    expect(out.stdout).toContain("\t|\t└ 🔴 rampart-test/app-raw\n\t└-------- parser failure 🔴\n");
     expect(out.stdout).not.toContain("Scenarios");
   });
 

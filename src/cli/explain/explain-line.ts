@@ -8,10 +8,12 @@ import { newLogEvent, type PipelineEvent } from "../../engine/event.js";
 import type { ScenarioSummary } from "../../engine/hub/scenario-check.js";
 import type { Pipeline } from "../../engine/parser/pipeline.js";
 
-/** A field a node added (`+`) or changed (`~`). */
+/** A field a node created (map key), updated, or deleted — cscli's `-v` lines. */
 export interface FieldChange {
-  kind: "+" | "~" | "-";
+  kind: "create" | "update" | "delete";
   field: string;
+  /** The previous value for updates. */
+  from?: string;
   value: string;
 }
 
@@ -31,37 +33,73 @@ export interface LineExplanation {
   parsed: boolean;
   whitelisted: boolean;
   error: string | null;
-  /** Scenarios whose filter is true on the parsed event. */
+  /** Scenarios whose filter is true on the parsed event, sorted by name. */
   pours: string[];
   /** Scenarios whose filter failed at run time (name → message). */
   scenarioErrors: { scenario: string; error: string }[];
 }
 
-type Snapshot = Record<string, string>;
+/** Map entries (created when new) and struct fields (always there, so only ever updated). */
+interface Snapshot {
+  maps: Map<string, string>;
+  fields: Map<string, string>;
+}
 
 function snapshot(evt: PipelineEvent): Snapshot {
-  const out: Snapshot = {};
+  const maps = new Map<string, string>();
   for (const [prefix, map] of [
     ["evt.Parsed", evt.Parsed],
     ["evt.Meta", evt.Meta],
     ["evt.Enriched", evt.Enriched],
   ] as const) {
-    for (const key of Object.keys(map)) out[`${prefix}.${key}`] = map[key]!;
+    for (const key of Object.keys(map)) maps.set(`${prefix}.${key}`, map[key]!);
   }
-  if (evt.StrTime) out["evt.StrTime"] = evt.StrTime;
-  if (evt.Whitelisted) out["evt.Whitelisted"] = "true";
-  return out;
+  const fields = new Map<string, string>([
+    ["evt.Stage", evt.Stage],
+    ["evt.StrTime", evt.StrTime],
+    ["evt.StrTimeFormat", evt.StrTimeFormat],
+    ["evt.MarshaledTime", evt.MarshaledTime],
+    ["evt.Whitelisted", String(evt.Whitelisted)],
+    ["evt.WhitelistReason", evt.WhitelistReason],
+  ]);
+  return { maps, fields };
 }
 
+/** Go's `types.Event` field order, which is the order cscli's diff lists changes in. */
+const FIELD_ORDER = [
+  "evt.Whitelisted",
+  "evt.WhitelistReason",
+  "evt.Stage",
+  "evt.Parsed.",
+  "evt.Enriched.",
+  "evt.StrTime",
+  "evt.StrTimeFormat",
+  "evt.MarshaledTime",
+  "evt.Meta.",
+];
+
+function rank(field: string): number {
+  return FIELD_ORDER.findIndex((f) => (f.endsWith(".") ? field.startsWith(f) : field === f));
+}
+
+/** What changed between two snapshots, in `types.Event` order (map keys sorted). */
 function diff(before: Snapshot, after: Snapshot): FieldChange[] {
   const changes: FieldChange[] = [];
-  for (const [field, value] of Object.entries(after)) {
-    if (!(field in before)) changes.push({ kind: "+", field, value });
-    else if (before[field] !== value) changes.push({ kind: "~", field, value });
+  for (const [field, value] of after.maps) {
+    const old = before.maps.get(field);
+    if (old === undefined) changes.push({ kind: "create", field, value });
+    else if (old !== value) changes.push({ kind: "update", field, from: old, value });
   }
-  for (const field of Object.keys(before))
-    if (!(field in after)) changes.push({ kind: "-", field, value: "" });
-  return changes;
+  for (const field of before.maps.keys()) {
+    if (!after.maps.has(field)) changes.push({ kind: "delete", field, value: "" });
+  }
+  for (const [field, value] of after.fields) {
+    const old = before.fields.get(field)!;
+    if (old !== value) changes.push({ kind: "update", field, from: old, value });
+  }
+  return changes.sort(
+    (a, b) => rank(a.field) - rank(b.field) || (a.field < b.field ? -1 : a.field > b.field ? 1 : 0),
+  );
 }
 
 /** Runs `line` (of log type `type`) through `parsers` and `scenarios`. */
@@ -117,32 +155,49 @@ export function explainLine(
   };
 }
 
-/** cscli's tree rendering (`-v` lists each changed field under its node). */
+/** The "(+2 ~1)" summary of a node, as cscli 1.4.6 prints it. */
+function summary(step: NodeStep, first: boolean): string {
+  if (!step.success) return "";
+  if (first) return " (first_parser)";
+  const counts = (["create", "update", "delete"] as const)
+    .map((kind, i) => {
+      const n = step.changes.filter((c) => c.kind === kind).length;
+      return n ? `${["+", "~", "-"][i]}${n}` : "";
+    })
+    .filter(Boolean);
+  const whitelisted = step.changes.some((c) => c.field === "evt.Whitelisted" && c.value === "true");
+  if (counts.length === 0) return " (unchanged)";
+  return ` (${counts.join(" ")}${whitelisted ? " [whitelisted]" : ""})`;
+}
+
+/**
+ * cscli 1.4.6's tree (cmd/crowdsec-cli/utils.go ShowParserResult): per stage its nodes with a
+ * change summary; `-v` adds one `create`/`update`/`delete` line per changed field.
+ */
 export function renderExplanation(e: LineExplanation, verbose: boolean): string {
   const out: string[] = [`line: ${e.line}`];
   const stages = [...new Set(e.steps.map((s) => s.stage))];
-  for (const stage of stages) {
+  stages.forEach((stage, si) => {
     out.push(`\t├ ${stage}`);
     const steps = e.steps.filter((s) => s.stage === stage);
     steps.forEach((s, i) => {
       const branch = i === steps.length - 1 ? "└" : "├";
-      const adds = s.changes.filter((c) => c.kind === "+").length;
-      const mods = s.changes.filter((c) => c.kind === "~").length;
-      const counts = [adds ? `+${adds}` : "", mods ? `~${mods}` : ""].filter(Boolean).join(" ");
-      out.push(
-        `\t|\t${branch} ${s.success ? "🟢" : "🔴"} ${s.node}${counts ? ` (${counts})` : ""}`,
-      );
-      if (verbose) {
-        for (const c of s.changes) out.push(`\t|\t\t${c.kind} ${c.field} : ${c.value}`);
+      const first = si === 0 && i === 0;
+      out.push(`\t|\t${branch} ${s.success ? "🟢" : "🔴"} ${s.node}${summary(s, first)}`);
+      if (verbose && s.success && !first) {
+        for (const c of s.changes) {
+          const detail =
+            c.kind === "update" ? `${c.from} -> ${c.value}` : c.kind === "create" ? c.value : "";
+          out.push(`\t|\t\t${branch} ${c.kind} ${c.field} : ${detail}`);
+        }
       }
     });
-  }
-  if (e.error) out.push(`\t├-------- parser error 🔴 ${e.error}`);
-  else if (e.whitelisted) out.push("\t├-------- parser success, ignored by whitelist 🟢");
-  else out.push(`\t├-------- parser ${e.parsed ? "success 🟢" : "failure 🔴"}`);
-  if (e.parsed) {
+  });
+  if (e.error) out.push(`\t└-------- parser error 🔴 ${e.error}`);
+  else if (!e.parsed) out.push("\t└-------- parser failure 🔴");
+  else {
+    out.push("\t├-------- parser success 🟢");
     out.push("\t├ Scenarios");
-    if (e.pours.length === 0) out.push("\t\t└ (no scenario would pour)");
     e.pours.forEach((name, i) => {
       out.push(`\t\t${i === e.pours.length - 1 ? "└" : "├"} 🟢 ${name}`);
     });
