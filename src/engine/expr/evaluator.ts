@@ -202,9 +202,26 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
         });
       }
       case "Property": {
-        const target = compile(node.node);
-        const property = node.property;
-        return located(node.offset, (state) => fetch(target(state), property));
+        // A chain like `evt.Meta.http_path` becomes one closure: the hub reads such paths in
+        // nearly every expression, often inside closures over data files.
+        const steps: { property: string; offset: number }[] = [];
+        let base: Node = node;
+        while (base.kind === "Property") {
+          steps.unshift({ property: base.property, offset: base.offset });
+          base = base.node;
+        }
+        const target = compile(base);
+        return (state) => {
+          let value = target(state);
+          for (const step of steps) {
+            try {
+              value = fetch(value, step.property);
+            } catch (e) {
+              throw withOffset(e, step.offset);
+            }
+          }
+          return value;
+        };
       }
       case "Index": {
         const target = compile(node.node);

@@ -196,6 +196,18 @@ export function lookup(obj: object, name: string): unknown {
  * is an error.
  */
 export function fetch(from: unknown, key: unknown): unknown {
+  // Fast path: a plain env object read by a string key (`evt.Meta.source_ip`).
+  if (
+    typeof key === "string" &&
+    from !== null &&
+    typeof from === "object" &&
+    !Array.isArray(from)
+  ) {
+    if (Object.hasOwn(from, key)) {
+      const value = (from as Record<string, unknown>)[key];
+      return value === undefined ? null : value;
+    }
+  }
   if (Array.isArray(from)) {
     if (isNumber(key)) {
       const i = toInt(key);
