@@ -334,7 +334,8 @@ describe.skipIf(skip)(
       const { real: imported } = await same((side) => ["decisions", "import", "-i", file(side)]);
       expect(imported.stderr).toContain("10000 decisions successfully imported");
       // 1.4.6's include_capi=false keeps only crowdsec/cscli origins: imports need `-a` to show.
-      await same(["decisions", "list"]);
+      const { real: hidden } = await same(["decisions", "list"]);
+      expect(hidden.stdout).toContain("No active decisions");
       await same(["alerts", "list", "-a"]);
       const { real: listed } = await same(["decisions", "list", "-a", "-o", "json"]);
       const alerts = JSON.parse(listed.stdout) as { decisions: unknown[] }[];
