@@ -1,4 +1,4 @@
-import { BOUNCER_USER_AGENT } from "../sync/lapi-stream";
+import { BOUNCER_USER_AGENT, type LapiFetch } from "../sync/lapi-stream";
 
 /** Counter names `fallback:<path>` are reported as `fallback` with a `path` label. */
 export const FALLBACK_PREFIX = "fallback:";
@@ -66,4 +66,24 @@ export function usageMetricsBody(w: UsageWindow) {
       },
     ],
   };
+}
+
+/** `POST /v1/usage-metrics` with the bouncer key; returns LAPI's status. */
+export async function postUsageMetrics(
+  lapi: LapiFetch,
+  apiKey: string,
+  body: unknown,
+): Promise<number> {
+  const res = await lapi("v1/usage-metrics", {
+    method: "POST",
+    headers: {
+      "X-Api-Key": apiKey,
+      "User-Agent": BOUNCER_USER_AGENT,
+      "Content-Type": "application/json",
+    },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  await res.body?.cancel();
+  return res.status;
 }

@@ -3,18 +3,20 @@ import { type BouncerConfig, loadBouncerConfig } from "../config";
 import type { Env } from "../env";
 import type { SnapshotChange } from "../matcher/decision-matcher";
 import type { MatcherDecision } from "../matcher/decision-target";
-import { SnapshotBuilder } from "../matcher/snapshot-build";
 import { CHUNK_BYTES } from "../matcher/snapshot-format";
-import { type UsageDelta, usageMetricsBody } from "../metrics/usage-report";
-import { BOUNCER_USER_AGENT, lapiTransport, pullStream, type StreamDecision } from "./lapi-stream";
+import { UsageLedger } from "../metrics/usage-ledger";
+import type { UsageDelta } from "../metrics/usage-report";
+import { lapiTransport, pullStream, type StreamDecision } from "./lapi-stream";
+import { readMeta, writeMeta } from "./store-meta";
+import { DECISION_COLUMNS, DECISIONS_INDEX, STORE_TABLES } from "./store-schema";
+import {
+  compileStoredDecisions,
+  readStoredSnapshot,
+  type StoredSnapshot,
+  snapshotIndexOf,
+  writeStoredSnapshot,
+} from "./stored-snapshot";
 
-const DECISION_COLUMNS = `id INTEGER PRIMARY KEY, scope TEXT NOT NULL, value TEXT NOT NULL,
-  type TEXT NOT NULL, origin TEXT NOT NULL, scenario TEXT NOT NULL, until_ms INTEGER NOT NULL`;
-const DECISIONS_INDEX =
-  "CREATE INDEX IF NOT EXISTS decisions_key ON decisions (scope, value, type)";
-
-/** Entries per stored row of the id → snapshot index map (0.75 MiB per row). */
-const MAP_ROW = 65_536;
 /** Changes an isolate may receive as an overlay before the store folds them into a snapshot. */
 const MIN_COMPACT_CHANGES = 1_000;
 
@@ -64,16 +66,19 @@ export interface StoreStatus {
 export class DecisionStore extends DurableObject<Env> {
   private readonly config: BouncerConfig;
   private version = 0;
-  private snapshot: Uint8Array = new Uint8Array(0);
+  private published: StoredSnapshot = {
+    bytes: new Uint8Array(0),
+    ids: new Float64Array(0),
+    positions: new Int32Array(0),
+  };
   private baseSize = 0;
-  /** Ids of the snapshot's decisions (ascending) and their snapshot index (-1: skipped). */
-  private baseIds: Float64Array = new Float64Array(0);
-  private basePos: Int32Array = new Int32Array(0);
   private syncing: Promise<SyncReport> | null = null;
+  private readonly usage: UsageLedger;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = loadBouncerConfig(env);
+    this.usage = new UsageLedger(ctx.storage);
     ctx.blockConcurrencyWhile(async () => this.open());
   }
 
@@ -82,63 +87,23 @@ export class DecisionStore extends DurableObject<Env> {
   }
 
   private open() {
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS decisions (${DECISION_COLUMNS})`);
-    this.sql.exec(DECISIONS_INDEX);
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS changes (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, id INTEGER NOT NULL,
-      base_idx INTEGER, body TEXT)`);
-    // Decisions of the pull in progress, staged as they stream in, applied in one transaction.
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS incoming (
-      list TEXT NOT NULL, id INTEGER NOT NULL, scope TEXT NOT NULL, value TEXT NOT NULL,
-      type TEXT NOT NULL, origin TEXT NOT NULL, scenario TEXT NOT NULL, until_ms INTEGER NOT NULL)`);
-    this.sql.exec(
-      "CREATE TABLE IF NOT EXISTS snapshot_chunks (idx INTEGER PRIMARY KEY, data BLOB NOT NULL)",
-    );
-    // Where each decision of the current snapshot sits in it (ids ascending), in 64k-entry rows.
-    this.sql.exec(
-      "CREATE TABLE IF NOT EXISTS base_map (idx INTEGER PRIMARY KEY, ids BLOB NOT NULL, pos BLOB NOT NULL)",
-    );
-    this.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS usage (
-      name TEXT NOT NULL, origin TEXT NOT NULL, remediation TEXT NOT NULL, value REAL NOT NULL,
-      PRIMARY KEY (name, origin, remediation))`);
+    for (const statement of STORE_TABLES) this.sql.exec(statement);
     this.version = Number(this.meta("version") ?? 0);
     this.baseSize = Number(this.meta("base_size") ?? 0);
-    const parts = this.sql
-      .exec<{ data: ArrayBuffer }>("SELECT data FROM snapshot_chunks ORDER BY idx")
-      .toArray()
-      .map((r) => new Uint8Array(r.data));
-    this.snapshot = concat(parts);
-    const map = this.sql
-      .exec<{ ids: ArrayBuffer; pos: ArrayBuffer }>("SELECT ids, pos FROM base_map ORDER BY idx")
-      .toArray();
-    this.baseIds = new Float64Array(concat(map.map((r) => new Uint8Array(r.ids))).buffer);
-    this.basePos = new Int32Array(concat(map.map((r) => new Uint8Array(r.pos))).buffer);
+    this.published = readStoredSnapshot(this.sql);
   }
 
   /** Snapshot index of decision `id`, or null when it is not part of the current snapshot. */
   private baseIndexOf(id: number): number | null {
-    let lo = 0;
-    let hi = this.baseIds.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.baseIds[mid]! < id) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo < this.baseIds.length && this.baseIds[lo] === id && this.basePos[lo]! >= 0)
-      return this.basePos[lo]!;
-    return null;
+    return snapshotIndexOf(this.published, id);
   }
 
   private meta(key: string): string | null {
-    const row = this.sql
-      .exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key)
-      .toArray()[0];
-    return row ? row.value : null;
+    return readMeta(this.sql, key);
   }
 
   private setMeta(key: string, value: string | number) {
-    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, String(value));
+    writeMeta(this.sql, key, value);
   }
 
   private lastSeq(): number {
@@ -343,57 +308,16 @@ export class DecisionStore extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("DELETE FROM decisions WHERE until_ms <= ?", now);
       const version = (this.version + 1) >>> 0 || 1;
-      const builder = new SnapshotBuilder();
-      const ids: number[] = [];
-      // Ascending ids (the INTEGER PRIMARY KEY order), so the id → index map is a sorted array.
-      const rows = this.sql.exec<{
-        id: number;
-        scope: string;
-        value: string;
-        type: string;
-        origin: string;
-        until_ms: number;
-      }>("SELECT id, scope, value, type, origin, until_ms FROM decisions ORDER BY id");
-      for (const r of rows) {
-        builder.add({
-          scope: r.scope,
-          value: r.value,
-          type: r.type,
-          origin: r.origin,
-          untilMs: r.until_ms,
-        });
-        ids.push(r.id);
-      }
-      const built = builder.finish(version, now);
-      const baseIds = Float64Array.from(ids);
-      const basePos = built.position;
-      this.sql.exec("DELETE FROM snapshot_chunks");
-      for (let i = 0, idx = 0; i < built.bytes.length; i += CHUNK_BYTES, idx++) {
-        this.sql.exec(
-          "INSERT INTO snapshot_chunks (idx, data) VALUES (?, ?)",
-          idx,
-          built.bytes.subarray(i, i + CHUNK_BYTES),
-        );
-      }
-      this.sql.exec("DELETE FROM base_map");
-      for (let i = 0, idx = 0; i < baseIds.length; i += MAP_ROW, idx++) {
-        this.sql.exec(
-          "INSERT INTO base_map (idx, ids, pos) VALUES (?, ?, ?)",
-          idx,
-          new Uint8Array(baseIds.buffer, i * 8, Math.min(MAP_ROW, baseIds.length - i) * 8),
-          new Uint8Array(basePos.buffer, i * 4, Math.min(MAP_ROW, basePos.length - i) * 4),
-        );
-      }
-      this.baseIds = baseIds;
-      this.basePos = basePos;
+      const published = compileStoredDecisions(this.sql, version, now);
+      writeStoredSnapshot(this.sql, published);
+      this.published = published;
       // Keep sequence numbers monotonic across compactions (isolates compare them).
       this.setMeta("seq_floor", this.lastSeq());
       this.sql.exec("DELETE FROM changes");
       this.setMeta("version", version);
-      this.setMeta("base_size", ids.length);
+      this.setMeta("base_size", published.ids.length);
       this.version = version;
-      this.baseSize = ids.length;
-      this.snapshot = built.bytes;
+      this.baseSize = published.ids.length;
     });
   }
 
@@ -421,8 +345,8 @@ export class DecisionStore extends DurableObject<Env> {
     return {
       version: this.version,
       seq: this.lastSeq(),
-      chunks: Math.ceil(this.snapshot.length / CHUNK_BYTES),
-      bytes: this.snapshot.length,
+      chunks: Math.ceil(this.published.bytes.length / CHUNK_BYTES),
+      bytes: this.published.bytes.length,
       changes,
     };
   }
@@ -430,7 +354,7 @@ export class DecisionStore extends DurableObject<Env> {
   /** Chunk `index` of snapshot `version`, or null when that version has been replaced. */
   chunk(version: number, index: number): Uint8Array | null {
     if (version !== this.version) return null;
-    return this.snapshot.slice(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES);
+    return this.published.bytes.slice(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES);
   }
 
   status(): StoreStatus {
@@ -438,7 +362,7 @@ export class DecisionStore extends DurableObject<Env> {
       version: this.version,
       seq: this.lastSeq(),
       decisions: this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM decisions").one().n,
-      snapshotBytes: this.snapshot.length,
+      snapshotBytes: this.published.bytes.length,
       lastSyncAt: this.meta("last_sync_at") === null ? null : Number(this.meta("last_sync_at")),
       lastError: this.meta("last_error"),
       syncs: Number(this.meta("syncs") ?? 0),
@@ -448,73 +372,19 @@ export class DecisionStore extends DurableObject<Env> {
 
   /** Adds an isolate's counters to the window reported to LAPI's usage-metrics. */
   recordUsage(delta: UsageDelta): void {
-    for (const item of delta.items) {
-      this.sql.exec(
-        `INSERT INTO usage (name, origin, remediation, value) VALUES (?, ?, ?, ?)
-         ON CONFLICT (name, origin, remediation) DO UPDATE SET value = value + excluded.value`,
-        item.name,
-        item.origin,
-        item.remediation,
-        item.value,
-      );
-    }
-    if (this.meta("window_start") === null) this.setMeta("window_start", Date.now());
+    this.usage.record(delta);
   }
 
   /** Sends the current window to `POST /v1/usage-metrics` now (also run from the alarm). */
-  async pushUsage(): Promise<number> {
-    const now = Date.now();
-    const windowStart = Number(this.meta("window_start") ?? now);
-    const rows = this.sql
-      .exec<{ name: string; origin: string; remediation: string; value: number }>(
-        "SELECT name, origin, remediation, value FROM usage",
-      )
-      .toArray();
-    const active = this.sql
-      .exec<{ origin: string; n: number }>(
-        "SELECT origin, COUNT(*) AS n FROM decisions WHERE until_ms > ? GROUP BY origin",
-        now,
-      )
-      .toArray();
-    const startup = Number(this.meta("startup_at") ?? now);
-    if (this.meta("startup_at") === null) this.setMeta("startup_at", now);
-    const body = usageMetricsBody({
-      rows,
-      active,
-      windowStart,
-      now,
-      startupAt: startup,
-      lastPullAt: this.meta("last_sync_at"),
-    });
-    const lapi = lapiTransport(this.env.LAPI, this.config.sync);
-    const res = await lapi("v1/usage-metrics", {
-      method: "POST",
-      headers: {
-        "X-Api-Key": this.config.sync.lapiKey,
-        "User-Agent": BOUNCER_USER_AGENT,
-        "Content-Type": "application/json",
-      },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
-    await res.body?.cancel();
-    // go-cs-bouncer treats 201 as success and 404 as "LAPI older than 1.6.3"; keep the window
-    // for any other answer so a transient error loses nothing.
-    if (res.status === 201 || res.status === 404) {
-      this.ctx.storage.transactionSync(() => {
-        this.sql.exec("DELETE FROM usage");
-        this.setMeta("window_start", now);
-        this.setMeta("usage_pushes", Number(this.meta("usage_pushes") ?? 0) + 1);
-        this.setMeta("last_usage_push", now);
-      });
-    }
-    return res.status;
+  pushUsage(): Promise<number> {
+    return this.usage.push(
+      lapiTransport(this.env.LAPI, this.config.sync),
+      this.config.sync.lapiKey,
+    );
   }
 
   private async pushUsageIfDue() {
-    const last = Number(this.meta("last_usage_push") ?? this.meta("startup_at") ?? 0);
-    if (this.meta("startup_at") === null) this.setMeta("startup_at", Date.now());
-    if (Date.now() - last < this.config.sync.metricsIntervalMs) return;
+    if (!this.usage.due(this.config.sync.metricsIntervalMs)) return;
     try {
       await this.pushUsage();
     } catch (e) {
@@ -547,14 +417,4 @@ function fromStaged(r: StagedRow): StreamDecision {
 
 function toMatcher(d: StreamDecision): MatcherDecision {
   return { scope: d.scope, value: d.value, type: d.type, origin: d.origin, untilMs: d.untilMs };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
