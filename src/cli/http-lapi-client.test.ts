@@ -64,8 +64,16 @@ describe("createHttpLapiClient", () => {
       return { status: 200, text: "[]" };
     });
     const store = memoryStore();
-    const client = createHttpLapiClient({ config: testConfig(), send, machines: store });
-    expect(await client.machineLogin()).toMatch(/^rampart-cli-[0-9a-f]{8}$/);
+    const created: string[] = [];
+    const client = createHttpLapiClient({
+      config: testConfig(),
+      send,
+      machines: store,
+      onMachineCreated: (login) => created.push(login),
+    });
+    const login = await client.machineLogin();
+    expect(login).toMatch(/^rampart-cli-[0-9a-f]{8}$/);
+    expect(created).toEqual([login]);
     expect(seen[0]).toMatchObject({
       method: "POST",
       path: "/admin/v1/machines",

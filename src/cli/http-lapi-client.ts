@@ -24,6 +24,8 @@ export interface HttpLapiClientDeps {
   config: CliConfig;
   send: RawSender;
   machines: MachineStore;
+  /** Told when a CLI machine was created through the admin API (main prints a notice). */
+  onMachineCreated?: (login: string) => void;
 }
 
 const enc = encodeURIComponent;
@@ -74,6 +76,7 @@ export function createHttpLapiClient(deps: HttpLapiClientDeps): LapiClient {
       body: { machine_id: fresh.login, password: fresh.password, validated: true },
     });
     machines.set(config.url, fresh);
+    deps.onMachineCreated?.(fresh.login);
     return { creds: fresh, auto: true };
   };
 

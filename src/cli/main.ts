@@ -53,6 +53,10 @@ export async function main(
       config: c,
       send: makeSender({ certFile: c.certFile, keyFile: c.keyFile, caFile: c.caFile }),
       machines: fileMachineStore(join(stateDir, "machines.yaml")),
+      onMachineCreated: (login) =>
+        io.stderr(
+          `rampart: created machine '${login}' for the CLI through the admin API (password kept in ${join(stateDir, "machines.yaml")})\n`,
+        ),
     });
   });
   const now = () => new Date();

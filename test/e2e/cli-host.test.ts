@@ -39,6 +39,13 @@ function links(dir: string): Record<string, string> {
   return out;
 }
 
+function sortedLines(text: string): string[] {
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .sort();
+}
+
 describe.skipIf(skip)("rampart hub, explain and deploy on this host", () => {
   let home: string;
   let env: NodeJS.ProcessEnv;
@@ -85,7 +92,8 @@ describe.skipIf(skip)("rampart hub, explain and deploy on this host", () => {
     expect(r.stdout).toContain("\t|\t└ 🟢 crowdsecurity/sshd-logs (+6 ~1)\n");
     expect(r.stdout).toContain("\t├-------- parser success 🟢\n");
     expect(r.stdout).toContain("🟢 crowdsecurity/ssh-bf\n");
-    expect(r.stdout).not.toContain("http-");
+    // nginx's parsers run (and fail) on the line; no http scenario pours.
+    expect(r.stdout.split("\t├ Scenarios\n")[1]).not.toContain("http-");
   });
 
   it("lists the enabled items as JSON", async () => {
@@ -168,7 +176,9 @@ describe.skipIf(skip)("rampart hub, explain and deploy on this host", () => {
             timeoutMs: 240_000,
           });
           expect(ours.stderr).toBe("");
-          expect(ours.stdout.trim()).toBe(theirs.stdout.trim());
+          if (!verbose) expect(ours.stdout.trim()).toBe(theirs.stdout.trim());
+          // cscli lists one node's changes in Go map order (random), so -v compares line sets.
+          else expect(sortedLines(ours.stdout)).toEqual(sortedLines(theirs.stdout));
         }
       });
     }
