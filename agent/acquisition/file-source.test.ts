@@ -1,0 +1,169 @@
+import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { afterEach, describe, expect, it } from "vitest";
+import { createFileSource, type FileSourceOptions } from "./file-source.js";
+import { OffsetStore } from "./offset-store.js";
+import { sleep, take, tempDir } from "./test-support.js";
+import type { AcquisitionSource } from "./types.js";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function setup() {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  return t.dir;
+}
+
+function start(options: Partial<FileSourceOptions> & { patterns: string[] }): AcquisitionSource {
+  const source = createFileSource({
+    name: "test",
+    labels: { type: "syslog" },
+    mode: "tail",
+    pollIntervalMs: 20,
+    rotationGraceMs: 150,
+    ...options,
+  });
+  cleanups.push(() => source.close());
+  return source;
+}
+
+const lines = (from: number, to: number, prefix = "line") => {
+  let out = "";
+  for (let i = from; i < to; i++) out += `${prefix} ${i}\n`;
+  return out;
+};
+const texts = (got: { line: string }[]) => got.map((l) => l.line);
+const expected = (from: number, to: number, prefix = "line") =>
+  lines(from, to, prefix).trimEnd().split("\n");
+
+describe("file source (tail mode)", () => {
+  it("starts existing files at their end and reads files created later from the start", async () => {
+    const dir = setup();
+    writeFileSync(join(dir, "a.log"), lines(0, 5, "old"));
+    const source = start({ patterns: [join(dir, "*.log")] });
+    const it = source[Symbol.asyncIterator]();
+    await sleep(60);
+    appendFileSync(join(dir, "a.log"), lines(0, 3, "a"));
+    writeFileSync(join(dir, "b.log"), lines(0, 2, "b"));
+    writeFileSync(join(dir, "c.txt"), "not matched\n");
+    const got = await take(it, 5);
+    expect(texts(got).sort()).toEqual([...expected(0, 3, "a"), ...expected(0, 2, "b")].sort());
+    expect(got.find((l) => l.line === "b 0")).toMatchObject({
+      source: join(dir, "b.log"),
+      module: "file",
+      labels: { type: "syslog" },
+      cursor: { kind: "file", path: join(dir, "b.log"), offset: 4 },
+    });
+  });
+
+  it("follows rename + create rotation mid-stream, draining late writes to the old file", async () => {
+    const dir = setup();
+    const log = join(dir, "app.log");
+    writeFileSync(log, "");
+    const source = start({ patterns: [log] });
+    const it = source[Symbol.asyncIterator]();
+    await sleep(60);
+    appendFileSync(log, lines(0, 100));
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, lines(200, 250));
+    // The daemon has not reopened yet: it still writes to the renamed file.
+    appendFileSync(`${log}.1`, lines(100, 200));
+    appendFileSync(log, lines(250, 300));
+    const got = await take(it, 300);
+    expect(texts(got).sort()).toEqual(expected(0, 300).sort());
+    expect(await take(it, 1, 400)).toEqual([]);
+  });
+
+  it("follows copytruncate mid-stream, recovering lines written just before the copy", async () => {
+    const dir = setup();
+    const log = join(dir, "app.log");
+    writeFileSync(log, "");
+    const source = start({ patterns: [log] });
+    const it = source[Symbol.asyncIterator]();
+    await sleep(60);
+    appendFileSync(log, lines(0, 50));
+    expect(texts(await take(it, 50))).toEqual(expected(0, 50));
+    // Written and rotated before the next poll: only the copy still has lines 50..80.
+    appendFileSync(log, lines(50, 80));
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, lines(80, 90));
+    const got = await take(it, 40);
+    expect(texts(got)).toEqual(expected(50, 90));
+    expect(await take(it, 1, 300)).toEqual([]);
+  });
+
+  it("detects a truncation that regrew past the old offset by the changed first bytes", async () => {
+    const dir = setup();
+    const log = join(dir, "app.log");
+    writeFileSync(log, "");
+    const source = start({ patterns: [log], pollIntervalMs: 200 });
+    const it = source[Symbol.asyncIterator]();
+    await sleep(300);
+    appendFileSync(log, lines(0, 3));
+    expect(texts(await take(it, 3))).toEqual(expected(0, 3));
+    truncateSync(log, 0);
+    appendFileSync(log, lines(0, 20, "new"));
+    expect(texts(await take(it, 20))).toEqual(expected(0, 20, "new"));
+  });
+
+  it("resumes after the last committed line on restart, also across a rename while down", async () => {
+    const dir = setup();
+    const log = join(dir, "app.log");
+    const statePath = join(dir, "state", "offsets.json");
+    writeFileSync(log, "");
+    const first = createFileSource({
+      name: "t",
+      labels: { type: "x" },
+      mode: "tail",
+      patterns: [log],
+      pollIntervalMs: 20,
+      offsets: OffsetStore.open(statePath),
+    });
+    const it1 = first[Symbol.asyncIterator]();
+    await sleep(60);
+    appendFileSync(log, lines(0, 10));
+    const got1 = await take(it1, 10);
+    await first.commit(got1[5]!.cursor); // lines 6..9 were never acknowledged
+    await first.close();
+
+    appendFileSync(log, lines(10, 15));
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, lines(15, 20));
+    const second = start({ patterns: [log], offsets: OffsetStore.open(statePath) });
+    const got2 = await take(second[Symbol.asyncIterator](), 14);
+    expect(texts(got2)).toEqual(expected(6, 20));
+  });
+
+  it("counts and skips hostile lines without holding a 1 MiB line in memory", async () => {
+    const dir = setup();
+    const log = join(dir, "app.log");
+    writeFileSync(log, "");
+    const source = start({ patterns: [log], maxLineBytes: 4096 });
+    const it = source[Symbol.asyncIterator]();
+    await sleep(60);
+    appendFileSync(log, "ok 1\n");
+    appendFileSync(log, `${"A".repeat(1024 * 1024)}\n`);
+    appendFileSync(log, Buffer.from([0xff, 0xfe, 0x41, 0x0a])); // invalid UTF-8
+    appendFileSync(log, Buffer.from([0x41, 0x00, 0x42, 0x0a])); // NUL byte
+    appendFileSync(log, "\n\nok 2 é\n");
+    expect(texts(await take(it, 2))).toEqual(["ok 1", "ok 2 é"]);
+    expect(source.stats.skipped).toMatchObject({ tooLong: 1, invalidUtf8: 1, binary: 1 });
+  });
+});
+
+describe("file source (cat mode)", () => {
+  it("replays plain and gzip'd rotated files once, then ends", async () => {
+    const dir = setup();
+    writeFileSync(join(dir, "auth.log.2.gz"), gzipSync(lines(0, 1000, "gz")));
+    writeFileSync(join(dir, "auth.log.1"), lines(0, 3, "plain"));
+    const source = start({ patterns: [join(dir, "auth.log*")], mode: "cat" });
+    const got: string[] = [];
+    for await (const l of source) got.push(l.line);
+    expect(got).toEqual([...expected(0, 3, "plain"), ...expected(0, 1000, "gz")]);
+  });
+});

@@ -1,0 +1,351 @@
+/**
+ * The `file` acquisition source: tails every file matching the globs (Go `filepath.Glob`), picks
+ * up files created later, and survives both rotation strategies without losing or repeating a
+ * line:
+ * - rename + create: the renamed generation stays open and is drained until it has been idle for
+ *   `rotationGraceMs` (a daemon keeps writing to it until it reopens its log), the new file is
+ *   read from its first byte;
+ * - copytruncate: a shrunk file, or one whose first bytes changed, was truncated; the bytes written
+ *   between our last read and the copy are recovered from the sibling that starts with the same
+ *   bytes (the copy), then the truncated file is read from 0.
+ * Positions are `FileCursor`s (path, device, inode, offset) persisted on `commit`; a restart
+ * resumes after the last committed line, also when the file was renamed while the agent was down.
+ *
+ * CrowdSec 1.4.6 (`pkg/acquisition/modules/file`) starts existing files at their end on every
+ * start (lines in flight are lost) and reads new files in watched directories from the start; we
+ * do the same on a first start. `mode: cat` (and `-dsn file://`) reads each file once, `.gz`
+ * decompressed, then the source ends.
+ */
+import { createReadStream, type Stats } from "node:fs";
+import { type FileHandle, open, readdir, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { createGunzip } from "node:zlib";
+import { goGlob } from "./go-glob.js";
+import { LineQueue } from "./line-queue.js";
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type SplitLine } from "./line-splitter.js";
+import { OffsetStore } from "./offset-store.js";
+import {
+  type AcquisitionSource,
+  type Cursor,
+  emptySkipCounters,
+  type FileCursor,
+  type LogLine,
+} from "./types.js";
+
+/** Options of a file source (the compiled form of a `source: file` entry). */
+export interface FileSourceOptions {
+  name: string;
+  labels: Record<string, string>;
+  patterns: readonly string[];
+  excludeRegexps?: readonly RegExp[];
+  mode: "tail" | "cat";
+  offsets?: OffsetStore;
+  pollIntervalMs?: number;
+  rotationGraceMs?: number;
+  maxLineBytes?: number;
+  queueCapacity?: number;
+}
+
+const CHUNK = 64 * 1024;
+const FINGERPRINT_BYTES = 64;
+
+interface Generation {
+  path: string;
+  handle: FileHandle;
+  dev: number;
+  ino: number;
+  readPos: number;
+  splitter: LineSplitter;
+  /** First bytes of the file, to recognise truncation and find the copytruncate copy. */
+  fingerprint: Buffer;
+  lastActivity: number;
+}
+
+interface Tracked {
+  current: Generation | null;
+  retired: Generation[];
+}
+
+/** Starts a file source; lines flow once the iterator is consumed. */
+export function createFileSource(options: FileSourceOptions): AcquisitionSource {
+  const queue = new LineQueue<LogLine>(options.queueCapacity ?? 1024);
+  const offsets = options.offsets ?? OffsetStore.inMemory();
+  const stats = { read: 0, skipped: emptySkipCounters() };
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const poll = options.pollIntervalMs ?? 250;
+  const grace = options.rotationGraceMs ?? 2000;
+  const tracked = new Map<string, Tracked>();
+  const buffer = Buffer.allocUnsafe(CHUNK);
+  let closed = false;
+  let wake: (() => void) | null = null;
+
+  const excluded = (path: string) => options.excludeRegexps?.some((re) => re.test(path)) ?? false;
+  const matching = () => {
+    const paths = new Set<string>();
+    for (const pattern of options.patterns) for (const p of goGlob(pattern)) paths.add(p);
+    return [...paths].filter((p) => !excluded(p));
+  };
+
+  async function emit(gen: Generation, lines: SplitLine[]): Promise<void> {
+    for (const { text, end } of lines) {
+      const cursor: FileCursor = {
+        kind: "file",
+        path: gen.path,
+        dev: gen.dev,
+        ino: gen.ino,
+        offset: end,
+      };
+      await queue.push({
+        line: text,
+        source: gen.path,
+        module: "file",
+        labels: options.labels,
+        time: Date.now(),
+        cursor,
+      });
+    }
+  }
+
+  async function openGeneration(path: string, from: "start" | "end" | number) {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, "r");
+    } catch {
+      return null;
+    }
+    const st = await handle.stat();
+    if (!st.isFile()) {
+      await handle.close();
+      return null;
+    }
+    const start = from === "start" ? 0 : from === "end" ? st.size : Math.min(from, st.size);
+    const gen: Generation = {
+      path,
+      handle,
+      dev: st.dev,
+      ino: st.ino,
+      readPos: start,
+      splitter: new LineSplitter(stats.skipped, maxLineBytes, start),
+      fingerprint: await readAt(handle, 0, FINGERPRINT_BYTES),
+      lastActivity: Date.now(),
+    };
+    return gen;
+  }
+
+  /** Reads `gen` from its position to its current end. */
+  async function drain(gen: Generation, size: number): Promise<void> {
+    while (gen.readPos < size && !queue.isEnded) {
+      const { bytesRead } = await gen.handle.read(buffer, 0, CHUNK, gen.readPos);
+      if (bytesRead === 0) break;
+      gen.readPos += bytesRead;
+      gen.lastActivity = Date.now();
+      const lines = gen.splitter.push(buffer.subarray(0, bytesRead));
+      stats.read += lines.length;
+      await emit(gen, lines);
+    }
+    if (gen.fingerprint.length < FINGERPRINT_BYTES && gen.readPos > gen.fingerprint.length) {
+      gen.fingerprint = await readAt(gen.handle, 0, FINGERPRINT_BYTES);
+    }
+  }
+
+  async function finish(gen: Generation): Promise<void> {
+    const lines = gen.splitter.flush();
+    stats.read += lines.length;
+    await emit(gen, lines);
+    await gen.handle.close();
+  }
+
+  /** copytruncate: recover the bytes the copy holds past our position, then restart at 0. */
+  async function recoverTruncated(gen: Generation): Promise<void> {
+    const copy = await findCopy(gen);
+    if (copy && copy.size > gen.readPos) {
+      const handle = await open(copy.path, "r");
+      try {
+        let pos = gen.readPos;
+        while (pos < copy.size) {
+          const r = await handle.read(buffer, 0, Math.min(CHUNK, copy.size - pos), pos);
+          if (r.bytesRead === 0) break;
+          pos += r.bytesRead;
+          const lines = gen.splitter.push(buffer.subarray(0, r.bytesRead));
+          stats.read += lines.length;
+          await emit(gen, lines);
+        }
+      } finally {
+        await handle.close();
+      }
+    }
+    const tail = gen.splitter.flush();
+    stats.read += tail.length;
+    await emit(gen, tail);
+    gen.readPos = 0;
+    gen.splitter = new LineSplitter(stats.skipped, maxLineBytes, 0);
+    gen.fingerprint = await readAt(gen.handle, 0, FINGERPRINT_BYTES);
+  }
+
+  async function findCopy(gen: Generation): Promise<{ path: string; size: number } | null> {
+    if (gen.fingerprint.length === 0) return null;
+    const dir = dirname(gen.path);
+    const base = basename(gen.path);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return null;
+    }
+    for (const name of names) {
+      if (name === base || !name.startsWith(base)) continue;
+      const path = join(dir, name);
+      const st = await stat(path).catch(() => null);
+      if (!st?.isFile() || st.ino === gen.ino || st.size < gen.fingerprint.length) continue;
+      const handle = await open(path, "r");
+      const head = await readAt(handle, 0, gen.fingerprint.length).finally(() => handle.close());
+      if (head.equals(gen.fingerprint)) return { path, size: st.size };
+    }
+    return null;
+  }
+
+  async function truncated(gen: Generation, st: Stats): Promise<boolean> {
+    if (st.size < gen.readPos) return true;
+    if (gen.fingerprint.length === 0) return false;
+    const head = await readAt(gen.handle, 0, gen.fingerprint.length);
+    return !head.equals(gen.fingerprint);
+  }
+
+  /** On start: where to begin `path`, from its persisted cursor or CrowdSec's tail rule. */
+  async function resume(path: string, st: Stats, firstScan: boolean, entry: Tracked) {
+    const saved = offsets.get(path) as FileCursor | undefined;
+    if (saved?.kind === "file") {
+      if (saved.ino === st.ino && saved.dev === st.dev) return saved.offset;
+      // Rotated while we were down: finish the old generation first if it is still around.
+      const old = await findByInode(dirname(path), saved.dev, saved.ino);
+      if (old) {
+        const gen = await openGeneration(old, saved.offset);
+        if (gen) {
+          gen.path = path;
+          entry.retired.push(gen);
+        }
+      }
+      return "start" as const;
+    }
+    return firstScan ? ("end" as const) : ("start" as const);
+  }
+
+  async function scan(firstScan: boolean): Promise<void> {
+    for (const path of matching()) {
+      let entry = tracked.get(path);
+      if (!entry) {
+        entry = { current: null, retired: [] };
+        tracked.set(path, entry);
+      }
+      const st = await stat(path).catch(() => null);
+      if (!st?.isFile()) continue;
+      const cur = entry.current;
+      if (cur === null) {
+        const from = await resume(path, st, firstScan, entry);
+        entry.current = await openGeneration(path, from);
+      } else if (cur.ino !== st.ino || cur.dev !== st.dev) {
+        // rename + create: keep draining the old generation for the grace period.
+        entry.retired.push(cur);
+        entry.current = await openGeneration(path, "start");
+      }
+    }
+    for (const entry of tracked.values()) {
+      for (const gen of [...entry.retired]) {
+        const st = await gen.handle.stat();
+        await drain(gen, st.size);
+        if (Date.now() - gen.lastActivity >= grace) {
+          entry.retired.splice(entry.retired.indexOf(gen), 1);
+          await finish(gen);
+        }
+      }
+      const cur = entry.current;
+      if (cur) {
+        const st = await cur.handle.stat();
+        if (await truncated(cur, st)) await recoverTruncated(cur);
+        await drain(cur, (await cur.handle.stat()).size);
+      }
+    }
+  }
+
+  async function tailLoop(): Promise<void> {
+    let first = true;
+    while (!closed) {
+      await scan(first);
+      first = false;
+      if (closed) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, poll);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = null;
+    }
+    for (const entry of tracked.values()) {
+      for (const gen of entry.retired) await gen.handle.close();
+      if (entry.current) await entry.current.handle.close();
+    }
+  }
+
+  async function catOnce(): Promise<void> {
+    for (const path of matching()) {
+      if (closed) break;
+      const st = await stat(path).catch(() => null);
+      if (!st?.isFile()) continue;
+      const splitter = new LineSplitter(stats.skipped, maxLineBytes, 0);
+      const gen = { path, dev: st.dev, ino: st.ino } as Generation;
+      const input = createReadStream(path);
+      const stream = path.endsWith(".gz") ? input.pipe(createGunzip()) : input;
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        const lines = splitter.push(chunk);
+        stats.read += lines.length;
+        await emit(gen, lines);
+        if (closed) break;
+      }
+      input.destroy();
+      const tail = splitter.flush();
+      stats.read += tail.length;
+      await emit(gen, tail);
+    }
+  }
+
+  const running = (options.mode === "cat" ? catOnce() : tailLoop()).then(
+    () => queue.end(),
+    (error: unknown) => queue.end(error),
+  );
+
+  return {
+    name: options.name,
+    stats,
+    [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator](),
+    async commit(cursor: Cursor) {
+      if (cursor.kind !== "file")
+        throw new Error(`file source cannot commit a ${cursor.kind} cursor`);
+      await offsets.set(cursor.path, cursor);
+    },
+    async close() {
+      closed = true;
+      wake?.();
+      queue.end();
+      await running;
+      await offsets.flush();
+    },
+  };
+}
+
+async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  const out = Buffer.alloc(length);
+  const { bytesRead } = await handle.read(out, 0, length, position);
+  return out.subarray(0, bytesRead);
+}
+
+async function findByInode(dir: string, dev: number, ino: number): Promise<string | null> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const path = join(dir, name);
+    const st = await stat(path).catch(() => null);
+    if (st?.isFile() && st.ino === ino && st.dev === dev) return path;
+  }
+  return null;
+}
