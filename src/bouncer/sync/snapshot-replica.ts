@@ -50,6 +50,8 @@ export class SnapshotReplica {
   /** A background refresh when the copy is older than `refreshMs`, else null. */
   refreshIfStale(): Promise<void> | null {
     if (this.inflight || this.now() - this.checkedAt < this.options.refreshMs) return null;
+    // Counted from the attempt, so an unreachable store is retried once per interval, not per request.
+    this.checkedAt = this.now();
     return this.refresh().catch(() => {
       // Kept quiet on purpose: the copy stays in use and expiry is enforced at lookup time;
       // the next request past `refreshMs` tries again.
