@@ -52,9 +52,10 @@ export function table(
   rows: (string | number | boolean | null | undefined)[][],
   color: boolean,
 ): string {
+  // Colours are applied here rather than by cli-table3, whose colour library guesses on its own.
   const t = new Table({
-    head,
-    style: { head: color ? ["cyan"] : [], border: [], compact: true },
+    head: head.map((h) => paint(color, "cyan", h)),
+    style: { head: [], border: [], compact: true },
     chars: ASCII_BORDERS,
   });
   for (const row of rows)
