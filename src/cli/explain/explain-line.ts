@@ -186,8 +186,10 @@ export function renderExplanation(e: LineExplanation, verbose: boolean): string 
       out.push(`\t|\t${branch} ${s.success ? "🟢" : "🔴"} ${s.node}${summary(s, first)}`);
       if (verbose && s.success && !first) {
         for (const c of s.changes) {
+          // cscli 1.4.6 formats the old value with %s, so a bool prints as Go's `%!s(bool=false)`.
+          const from = c.field === "evt.Whitelisted" ? `%!s(bool=${c.from})` : c.from;
           const detail =
-            c.kind === "update" ? `${c.from} -> ${c.value}` : c.kind === "create" ? c.value : "";
+            c.kind === "update" ? `${from} -> ${c.value}` : c.kind === "create" ? c.value : "";
           out.push(`\t|\t\t${branch} ${c.kind} ${c.field} : ${detail}`);
         }
       }
