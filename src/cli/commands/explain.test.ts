@@ -98,6 +98,30 @@ describe("rampart explain", () => {
     ]);
   });
 
+  it("shows a whitelisted line as cscli does: [whitelisted], parser failure, no scenarios", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rampart-explain-"));
+    await run(dir, ["hub", "install", "rampart-test/app", "rampart-test/app-whitelist"]);
+    const out = await run(dir, [
+      "explain",
+      "-t",
+      "app",
+      "-v",
+      "-l",
+      "app: login failed for bob from 192.0.2.99",
+    ]);
+    expect(out.stdout).toContain(
+      [
+        "\t├ s02-enrich",
+        "\t|\t└ 🟢 rampart-test/app-whitelist (~2 [whitelisted])",
+        "\t|\t\t└ update evt.Whitelisted : %!s(bool=false) -> true",
+        "\t|\t\t└ update evt.WhitelistReason :  -> test whitelist",
+        "\t└-------- parser failure 🔴",
+        "",
+      ].join("\n"),
+    );
+    expect(out.stdout).not.toContain("Scenarios");
+  });
+
   it("explains that a line of another type fails in s00-raw", async () => {
     const dir = mkdtempSync(join(tmpdir(), "rampart-explain-"));
     await run(dir, ["hub", "install", "rampart-test/app"]);
