@@ -108,7 +108,8 @@ describe("file source (tail mode)", () => {
     expect(texts(await take(it, 3))).toEqual(expected(0, 3));
     truncateSync(log, 0);
     appendFileSync(log, lines(0, 20, "new"));
-    expect(texts(await take(it, 20))).toEqual(expected(0, 20, "new"));
+    const regrown = await take(it, 20, 2000);
+    expect(texts(regrown)).toEqual(expected(0, 20, "new"));
   });
 
   it("resumes after the last committed line on restart, also across a rename while down", async () => {

@@ -135,16 +135,21 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
   /** Reads `gen` from its position to its current end. */
   async function drain(gen: Generation, size: number): Promise<void> {
     while (gen.readPos < size && !queue.isEnded) {
-      const { bytesRead } = await gen.handle.read(buffer, 0, CHUNK, gen.readPos);
+      const at = gen.readPos;
+      const { bytesRead } = await gen.handle.read(buffer, 0, CHUNK, at);
       if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
+      // The fingerprint is built from the bytes actually read, never re-read later: the file may
+      // have been truncated and rewritten in between.
+      if (gen.fingerprint.length < FINGERPRINT_BYTES && at === gen.fingerprint.length) {
+        const more = chunk.subarray(0, FINGERPRINT_BYTES - at);
+        gen.fingerprint = Buffer.concat([gen.fingerprint, more]);
+      }
       gen.readPos += bytesRead;
       gen.lastActivity = Date.now();
-      const lines = gen.splitter.push(buffer.subarray(0, bytesRead));
+      const lines = gen.splitter.push(chunk);
       stats.read += lines.length;
       await emit(gen, lines);
-    }
-    if (gen.fingerprint.length < FINGERPRINT_BYTES && gen.readPos > gen.fingerprint.length) {
-      gen.fingerprint = await readAt(gen.handle, 0, FINGERPRINT_BYTES);
     }
   }
 
@@ -179,7 +184,7 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
     await emit(gen, tail);
     gen.readPos = 0;
     gen.splitter = new LineSplitter(stats.skipped, maxLineBytes, 0);
-    gen.fingerprint = await readAt(gen.handle, 0, FINGERPRINT_BYTES);
+    gen.fingerprint = Buffer.alloc(0);
   }
 
   async function findCopy(gen: Generation): Promise<{ path: string; size: number } | null> {
