@@ -6,8 +6,8 @@ describe("goSprintf", () => {
   it("formats the common verbs like Go's fmt", () => {
     expect(goSprintf("%s-%d-%v-%t", ["a", 42, "v", true])).toBe("a-42-v-true");
     expect(
-      goSprintf("%5.2f|%-4d|%04d|%x|%X|%o|%b|%c", [new GoFloat(3.14159), 7, 7, 255, 255, 8, 5, 65]),
-    ).toBe(" 3.14|7   |0007|ff|FF|10|101|A");
+      goSprintf("%5.2f|%-4d|%04d|%x|%X|%o|%b|%c", [new GoFloat(3.14659), 7, 7, 255, 255, 8, 5, 65]),
+    ).toBe(" 3.15|7   |0007|ff|FF|10|101|A");
     expect(
       goSprintf("%e|%g|%G", [new GoFloat(1234.5), new GoFloat(0.00001), new GoFloat(1e21)]),
     ).toBe("1.234500e+03|1e-05|1E+21");

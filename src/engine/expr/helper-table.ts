@@ -119,7 +119,7 @@ export const CROWDSEC_HELPERS: Readonly<Record<string, HelperSpec>> = {
     variadic: S,
     call: (_, [json, ...keys]) => {
       const value = jsonGet(json as string, keys as string[]);
-      if (!value || value.type !== "string") return "";
+      if (value?.type !== "string") return "";
       return unescapeJsonString(value.raw) ?? "";
     },
   },
