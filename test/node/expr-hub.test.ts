@@ -108,6 +108,17 @@ describe("hostile input", () => {
     expect(slice.run({ evt: { Line: { Raw: raw } } })).toBe(0);
   });
 
+  it("decodes or refuses deeply nested JSON arrays without crashing the run", () => {
+    const depth = 200_000;
+    const raw = `{"a":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+    const compiled = compileExpr("Sprintf('%v', JsonExtractSlice(evt.Line.Raw, 'a'))");
+    try {
+      expect(typeof compiled.run({ evt: { Line: { Raw: raw } } })).toBe("string");
+    } catch (e) {
+      expect(e).toBeInstanceOf(ExprRuntimeError);
+    }
+  });
+
   it("parses deeply nested XML from a log line without recursion", () => {
     const depth = 200_000;
     const raw = `${"<a>".repeat(depth)}x${"</a>".repeat(depth)}`;
