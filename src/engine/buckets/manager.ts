@@ -1,0 +1,149 @@
+import { EventType, ExpectMode, PipelineEvent } from "../event.js";
+import type { CompiledScenario } from "./compile.js";
+import { parseMarshaledTime } from "./event-time.js";
+import {
+  type BlackholeState,
+  type BucketOverflow,
+  type BucketState,
+  expire,
+  isExpired,
+  newBucket,
+  pour,
+} from "./pour.js";
+
+/** Everything a manager holds, as plain data (what a Durable Object would persist). */
+export interface BucketSnapshot {
+  buckets: BucketState[];
+  blackholes: Record<string, BlackholeState>;
+  /** Latest event time seen by TIMEMACHINE pours, µs. */
+  watermarkUs: number | null;
+}
+
+/** The outcome of routing one event through every scenario. */
+export interface RouteResult {
+  overflows: BucketOverflow[];
+  /** Instances the event was poured into (after filter and groupby). */
+  poured: number;
+  /** A filter or groupby failed at run time: 1.4.6 stops pouring this event there. */
+  error: string | null;
+}
+
+export interface BucketManager {
+  /** Pours `evt` into every scenario whose filter accepts it. `nowMs` = wall clock (LIVE). */
+  pourEvent(evt: PipelineEvent, nowMs?: number): RouteResult;
+  /**
+   * Removes idle instances: LIVE ones past their lifetime at `nowMs` (a counter then emits its
+   * timed overflow), TIMEMACHINE ones past their lifetime at the latest event time seen.
+   */
+  gc(nowMs?: number): BucketOverflow[];
+  /** Live instances. */
+  readonly size: number;
+  snapshot(): BucketSnapshot;
+}
+
+/** The partition key: scenario name + groupby value (1.4.6 hashes filter+groupby+name). */
+export function bucketKey(scenario: string, group: string): string {
+  return `${scenario}\u0000${group}`;
+}
+
+/**
+ * The in-process bucket core (1.4.6 `PourItemToHolders` + the global bucket map): evaluates each
+ * scenario's filter and groupby, finds or creates the instance and pours. Scenarios are tried in
+ * the order given (1.4.6 iterates a Go map: only the order of simultaneous overflows differs).
+ */
+export function createBucketManager(
+  scenarios: readonly CompiledScenario[],
+  options: { now?: () => number; restore?: BucketSnapshot } = {},
+): BucketManager {
+  const clock = options.now ?? Date.now;
+  const byName = new Map(scenarios.map((s) => [s.name, s]));
+  const states = new Map<string, BucketState>();
+  const blackholes = new Map<string, BlackholeState>();
+  let watermarkUs: number | null = options.restore?.watermarkUs ?? null;
+  for (const b of options.restore?.buckets ?? []) states.set(b.key, b);
+  for (const [name, list] of Object.entries(options.restore?.blackholes ?? {})) {
+    blackholes.set(name, list);
+  }
+
+  return {
+    pourEvent(evt, nowMs = clock()) {
+      const result: RouteResult = { overflows: [], poured: 0, error: null };
+      if (evt.ExpectMode === ExpectMode.TIMEMACHINE) {
+        const t = parseMarshaledTime(evt.MarshaledTime);
+        if (t && (watermarkUs === null || t.us > watermarkUs)) watermarkUs = t.us;
+      }
+      for (const scenario of scenarios) {
+        let group = "";
+        try {
+          const ok = scenario.filter.run({ evt });
+          if (typeof ok !== "boolean") throw new Error(`filter of ${scenario.name} isn't a bool`);
+          if (!ok) continue;
+          if (scenario.groupby) {
+            const value = scenario.groupby.run({ evt });
+            if (typeof value !== "string") {
+              throw new Error(`groupby of ${scenario.name} didn't return a string`);
+            }
+            group = value;
+          }
+        } catch (error) {
+          result.error = (error as Error).message;
+          return result;
+        }
+        const key = bucketKey(scenario.name, group);
+        const state = states.get(key) ?? newBucket(scenario, key, evt.ExpectMode);
+        const out = pour(state, evt, scenario, nowMs, blackholes.get(scenario.name) ?? []);
+        result.poured++;
+        if (out.state) states.set(key, out.state);
+        else states.delete(key);
+        if (scenario.blackholeMs > 0) blackholes.set(scenario.name, out.blackhole);
+        if (out.overflow) result.overflows.push(out.overflow);
+      }
+      return result;
+    },
+    gc(nowMs = clock()) {
+      const overflows: BucketOverflow[] = [];
+      for (const [key, state] of states) {
+        const scenario = byName.get(state.scenario);
+        if (!scenario) {
+          states.delete(key);
+          continue;
+        }
+        const live = state.mode === ExpectMode.LIVE;
+        const at = live ? nowMs * 1000 : watermarkUs;
+        const idle = state.lastUs === null || (at !== null && isExpired(state, scenario, at));
+        if (!idle) continue;
+        states.delete(key);
+        if (!live || state.lastUs === null) continue;
+        const out = expire(state, scenario, nowMs, blackholes.get(scenario.name) ?? []);
+        if (scenario.blackholeMs > 0) blackholes.set(scenario.name, out.blackhole);
+        if (out.overflow) overflows.push(out.overflow);
+      }
+      return overflows;
+    },
+    get size() {
+      return states.size;
+    },
+    snapshot() {
+      return {
+        buckets: [...states.values()],
+        blackholes: Object.fromEntries(blackholes),
+        watermarkUs,
+      };
+    },
+  };
+}
+
+/**
+ * The OVFLW event 1.4.6 sends to the postoverflows and, for `reprocess: true` scenarios, back into
+ * the buckets (ExpectMode LIVE, `MarshaledTime` = overflow time).
+ */
+export function overflowEvent(overflow: BucketOverflow): PipelineEvent {
+  const evt = new PipelineEvent({ Type: EventType.OVFLW, ExpectMode: ExpectMode.LIVE });
+  evt.MarshaledTime = overflow.time;
+  evt.Overflow.Mapkey = overflow.bucketKey;
+  evt.Overflow.Reprocess = overflow.reprocess;
+  evt.Overflow.Sources = overflow.sources;
+  evt.Overflow.Alert = overflow.alert;
+  evt.Overflow.APIAlerts = overflow.alert ? [overflow.alert] : [];
+  return evt;
+}
