@@ -42,9 +42,13 @@ function unreachable(baseUrl: string, error: unknown): CliError {
   return new CliError(`cannot reach the LAPI at ${baseUrl} (${why})`, EXIT.unreachable);
 }
 
-/** A sender over `fetch`, or over `node:https` with a client certificate when `tls` has one. */
+/** A sender over `fetch`, or over `node:https` when `tls` names a client certificate or a CA. */
 export function makeSender(tls: TlsFiles = {}, timeoutMs = 30_000): RawSender {
-  if (tls.certFile && tls.keyFile) {
+  if (Boolean(tls.certFile) !== Boolean(tls.keyFile)) {
+    throw new CliError("a client certificate needs both cert_file and key_file", EXIT.usage);
+  }
+  // node:https for a client certificate or a private CA (fetch takes neither without undici).
+  if (tls.certFile || tls.caFile) {
     const read = (path: string) => {
       try {
         return readFileSync(path);
@@ -52,8 +56,8 @@ export function makeSender(tls: TlsFiles = {}, timeoutMs = 30_000): RawSender {
         throw new CliError(`cannot read TLS file '${path}'`, EXIT.usage);
       }
     };
-    const cert = read(tls.certFile);
-    const key = read(tls.keyFile);
+    const cert = tls.certFile ? read(tls.certFile) : undefined;
+    const key = tls.keyFile ? read(tls.keyFile) : undefined;
     const ca = tls.caFile ? read(tls.caFile) : undefined;
     return (baseUrl, request) =>
       new Promise((resolve, reject) => {
