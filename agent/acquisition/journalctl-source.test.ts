@@ -1,0 +1,216 @@
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { decodeJournalEntry, shortTimestamp } from "./journal-entry.js";
+import { createJournalctlSource, journalctlArgs, journalOffsetKey } from "./journalctl-source.js";
+import { OffsetStore } from "./offset-store.js";
+import { sleep, take, tempDir } from "./test-support.js";
+import type { AcquisitionSource } from "./types.js";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/**
+ * A stand-in for journalctl (this machine has no readable journal): it logs its arguments, honours
+ * `-n 0`, `--after-cursor` (failing like journalctl on an unknown cursor) and `--follow` over a
+ * fixture file of JSON entries that the test appends to.
+ */
+function fakeJournalctl(dir: string) {
+  const fixture = join(dir, "entries.jsonl");
+  const argsLog = join(dir, "args.jsonl");
+  const script = join(dir, "journalctl");
+  writeFileSync(fixture, "");
+  writeFileSync(
+    script,
+    `#!/usr/bin/env node
+const fs = require("node:fs");
+const args = process.argv.slice(2);
+fs.appendFileSync(${JSON.stringify(argsLog)}, JSON.stringify(args) + "\\n");
+const read = () => fs.readFileSync(${JSON.stringify(fixture)}, "utf8").split("\\n").filter(Boolean);
+let sent = 0;
+const after = args.find((a) => a.startsWith("--after-cursor="));
+if (after) {
+  const cursor = after.slice("--after-cursor=".length);
+  const index = read().findIndex((l) => { try { return JSON.parse(l).__CURSOR === cursor; } catch { return false; } });
+  if (index === -1) { process.stderr.write("Failed to seek to cursor: Invalid argument\\n"); process.exit(1); }
+  sent = index + 1;
+} else if (args.includes("-n")) sent = read().length;
+const flush = () => { const all = read(); for (; sent < all.length; sent++) process.stdout.write(all[sent] + "\\n"); };
+flush();
+fs.writeFileSync(${JSON.stringify(join(dir, "ready"))}, "");
+if (args.includes("--follow")) setInterval(flush, 20); else process.exit(0);
+`,
+  );
+  chmodSync(script, 0o755);
+  let n = 0;
+  const append = (message: unknown, extra: Record<string, unknown> = {}) => {
+    n++;
+    const entry = {
+      __CURSOR: `s=abc;i=${n}`,
+      __REALTIME_TIMESTAMP: String(Date.UTC(2026, 10, 2, 6, 40, 12) * 1000),
+      _HOSTNAME: "web1",
+      SYSLOG_IDENTIFIER: "sshd",
+      _PID: "4242",
+      MESSAGE: message,
+      ...extra,
+    };
+    appendFileSync(fixture, `${JSON.stringify(entry)}\n`);
+  };
+  const args = () =>
+    readFileSync(argsLog, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as string[]);
+  /** Resolves once the fake has positioned itself (after `-n 0` / `--after-cursor`). */
+  const ready = async () => {
+    for (let i = 0; i < 250 && !existsSync(join(dir, "ready")); i++) await sleep(20);
+    rmSync(join(dir, "ready"), { force: true });
+  };
+  return { script, fixture, append, args, ready };
+}
+
+function start(script: string, offsets: OffsetStore): AcquisitionSource {
+  const source = createJournalctlSource({
+    name: "journal",
+    labels: { type: "syslog" },
+    filters: ["_SYSTEMD_UNIT=ssh.service"],
+    mode: "tail",
+    offsets,
+    command: script,
+  });
+  cleanups.push(() => source.close());
+  return source;
+}
+
+describe("journalctl argument and entry decoding", () => {
+  it("starts at -n 0 without a cursor and after the cursor with one", () => {
+    expect(journalctlArgs(["_SYSTEMD_UNIT=ssh.service"], "tail", null)).toEqual([
+      "--output=json",
+      "--follow",
+      "-n",
+      "0",
+      "_SYSTEMD_UNIT=ssh.service",
+    ]);
+    expect(journalctlArgs(["-u", "ssh"], "tail", "s=1;i=2")).toEqual([
+      "--output=json",
+      "--follow",
+      "--after-cursor=s=1;i=2",
+      "-u",
+      "ssh",
+    ]);
+    expect(journalctlArgs([], "cat", null)).toEqual(["--output=json"]);
+  });
+
+  it("rebuilds journalctl's short line and decodes byte-array messages", () => {
+    const decoder = new TextDecoder("utf-8", { fatal: true });
+    const ts = Date.UTC(2026, 10, 2, 6, 40, 12);
+    const entry = (fields: Record<string, unknown>) =>
+      decodeJournalEntry(
+        JSON.stringify({ __CURSOR: "c", __REALTIME_TIMESTAMP: String(ts * 1000), ...fields }),
+        decoder,
+      );
+    expect(entry({ _HOSTNAME: "h", SYSLOG_IDENTIFIER: "sshd", _PID: "7", MESSAGE: "hi" })).toEqual({
+      ok: true,
+      entry: { line: `${shortTimestamp(ts)} h sshd[7]: hi`, cursor: "c" },
+    });
+    expect(shortTimestamp(ts)).toMatch(/^Nov 0\d \d\d:40:12$/);
+    expect(entry({ _HOSTNAME: "h", _COMM: "cron", MESSAGE: [104, 195, 169] })).toMatchObject({
+      entry: { line: `${shortTimestamp(ts)} h cron: hé` },
+    });
+    expect(entry({ MESSAGE: [0xff, 0x41] })).toEqual({ ok: false, reason: "invalidUtf8" });
+    expect(entry({ MESSAGE: [0x41, 0, 0x42] })).toEqual({ ok: false, reason: "binary" });
+    expect(entry({ MESSAGE: null })).toEqual({ ok: false, reason: "malformed" });
+    expect(decodeJournalEntry("{not json", decoder)).toEqual({ ok: false, reason: "malformed" });
+    expect(decodeJournalEntry('{"MESSAGE":"no cursor"}', decoder)).toEqual({
+      ok: false,
+      reason: "malformed",
+    });
+  });
+});
+
+describe("journalctl source with a fake journalctl", () => {
+  it("follows new entries, resumes after the committed cursor and skips bad entries", async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const fake = fakeJournalctl(t.dir);
+    fake.append("before the first start"); // -n 0: not read
+    const statePath = join(t.dir, "offsets.json");
+
+    const first = start(fake.script, OffsetStore.open(statePath));
+    const it1 = first[Symbol.asyncIterator]();
+    await fake.ready();
+    fake.append("Failed password for root from 1.2.3.4");
+    fake.append([0xff, 0xfe]);
+    fake.append("second");
+    fake.append("third");
+    const got1 = await take(it1, 3);
+    expect(got1.map((l) => l.line.replace(/^.* web1 sshd\[4242\]: /, ""))).toEqual([
+      "Failed password for root from 1.2.3.4",
+      "second",
+      "third",
+    ]);
+    expect(got1[0]).toMatchObject({
+      source: "journalctl-_SYSTEMD_UNIT=ssh.service",
+      module: "journalctl",
+      cursor: { kind: "journal", cursor: "s=abc;i=2" },
+    });
+    expect(first.stats.skipped.invalidUtf8).toBe(1);
+    await first.commit(got1[1]!.cursor); // "third" is not acknowledged
+    await first.close();
+
+    fake.append("while down");
+    const second = start(fake.script, OffsetStore.open(statePath));
+    const got2 = await take(second[Symbol.asyncIterator](), 2);
+    expect(got2.map((l) => l.line.replace(/^.*: /, ""))).toEqual(["third", "while down"]);
+    expect(fake.args()).toEqual([
+      ["--output=json", "--follow", "-n", "0", "_SYSTEMD_UNIT=ssh.service"],
+      ["--output=json", "--follow", "--after-cursor=s=abc;i=4", "_SYSTEMD_UNIT=ssh.service"],
+    ]);
+    expect(JSON.parse(readFileSync(statePath, "utf8"))).toEqual({
+      [journalOffsetKey(["_SYSTEMD_UNIT=ssh.service"])]: "s=abc;i=4",
+    });
+  }, 20_000);
+
+  it("ends the iteration with journalctl's stderr when it fails", async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const fake = fakeJournalctl(t.dir);
+    const offsets = OffsetStore.inMemory();
+    await offsets.set(journalOffsetKey(["_SYSTEMD_UNIT=ssh.service"]), "s=gone;i=1");
+    const source = start(fake.script, offsets);
+    await expect(take(source[Symbol.asyncIterator](), 1)).rejects.toThrow(
+      /journalctl exited with 1: Failed to seek to cursor/,
+    );
+  });
+});
+
+describe("journalctl source with the real journalctl", () => {
+  // The container has no journald and no journal files, and systemd-journal-remote (which could
+  // write a test journal) is not installed, so the real binary can only be exercised on its
+  // failure path: a cursor it cannot seek to in an empty journal directory.
+  it("surfaces the real journalctl's error for an unusable journal", async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const offsets = OffsetStore.inMemory();
+    const filters = [`--directory=${t.dir}`];
+    await offsets.set(journalOffsetKey(filters), "s=0;i=1");
+    const source = createJournalctlSource({
+      name: "real",
+      labels: { type: "syslog" },
+      filters,
+      mode: "tail",
+      offsets,
+    });
+    cleanups.push(() => source.close());
+    await expect(take(source[Symbol.asyncIterator](), 1)).rejects.toThrow(/journalctl exited with/);
+  });
+});
