@@ -140,14 +140,16 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
           base = base.node;
         }
         const target = compile(base);
+        const properties = steps.map((s) => s.property);
+        const offsets = steps.map((s) => s.offset);
+        const count = properties.length;
         return (state) => {
           let value = target(state);
-          for (const step of steps) {
-            try {
-              value = fetch(value, step.property);
-            } catch (e) {
-              throw withOffset(e, step.offset);
-            }
+          let i = 0;
+          try {
+            for (; i < count; i++) value = fetch(value, properties[i]);
+          } catch (e) {
+            throw withOffset(e, offsets[i]!);
           }
           return value;
         };

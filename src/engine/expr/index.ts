@@ -105,5 +105,10 @@ export function compileExpr(source: string, options: ExprOptions = {}): Compiled
       throw e;
     }
   };
-  return { source, runGo, run: (env) => toPlain(runGo(env)) };
+  const run = (env: Record<string, unknown>): unknown => {
+    const value = runGo(env);
+    // Strings and booleans (nearly every hub result) need no conversion.
+    return typeof value === "object" && value !== null ? toPlain(value) : value;
+  };
+  return { source, runGo, run };
 }
