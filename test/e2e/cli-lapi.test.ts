@@ -113,12 +113,48 @@ describe.skipIf(skip)("rampart CLI against a local Rampart LAPI", () => {
     );
   });
 
-  it("adds, lists and deletes a bouncer whose key then reads the decisions", async () => {
+  it("adds, lists and deletes a bouncer whose key reads decisions and pushes usage metrics", async () => {
     const key = (await ok(["bouncers", "add", "e2e-fw", "-o", "raw"])).stdout.trim();
     expect(key).toMatch(/^[0-9a-f]{32}$/);
     const res = await fetch(new URL("v1/decisions", dev.url), { headers: { "X-Api-Key": key } });
     expect(res.status).toBe(200);
     expect((await ok(["bouncers", "list"])).stdout).toMatch(/\| e2e-fw\s+\|/);
+    const now = Math.floor(Date.now() / 1000);
+    const pushed = await fetch(new URL("v1/usage-metrics", dev.url), {
+      method: "POST",
+      headers: {
+        "X-Api-Key": key,
+        "Content-Type": "application/json",
+        "User-Agent": "e2e-fw/v1.0",
+      },
+      body: JSON.stringify({
+        remediation_components: [
+          {
+            version: "v1.0",
+            type: "e2e-fw",
+            utc_startup_timestamp: now - 60,
+            metrics: [
+              {
+                meta: { window_size_seconds: 60, utc_now_timestamp: now },
+                items: [
+                  { name: "dropped", unit: "request", value: 5, labels: { origin: "cscli" } },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    });
+    expect(pushed.status).toBe(201);
+    const metrics = JSON.parse((await ok(["metrics", "--no-agent", "-o", "json"])).stdout);
+    expect(metrics.usage).toContainEqual({
+      component: "e2e-fw",
+      type: "RC",
+      metric: "dropped",
+      labels: "origin=cscli",
+      value: 5,
+      unit: "request",
+    });
     expect((await ok(["bouncers", "delete", "e2e-fw"])).stdout).toBe(
       "bouncer 'e2e-fw' deleted successfully\n",
     );
