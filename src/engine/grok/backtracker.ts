@@ -48,6 +48,13 @@ const EMPTY_WORD_BOUNDARY = 16;
 const EMPTY_NO_WORD_BOUNDARY = 32;
 
 /**
+ * Buffers kept between calls: 64 KiB of visited bits (a SYSLOGLINE-sized program on a ~300-char
+ * line) and 16 Ki jobs. Bigger ones are allocated for the call that needs them and dropped.
+ */
+const RETAINED_VISITED_WORDS = 1 << 14;
+const RETAINED_JOBS = 1 << 14;
+
+/**
  * Runs a search; returns the capture offsets (Go `FindStringSubmatchIndex` layout), null when
  * nothing matches, or undefined when the input is over the budget (use the NFA instead).
  */
@@ -217,7 +224,15 @@ export function createBacktracker(
     text = input;
 
     const found = searchStarts();
-    text = ""; // do not keep the last line alive
+    // Do not keep the last line, nor the buffers an unusually long one needed, alive: a burst of
+    // long lines would otherwise pin up to ~1 MiB per compiled grok.
+    text = "";
+    if (visited.length > RETAINED_VISITED_WORDS) visited = new Uint32Array(0);
+    if (jobPc.length > RETAINED_JOBS) {
+      jobPc = new Int32Array(256);
+      jobPos = new Int32Array(256);
+      jobArg = new Uint8Array(256);
+    }
     return found;
   };
 
