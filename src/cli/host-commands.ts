@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { makeDeployCommand, type RunResult } from "./commands/deploy.js";
 import { makeExplainCommand } from "./commands/explain.js";
-import { makeHubCommand } from "./commands/hub.js";
+import { makeHubCommand, makeHubTypeCommands } from "./commands/hub.js";
 import { makeMetricsCommand } from "./commands/metrics.js";
 import { makeProfilesCommand } from "./commands/profiles.js";
 import { makeSimulationCommand } from "./commands/simulation.js";
@@ -65,6 +65,7 @@ export function makeHostCommands(deps: HostDeps): Command[] {
   const root = () => projectRoot(deps.cwd);
   return [
     makeHubCommand(deps),
+    ...makeHubTypeCommands(deps),
     makeExplainCommand(deps),
     makeSimulationCommand(deps),
     makeProfilesCommand(deps),

@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fakeLapi } from "../testing/fake-lapi-client.js";
 import { runCli } from "../testing/run-cli.js";
-import { makeHubCommand } from "./hub.js";
+import { makeHubCommand, makeHubTypeCommands } from "./hub.js";
 
 const HUB = resolve(import.meta.dirname, "../../../test/fixtures/cli/hub");
 
@@ -112,6 +112,24 @@ describe("rampart hub", () => {
         scenarios: ["rampart-test/app-bf"],
       },
     });
+  });
+
+  it("offers cscli's per-type commands (rampart scenarios list, rampart collections install)", async () => {
+    const dir = fresh();
+    const typed = (args: string[]) =>
+      runCli(fakeLapi(), args, {
+        extraCommands: (io) =>
+          makeHubTypeCommands({ io, config: () => ({ configDir: dir, hubDir: HUB }) }),
+      });
+    expect((await typed(["collections", "install", "rampart-test/app"])).stdout).toContain(
+      "enabled: scenarios rampart-test/app-bf\n",
+    );
+    expect((await typed(["scenarios", "list", "-a", "-o", "raw"])).stdout).toBe(
+      "type,name,status,version,local_path\nscenarios,rampart-test/app-bf,enabled,0.1,scenarios/app-bf.yaml\nscenarios,rampart-test/app-scan,disabled,0.1,\n",
+    );
+    expect((await typed(["parsers", "inspect", "rampart-test/app"])).stderr).toBe(
+      "rampart: 'rampart-test/app' is not in the hub index (parsers)\n",
+    );
   });
 
   it("fails in one line on an unknown item or a missing hub", async () => {

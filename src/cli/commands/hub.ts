@@ -109,11 +109,14 @@ function rows(
   return out;
 }
 
-const typeOption = () => new Option("-t, --type <type>", "item type").choices(HUB_ITEM_TYPES);
+const anyTypeOption = () => new Option("-t, --type <type>", "item type").choices(HUB_ITEM_TYPES);
 
 /** `rampart hub`. */
-export function makeHubCommand(deps: HubDeps): Command {
+function makeHubVerbs(deps: HubDeps, fixed?: HubItemType): Command[] {
   const dirs = () => deps.config();
+  const typeOf = (o: { type?: HubItemType }): HubItemType | undefined => fixed ?? o.type;
+  const typeOption = () =>
+    fixed ? new Option("-t, --type <type>").hideHelp().default(fixed) : anyTypeOption();
 
   const list = examples(
     new Command("list")
@@ -124,11 +127,16 @@ export function makeHubCommand(deps: HubDeps): Command {
       .action((o, command: Command) => {
         const { configDir, hubDir } = dirs();
         const index = readIndex(hubDir);
-        const found = rows(index, scanInstalled(configDir, hubDir, index), o.all === true, o.type);
+        const found = rows(
+          index,
+          scanInstalled(configDir, hubDir, index),
+          o.all === true,
+          typeOf(o),
+        );
         const format = outputOf(command);
         if (format === "json") {
           const grouped: Record<string, Omit<Row, "type">[]> = {};
-          for (const type of o.type ? [o.type as HubItemType] : HUB_ITEM_TYPES) grouped[type] = [];
+          for (const type of typeOf(o) ? [typeOf(o)!] : HUB_ITEM_TYPES) grouped[type] = [];
           for (const { type, ...rest } of found) grouped[type]!.push(rest);
           deps.io.stdout(json(grouped));
           return;
@@ -149,7 +157,7 @@ export function makeHubCommand(deps: HubDeps): Command {
           return;
         }
         let out = "";
-        for (const type of o.type ? [o.type as HubItemType] : HUB_ITEM_TYPES) {
+        for (const type of typeOf(o) ? [typeOf(o)!] : HUB_ITEM_TYPES) {
           const mine = found.filter((r) => r.type === type);
           out += `${type.toUpperCase()}\n`;
           out +=
@@ -180,7 +188,7 @@ export function makeHubCommand(deps: HubDeps): Command {
         const { configDir, hubDir } = dirs();
         const index = readIndex(hubDir);
         for (const name of names) {
-          for (const item of closure(index, findItem(index, name, o.type))) {
+          for (const item of closure(index, findItem(index, name, typeOf(o)))) {
             const done = enableItem(configDir, hubDir, item, o.force === true);
             deps.io.stdout(`${done ? "enabled" : "already enabled"}: ${item.type} ${item.name}\n`);
           }
@@ -204,7 +212,7 @@ export function makeHubCommand(deps: HubDeps): Command {
         const { configDir, hubDir } = dirs();
         const index = readIndex(hubDir);
         for (const name of names) {
-          const item = findItem(index, name, o.type);
+          const item = findItem(index, name, typeOf(o));
           const targets = closure(index, item);
           const installed = scanInstalled(configDir, hubDir, index);
           // Members still required by another enabled collection stay.
@@ -244,7 +252,7 @@ export function makeHubCommand(deps: HubDeps): Command {
         const installed = scanInstalled(configDir, hubDir, index);
         const chosen =
           names.length > 0
-            ? names.map((n) => findItem(index, n, o.type))
+            ? names.map((n) => findItem(index, n, typeOf(o)))
             : installed.flatMap((f) => (f.item ? [f.item] : []));
         let changed = 0;
         for (const item of chosen) {
@@ -277,7 +285,7 @@ export function makeHubCommand(deps: HubDeps): Command {
       .action((name: string, o, command: Command) => {
         const { configDir, hubDir } = dirs();
         const index = readIndex(hubDir);
-        const item = findItem(index, name, o.type);
+        const item = findItem(index, name, typeOf(o));
         const file = scanInstalled(configDir, hubDir, index).find((f) => f.item === item);
         const members = Object.fromEntries(
           Object.entries(item.members).filter(([, v]) => v.length > 0),
@@ -309,13 +317,25 @@ export function makeHubCommand(deps: HubDeps): Command {
     ["rampart hub inspect crowdsecurity/sshd", "rampart hub inspect crowdsecurity/ssh-bf -o json"],
   );
 
-  return new Command("hub")
-    .description(
-      "Manage hub items from a local hub snapshot (parsers, scenarios, collections, postoverflows)",
-    )
-    .addCommand(list)
-    .addCommand(install)
-    .addCommand(remove)
-    .addCommand(upgrade)
-    .addCommand(inspect);
+  return [list, install, remove, upgrade, inspect];
+}
+
+/** `rampart hub` (every item type, `--type` to narrow). */
+export function makeHubCommand(deps: HubDeps): Command {
+  const hub = new Command("hub").description(
+    "Manage hub items from a local hub snapshot (parsers, scenarios, collections, postoverflows)",
+  );
+  for (const verb of makeHubVerbs(deps)) hub.addCommand(verb);
+  return hub;
+}
+
+/** cscli's per-type commands: `rampart parsers list`, `rampart collections install …`. */
+export function makeHubTypeCommands(deps: HubDeps): Command[] {
+  return HUB_ITEM_TYPES.map((type) => {
+    const cmd = new Command(type).description(
+      `Manage ${type} (same as \`rampart hub … -t ${type}\`)`,
+    );
+    for (const verb of makeHubVerbs(deps, type)) cmd.addCommand(verb);
+    return cmd;
+  });
 }
