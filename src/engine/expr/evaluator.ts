@@ -163,11 +163,15 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
         const target = compile(node.node);
         const from = node.from ? compile(node.from) : null;
         const to = node.to ? compile(node.to) : null;
+        // Slicing an array literal yields []interface{} in 1.4.6 (checked), a typed slice keeps
+        // its type (`ParseUri(u).a[0:1]` is a []string).
+        const literal = node.node.kind === "Array";
         return located(node.offset, (state) => {
           const value = target(state);
           const end = to ? to(state) : length(value);
           const start = from ? from(state) : 0;
-          return slice(value, start, end);
+          const result = slice(value, start, end);
+          return literal && Array.isArray(result) ? [...result] : result;
         });
       }
       case "Method": {

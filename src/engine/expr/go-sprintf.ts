@@ -85,9 +85,11 @@ function pad(text: string, spec: Spec, verb: string): string {
   return " ".repeat(fill) + text;
 }
 
-function bad(verb: string, v: unknown): string {
+/** Go's `%!verb(type=value)`; the value is printed with `%v` and the verb's flags and width. */
+function bad(verb: string, v: unknown, spec?: Spec): string {
   if (v === null || v === undefined) return `%!${verb}(<nil>)`;
-  return `%!${verb}(${goTypeName(v)}=${formatValue(v)})`;
+  const value = spec ? pad(formatOne("v", v, spec), spec, "v") : formatValue(v);
+  return `%!${verb}(${goTypeName(v)}=${value})`;
 }
 
 function isGoInt(v: unknown): v is number {
@@ -117,6 +119,7 @@ function formatOne(verb: string, v: unknown, spec: Spec): string {
     case "v":
       if (f !== undefined) return signed(formatFloatG(f, spec.precision ?? -1), f, spec);
       if (isGoInt(v)) return signed(String(v), v, spec);
+      if (typeof v === "string" && spec.precision !== undefined) return truncate(v, spec.precision);
       return formatValue(v);
     case "T":
       return goTypeName(v);
@@ -124,23 +127,23 @@ function formatOne(verb: string, v: unknown, spec: Spec): string {
       if (typeof v === "string")
         return spec.precision !== undefined ? truncate(v, spec.precision) : v;
       if (Array.isArray(v) && v.every((x) => typeof x === "string")) return `[${v.join(" ")}]`;
-      return bad(verb, v);
+      return bad(verb, v, spec);
     case "q":
       if (typeof v === "string") return goQuote(v);
       if (isGoInt(v)) return quoteRune(v);
-      return bad(verb, v);
+      return bad(verb, v, spec);
     case "d":
       if (isGoInt(v)) return signed(String(v), v, spec);
-      return bad(verb, v);
+      return bad(verb, v, spec);
     case "t":
       if (typeof v === "boolean") return String(v);
-      return bad(verb, v);
+      return bad(verb, v, spec);
     case "c":
       if (isGoInt(v)) return String.fromCodePoint(v);
-      return bad(verb, v);
+      return bad(verb, v, spec);
     case "U":
       if (isGoInt(v)) return `U+${v.toString(16).toUpperCase().padStart(4, "0")}`;
-      return bad(verb, v);
+      return bad(verb, v, spec);
     case "x":
     case "X": {
       let text: string;
@@ -151,37 +154,37 @@ function formatOne(verb: string, v: unknown, spec: Spec): string {
       if (isGoInt(v)) text = (v < 0 ? "-" : "") + Math.abs(v).toString(16);
       else if (typeof v === "string")
         text = Array.from(utf8Bytes(v), (b) => b.toString(16).padStart(2, "0")).join("");
-      else return bad(verb, v);
+      else return bad(verb, v, spec);
       if (spec.sharp && text !== "")
         text = text.startsWith("-") ? `-0x${text.slice(1)}` : `0x${text}`;
       return verb === "X" ? text.toUpperCase() : text;
     }
     case "o":
       if (isGoInt(v)) return (v < 0 ? "-" : "") + Math.abs(v).toString(8);
-      return bad(verb, v);
+      return bad(verb, v, spec);
     case "b":
       if (isGoInt(v)) return (v < 0 ? "-" : "") + Math.abs(v).toString(2);
-      return bad(verb, v);
+      return bad(verb, v, spec);
     case "f":
     case "F":
       if (f !== undefined) return signed(formatFixed(f, spec.precision ?? 6), f, spec);
-      return bad(verb, v);
+      return bad(verb, v, spec);
     case "e":
     case "E":
       if (f !== undefined) {
         const text = formatExp(f, spec.precision ?? 6);
         return signed(verb === "E" ? text.toUpperCase() : text, f, spec);
       }
-      return bad(verb, v);
+      return bad(verb, v, spec);
     case "g":
     case "G":
       if (f !== undefined) {
         const text = formatFloatG(f, spec.precision ?? -1);
         return signed(verb === "G" ? text.toUpperCase() : text, f, spec);
       }
-      return bad(verb, v);
+      return bad(verb, v, spec);
     default:
-      return bad(verb, v);
+      return bad(verb, v, spec);
   }
 }
 

@@ -3,6 +3,7 @@ import {
   deepEqual,
   float,
   fromUtf8,
+  GO_TYPE,
   GoFloat,
   goTypeName,
   isAscii,
@@ -13,6 +14,7 @@ import {
   toInt,
   utf8Bytes,
   utf8Length,
+  withGoType,
   wrapInt,
 } from "./go-value.js";
 
@@ -151,9 +153,12 @@ export function inOp(needle: unknown, haystack: unknown): boolean {
     return haystack.has(needle);
   }
   if (typeof haystack === "object") {
+    if (needle === null || needle === undefined) {
+      throw new RuntimeFault(`cannot use <nil> as index to ${goTypeName(haystack)}`);
+    }
     if (typeof needle !== "string") {
       throw new RuntimeFault(
-        `cannot use ${goTypeName(needle)} as index to ${goTypeName(haystack)}`,
+        `reflect.Value.MapIndex: value of type ${goTypeName(needle)} is not assignable to type string`,
       );
     }
     return lookup(haystack as object, needle) !== NOT_FOUND;
@@ -255,7 +260,12 @@ export function slice(from: unknown, start: unknown, end: unknown): unknown {
     if (a > b) a = b;
     if (a < 0 || b < 0) throw new RuntimeFault("reflect.Value.Slice: slice index out of bounds");
     if (bytes) return fromUtf8(bytes.subarray(a, b));
-    return from.slice(a, b);
+    if (typeof from === "string") return from.slice(a, b);
+    // A slice keeps its Go element type ([]string stays []string).
+    const out = from.slice(a, b);
+    return GO_TYPE in from
+      ? withGoType(out, (from as unknown as Record<symbol, string>)[GO_TYPE]!)
+      : out;
   }
   throw new RuntimeFault(`cannot slice ${goTypeName(from)}`);
 }
