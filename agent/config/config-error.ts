@@ -91,7 +91,8 @@ export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
       index,
       error: (path, reason) => error(path, reason),
       zodError: (zod) => {
-        const issue = zod.issues[0]!;
+        // A misspelt key also makes the real key "Required": the unknown key is the root cause.
+        const issue = zod.issues.find((i) => i.code === "unrecognized_keys") ?? zod.issues[0]!;
         return issueError(issue, error);
       },
     });
