@@ -19,70 +19,41 @@ function rows(alerts: Alert[]) {
       expiration: d.duration,
       simulated: d.simulated === true,
       alertId: alert.id,
+      machine: alert.machine_id,
     })),
   );
 }
 
-/** Renders the alerts `GET /v1/alerts` returned as cscli's decisions list. */
-export function renderDecisions(alerts: Alert[], format: OutputFormat, color: boolean): string {
+/** Renders the alerts `GET /v1/alerts` returned as cscli's decisions list (`machine`: `-m`). */
+export function renderDecisions(
+  alerts: Alert[],
+  format: OutputFormat,
+  color: boolean,
+  machine = false,
+): string {
   if (format === "json") return json(alerts.length === 0 ? null : alerts.map(asCscliAlert));
   const list = rows(alerts);
+  const withMachine = <T>(cells: T[], extra: T) => (machine ? [...cells, extra] : cells);
   if (format === "raw") {
+    const head = ["id", "source", "ip", "reason", "action", "country", "as", "events_count"];
     return csv(
-      [
-        "id",
-        "source",
-        "ip",
-        "reason",
-        "action",
-        "country",
-        "as",
-        "events_count",
-        "expiration",
-        "simulated",
-        "alert_id",
-      ],
-      list.map((r) => [
-        r.rawId,
-        r.origin,
-        r.scopeValue,
-        r.reason,
-        r.action,
-        r.country,
-        r.as,
-        r.events,
-        r.expiration,
-        r.simulated,
-        r.alertId,
-      ]),
+      withMachine([...head, "expiration", "simulated", "alert_id"], "machine"),
+      list.map((r) => {
+        const cells: unknown[] = [r.rawId, r.origin, r.scopeValue, r.reason, r.action, r.country];
+        cells.push(r.as, r.events, r.expiration, r.simulated, r.alertId);
+        return withMachine(cells, r.machine);
+      }),
     );
   }
   if (list.length === 0) return "No active decisions\n";
+  const head = ["ID", "Source", "Scope:Value", "Reason", "Action", "Country", "AS", "Events"];
   return table(
-    [
-      "ID",
-      "Source",
-      "Scope:Value",
-      "Reason",
-      "Action",
-      "Country",
-      "AS",
-      "Events",
-      "expiration",
-      "Alert ID",
-    ],
-    list.map((r) => [
-      r.id,
-      r.origin,
-      r.scopeValue,
-      r.reason,
-      r.action,
-      r.country,
-      r.as,
-      r.events,
-      r.expiration,
-      r.alertId,
-    ]),
+    withMachine([...head, "expiration", "Alert ID"], "Machine"),
+    list.map((r) => {
+      const cells: (string | number)[] = [r.id, r.origin, r.scopeValue, r.reason, r.action];
+      cells.push(r.country, r.as, r.events, r.expiration, r.alertId);
+      return withMachine(cells, r.machine);
+    }),
     color,
   );
 }

@@ -170,6 +170,17 @@ describe("rampart decisions list", () => {
     );
   });
 
+  it("adds the machine column with -m", async () => {
+    const lapi = fakeLapi("me");
+    await runCli(lapi, ["decisions", "add", "-i", "1.2.3.4"]);
+    expect((await runCli(lapi, ["decisions", "list", "-m", "-o", "raw"])).stdout).toBe(
+      "id,source,ip,reason,action,country,as,events_count,expiration,simulated,alert_id,machine\n1,cscli,Ip:1.2.3.4,manual 'ban' from 'me',ban,,,1,4h,false,1,me\n",
+    );
+    expect((await runCli(lapi, ["decisions", "list", "-m"])).stdout).toMatch(
+      /\| Alert ID \| Machine \|\n/,
+    );
+  });
+
   it("rejects an invalid --ip and an unknown output format", async () => {
     expect(await runCli(fakeLapi(), ["decisions", "list", "-i", "nope"])).toMatchObject({
       code: 2,

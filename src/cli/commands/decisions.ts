@@ -53,6 +53,7 @@ function list(deps: LapiCommandDeps): Command {
     .option("-l, --limit <n>", "number of alerts to get (0 = all)", "100")
     .option("--no-simu", "exclude decisions in simulation mode")
     .option("--contained", "query decisions contained by the range instead of containing it")
+    .option("-m, --machine", "also show the machine that sent each alert")
     .action(async (o, command: Command) => {
       const query: Query = {
         has_active_decision: "true",
@@ -70,7 +71,7 @@ function list(deps: LapiCommandDeps): Command {
       if (o.until) query.until = checkDuration(o.until, "--until");
       if (o.simu === false) query.simulated = "false";
       const alerts = await deps.client.listAlerts(query);
-      deps.io.stdout(renderDecisions(alerts, outputOf(command), deps.io.color));
+      deps.io.stdout(renderDecisions(alerts, outputOf(command), deps.io.color, o.machine === true));
     });
   return examples(cmd, [
     "rampart decisions list",
