@@ -309,7 +309,7 @@ function loadScenarios(): CompiledScenario[] {
 /** Our side: parser pipeline → bucket manager → postoverflows, 1.4.6's replay flow. */
 function ourAlerts(hub: LoadedHub, scenarios: CompiledScenario[], lines: string[], type: string) {
   const manager = createBucketManager(scenarios);
-  const pairs = new Set<string>();
+  const alerts: Projection[] = [];
   const pending = [];
   for (const raw of lines) {
     const evt = newLogEvent(
@@ -325,27 +325,76 @@ function ourAlerts(hub: LoadedHub, scenarios: CompiledScenario[], lines: string[
       const ovflw = overflowEvent(overflow);
       hub.postoverflows.parse(ovflw);
       if (ovflw.Overflow.Whitelisted) continue;
-      for (const alert of overflow.alerts) pairs.add(`${alert.scenario} ${alert.source.value}`);
+      for (const alert of overflow.alerts) {
+        alerts.push({
+          scenario: alert.scenario,
+          source: alert.source.value,
+          events_count: alert.events_count,
+          events: alert.events.length,
+          start_at: alert.start_at,
+          stop_at: alert.stop_at,
+          capacity: alert.capacity,
+          leakspeed: alert.leakspeed,
+          remediation: alert.remediation,
+          scenario_hash: alert.scenario_hash,
+          scenario_version: alert.scenario_version,
+          message: alert.message,
+        });
+      }
       if (overflow.reprocess) pending.push(...manager.pourEvent(ovflw).overflows);
     }
   }
-  return pairs;
+  return alerts;
 }
+
+/** The alert fields compared beyond the (scenario, source) pair, in one line. */
+interface Projection {
+  scenario: string;
+  source: string;
+  events_count: number;
+  events: number;
+  start_at: string;
+  stop_at: string;
+  capacity: number;
+  leakspeed: string;
+  remediation: boolean;
+  scenario_hash: string;
+  scenario_version: string;
+  message: string;
+}
+
+const pairOf = (p: Projection) => `${p.scenario} ${p.source}`;
 
 /**
  * The reference side: 1.4.6 `-dump-data` writes every overflow event to `bucket-dump.yaml`
- * (`Overflow.Alert` is null for a blackholed one); one alert per source.
+ * (`Overflow.Alert` is null for a blackholed one; go-yaml lowercases the field names); one alert
+ * per source.
  */
-function theirAlerts(dump: unknown): Set<string> {
-  const pairs = new Set<string>();
+function theirAlerts(dump: unknown): Projection[] {
+  const out: Projection[] = [];
   for (const evt of Array.isArray(dump) ? dump : []) {
-    const overflow = (evt as { Overflow?: { Alert?: { scenario?: string }; Sources?: object } })
+    const overflow = (evt as { Overflow?: { Alert?: Record<string, unknown>; Sources?: object } })
       .Overflow;
-    const scenario = overflow?.Alert?.scenario;
-    if (!scenario) continue;
-    for (const source of Object.keys(overflow.Sources ?? {})) pairs.add(`${scenario} ${source}`);
+    const alert = overflow?.Alert;
+    if (!alert?.scenario) continue;
+    for (const source of Object.keys(overflow.Sources ?? {})) {
+      out.push({
+        scenario: String(alert.scenario),
+        source,
+        events_count: Number(alert.eventscount),
+        events: (alert.events as unknown[]).length,
+        start_at: String(alert.startat),
+        stop_at: String(alert.stopat),
+        capacity: Number(alert.capacity),
+        leakspeed: String(alert.leakspeed),
+        remediation: alert.remediation === true,
+        scenario_hash: String(alert.scenariohash),
+        scenario_version: String(alert.scenarioversion),
+        message: String(alert.message),
+      });
+    }
   }
-  return pairs;
+  return out;
 }
 
 const available = existsSync(CROWDSEC_BIN);
@@ -381,17 +430,26 @@ describe.skipIf(!available)("bucket engine vs CrowdSec 1.4.6 on replayed attack 
       const text = log.make();
       writeFileSync(path, text);
       const oracle = await runCrowdsecDump({ logFile: path, type: log.type });
-      const theirs = theirAlerts(oracle.bucketDump);
       const lines = text.split("\n").filter((line) => line !== "");
-      const ours = ourAlerts(hub, scenarios, lines, log.type);
+      const theirAll = theirAlerts(oracle.bucketDump);
+      const ourAll = ourAlerts(hub, scenarios, lines, log.type);
+      const theirs = new Set(theirAll.map(pairOf));
+      const ours = new Set(ourAll.map(pairOf));
       const allowed = new Set(ALLOWED.map((a) => a.pair));
       const onlyOurs = [...ours].filter((p) => !theirs.has(p) && !allowed.has(p)).sort();
       const onlyTheirs = [...theirs].filter((p) => !ours.has(p) && !allowed.has(p)).sort();
       console.log(
-        `${log.file}: ${lines.length} lines, ${theirs.size} reference alerts, ${ours.size} ours`,
+        `${log.file}: ${lines.length} lines, ${theirAll.length} reference alerts (${theirs.size} pairs), ${ourAll.length} ours`,
       );
       expect({ onlyOurs, onlyTheirs }).toEqual({ onlyOurs: [], onlyTheirs: [] });
       expect(theirs.size).toBeGreaterThanOrEqual(log.minAlerts);
+      // Every alert, field by field (counts, times, message, hash), as a sorted multiset.
+      const sorted = (list: Projection[]) =>
+        list
+          .filter((p) => !allowed.has(pairOf(p)))
+          .map((p) => JSON.stringify(p))
+          .sort();
+      expect(sorted(ourAll)).toEqual(sorted(theirAll));
     });
   }
 });
