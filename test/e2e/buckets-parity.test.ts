@@ -377,7 +377,7 @@ function theirAlerts(dump: unknown): Projection[] {
       .Overflow;
     const alert = overflow?.Alert;
     if (!alert?.scenario) continue;
-    for (const source of Object.keys(overflow.Sources ?? {})) {
+    for (const source of Object.keys(overflow?.Sources ?? {})) {
       out.push({
         scenario: String(alert.scenario),
         source,
