@@ -89,6 +89,8 @@ export function startSiteverify(): Promise<LocalServer & { calls: () => URLSearc
 /** A running bouncer under `wrangler dev`. */
 export interface BouncerDev {
   url: string;
+  /** Chrome DevTools inspector of the bouncer's workerd (heap measurements in the bench). */
+  inspectorPort: number;
   controlToken: string;
   /** GET through the bouncer as client `ip`. */
   visit(path: string, ip: string, init?: RequestInit): Promise<Response>;
@@ -183,6 +185,7 @@ export async function startBouncerDev(options: BouncerDevOptions): Promise<Bounc
   }
   return {
     url,
+    inspectorPort,
     controlToken,
     visit(path, ip, init = {}) {
       const headers = new Headers(init.headers);
