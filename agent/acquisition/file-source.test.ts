@@ -168,3 +168,31 @@ describe("file source (cat mode)", () => {
     expect(got).toEqual([...expected(0, 3, "plain"), ...expected(0, 1000, "gz")]);
   });
 });
+
+describe("file source lifecycle", () => {
+  it("releases a deleted file's handle after the grace period and reads a re-created one from the start", async () => {
+    const { readdirSync, readlinkSync, unlinkSync } = await import("node:fs");
+    const dir = setup();
+    const log = join(dir, "gone.log");
+    writeFileSync(log, "");
+    const source = start({ patterns: [log] });
+    const it = source[Symbol.asyncIterator]();
+    await sleep(60);
+    appendFileSync(log, lines(0, 2));
+    expect(texts(await take(it, 2))).toEqual(expected(0, 2));
+    const openOn = () =>
+      readdirSync("/proc/self/fd").filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(log);
+        } catch {
+          return false;
+        }
+      }).length;
+    expect(openOn()).toBe(1);
+    unlinkSync(log);
+    await sleep(500);
+    expect(openOn()).toBe(0);
+    writeFileSync(log, lines(0, 2, "again"));
+    expect(texts(await take(it, 2))).toEqual(expected(0, 2, "again"));
+  });
+});

@@ -218,9 +218,15 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
 
   /** On start: where to begin `path`, from its persisted cursor or CrowdSec's tail rule. */
   async function resume(path: string, st: Stats, firstScan: boolean, entry: Tracked) {
+    // Files appearing while running are new: read from their start (saved positions would only
+    // match by inode reuse).
+    if (!firstScan) return "start" as const;
     const saved = offsets.get(path) as FileCursor | undefined;
     if (saved?.kind === "file") {
-      if (saved.ino === st.ino && saved.dev === st.dev) return saved.offset;
+      // Same inode and not shorter than the saved offset: the same file (inode reuse after a
+      // delete + create while we were down is caught by the size when the new file is shorter).
+      if (saved.ino === st.ino && saved.dev === st.dev && st.size >= saved.offset)
+        return saved.offset;
       // Rotated while we were down: finish the old generation first if it is still around.
       const old = await findByInode(dirname(path), saved.dev, saved.ino);
       if (old) {
@@ -232,11 +238,27 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
       }
       return "start" as const;
     }
-    return firstScan ? ("end" as const) : ("start" as const);
+    // CrowdSec's tail mode: files present at startup are read from their end.
+    return "end" as const;
   }
 
   async function scan(firstScan: boolean): Promise<void> {
-    for (const path of matching()) {
+    const present = matching();
+    const seen = new Set(present);
+    for (const [path, entry] of tracked) {
+      // Gone (deleted, or renamed with no successor): once drained and idle, release the handle
+      // so a deleted file's space is freed; a file created later at `path` is read from its start.
+      const cur = entry.current;
+      if (!seen.has(path) && cur && Date.now() - cur.lastActivity >= grace) {
+        await drain(cur, (await cur.handle.stat()).size);
+        if (Date.now() - cur.lastActivity >= grace) {
+          entry.retired.push(cur);
+          entry.current = null;
+        }
+      }
+      if (entry.current === null && entry.retired.length === 0) tracked.delete(path);
+    }
+    for (const path of present) {
       let entry = tracked.get(path);
       if (!entry) {
         entry = { current: null, retired: [] };
