@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -120,6 +120,18 @@ describe("rampart explain", () => {
       ].join("\n"),
     );
     expect(out.stdout).not.toContain("Scenarios");
+  });
+
+  it("explains every line of a file, only the failures with --failures", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rampart-explain-"));
+    await run(dir, ["hub", "install", "rampart-test/app"]);
+    const log = join(dir, "app.log");
+    writeFileSync(log, "app: login failed for bob from 192.0.2.7\napp: hello\n");
+    const all = await run(dir, ["explain", "-t", "app", "-f", log]);
+    expect(all.stdout.match(/^line: /gm)).toHaveLength(2);
+    const failures = await run(dir, ["explain", "-t", "app", "-f", log, "--failures"]);
+    expect(failures.stdout).toMatch(/^line: app: hello\n/);
+    expect(failures.stdout.match(/^line: /gm)).toHaveLength(1);
   });
 
   it("explains that a line of another type fails in s00-raw", async () => {

@@ -28,7 +28,8 @@ export function makeExplainCommand(deps: ExplainDeps): Command {
   const cmd = new Command("explain")
     .description("Explain how the enabled parsers and scenarios handle log lines")
     .option("-l, --log <line>", "one log line")
-    .option("-f, --file <path>", "a log file (every line)")
+    .option("-f, --file <path>", "a log file (every line; '-' reads stdin)")
+    .option("--failures", "only show lines that failed to parse")
     .requiredOption("-t, --type <type>", "log type (acquisition label `type`), e.g. syslog, nginx")
     .option("-v, --verbose", "show the fields each parser node added or changed")
     .action((o, command: Command) => {
@@ -37,7 +38,7 @@ export function makeExplainCommand(deps: ExplainDeps): Command {
       if (o.log) lines = [o.log];
       else {
         try {
-          lines = readFileSync(o.file, "utf8")
+          lines = readFileSync(o.file === "-" ? 0 : o.file, "utf8")
             .split(/\r?\n/)
             .filter((l) => l !== "");
         } catch {
@@ -71,15 +72,16 @@ export function makeExplainCommand(deps: ExplainDeps): Command {
           );
         }
       }
-      const results = lines.map((l) =>
-        explainLine(l, o.type, hub.parsers, hub.scenarios, deps.now()),
-      );
+      const results = lines
+        .map((l) => explainLine(l, o.type, hub.parsers, hub.scenarios, deps.now()))
+        .filter((r) => !o.failures || !r.parsed);
       if (outputOf(command) === "json") deps.io.stdout(json(results));
       else deps.io.stdout(results.map((r) => renderExplanation(r, o.verbose === true)).join("\n"));
     });
   return examples(cmd, [
     "rampart explain --type syslog --log 'Nov 21 06:00:01 host sshd[42]: Invalid user admin from 192.0.2.7 port 4242'",
     "rampart explain --type nginx --file /var/log/nginx/access.log -v",
+    "tail -n 100 /var/log/auth.log | rampart explain --type syslog -f - --failures",
     "RAMPART_CONFIG_DIR=./etc RAMPART_HUB_DIR=./hub rampart explain -t syslog -l '…' -o json",
   ]);
 }
