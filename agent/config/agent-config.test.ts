@@ -58,7 +58,7 @@ describe("agent config", () => {
     [
       "no acquisition at all",
       valid.replace(/acquisition:\n( {2}.*\n)+/, "acquisition: {}\n"),
-      `${FILE}:8:14: document 1: acquisition: set acquisition_path and/or acquisition_dir`,
+      `${FILE}:8:14: document 1: acquisition: no acquisition_path or acquisition_dir specified`,
     ],
   ];
   for (const [name, text, message] of bad) {

@@ -39,7 +39,7 @@ const agentConfigSchema = z
       })
       .strict()
       .refine((a) => a.acquisition_path !== undefined || a.acquisition_dir !== undefined, {
-        message: "set acquisition_path and/or acquisition_dir",
+        message: "no acquisition_path or acquisition_dir specified",
       }),
     /** Offsets and journald cursors (`offsets.json`). */
     state_dir: z.string().min(1),
