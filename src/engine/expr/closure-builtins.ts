@@ -24,10 +24,13 @@ export function compileBuiltin(
   const collection = compile(argNodes[0]!);
   if (name === "len") return located(offset, (state) => length(collection(state)));
   const body = compile(argNodes[1]!);
+  let runs = 0;
   const loop = (state: RunState, visit: (result: unknown, element: unknown) => boolean): void => {
     const items = collection(state);
     const size = length(items);
     const saved = state.pointer;
+    const savedLoop = state.loop;
+    state.loop = { id: ++runs };
     try {
       for (let i = 0; i < size; i++) {
         const element = fetch(items, i);
@@ -36,6 +39,7 @@ export function compileBuiltin(
       }
     } finally {
       state.pointer = saved;
+      state.loop = savedLoop;
     }
   };
   const bool = (v: unknown): boolean => {

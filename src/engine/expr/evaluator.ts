@@ -4,6 +4,7 @@ import { compileBuiltin } from "./closure-builtins.js";
 import { RuntimeFault } from "./errors.js";
 import { float, fromPlain, GoFloat, goTypeName, isNil, toPlain, withGoType } from "./go-value.js";
 import type { HelperContext, HelperSpec } from "./helper-table.js";
+import { hoistableSubtrees, memoizePerLoop } from "./loop-invariants.js";
 import { fetch, length, lookup, NOT_FOUND, slice } from "./operations.js";
 import { compileBinary, compileOptimizedIn, compileUnary } from "./operator-compilers.js";
 import { compileRegexp } from "./regexp.js";
@@ -61,7 +62,25 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
     return re;
   };
 
+  // Closure-body subtrees that do not depend on `#`, compiled once per loop run.
+  const hoisted = new Map<Node, Evaluate>();
+  const isPureFunction = (name: string) => {
+    const resolved = context.resolveFunction(name);
+    return resolved?.kind === "helper" && resolved.spec.pure === true;
+  };
+
   const compile = (node: Node): Evaluate => {
+    const cached = hoisted.get(node);
+    if (cached) return cached;
+    if (node.kind === "Builtin" && node.args[1]?.kind === "Closure") {
+      for (const subtree of hoistableSubtrees(node.args[1].node, isPureFunction)) {
+        if (!hoisted.has(subtree)) hoisted.set(subtree, memoizePerLoop(compileNode(subtree)));
+      }
+    }
+    return compileNode(node);
+  };
+
+  const compileNode = (node: Node): Evaluate => {
     switch (node.kind) {
       case "Nil":
         return () => null;

@@ -25,6 +25,8 @@ export interface HelperSpec {
   params: readonly ParamKind[];
   /** Kind of extra arguments for variadic helpers. */
   variadic?: ParamKind;
+  /** Same arguments, same result (lets closures reuse it across elements; see loop-invariants). */
+  pure?: boolean;
   call(context: HelperContext, args: unknown[]): unknown;
 }
 
@@ -104,16 +106,19 @@ function jsonTyped(json: string, path: string, type: "array" | "object"): unknow
  */
 export const CROWDSEC_HELPERS: Readonly<Record<string, HelperSpec>> = {
   Atof: {
+    pure: true,
     signature: "func(string) float64",
     params: [S],
     call: (_, [s]) => float(atof(s as string)),
   },
   JsonExtract: {
+    pure: true,
     signature: "func(jsblob string, target string) string",
     params: [S, S],
     call: (_, [json, path]) => jsonRaw(json as string, splitJsonPath(path as string)),
   },
   JsonExtractUnescape: {
+    pure: true,
     signature: "func(jsblob string, target ...string) string",
     params: [S],
     variadic: S,
@@ -124,49 +129,58 @@ export const CROWDSEC_HELPERS: Readonly<Record<string, HelperSpec>> = {
     },
   },
   JsonExtractLib: {
+    pure: true,
     signature: "func(jsblob string, target ...string) string",
     params: [S],
     variadic: S,
     call: (_, [json, ...keys]) => jsonRaw(json as string, keys as string[]),
   },
   JsonExtractSlice: {
+    pure: true,
     signature: "func(jsblob string, target string) []interface{}",
     params: [S, S],
     call: (_, [json, path]) => jsonTyped(json as string, path as string, "array"),
   },
   JsonExtractObject: {
+    pure: true,
     signature: "func(jsblob string, target string) map[string]interface{}",
     params: [S, S],
     call: (_, [json, path]) => jsonTyped(json as string, path as string, "object"),
   },
   ToJsonString: {
+    pure: true,
     signature: "func(interface{}) string",
     params: ["any"],
     call: (_, [v]) => goJsonMarshal(v) ?? "",
   },
   File: {
+    pure: true,
     signature: "func(filename string) []string",
     params: [S],
     call: (context, [name]) =>
       context.dataFiles.lines(name as string) ?? withGoType([], "[]string"),
   },
   RegexpInFile: {
+    pure: true,
     signature: "func(data string, filename string) bool",
     params: [S, S],
     call: (context, [data, name]) =>
       context.dataFiles.regexps(name as string)?.some((re) => re.test(data as string)) ?? false,
   },
   Upper: {
+    pure: true,
     signature: "func(string) string",
     params: [S],
     call: (_, [s]) => mapCase(s as string, true),
   },
   Lower: {
+    pure: true,
     signature: "func(string) string",
     params: [S],
     call: (_, [s]) => mapCase(s as string, false),
   },
   IpInRange: {
+    pure: true,
     signature: "func(ip string, ipRange string) bool",
     params: [S, S],
     call: (_, [ip, range]) => ipInRange(ip as string, range as string),
@@ -177,6 +191,7 @@ export const CROWDSEC_HELPERS: Readonly<Record<string, HelperSpec>> = {
     call: () => `${new Date().toISOString().slice(0, 19)}Z`,
   },
   ParseUri: {
+    pure: true,
     signature: "func(uri string) map[string][]string",
     params: [S],
     call: (_, [uri]) => {
@@ -187,26 +202,31 @@ export const CROWDSEC_HELPERS: Readonly<Record<string, HelperSpec>> = {
     },
   },
   PathUnescape: {
+    pure: true,
     signature: "func(string) string",
     params: [S],
     call: (_, [s]) => pathUnescape(s as string),
   },
   QueryUnescape: {
+    pure: true,
     signature: "func(string) string",
     params: [S],
     call: (_, [s]) => queryUnescape(s as string),
   },
   PathEscape: {
+    pure: true,
     signature: "func(string) string",
     params: [S],
     call: (_, [s]) => pathEscape(s as string),
   },
   QueryEscape: {
+    pure: true,
     signature: "func(string) string",
     params: [S],
     call: (_, [s]) => queryEscape(s as string),
   },
   XMLGetAttributeValue: {
+    pure: true,
     signature: "func(xmlString string, path string, attributeName string) string",
     params: [S, S, S],
     call: (context, [xml, path, attr]) => {
@@ -215,6 +235,7 @@ export const CROWDSEC_HELPERS: Readonly<Record<string, HelperSpec>> = {
     },
   },
   XMLGetNodeValue: {
+    pure: true,
     signature: "func(xmlString string, path string) string",
     params: [S, S],
     call: (context, [xml, path]) => {
@@ -223,16 +244,19 @@ export const CROWDSEC_HELPERS: Readonly<Record<string, HelperSpec>> = {
     },
   },
   IpToRange: {
+    pure: true,
     signature: "func(ip string, cidr string) string",
     params: [S, S],
     call: (_, [ip, cidr]) => ipToRange(ip as string, cidr as string),
   },
   IsIPV6: {
+    pure: true,
     signature: "func(ip string) bool",
     params: [S],
     call: (_, [ip]) => isIPV6(ip as string),
   },
   Sprintf: {
+    pure: true,
     signature: "func(format string, a ...interface{}) string",
     params: [S],
     variadic: "any",

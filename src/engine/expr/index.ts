@@ -94,7 +94,7 @@ export function compileExpr(source: string, options: ExprOptions = {}): Compiled
     throw e;
   }
   const runGo = (env: Record<string, unknown>): unknown => {
-    const state = { env, pointer: null, memory: 0 };
+    const state = { env, pointer: null, memory: 0, loop: null };
     try {
       return evaluate(state) ?? null;
     } catch (e) {

@@ -6,6 +6,8 @@ export interface RunState {
   env: Record<string, unknown>;
   pointer: unknown;
   memory: number;
+  /** The innermost closure loop running, for loop-invariant caching (`loop-invariants.ts`). */
+  loop: { readonly id: number } | null;
 }
 
 /** A compiled node: evaluates against the run state. */
