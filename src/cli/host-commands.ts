@@ -25,11 +25,11 @@ export interface HostDeps {
   cwd: string;
 }
 
-/** The Rampart checkout: the nearest directory above `cwd` with a wrangler.toml, else the CLI's own. */
+/** The Rampart checkout: the nearest directory at or above `cwd` with a wrangler.toml, else `cwd`. */
 export function projectRoot(cwd: string): string {
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     if (existsSync(join(dir, "wrangler.toml"))) return dir;
-    if (dirname(dir) === dir) return resolve(import.meta.dirname, "../..");
+    if (dirname(dir) === dir) return resolve(cwd);
   }
 }
 
