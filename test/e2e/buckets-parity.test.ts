@@ -96,6 +96,10 @@ function sshdLog(): string {
     for (let i = 0; i < 14; i++)
       out.push(fail(START + 60_000 + a * 400_000 + i * 5000, `203.0.113.${20 + a}`, "root"));
   }
+  // Borderline paces where the token count reaches exactly 0 through float sums (Go lets a
+  // sub-nanosecond debt pass): ssh-bf at one try per 8 s, ssh-slow-bf at one per 6 s.
+  for (let i = 0; i < 25; i++) out.push(fail(START + 1_000_000 + i * 8000, "203.0.113.40", "root"));
+  for (let i = 0; i < 14; i++) out.push(fail(START + 1_300_000 + i * 6000, "203.0.113.41", "root"));
   // Under every threshold: 3 tries 20 s apart.
   for (let a = 0; a < 5; a++) {
     for (let i = 0; i < 3; i++)
