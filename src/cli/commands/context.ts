@@ -1,3 +1,4 @@
+/** What every LAPI-backed command factory shares: its dependencies, `-o`, and help examples. */
 import type { Command } from "commander";
 import type { LapiClient } from "../lapi-client.js";
 import { type CliIo, type OutputFormat, parseOutput } from "../output.js";

@@ -132,7 +132,7 @@ export function makeSimulationCommand(deps: SimulationDeps): Command {
       deps.io.stdout(out);
     });
   return new Command("simulation")
-    .description(`Manage simulation mode (${"<config dir>"}/simulation.yaml)`)
+    .description("Manage simulation mode (<config dir>/simulation.yaml)")
     .addCommand(
       examples(change(true), [
         "rampart simulation enable crowdsecurity/ssh-bf",
