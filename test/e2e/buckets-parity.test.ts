@@ -100,6 +100,14 @@ function sshdLog(): string {
   // sub-nanosecond debt pass): ssh-bf at one try per 8 s, ssh-slow-bf at one per 6 s.
   for (let i = 0; i < 25; i++) out.push(fail(START + 1_000_000 + i * 8000, "203.0.113.40", "root"));
   for (let i = 0; i < 14; i++) out.push(fail(START + 1_300_000 + i * 6000, "203.0.113.41", "root"));
+  // Distinct memory: 7 users 10 s apart, then a burst that repeats the first one among 5 new
+  // users. The repeat is a duplicate only if the instance remembers every value it saw.
+  const enumUsers = ["u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9", "u10", "u11"];
+  for (let i = 0; i < 7; i++)
+    out.push(invalid(START + 1_500_000 + i * 10_000, "192.0.2.80", enumUsers[i]!));
+  for (const user of ["u0", "u7", "u8", "u9", "u10", "u11"]) {
+    out.push(invalid(START + 1_580_000, "192.0.2.80", user));
+  }
   // Under every threshold: 3 tries 20 s apart.
   for (let a = 0; a < 5; a++) {
     for (let i = 0; i < 3; i++)
