@@ -196,3 +196,46 @@ describe("file source lifecycle", () => {
     expect(texts(await take(it, 2))).toEqual(expected(0, 2, "again"));
   });
 });
+
+describe("file source under a continuous writer", () => {
+  it("delivers every line exactly once through alternating rename and copytruncate rotations", async () => {
+    const { closeSync, openSync, writeSync } = await import("node:fs");
+    const dir = setup();
+    const log = join(dir, "busy.log");
+    writeFileSync(log, "");
+    const source = start({ patterns: [log] });
+    const it = source[Symbol.asyncIterator]();
+    await sleep(60);
+    const total = 6000;
+    const writer = (async () => {
+      let fd = openSync(log, "a");
+      let rotations = 0;
+      for (let i = 0; i < total; i++) {
+        writeSync(fd, `busy ${i}\n`);
+        if (i % 50 === 49) await sleep(2);
+        if (i % 1000 === 999) {
+          rotations++;
+          if (rotations % 2 === 1) {
+            // logrotate `create`: rename, new file, the daemon keeps its old fd for a while.
+            renameSync(log, `${log}.${rotations}`);
+            writeFileSync(log, "");
+            for (let j = 0; j < 20; j++) writeSync(fd, `busy ${++i}\n`);
+            closeSync(fd);
+            fd = openSync(log, "a");
+          } else {
+            // logrotate `copytruncate` (the copy and truncate happen while the daemon is idle).
+            copyFileSync(log, `${log}.${rotations}`);
+            truncateSync(log, 0);
+          }
+        }
+      }
+      closeSync(fd);
+    })();
+    const got = await take(it, total, 15_000);
+    await writer;
+    const seen = texts(got);
+    expect(new Set(seen).size).toBe(seen.length); // no line twice
+    expect(seen.length).toBe(total); // none missing
+    expect(await take(it, 1, 300)).toEqual([]);
+  }, 30_000);
+});

@@ -57,13 +57,13 @@ export function createSyslogSource(options: SyslogSourceOptions): SyslogSource {
       stats.skipped.malformed++;
       return;
     }
-    stats.read++;
     // A flood: TCP clients are paused at `capacity` (below); past twice that, messages (UDP ones
     // in practice) are counted and dropped, so memory stays bounded.
     if (queue.size >= 2 * capacity) {
       stats.skipped.overflow++;
       return;
     }
+    stats.read++;
     void queue.push({
       line: rebuildSyslogLine(msg, new Date()),
       source: client,
@@ -173,8 +173,8 @@ export function createSyslogSource(options: SyslogSourceOptions): SyslogSource {
       tcp = server;
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
-        // With port 0, TCP takes the port UDP got so both share one number.
-        server.listen(ports.udp ?? options.listenPort, options.listenAddr, () => {
+        // Port 0 (tests) lets each protocol pick its own free port.
+        server.listen(options.listenPort, options.listenAddr, () => {
           server.off("error", reject);
           resolve();
         });
