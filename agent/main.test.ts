@@ -61,7 +61,7 @@ function run(args: string[]) {
   return { code, stdout, stderr };
 }
 
-describe.skipIf(!hasHub)("rampart-agent -t with the Debian 1.4.6 hub", () => {
+describe.skipIf(!hasHub)("rampart-agent -t with the Debian 1.4.6 hub", { timeout: 60_000 }, () => {
   it("prints the LAPI, the datasources and the loaded hub, and exits 0", () => {
     const { dir, config } = install();
     const { code, stdout, stderr } = run(["-c", config, "-t"]);

@@ -190,7 +190,7 @@ describe("file source lifecycle", () => {
       }).length;
     expect(openOn()).toBe(1);
     unlinkSync(log);
-    await sleep(500);
+    for (let i = 0; i < 150 && openOn() > 0; i++) await sleep(20);
     expect(openOn()).toBe(0);
     writeFileSync(log, lines(0, 2, "again"));
     expect(texts(await take(it, 2))).toEqual(expected(0, 2, "again"));

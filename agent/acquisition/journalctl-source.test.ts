@@ -190,7 +190,7 @@ describe("journalctl source with a fake journalctl", () => {
     await expect(take(source[Symbol.asyncIterator](), 1)).rejects.toThrow(
       /journalctl exited with 1: Failed to seek to cursor/,
     );
-  });
+  }, 20_000);
 });
 
 describe("journalctl source with the real journalctl", () => {
