@@ -51,7 +51,10 @@ export function goSprintf(format: string, args: readonly unknown[]): string {
       out += `%!${verb}(MISSING)`;
       continue;
     }
-    out += pad(formatOne(verb, args[argIndex++], spec), spec, verb);
+    const arg = args[argIndex++];
+    // Slices are padded element by element (inside formatOne), never as a whole.
+    const text = formatOne(verb, arg, spec);
+    out += Array.isArray(arg) && verb !== "T" ? text : pad(text, spec, verb);
   }
   if (argIndex < args.length) {
     out += `%!(EXTRA ${args
@@ -111,8 +114,13 @@ function signed(text: string, n: number, spec: Spec): string {
 
 function formatOne(verb: string, v: unknown, spec: Spec): string {
   // fmt applies the verb to each element of a slice or map (`%d` of [1 2] is `[1 2]`).
-  if (verb !== "v" && verb !== "T" && Array.isArray(v)) {
-    return `[${v.map((x) => pad(formatOne(verb, x, spec), spec, verb)).join(" ")}]`;
+  if (verb !== "T" && Array.isArray(v) && (verb !== "v" || spec.width !== undefined)) {
+    return `[${v
+      .map((x) => {
+        const text = formatOne(verb, x, spec);
+        return Array.isArray(x) ? text : pad(text, spec, verb);
+      })
+      .join(" ")}]`;
   }
   const f = floatOf(v);
   switch (verb) {
