@@ -1,0 +1,46 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { parseAcquisition } from "./acquisition-config.js";
+import { startAcquisition } from "./acquisition-runner.js";
+import { OffsetStore } from "./offset-store.js";
+import { tempDir } from "./test-support.js";
+
+describe("acquisition runner", () => {
+  it("merges every source, keeps each line's source for commits, and reports a failing source", async () => {
+    const t = tempDir();
+    try {
+      writeFileSync(join(t.dir, "a.log"), "a1\na2\n");
+      writeFileSync(join(t.dir, "b.log"), "b1\n");
+      const entries = parseAcquisition(
+        [
+          `filename: ${t.dir}/a.log\nmode: cat\nlabels: {type: a}`,
+          `filename: ${t.dir}/b.log\nmode: cat\nlabels: {type: b}`,
+          "source: stdin\nlabels: {type: s}",
+          `source: journalctl\nmode: cat\njournalctl_filter: ["--directory=${t.dir}", "--after-cursor=x"]\nlabels: {type: j}`,
+        ].join("\n---\n"),
+        join(t.dir, "acquis.yaml"),
+      );
+      const offsets = OffsetStore.inMemory();
+      const errors: string[] = [];
+      const running = startAcquisition(
+        entries,
+        { offsets, stdin: Readable.from(["s1\n"]) },
+        (source, error) => errors.push(`${source.name}: ${(error as Error).message}`),
+      );
+      const got: string[] = [];
+      for await (const { line, source } of running) {
+        got.push(`${line.labels.type}:${line.line}`);
+        await source.commit(line.cursor);
+      }
+      expect(got.sort()).toEqual(["a:a1", "a:a2", "b:b1", "s:s1"]);
+      expect(offsets.get(join(t.dir, "a.log"))).toMatchObject({ kind: "file", offset: 6 });
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/^journalctl:.*#4: journalctl exited with/);
+      await running.close();
+    } finally {
+      t.cleanup();
+    }
+  });
+});
