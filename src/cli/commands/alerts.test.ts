@@ -30,6 +30,13 @@ describe("rampart alerts", () => {
     expect((await runCli(fakeLapi(), ["alerts", "list", "-o", "json"])).stdout).toBe("null\n");
   });
 
+  it("adds the machine column with -m", async () => {
+    const lapi = await withBan();
+    expect((await runCli(lapi, ["alerts", "list", "-m", "-o", "raw"])).stdout).toBe(
+      "id,scope,value,reason,country,as,decisions,created_at,machine\n1,Ip,1.2.3.4,manual 'ban' from 'me',,,ban:1,2026-11-21T06:00:00Z,me\n",
+    );
+  });
+
   it("inspects an alert as a cscli block, JSON object or YAML", async () => {
     const lapi = await withBan();
     const human = await runCli(lapi, ["alerts", "inspect", "1"]);

@@ -19,37 +19,37 @@ function decisionSummary(alert: Alert): string {
   return [...counts].map(([t, n]) => `${t}:${n}`).join(" ");
 }
 
-/** cscli 1.4.6 AlertsToTable. */
-export function renderAlerts(alerts: Alert[], format: OutputFormat, color: boolean): string {
+/** cscli 1.4.6 AlertsToTable (`machine`: `-m` adds the sending machine). */
+export function renderAlerts(
+  alerts: Alert[],
+  format: OutputFormat,
+  color: boolean,
+  machine = false,
+): string {
   if (format === "json") return json(alerts.length === 0 ? null : alerts.map(asCscliAlert));
   const as = (a: Alert) => [a.source.as_number, a.source.as_name].filter(Boolean).join(" ");
+  const withMachine = <T>(cells: T[], extra: T) => (machine ? [...cells, extra] : cells);
   if (format === "raw") {
     return csv(
-      ["id", "scope", "value", "reason", "country", "as", "decisions", "created_at"],
-      alerts.map((a) => [
-        a.id,
-        a.source.scope,
-        a.source.value,
-        a.scenario,
-        a.source.cn ?? "",
-        as(a),
-        decisionSummary(a),
-        a.created_at,
-      ]),
+      withMachine(
+        ["id", "scope", "value", "reason", "country", "as", "decisions", "created_at"],
+        "machine",
+      ),
+      alerts.map((a) => {
+        const cells: unknown[] = [a.id, a.source.scope, a.source.value, a.scenario];
+        cells.push(a.source.cn ?? "", as(a), decisionSummary(a), a.created_at);
+        return withMachine(cells, a.machine_id);
+      }),
     );
   }
   if (alerts.length === 0) return "No active alerts\n";
   return table(
-    ["ID", "value", "reason", "country", "as", "decisions", "created_at"],
-    alerts.map((a) => [
-      a.id,
-      `${a.source.scope}:${a.source.value}`,
-      a.scenario,
-      a.source.cn ?? "",
-      as(a),
-      decisionSummary(a),
-      a.created_at,
-    ]),
+    withMachine(["ID", "value", "reason", "country", "as", "decisions", "created_at"], "machine"),
+    alerts.map((a) => {
+      const cells: (string | number)[] = [a.id, `${a.source.scope}:${a.source.value}`, a.scenario];
+      cells.push(a.source.cn ?? "", as(a), decisionSummary(a), a.created_at);
+      return withMachine(cells, a.machine_id);
+    }),
     color,
   );
 }
@@ -121,7 +121,8 @@ function list(deps: LapiCommandDeps): Command {
       .option("--until <duration>", "alerts started before now minus this duration")
       .option("--type <type>", "alerts with a decision of this type")
       .option("--origin <origin>", "alerts with a decision of this origin")
-      .option("-l, --limit <n>", "number of alerts to get (0 = all)", "50"),
+      .option("-l, --limit <n>", "number of alerts to get (0 = all)", "50")
+      .option("-m, --machine", "also show the machine that sent each alert"),
   ).action(async (o, command: Command) => {
     const query: Query = {
       include_capi: o.all ? "true" : "false",
@@ -132,7 +133,7 @@ function list(deps: LapiCommandDeps): Command {
     if (o.since) query.since = checkDuration(o.since, "--since");
     if (o.until) query.until = checkDuration(o.until, "--until");
     const alerts = await deps.client.listAlerts(query);
-    deps.io.stdout(renderAlerts(alerts, outputOf(command), deps.io.color));
+    deps.io.stdout(renderAlerts(alerts, outputOf(command), deps.io.color, o.machine === true));
   });
   return examples(cmd, [
     "rampart alerts list",
