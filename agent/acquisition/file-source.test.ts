@@ -162,10 +162,16 @@ describe("file source (cat mode)", () => {
     const dir = setup();
     writeFileSync(join(dir, "auth.log.2.gz"), gzipSync(lines(0, 1000, "gz")));
     writeFileSync(join(dir, "auth.log.1"), lines(0, 3, "plain"));
-    const source = start({ patterns: [join(dir, "auth.log*")], mode: "cat" });
+    const offsets = OffsetStore.inMemory();
+    const source = start({ patterns: [join(dir, "auth.log*")], mode: "cat", offsets });
     const got: string[] = [];
-    for await (const l of source) got.push(l.line);
+    for await (const l of source) {
+      got.push(l.line);
+      await source.commit(l.cursor);
+    }
     expect(got).toEqual([...expected(0, 3, "plain"), ...expected(0, 1000, "gz")]);
+    // A replay leaves the live tailer's positions alone.
+    expect(offsets.get(join(dir, "auth.log.1"))).toBeUndefined();
   });
 });
 

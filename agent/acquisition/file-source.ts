@@ -349,6 +349,8 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
     async commit(cursor: Cursor) {
       if (cursor.kind !== "file")
         throw new Error(`file source cannot commit a ${cursor.kind} cursor`);
+      // A replay must not move the live tailer's positions (and `.gz` offsets are decompressed).
+      if (options.mode === "cat") return;
       await offsets.set(cursor.path, cursor);
     },
     async close() {

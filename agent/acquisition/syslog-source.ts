@@ -167,6 +167,7 @@ export function createSyslogSource(options: SyslogSourceOptions): SyslogSource {
         });
       });
       ports.udp = socket.address().port;
+      socket.on("error", (error) => queue.end(error));
     }
     if (options.protocols.includes("tcp")) {
       const server = createServer(handleTcp);
@@ -179,6 +180,7 @@ export function createSyslogSource(options: SyslogSourceOptions): SyslogSource {
           resolve();
         });
       });
+      server.on("error", (error) => queue.end(error));
       const address = server.address();
       ports.tcp = typeof address === "object" && address ? address.port : null;
     }
