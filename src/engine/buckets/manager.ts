@@ -10,6 +10,7 @@ import {
   newBucket,
   pour,
 } from "./pour.js";
+import { type QueuedEvent, snapshotEvent } from "./queued-event.js";
 
 /** Everything a manager holds, as plain data (what a Durable Object would persist). */
 export interface BucketSnapshot {
@@ -72,6 +73,11 @@ export function createBucketManager(
         const t = parseMarshaledTime(evt.MarshaledTime);
         if (t && (watermarkUs === null || t.us > watermarkUs)) watermarkUs = t.us;
       }
+      let snapshot: QueuedEvent | null = null;
+      const queued = () => {
+        snapshot ??= snapshotEvent(evt);
+        return snapshot;
+      };
       for (const scenario of scenarios) {
         let group = "";
         try {
@@ -91,7 +97,7 @@ export function createBucketManager(
         }
         const key = bucketKey(scenario.name, group);
         const state = states.get(key) ?? newBucket(scenario, key, evt.ExpectMode);
-        const out = pour(state, evt, scenario, nowMs, blackholes.get(scenario.name) ?? []);
+        const out = pour(state, evt, scenario, nowMs, blackholes.get(scenario.name) ?? [], queued);
         result.poured++;
         if (out.state) states.set(key, out.state);
         else states.delete(key);

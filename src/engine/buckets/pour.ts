@@ -133,7 +133,7 @@ function updateProbability(prior: number, evil: number, benign: number): number 
  * mirroring 1.4.6 `PourItemToHolders` + `LeakRoutine`: replay expiry, the type processor, distinct,
  * cancel_on, the limiter, then on overflow `NewAlert`, overflow_filter and the blackhole.
  * `nowMs` is the wall clock, used only by LIVE instances. Pure: `state` and `blackhole` are not
- * mutated.
+ * mutated. `queued` may supply a ready (shared, never mutated) snapshot of `evt`.
  */
 export function pour(
   state: BucketState,
@@ -141,7 +141,10 @@ export function pour(
   scenario: CompiledScenario,
   nowMs: number,
   blackhole: BlackholeState = [],
+  queued?: () => QueuedEvent,
 ): PourResult {
+  // The manager shares one snapshot of the event between the instances it is poured into.
+  const snapshot = queued ?? (() => snapshotEvent(evt));
   const unchanged = (outcome: PourOutcome): PourResult => ({
     state,
     blackhole,
@@ -180,7 +183,7 @@ export function pour(
       lastTs: time.text,
       firstUs: time.us,
       lastUs: time.us,
-      queue: enqueue(b.queue, scenario.queueSize, snapshotEvent(evt, null)),
+      queue: enqueue(b.queue, scenario.queueSize, snapshot()),
     };
     return overflowNow(next, time);
   }
@@ -216,7 +219,7 @@ export function pour(
     firstUs: b.firstUs === null ? time.us : b.firstUs,
     lastTs: time.text,
     lastUs: time.us,
-    queue: enqueue(b.queue, scenario.queueSize, snapshotEvent(evt, distinct)),
+    queue: enqueue(b.queue, scenario.queueSize, snapshot()),
   };
   if (scenario.capacity > 0) {
     const verdict = allow(

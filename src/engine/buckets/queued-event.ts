@@ -2,8 +2,8 @@ import { type AlertSource, type OverflowAlert, PipelineEvent, stringMap } from "
 
 /**
  * An event as a bucket keeps it in its queue: plain, serialisable data (a Durable Object persists
- * bucket states), with what alerts and queue-reading expressions need. `distinct` caches the
- * `distinct` expression's value for this event, which 1.4.6 recomputes over the queue.
+ * bucket states), with what alerts and queue-reading expressions need. Immutable once made, so
+ * one snapshot is shared by every instance the event is poured into.
  */
 export interface QueuedEvent {
   Type: number;
@@ -20,7 +20,6 @@ export interface QueuedEvent {
   MarshaledTime: string;
   /** OVFLW events (reprocess): the alert and sources the overflow carried. */
   Overflow: { Sources: Record<string, AlertSource>; Alert: OverflowAlert | null } | null;
-  distinct: string | null;
 }
 
 /** Alerts and sources are plain data (no methods survive a Durable Object's storage either). */
@@ -29,7 +28,7 @@ const plainCopy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 const iso = (d: Date): string => (d.getTime() === 0 ? "" : d.toISOString());
 
 /** Copies the parts of `evt` a bucket needs into plain data. */
-export function snapshotEvent(evt: PipelineEvent, distinct: string | null): QueuedEvent {
+export function snapshotEvent(evt: PipelineEvent): QueuedEvent {
   return {
     Type: evt.Type,
     ExpectMode: evt.ExpectMode,
@@ -52,7 +51,6 @@ export function snapshotEvent(evt: PipelineEvent, distinct: string | null): Queu
       evt.Type === 1
         ? { Sources: plainCopy(evt.Overflow.Sources), Alert: plainCopy(evt.Overflow.Alert) }
         : null,
-    distinct,
   };
 }
 
