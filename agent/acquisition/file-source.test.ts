@@ -245,3 +245,23 @@ describe("file source under a continuous writer", () => {
     expect(await take(it, 1, 300)).toEqual([]);
   }, 30_000);
 });
+
+describe("file source with a glob matching rotated names", () => {
+  it("does not re-read a renamed generation that the glob matches under its new name", async () => {
+    const dir = setup();
+    const log = join(dir, "app.log");
+    writeFileSync(log, "");
+    const source = start({ patterns: [`${log}*`] });
+    const it = source[Symbol.asyncIterator]();
+    await sleep(60);
+    appendFileSync(log, lines(0, 10));
+    expect(texts(await take(it, 10))).toEqual(expected(0, 10));
+    appendFileSync(log, lines(10, 15));
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, lines(15, 20));
+    const got = await take(it, 10);
+    expect(texts(got).sort()).toEqual(expected(10, 20).sort());
+    // Past the grace period the old generation is closed; it must not come back from its start.
+    expect(await take(it, 1, 600)).toEqual([]);
+  });
+});

@@ -75,6 +75,8 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
   const poll = options.pollIntervalMs ?? 250;
   const grace = options.rotationGraceMs ?? 2000;
   const tracked = new Map<string, Tracked>();
+  /** Generations read to the end after a rotation (device:inode → offset), see `scan`. */
+  const finishedAt = new Map<string, { offset: number; fingerprint: Buffer }>();
   const buffer = Buffer.allocUnsafe(CHUNK);
   let closed = false;
   let wake: (() => void) | null = null;
@@ -153,7 +155,29 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
     }
   }
 
+  /** Where a renamed, already-read generation ends; null for a new file (or a reused inode). */
+  async function finishedPosition(path: string, st: Stats): Promise<number | null> {
+    const key = `${st.dev}:${st.ino}`;
+    const known = finishedAt.get(key);
+    if (known === undefined) return null;
+    finishedAt.delete(key);
+    if (st.size < known.offset) return null;
+    const handle = await open(path, "r").catch(() => null);
+    if (!handle) return null;
+    const head = await readAt(handle, 0, known.fingerprint.length).finally(() => handle.close());
+    return head.equals(known.fingerprint) ? known.offset : null;
+  }
+
+  function isTracked(dev: number, ino: number): boolean {
+    for (const entry of tracked.values()) {
+      if (entry.current?.ino === ino && entry.current.dev === dev) return true;
+      if (entry.retired.some((gen) => gen.ino === ino && gen.dev === dev)) return true;
+    }
+    return false;
+  }
+
   async function finish(gen: Generation): Promise<void> {
+    finishedAt.set(`${gen.dev}:${gen.ino}`, { offset: gen.readPos, fingerprint: gen.fingerprint });
     const lines = gen.splitter.flush();
     stats.read += lines.length;
     await emit(gen, lines);
@@ -259,16 +283,20 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
       if (entry.current === null && entry.retired.length === 0) tracked.delete(path);
     }
     for (const path of present) {
+      const st = await stat(path).catch(() => null);
+      if (!st?.isFile()) continue;
       let entry = tracked.get(path);
       if (!entry) {
+        // A glob that also matches rotated names (`app.log*`) sees a renamed generation under its
+        // new name: it is already being read (or was read to `finishedAt`), never from its start.
+        if (isTracked(st.dev, st.ino)) continue;
         entry = { current: null, retired: [] };
         tracked.set(path, entry);
       }
-      const st = await stat(path).catch(() => null);
-      if (!st?.isFile()) continue;
       const cur = entry.current;
       if (cur === null) {
-        const from = await resume(path, st, firstScan, entry);
+        const known = await finishedPosition(path, st);
+        const from = known ?? (await resume(path, st, firstScan, entry));
         entry.current = await openGeneration(path, from);
       } else if (cur.ino !== st.ino || cur.dev !== st.dev) {
         // rename + create: keep draining the old generation for the grace period.
