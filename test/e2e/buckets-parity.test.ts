@@ -14,28 +14,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { debianDirectories, hubSourceFromDirectories } from "../../agent/hub/hub-fs.js";
 import {
   type CompiledScenario,
-  compileScenario,
+  compileHubScenarios,
   createBucketManager,
-  decodeScenarioFile,
   overflowEvent,
 } from "../../src/engine/buckets/index.js";
 import { ExpectMode, newLogEvent } from "../../src/engine/event.js";
-import { createDataRegistry } from "../../src/engine/hub/data-registry.js";
 import { defaultCompilerFactory } from "../../src/engine/hub/expr-compiler.js";
-import {
-  installedPath,
-  parseHubIndex,
-  resolveCollections,
-} from "../../src/engine/hub/hub-index.js";
 import { type LoadedHub, loadHub } from "../../src/engine/hub/hub-loader.js";
-import { createStashStore } from "../../src/engine/parser/stash.js";
 import {
   CROWDSEC_BIN,
   CROWDSEC_ROOT,
-  DATA_DIR,
   DEFAULT_COLLECTIONS,
   DEFAULT_EXTRA_PARSERS,
-  HUB_DIR,
   runCrowdsecDump,
 } from "../oracle/crowdsec-dump.js";
 
@@ -289,35 +279,16 @@ function render(lines: Timed[]): string {
     .join("\n")}\n`;
 }
 
-/** Compiles the scenarios of the default collections from the Debian hub. */
+/** The scenarios of the default collections from the Debian hub, hashed like 1.4.6. */
 function loadScenarios(): CompiledScenario[] {
-  const index = parseHubIndex(readFileSync(join(HUB_DIR, ".index.json"), "utf8"));
-  const resolved = resolveCollections(index, DEFAULT_COLLECTIONS);
-  const data = createDataRegistry((name) => {
-    const path = join(DATA_DIR, name);
-    return existsSync(path) ? readFileSync(path, "utf8") : null;
+  const result = compileHubScenarios(hubSourceFromDirectories(debianDirectories(CROWDSEC_ROOT)), {
+    collections: DEFAULT_COLLECTIONS,
+    compilerFactory: defaultCompilerFactory,
+    hash: (content) => createHash("sha256").update(content).digest("hex"),
   });
-  const compile = defaultCompilerFactory({
-    strings: data.strings,
-    regexps: data.regexps,
-    dataVersion: data.version,
-    stashes: createStashStore(),
-  });
-  return resolved.scenarios.flatMap((item) => {
-    const content = readFileSync(join(HUB_DIR, item.path), "utf8");
-    const path = installedPath(item);
-    return decodeScenarioFile(path, content).map((config) =>
-      compileScenario(config, {
-        path,
-        compileExpr: (source) => compile(source),
-        // 1.4.6 opens `dest_file` only: Debian ships http_path_traversal.txt as path_traversal.txt
-        // (its source_url basename), so the reference loads an empty list for that scenario.
-        loadData: (entry) => void data.load({ ...entry, source_url: "" }),
-        hash: createHash("sha256").update(content).digest("hex"),
-        version: item.version,
-      }),
-    );
-  });
+  expect(result.problems).toEqual([]);
+  expect(result.missing).toEqual([]);
+  return result.scenarios;
 }
 
 /** Our side: parser pipeline → bucket manager → postoverflows, 1.4.6's replay flow. */

@@ -13,6 +13,11 @@ export {
   scenarioConfigSchema,
 } from "./config.js";
 export {
+  compileHubScenarios,
+  type HubScenarioOptions,
+  type HubScenarios,
+} from "./hub-scenarios.js";
+export {
   type BucketManager,
   type BucketSnapshot,
   bucketKey,
