@@ -146,7 +146,9 @@ function eventsFromQueue(queue: readonly QueuedEvent[]): AlertBody["events"] {
     const meta = Object.keys(q.Meta)
       .sort()
       .map((key) => ({ key, value: q.Meta[key]! }));
-    const timestamp = q.MarshaledTime !== "" ? q.MarshaledTime : q.Time;
+    // No MarshaledTime: the runtime `evt.Time`, as Go's MarshalText prints it (no trailing zeros).
+    const timestamp =
+      q.MarshaledTime !== "" ? q.MarshaledTime : q.Time.replace(/\.?0*Z$/, "Z");
     return { meta, timestamp };
   });
 }
