@@ -17,9 +17,10 @@
  * decompressed, then the source ends.
  */
 import { createReadStream, type Stats } from "node:fs";
-import { type FileHandle, open, readdir, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { type FileHandle, open, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import { createGunzip } from "node:zlib";
+import { findByInode, findCopytruncateCopy, readAt } from "./file-identity.js";
 import { goGlob } from "./go-glob.js";
 import { LineQueue } from "./line-queue.js";
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type SplitLine } from "./line-splitter.js";
@@ -186,7 +187,7 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
 
   /** copytruncate: recover the bytes the copy holds past our position, then restart at 0. */
   async function recoverTruncated(gen: Generation): Promise<void> {
-    const copy = await findCopy(gen);
+    const copy = await findCopytruncateCopy(gen.path, gen.ino, gen.fingerprint);
     if (copy && copy.size > gen.readPos) {
       const handle = await open(copy.path, "r");
       try {
@@ -209,28 +210,6 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
     gen.readPos = 0;
     gen.splitter = new LineSplitter(stats.skipped, maxLineBytes, 0);
     gen.fingerprint = Buffer.alloc(0);
-  }
-
-  async function findCopy(gen: Generation): Promise<{ path: string; size: number } | null> {
-    if (gen.fingerprint.length === 0) return null;
-    const dir = dirname(gen.path);
-    const base = basename(gen.path);
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch {
-      return null;
-    }
-    for (const name of names) {
-      if (name === base || !name.startsWith(base)) continue;
-      const path = join(dir, name);
-      const st = await stat(path).catch(() => null);
-      if (!st?.isFile() || st.ino === gen.ino || st.size < gen.fingerprint.length) continue;
-      const handle = await open(path, "r");
-      const head = await readAt(handle, 0, gen.fingerprint.length).finally(() => handle.close());
-      if (head.equals(gen.fingerprint)) return { path, size: st.size };
-    }
-    return null;
   }
 
   async function truncated(gen: Generation, st: Stats): Promise<boolean> {
@@ -389,20 +368,4 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
       await offsets.flush();
     },
   };
-}
-
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const out = Buffer.alloc(length);
-  const { bytesRead } = await handle.read(out, 0, length, position);
-  return out.subarray(0, bytesRead);
-}
-
-async function findByInode(dir: string, dev: number, ino: number): Promise<string | null> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  for (const name of names) {
-    const path = join(dir, name);
-    const st = await stat(path).catch(() => null);
-    if (st?.isFile() && st.ino === ino && st.dev === dev) return path;
-  }
-  return null;
 }
