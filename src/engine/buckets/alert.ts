@@ -147,8 +147,7 @@ function eventsFromQueue(queue: readonly QueuedEvent[]): AlertBody["events"] {
       .sort()
       .map((key) => ({ key, value: q.Meta[key]! }));
     // No MarshaledTime: the runtime `evt.Time`, as Go's MarshalText prints it (no trailing zeros).
-    const timestamp =
-      q.MarshaledTime !== "" ? q.MarshaledTime : q.Time.replace(/\.?0*Z$/, "Z");
+    const timestamp = q.MarshaledTime !== "" ? q.MarshaledTime : q.Time.replace(/\.?0*Z$/, "Z");
     return { meta, timestamp };
   });
 }
