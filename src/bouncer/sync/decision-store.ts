@@ -17,6 +17,8 @@ import {
   writeStoredSnapshot,
 } from "./stored-snapshot";
 
+/** How long an isolate's first `state` call waits for the startup pull before giving up. */
+const FIRST_SNAPSHOT_WAIT_MS = 3_000;
 /** Changes an isolate may receive as an overlay before the store folds them into a snapshot. */
 const MIN_COMPACT_CHANGES = 1_000;
 
@@ -116,6 +118,20 @@ export class DecisionStore extends DurableObject<Env> {
   /** Starts the alarm loop if it is not running (called by cron and by isolates). */
   async ensureScheduled(): Promise<void> {
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /**
+   * Starts the startup pull *in the alarm* and waits a little for it. The pull belongs to the
+   * alarm event, not to the caller's RPC: a caller that gives up (its client disconnected) must
+   * not cancel a long first pull and make the next caller start it over. Alarms are also retried.
+   */
+  private async awaitFirstSnapshot() {
+    const at = await this.ctx.storage.getAlarm();
+    if (at === null || at > Date.now()) await this.ctx.storage.setAlarm(Date.now());
+    const deadline = Date.now() + FIRST_SNAPSHOT_WAIT_MS;
+    while (this.version === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 
   override async alarm(): Promise<void> {
@@ -322,11 +338,12 @@ export class DecisionStore extends DurableObject<Env> {
   }
 
   /**
-   * What an isolate holding `(haveVersion, haveSeq)` must fetch. The first caller after a cold
-   * start triggers the startup pull, so a new deployment answers with data, not with an empty set.
+   * What an isolate holding `(haveVersion, haveSeq)` must fetch. Before the first snapshot exists
+   * the caller waits up to 3 s for the startup pull, so a new deployment with a small set answers
+   * with data; version 0 means "nothing yet" (the isolate then applies FAIL_MODE), never "empty".
    */
   async state(haveVersion: number, haveSeq: number): Promise<StoreState> {
-    if (this.version === 0) await this.sync();
+    if (this.version === 0) await this.awaitFirstSnapshot();
     void this.ensureScheduled();
     const fresh = haveVersion !== this.version;
     const since = fresh ? 0 : haveSeq;
