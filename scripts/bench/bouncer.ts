@@ -286,6 +286,7 @@ async function inWorkerd(size: number) {
     const started = performance.now();
     // The first request makes the store pull, compile and publish; then it loads the snapshot.
     let status = 0;
+    let lastReport = started;
     while (status !== 403) {
       // Locally the Worker shares its isolate with the Durable Object, so a request can wait
       // behind the long synchronous compile; give up on that request, not on the run.
@@ -297,6 +298,13 @@ async function inWorkerd(size: number) {
         status = 0;
       }
       if (performance.now() - started > 900_000) throw new Error("no enforcement after 15 min");
+      if (status !== 403 && performance.now() - lastReport > 60_000) {
+        lastReport = performance.now();
+        const st = await bouncer.status().catch((e: Error) => ({ error: e.message }));
+        console.log(
+          `  … still loading after ${fmt((lastReport - started) / 1000, 0)} s: ${JSON.stringify(st).slice(0, 300)}`,
+        );
+      }
     }
     const ready = performance.now() - started;
     const st = await bouncer.status();

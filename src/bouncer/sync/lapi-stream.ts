@@ -70,7 +70,9 @@ export async function pullStream(
       "User-Agent": BOUNCER_USER_AGENT,
       Accept: "application/json",
     },
-    signal: AbortSignal.timeout(120_000),
+    // A startup body of a million decisions takes minutes to stream and stage; the alarm that
+    // runs the pull may last 15 min.
+    signal: AbortSignal.timeout(600_000),
   });
   if (res.status !== 200 || !res.body) {
     const text = await res.text();
