@@ -96,6 +96,8 @@ end
 `;
 
 interface WrkResult {
+  /** wrk's own summary, e.g. "17560 requests in 10.00s, 3.1MB read". */
+  summary: string;
   rps: number;
   p50: string;
   p99: string;
@@ -118,6 +120,7 @@ function runWrk(
   const non2xx = pick(/Non-2xx or 3xx responses: (\d+)/);
   const socket = /Socket errors: (.*)/.exec(out)?.[1];
   return {
+    summary: pick(/^\s*(\d+ requests in [^\n]+)/m),
     rps: Number(pick(/Requests\/sec:\s+([\d.]+)/)),
     p50: pick(/^\s+50%\s+(\S+)/m),
     p99: pick(/^\s+99%\s+(\S+)/m),
@@ -243,7 +246,7 @@ export async function run(): Promise<void> {
     ["GET /v1/decisions?ip= req/s (wrk -c16)", c.wrk.rps.toFixed(0), r.wrk.rps.toFixed(0)],
     ["  p50 latency", c.wrk.p50, r.wrk.p50],
     ["  p99 latency", c.wrk.p99, r.wrk.p99],
-    ["  errors", c.wrk.errors, r.wrk.errors],
+    ["  socket errors / non-2xx", c.wrk.errors, r.wrk.errors],
     [
       "D1 rows read per lookup (avg / max)",
       "n/a (SQLite)",
@@ -261,6 +264,7 @@ export async function run(): Promise<void> {
   console.log(`LAPI with ${TOTAL} active decisions (${WRK_SECONDS}s wrk runs, same machine)`);
   console.log(`${"".padEnd(42)}${"CrowdSec 1.4.6".padEnd(18)}Rampart`);
   for (const [label, a, b] of rows) console.log(`${label.padEnd(42)}${a.padEnd(18)}${b}`);
+  console.log(`wrk CrowdSec: ${c.wrk.summary}; wrk Rampart: ${r.wrk.summary}`);
   console.log(
     `lookup throughput ratio: ${(r.wrk.rps / c.wrk.rps).toFixed(1)}x; stream time ratio: ${(r.stream.ms / c.stream.ms).toFixed(2)}`,
   );
