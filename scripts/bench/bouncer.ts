@@ -12,7 +12,6 @@
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import ipaddr from "ipaddr.js";
-import WebSocket from "ws";
 import { parseClientIp } from "../../src/bouncer/matcher/client-ip";
 import { DecisionMatcher, type SnapshotChange } from "../../src/bouncer/matcher/decision-matcher";
 import type { MatcherDecision } from "../../src/bouncer/matcher/decision-target";
@@ -281,7 +280,6 @@ async function inWorkerd(size: number) {
   });
   try {
     const workerd = workerdPids(Number(new URL(bouncer.url).port));
-    const heap = await sampleHeap(bouncer.inspectorPort);
     const idleRss = memoryOf(workerd).rss;
     const started = performance.now();
     // The first request makes the store pull, compile and publish; then it loads the snapshot.
@@ -323,7 +321,6 @@ async function inWorkerd(size: number) {
       isolate: st.isolate as { lastLoadMs: number },
       idleRss,
       peakRss: memoryOf(workerd).peak,
-      heap: heap.stop(),
       p50: lat[Math.floor(lat.length / 2)]!,
     };
   } finally {
@@ -331,47 +328,6 @@ async function inWorkerd(size: number) {
     server.close();
     origin.close();
   }
-}
-
-/**
- * Samples the V8 heap of the bouncer's isolate through the DevTools inspector
- * (`Runtime.getHeapUsage`) every 250 ms. Locally the Worker and its Durable Object share that
- * isolate, so the figures cover both; samples cannot land inside a long synchronous section, but
- * `totalSize` (heap reserved) keeps the high-water mark of one.
- */
-async function sampleHeap(inspectorPort: number) {
-  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as {
-    webSocketDebuggerUrl: string;
-  }[];
-  const ws = new WebSocket(targets[0]!.webSocketDebuggerUrl);
-  await new Promise((resolve, reject) => {
-    ws.once("open", resolve);
-    ws.once("error", reject);
-  });
-  let maxUsed = 0;
-  let maxTotal = 0;
-  let id = 0;
-  ws.on("message", (data) => {
-    const msg = JSON.parse(String(data)) as {
-      id?: number;
-      result?: { usedSize: number; totalSize: number };
-    };
-    // The inspector proxy also answers its own requests; keep heap answers only.
-    if (typeof msg.result?.usedSize !== "number") return;
-    maxUsed = Math.max(maxUsed, msg.result.usedSize);
-    maxTotal = Math.max(maxTotal, msg.result.totalSize);
-  });
-  const timer = setInterval(
-    () => ws.send(JSON.stringify({ id: ++id, method: "Runtime.getHeapUsage" })),
-    250,
-  );
-  return {
-    stop() {
-      clearInterval(timer);
-      ws.close();
-      return { maxUsed, maxTotal };
-    },
-  };
 }
 
 /** The workerd processes of the wrangler dev listening on `port` (not other developers'). */
@@ -437,7 +393,7 @@ export async function run(): Promise<void> {
     console.log(
       `  first request → enforced: ${fmt(w.readyMs / 1000, 1)} s (stream + SQLite staging + compaction + isolate load); ` +
         `store holds ${w.store.decisions.toLocaleString()} decisions, snapshot ${mb(w.store.snapshotBytes)}; ` +
-        `isolate load ${fmt(w.isolate.lastLoadMs, 0)} ms wall; V8 heap of the Worker + Durable Object isolate: max used ${mb(w.heap.maxUsed)}, max reserved ${mb(w.heap.maxTotal)} (incl. array buffers when reported) (limit in production: 128 MB per isolate); workerd RSS ${mb(w.idleRss)} idle → peak ${mb(w.peakRss)} (incl. SQLite); ` +
+        `isolate load ${fmt(w.isolate.lastLoadMs, 0)} ms wall; workerd RSS ${mb(w.idleRss)} idle → peak ${mb(w.peakRss)} (incl. SQLite); ` +
         `request p50 through wrangler dev ${fmt(w.p50, 2)} ms wall (mostly local HTTP/proxy)`,
     );
   }
