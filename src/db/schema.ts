@@ -239,3 +239,62 @@ export const usageMetrics = sqliteTable(
   },
   (t) => [index("usage_metrics_received_at").on(t.receivedAt)],
 );
+
+/**
+ * Whole configuration documents the LAPI reads at run time and admins replace through the admin
+ * API without a redeploy: `profiles` (profiles.yaml text, CrowdSec's default when absent) and
+ * `notifications` (the notifier configs, multi-document YAML).
+ */
+export const configDocuments = sqliteTable("config_documents", {
+  kind: text("kind").primaryKey(),
+  content: text("content").notNull(),
+  updatedAt: integer("updated_at").notNull().default(now),
+  updatedBy: text("updated_by").notNull().default(""),
+});
+
+/**
+ * Hub content registered by agents (scenarios and postoverflows as their YAML text), so the
+ * Workers compile the same definitions the agents filter with; no redeploy to add a scenario.
+ */
+export const hubItems = sqliteTable(
+  "hub_items",
+  {
+    kind: text("kind").notNull(),
+    name: text("name").notNull(),
+    hash: text("hash").notNull(),
+    version: text("version").notNull().default(""),
+    content: text("content").notNull(),
+    updatedAt: integer("updated_at").notNull().default(now),
+    updatedBy: text("updated_by").notNull().default(""),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.name] })],
+);
+
+/** Data files (`data: dest_file`) of registered hub items, by file name. */
+export const hubData = sqliteTable("hub_data", {
+  name: text("name").primaryKey(),
+  hash: text("hash").notNull(),
+  content: text("content").notNull(),
+  updatedAt: integer("updated_at").notNull().default(now),
+});
+
+/** Per-scenario bucket settings chosen by admins (`buckets`: `deployment` or `machine`). */
+export const scenarioSettings = sqliteTable("scenario_settings", {
+  name: text("name").primaryKey(),
+  buckets: text("buckets").notNull(),
+  updatedAt: integer("updated_at").notNull().default(now),
+});
+
+/**
+ * The ids of ingested events, so a batch an agent retries (lost ack, restart before its offsets
+ * were committed) is never poured twice. Purged by housekeeping after the retention window.
+ */
+export const ingestedEvents = sqliteTable(
+  "ingested_events",
+  {
+    id: text("id").primaryKey(),
+    machineId: text("machine_id").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [index("ingested_events_received_at").on(t.receivedAt)],
+);

@@ -1,7 +1,6 @@
-import { deleteAlert, deleteAlerts, getAlert, insertAlerts, queryAlerts } from "../../db/alerts";
-import { allowlistReasonsMany } from "../../db/allowlists";
+import { deleteAlert, deleteAlerts, getAlert, queryAlerts } from "../../db/alerts";
 import { decodeAs, parseGoJson } from "../../shared/go-json";
-import { inAnyRange, parseIpOrRange } from "../../shared/ip-range";
+import { inAnyRange } from "../../shared/ip-range";
 import { AUTHENTICATED_BODY_LIMIT, readBodyText } from "../body";
 import { isLoopback } from "../client-ip";
 import { isCrowdsecClientBefore } from "../client-version";
@@ -15,10 +14,10 @@ import {
   validateAlerts,
 } from "../models/alert";
 import { parseAlertFilter } from "../models/alert-filter";
-import { prepareAlert } from "../models/alert-input";
 import { alertJson } from "../models/alert-json";
 import { parseGoId } from "../models/go-id";
 import type { RouteDef } from "../route-def";
+import { storeAlerts } from "../store-alerts";
 
 /** POST /v1/alerts (contract §3.5). */
 async function createAlerts(c: AppContext): Promise<Response> {
@@ -35,33 +34,11 @@ async function createAlerts(c: AppContext): Promise<Response> {
   const input = decoded.value ?? [];
   const invalid = validateAlerts(input);
   if (invalid) throw new ApiError("serverError", invalid);
-  const now = c.var.startedAt;
   // A null item makes CrowdSec panic (500, empty body); we ignore it instead.
   const alerts = input.filter((a): a is AlertIn => a !== undefined) as ValidAlert[];
-  const prepared = alerts.map((a) => prepareAlert(a, now));
-
-  // CrowdSec 1.6.6+: a decision-less alert about an allowlisted Ip/Range is dropped silently.
-  const candidates = prepared
-    .map((a, i) => ({ i, range: a.decisions.length === 0 ? ipSource(a) : null }))
-    .filter((x): x is { i: number; range: NonNullable<ReturnType<typeof ipSource>> } => !!x.range);
-  const reasons =
-    candidates.length === 0
-      ? []
-      : await allowlistReasonsMany(
-          c.env.DB,
-          candidates.map((x) => x.range),
-          now,
-        );
-  const skip = new Set(candidates.filter((_, k) => reasons[k]!.length > 0).map((x) => x.i));
-  const kept = prepared.filter((_, i) => !skip.has(i));
-
-  const ids = await insertAlerts(c.env.DB, kept, c.var.machineId, now);
+  const deps = { db: c.env.DB, waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p) };
+  const ids = await storeAlerts(deps, alerts, c.var.machineId, c.var.startedAt);
   return jsonResponse(ids.map(String), 201);
-}
-
-function ipSource(a: { sourceScope: string; sourceValue: string }) {
-  if (a.sourceScope !== "Ip" && a.sourceScope !== "Range") return null;
-  return parseIpOrRange(a.sourceValue);
 }
 
 /** GET|HEAD /v1/alerts (contract §3.6): no match is the literal `null`. */
