@@ -1,6 +1,7 @@
 import { parseGoDuration } from "../../shared/duration.js";
 import type { DataSourceConfig } from "../parser/config.js";
 import type { RunnableExpr } from "../parser/scope.js";
+import { FALSE_WORDS, TRUE_WORDS } from "../parser/yaml-documents.js";
 import { type ScenarioConfig, ScenarioConfigError } from "./config.js";
 import { goDurationString } from "./go-duration.js";
 
@@ -75,33 +76,6 @@ export interface CompiledScenario {
   } | null;
 }
 
-const BOOL_TRUE = new Set([
-  "y",
-  "Y",
-  "yes",
-  "Yes",
-  "YES",
-  "true",
-  "True",
-  "TRUE",
-  "on",
-  "On",
-  "ON",
-]);
-const BOOL_FALSE = new Set([
-  "n",
-  "N",
-  "no",
-  "No",
-  "NO",
-  "false",
-  "False",
-  "FALSE",
-  "off",
-  "Off",
-  "OFF",
-]);
-
 /**
  * 1.4.6 `LoadBucket` + `ValidateFactory`: checks the type-specific requirements, parses durations
  * and compiles every expression. Throws a {@link ScenarioConfigError} naming the file, the
@@ -142,8 +116,8 @@ export function compileScenario(
   const bool = (key: string, value: string | boolean | null | undefined): boolean => {
     if (value === undefined || value === null) return false;
     if (typeof value === "boolean") return value;
-    if (BOOL_TRUE.has(value)) return true;
-    if (BOOL_FALSE.has(value)) return false;
+    if (TRUE_WORDS.has(value)) return true;
+    if (FALSE_WORDS.has(value)) return false;
     return fail(key, `cannot unmarshal ${value} into bool`);
   };
 

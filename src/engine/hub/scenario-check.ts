@@ -1,49 +1,11 @@
-import { z } from "zod";
-import { dataSourceConfigSchema } from "../parser/config.js";
+import { BUCKET_TYPES } from "../buckets/compile.js";
+import { type ScenarioConfig, scenarioConfigSchema } from "../buckets/config.js";
 import { type LoadProblem, satisfiesFormat } from "../parser/load.js";
 import type { CompileScope, RunnableExpr } from "../parser/scope.js";
-import { decodeYamlDocuments, describeZodError, yamlString } from "../parser/yaml-documents.js";
+import { decodeYamlDocuments, describeZodError } from "../parser/yaml-documents.js";
 
 /** 1.4.6 `cwversion.Constraint_scenario`: `>= 1.0, < 3.0`. */
 export const SCENARIO_FORMAT = { min: 1, max: 3, maxInclusive: false } as const;
-
-/**
- * The scenario keys 1.4.6 (`leakybucket.BucketFactory`, strict decoding) and HEAD accept. Only
- * what this issue needs is typed: bucket compilation is a later issue; here a scenario "loads" when
- * its document decodes, its format is supported, its data files load and its expressions compile.
- */
-const scenarioSchema = z
-  .object({
-    format: yamlString,
-    author: yamlString,
-    description: yamlString,
-    references: z.unknown().optional(),
-    type: yamlString,
-    name: yamlString,
-    capacity: yamlString,
-    leakspeed: yamlString,
-    duration: yamlString,
-    filter: yamlString,
-    groupby: yamlString,
-    distinct: yamlString,
-    debug: z.unknown().optional(),
-    labels: z.unknown().optional(),
-    blackhole: yamlString,
-    reprocess: z.unknown().optional(),
-    cache_size: yamlString,
-    profiling: z.unknown().optional(),
-    overflow_filter: yamlString,
-    cancel_on: yamlString,
-    condition: yamlString,
-    scope: z.object({ type: yamlString, expression: yamlString }).strict().nullish(),
-    data: z.array(dataSourceConfigSchema).nullish(),
-    version: yamlString,
-    simulated: z.unknown().optional(),
-    bayesian_prior: z.unknown().optional(),
-    bayesian_threshold: z.unknown().optional(),
-    bayesian_conditions: z.unknown().optional(),
-  })
-  .strict();
 
 /** A scenario whose expressions compiled; the bucket engine (later issue) builds on this. */
 export interface ScenarioSummary {
@@ -53,12 +15,10 @@ export interface ScenarioSummary {
   filter: RunnableExpr;
   groupby: RunnableExpr | null;
   distinct: RunnableExpr | null;
-  config: z.infer<typeof scenarioSchema>;
+  config: ScenarioConfig;
 }
 
-const BUCKET_TYPES = new Set(["leaky", "trigger", "counter", "conditional", "bayesian"]);
-
-/** Decodes and checks the documents of one scenario file (see `scenarioSchema`). */
+/** Decodes and checks the documents of one scenario file (see `scenarioConfigSchema`). */
 export function loadScenarioSource(
   source: { path: string; content: string },
   scope: CompileScope,
@@ -84,7 +44,7 @@ export function loadScenarioSource(
     const problem = (kind: LoadProblem["kind"], reason: string) => {
       problems.push({ path: source.path, document: index + 1, name: rawName, kind, reason });
     };
-    const parsed = scenarioSchema.safeParse(doc);
+    const parsed = scenarioConfigSchema.safeParse(doc);
     if (!parsed.success) {
       problem("schema", describeZodError(parsed.error));
       continue;
@@ -98,7 +58,7 @@ export function loadScenarioSource(
       problem("format", `format ${config.format} doesn't satisfy scenario format`);
       continue;
     }
-    if (!BUCKET_TYPES.has(config.type)) {
+    if (!(BUCKET_TYPES as readonly string[]).includes(config.type)) {
       problem("schema", `unknown bucket type '${config.type}'`);
       continue;
     }

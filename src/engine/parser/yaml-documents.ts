@@ -39,7 +39,8 @@ function toPlain(node: Node | null | unknown): unknown {
   return null;
 }
 
-const TRUE_WORDS = new Set([
+/** go-yaml v2 (YAML 1.1) words for true and false. */
+export const TRUE_WORDS: ReadonlySet<string> = new Set([
   "y",
   "Y",
   "yes",
@@ -52,7 +53,7 @@ const TRUE_WORDS = new Set([
   "On",
   "ON",
 ]);
-const FALSE_WORDS = new Set([
+export const FALSE_WORDS: ReadonlySet<string> = new Set([
   "n",
   "N",
   "no",
