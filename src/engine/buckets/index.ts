@@ -34,3 +34,4 @@ export {
   type PourResult,
   pour,
 } from "./pour.js";
+export { type BucketRoute, type EventRoutes, routeEvent } from "./routing.js";

@@ -11,6 +11,7 @@ import {
   pour,
 } from "./pour.js";
 import { type QueuedEvent, snapshotEvent } from "./queued-event.js";
+import { routeEvent } from "./routing.js";
 
 /** Everything a manager holds, as plain data (what a Durable Object would persist). */
 export interface BucketSnapshot {
@@ -48,8 +49,9 @@ export function bucketKey(scenario: string, group: string): string {
 }
 
 /**
- * The in-process bucket core (1.4.6 `PourItemToHolders` + the global bucket map): evaluates each
- * scenario's filter and groupby, finds or creates the instance and pours. Scenarios are tried in
+ * The in-process bucket core (1.4.6 `PourItemToHolders` + the global bucket map): routes the
+ * event (`routeEvent`: each scenario's filter and groupby), finds or creates the instance and
+ * pours. Scenarios are tried in
  * the order given (1.4.6 iterates a Go map: only the order of simultaneous overflows differs).
  */
 export function createBucketManager(
@@ -78,23 +80,9 @@ export function createBucketManager(
         snapshot ??= snapshotEvent(evt);
         return snapshot;
       };
-      for (const scenario of scenarios) {
-        let group = "";
-        try {
-          const ok = scenario.filter.run({ evt });
-          if (typeof ok !== "boolean") throw new Error(`filter of ${scenario.name} isn't a bool`);
-          if (!ok) continue;
-          if (scenario.groupby) {
-            const value = scenario.groupby.run({ evt });
-            if (typeof value !== "string") {
-              throw new Error(`groupby of ${scenario.name} didn't return a string`);
-            }
-            group = value;
-          }
-        } catch (error) {
-          result.error = (error as Error).message;
-          return result;
-        }
+      const { routes, error } = routeEvent(scenarios, evt);
+      result.error = error;
+      for (const { scenario, group } of routes) {
         const key = bucketKey(scenario.name, group);
         const state = states.get(key) ?? newBucket(scenario, key, evt.ExpectMode);
         const out = pour(state, evt, scenario, nowMs, blackholes.get(scenario.name) ?? [], queued);
