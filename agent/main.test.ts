@@ -72,7 +72,7 @@ describe.skipIf(!hasHub)("rampart-agent -t with the Debian 1.4.6 hub", { timeout
     );
     expect(stdout).toContain(`  file [tail] type=syslog: ${dir}/*.log (1 file now)`);
     expect(stdout).toContain(
-      "  journalctl [tail] type=syslog: journalctl --output=json --follow -n 0 _SYSTEMD_UNIT=ssh.service",
+      "  journalctl [tail] type=syslog: journalctl --output=json --all --follow -n 0 _SYSTEMD_UNIT=ssh.service",
     );
     expect(stdout).toMatch(/hub: [1-9]\d* parsers, \d+ postoverflows, [1-9]\d* scenarios loaded/);
     expect(stdout.trimEnd().endsWith("configuration test: OK")).toBe(true);

@@ -61,7 +61,7 @@ describe("acquis.yaml parsing", () => {
       maxMessageLen: 2048,
     });
     expect(describeEntry(entries[2]!)).toBe(
-      "journalctl --output=json --follow -n 0 _SYSTEMD_UNIT=ssh.service",
+      "journalctl --output=json --all --follow -n 0 _SYSTEMD_UNIT=ssh.service",
     );
   });
 

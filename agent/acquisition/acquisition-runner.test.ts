@@ -49,4 +49,32 @@ describe("acquisition runner", () => {
       t.cleanup();
     }
   });
+
+  it("closes while the consumer has stopped pulling from a full stream", async () => {
+    const t = tempDir();
+    try {
+      writeFileSync(join(t.dir, "big.log"), "x\n".repeat(5000));
+      const entries = parseAcquisition(
+        `filename: ${t.dir}/big.log\nmode: cat\nlabels: {type: a}`,
+        join(t.dir, "acquis.yaml"),
+      );
+      const running = startAcquisition(
+        entries,
+        { offsets: OffsetStore.inMemory(), stdin: Readable.from([]) },
+        () => undefined,
+        16,
+      );
+      const lines = running[Symbol.asyncIterator]();
+      await lines.next();
+      // The merged queue (16) and the source's queue are full; nobody pulls any more.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const closed = await Promise.race([
+        running.close().then(() => "closed"),
+        new Promise((resolve) => setTimeout(() => resolve("hung"), 3000)),
+      ]);
+      expect(closed).toBe("closed");
+    } finally {
+      t.cleanup();
+    }
+  });
 });

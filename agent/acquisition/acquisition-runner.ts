@@ -44,8 +44,11 @@ export function startAcquisition(
     [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator](),
     async close() {
       await Promise.all(sources.map((source) => source.close()));
-      await Promise.all(pumps);
+      // Ended before waiting for the pumps: a pump blocked on a full queue (the consumer stopped
+      // pulling, e.g. at shutdown) would otherwise wait forever. Lines it still held were never
+      // acknowledged, so resumable sources read them again after a restart.
       queue.end();
+      await Promise.all(pumps);
     },
   };
 }

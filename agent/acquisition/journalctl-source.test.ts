@@ -95,6 +95,7 @@ describe("journalctl argument and entry decoding", () => {
   it("starts at -n 0 without a cursor and after the cursor with one", () => {
     expect(journalctlArgs(["_SYSTEMD_UNIT=ssh.service"], "tail", null)).toEqual([
       "--output=json",
+      "--all",
       "--follow",
       "-n",
       "0",
@@ -102,12 +103,13 @@ describe("journalctl argument and entry decoding", () => {
     ]);
     expect(journalctlArgs(["-u", "ssh"], "tail", "s=1;i=2")).toEqual([
       "--output=json",
+      "--all",
       "--follow",
       "--after-cursor=s=1;i=2",
       "-u",
       "ssh",
     ]);
-    expect(journalctlArgs([], "cat", null)).toEqual(["--output=json"]);
+    expect(journalctlArgs([], "cat", null)).toEqual(["--output=json", "--all"]);
   });
 
   it("rebuilds journalctl's short line and decodes byte-array messages", () => {
@@ -172,8 +174,14 @@ describe("journalctl source with a fake journalctl", () => {
     const got2 = await take(second[Symbol.asyncIterator](), 2);
     expect(got2.map((l) => l.line.replace(/^.*: /, ""))).toEqual(["third", "while down"]);
     expect(fake.args()).toEqual([
-      ["--output=json", "--follow", "-n", "0", "_SYSTEMD_UNIT=ssh.service"],
-      ["--output=json", "--follow", "--after-cursor=s=abc;i=4", "_SYSTEMD_UNIT=ssh.service"],
+      ["--output=json", "--all", "--follow", "-n", "0", "_SYSTEMD_UNIT=ssh.service"],
+      [
+        "--output=json",
+        "--all",
+        "--follow",
+        "--after-cursor=s=abc;i=4",
+        "_SYSTEMD_UNIT=ssh.service",
+      ],
     ]);
     expect(JSON.parse(readFileSync(statePath, "utf8"))).toEqual({
       [journalOffsetKey(["_SYSTEMD_UNIT=ssh.service"])]: "s=abc;i=4",

@@ -32,7 +32,9 @@ export function journalctlArgs(
   mode: "tail" | "cat",
   cursor: string | null,
 ): string[] {
-  const args = ["--output=json"];
+  // `--all`: without it the JSON output replaces every field over 4096 bytes by `null`, while the
+  // short output CrowdSec 1.4.6 reads prints such messages whole (systemd `output_json`).
+  const args = ["--output=json", "--all"];
   if (mode === "tail") args.push("--follow");
   if (cursor !== null) args.push(`--after-cursor=${cursor}`);
   else if (mode === "tail") args.push("-n", "0");
