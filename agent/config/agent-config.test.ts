@@ -31,7 +31,43 @@ describe("agent config", () => {
       acquisition: { path: "/etc/rampart/acquis.yaml", dir: "/etc/rampart/acquis.d" },
       spoolDir: "/var/lib/rampart-agent/spool",
       prometheus: { enabled: true, listenAddr: "127.0.0.1", listenPort: 6060 },
+      spoolMaxBytes: 256 * 1024 * 1024,
+      delivery: {
+        batchMaxEvents: 1000,
+        batchMaxBytes: 4 * 1024 * 1024,
+        batchMaxDelayMs: 1000,
+        retryMinDelayMs: 1000,
+        retryMaxDelayMs: 60_000,
+        shutdownTimeoutMs: 10_000,
+        heartbeatIntervalMs: 60_000,
+        usageMetricsIntervalMs: 1_800_000,
+      },
+      log: { level: "info", format: "json" },
     });
+  });
+
+  it("reads spool size, delivery durations and log settings", () => {
+    const config = parseAgentConfig(
+      `${valid.replace("  dir: /var/lib/rampart-agent/spool\n", "  dir: spool\n  max_bytes: 1048576\n")}delivery:
+  batch_max_events: 5000
+  batch_max_delay: 250ms
+  retry_max_delay: 1m30s
+  usage_metrics_interval: 0s
+log:
+  level: debug
+  format: logfmt
+`,
+      FILE,
+    );
+    expect(config.spoolDir).toBe("/etc/rampart/spool");
+    expect(config.spoolMaxBytes).toBe(1048576);
+    expect(config.delivery).toMatchObject({
+      batchMaxEvents: 5000,
+      batchMaxDelayMs: 250,
+      retryMaxDelayMs: 90_000,
+      usageMetricsIntervalMs: 0,
+    });
+    expect(config.log).toEqual({ level: "debug", format: "logfmt" });
   });
 
   const bad: [string, string, string][] = [
@@ -59,6 +95,31 @@ describe("agent config", () => {
       "no acquisition at all",
       valid.replace(/acquisition:\n( {2}.*\n)+/, "acquisition: {}\n"),
       `${FILE}:8:14: document 1: acquisition: no acquisition_path or acquisition_dir specified`,
+    ],
+    [
+      "a batch larger than the endpoint takes",
+      `${valid}delivery:\n  batch_max_events: 5001\n`,
+      `${FILE}:15:21: document 1: delivery.batch_max_events: Number must be less than or equal to 5000`,
+    ],
+    [
+      "a bad duration",
+      `${valid}delivery:\n  batch_max_delay: 1d\n`,
+      `${FILE}:15:20: document 1: delivery.batch_max_delay: time: unknown unit "d" in duration "1d"`,
+    ],
+    [
+      "a retry floor above the ceiling",
+      `${valid}delivery:\n  retry_min_delay: 2m\n  retry_max_delay: 1m\n`,
+      `document 1: delivery: retry_min_delay must not exceed retry_max_delay`,
+    ],
+    [
+      "a tiny spool",
+      valid.replace("  dir: /var/lib/rampart-agent/spool\n", "  dir: s\n  max_bytes: 10\n"),
+      `document 1: spool.max_bytes: Number must be greater than or equal to 65536`,
+    ],
+    [
+      "an unknown log format",
+      `${valid}log:\n  format: xml\n`,
+      `document 1: log.format: Invalid enum value`,
     ],
   ];
   for (const [name, text, message] of bad) {
