@@ -6,6 +6,7 @@
 
 import { ConfigError } from "./config/config-error.js";
 import { type AcquisitionChoice, formatConfigTest, testConfiguration } from "./config-test.js";
+import { runReplay } from "./replay/run-replay.js";
 
 /** The default config path of a package install. */
 export const DEFAULT_CONFIG = "/etc/rampart/agent.yaml";
@@ -16,21 +17,29 @@ export interface MainIo {
   stderr: (text: string) => void;
 }
 
-const USAGE = `usage: rampart-agent [-c agent.yaml] -t [-dsn file:///path --type <type>]
+const USAGE = `usage: rampart-agent [-c agent.yaml] [-t] [-dsn file:///path --type <type> [--local]]
   -c <file>       agent configuration (default ${DEFAULT_CONFIG})
   -t              test the configuration (config, credentials, acquisition, hub) and exit
   -dsn <dsn>      one-shot acquisition instead of the acquisition files (file:// only)
-  --type <type>   labels.type of the -dsn lines`;
+  --type <type>   labels.type of the -dsn lines
+  --local         with -dsn: run the buckets in-process and print alerts (no LAPI)`;
 
 interface Flags {
   config: string;
   test: boolean;
   dsn: string | null;
   type: string | null;
+  local: boolean;
 }
 
 function parseFlags(args: readonly string[]): Flags | string {
-  const flags: Flags = { config: DEFAULT_CONFIG, test: false, dsn: null, type: null };
+  const flags: Flags = {
+    config: DEFAULT_CONFIG,
+    test: false,
+    dsn: null,
+    type: null,
+    local: false,
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const value = () => {
@@ -43,6 +52,7 @@ function parseFlags(args: readonly string[]): Flags | string {
       else if (arg === "-t" || arg === "--test") flags.test = true;
       else if (arg === "-dsn" || arg === "--dsn") flags.dsn = value();
       else if (arg === "-type" || arg === "--type") flags.type = value();
+      else if (arg === "-local" || arg === "--local") flags.local = true;
       else if (arg === "-h" || arg === "--help") return "";
       else return `unknown flag ${arg}`;
     } catch (error) {
@@ -52,8 +62,8 @@ function parseFlags(args: readonly string[]): Flags | string {
   return flags;
 }
 
-/** Runs the command; returns the process exit code. */
-export function main(args: readonly string[], io: MainIo): number {
+/** Runs the command; returns the process exit code (a promise for the long-running modes). */
+export function main(args: readonly string[], io: MainIo): number | Promise<number> {
   const flags = parseFlags(args);
   if (typeof flags === "string") {
     if (flags !== "") io.stderr(`${flags}\n`);
@@ -63,6 +73,16 @@ export function main(args: readonly string[], io: MainIo): number {
   if (flags.dsn !== null && flags.type === null) {
     io.stderr("-dsn needs --type (the labels.type of its lines)\n");
     return 2;
+  }
+  if (flags.local && flags.dsn === null) {
+    io.stderr("--local needs -dsn\n");
+    return 2;
+  }
+  if (!flags.test && flags.dsn !== null) {
+    return runReplay(
+      { configPath: flags.config, dsn: flags.dsn, type: flags.type!, local: flags.local },
+      io,
+    );
   }
   if (!flags.test) {
     // Delivery (batches, spool, acknowledged offsets) is the rest of issue #5; without it a

@@ -4,7 +4,7 @@ import { register } from "tsx/esm/api";
 
 register();
 const { main } = await import("../agent/main.ts");
-process.exitCode = main(process.argv.slice(2), {
+process.exitCode = await main(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
 });

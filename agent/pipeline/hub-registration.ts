@@ -64,7 +64,15 @@ export function buildHubRegistration(
       if (text === null) problems.push({ item: item.name, reason: `data file ${name} not found` });
       else data[name] = text;
     }
-    return { name: item.name, hash: hubFileHash(content), version: item.version, content };
+    const wired: HubItemWire = {
+      name: item.name,
+      hash: hubFileHash(content),
+      version: item.version,
+      content,
+    };
+    // Postoverflow stages run in order (`s00-enrich`, `s01-whitelist`), so the LAPI needs them.
+    if (item.type === "postoverflows" && item.stage !== "") wired.stage = item.stage;
+    return wired;
   };
   const present = (list: readonly HubItem[]) =>
     list.map(wire).filter((x): x is HubItemWire => x !== null);
