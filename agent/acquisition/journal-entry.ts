@@ -3,7 +3,8 @@
  * sees. CrowdSec 1.4.6 runs journalctl with its default `short` output, so the parsers expect
  * `Nov 02 06:40:12 host sshd[4242]: message`; we read JSON (to get `__CURSOR` for resuming) and
  * rebuild that same short line (journalctl's `%b %d %H:%M:%S` in local time; `[pid]` only when
- * known).
+ * known). The acceptance test `test/node/agent-sources/journald.test.ts` diffs it against the real
+ * journalctl's short output.
  */
 
 /** A decoded entry: the rebuilt line and the cursor to resume after it. */
@@ -68,9 +69,11 @@ export function decodeJournalEntry(json: string, decoder: TextDecoder): JournalD
   };
   const realtime = Number(e.__REALTIME_TIMESTAMP);
   const time = Number.isFinite(realtime) ? realtime / 1000 : Date.now();
-  const ident = text("SYSLOG_IDENTIFIER") ?? text("_COMM");
-  const pid = text("SYSLOG_PID") ?? text("_PID");
-  let line = `${shortTimestamp(time)} ${text("_HOSTNAME") ?? "localhost"} `;
-  if (ident !== null) line += pid !== null ? `${ident}[${pid}]: ` : `${ident}: `;
-  return { ok: true, entry: { line: line + message, cursor } };
+  // journalctl's short output (systemd 252 `output_short`): the host only when the entry has one,
+  // the identifier falling back to `_COMM` then `unknown`, the trusted `_PID` before `SYSLOG_PID`.
+  const host = text("_HOSTNAME");
+  const ident = text("SYSLOG_IDENTIFIER") ?? text("_COMM") ?? "unknown";
+  const pid = text("_PID") ?? text("SYSLOG_PID");
+  const line = `${shortTimestamp(time)}${host === null ? "" : ` ${host}`} ${ident}${pid === null ? "" : `[${pid}]`}: ${message}`;
+  return { ok: true, entry: { line, cursor } };
 }

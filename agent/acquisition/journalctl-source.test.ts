@@ -128,6 +128,17 @@ describe("journalctl argument and entry decoding", () => {
     expect(entry({ _HOSTNAME: "h", _COMM: "cron", MESSAGE: [104, 195, 169] })).toMatchObject({
       entry: { line: `${shortTimestamp(ts)} h cron: hé` },
     });
+    // journalctl's short output: no host when absent, `unknown` without identifier or comm, and
+    // the trusted _PID before SYSLOG_PID.
+    expect(entry({ _PID: "5", MESSAGE: "m" })).toMatchObject({
+      entry: { line: `${shortTimestamp(ts)} unknown[5]: m` },
+    });
+    expect(
+      entry({ _HOSTNAME: "h", SYSLOG_IDENTIFIER: "x", _PID: "1", SYSLOG_PID: "2", MESSAGE: "m" }),
+    ).toMatchObject({ entry: { line: `${shortTimestamp(ts)} h x[1]: m` } });
+    expect(
+      entry({ _HOSTNAME: "h", SYSLOG_IDENTIFIER: "x", SYSLOG_PID: "2", MESSAGE: "m" }),
+    ).toMatchObject({ entry: { line: `${shortTimestamp(ts)} h x[2]: m` } });
     expect(entry({ MESSAGE: [0xff, 0x41] })).toEqual({ ok: false, reason: "invalidUtf8" });
     expect(entry({ MESSAGE: [0x41, 0, 0x42] })).toEqual({ ok: false, reason: "binary" });
     expect(entry({ MESSAGE: null })).toEqual({ ok: false, reason: "malformed" });

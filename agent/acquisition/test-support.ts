@@ -10,6 +10,12 @@ export function tempDir(prefix = "rampart-acq-"): { dir: string; cleanup: () => 
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * A `next()` that outlived its deadline: the next `take` on the same iterator awaits it instead of
+ * queueing another call, which would hand the next line to the abandoned one.
+ */
+const inFlight = new WeakMap<AsyncIterator<LogLine>, Promise<IteratorResult<LogLine>>>();
+
 /** Pulls lines from a shared iterator until `count` arrived or `timeoutMs` passed. */
 export async function take(
   iterator: AsyncIterator<LogLine>,
@@ -22,14 +28,18 @@ export async function take(
     const left = deadline - Date.now();
     if (left <= 0) break;
     let timer: NodeJS.Timeout | undefined;
+    const pending = inFlight.get(iterator) ?? iterator.next();
+    inFlight.set(iterator, pending);
     const next = await Promise.race([
-      iterator.next(),
+      pending,
       new Promise<null>((resolve) => {
         timer = setTimeout(() => resolve(null), left);
       }),
     ]);
     clearTimeout(timer);
-    if (next === null || next.done) break;
+    if (next === null) break;
+    inFlight.delete(iterator);
+    if (next.done) break;
     out.push(next.value);
   }
   return out;

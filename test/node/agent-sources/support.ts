@@ -45,7 +45,13 @@ export function startFromYaml(
   return { running, lines: running[Symbol.asyncIterator](), errors };
 }
 
-/** Pulls up to `count` lines, giving up after `timeoutMs` without a new line. */
+/**
+ * A `next()` that outlived its deadline: the next `collect` on the same iterator awaits it
+ * instead of queueing another call, which would hand the next line to the abandoned one.
+ */
+const inFlight = new WeakMap<AsyncIterator<AcquiredLine>, Promise<IteratorResult<AcquiredLine>>>();
+
+/** Pulls up to `count` lines, giving up after `idleTimeoutMs` without a new line. */
 export async function collect(
   lines: AsyncIterator<AcquiredLine>,
   count: number,
@@ -54,14 +60,18 @@ export async function collect(
   const out: AcquiredLine[] = [];
   while (out.length < count) {
     let timer: NodeJS.Timeout | undefined;
+    const pending = inFlight.get(lines) ?? lines.next();
+    inFlight.set(lines, pending);
     const next = await Promise.race([
-      lines.next(),
+      pending,
       new Promise<null>((resolve) => {
         timer = setTimeout(() => resolve(null), idleTimeoutMs);
       }),
     ]);
     clearTimeout(timer);
-    if (next === null || next.done) break;
+    if (next === null) break;
+    inFlight.delete(lines);
+    if (next.done) break;
     out.push(next.value);
   }
   return out;
