@@ -7,6 +7,7 @@ import type { AppEnv, Caches } from "./context";
 import { DecisionCache } from "./decision-cache";
 import type { Env } from "./env";
 import { onError } from "./errors";
+import { ProfileCache } from "./profiles/profile-cache";
 import type { AuthKind, RouteDef } from "./route-def";
 import { routes as defaultRoutes } from "./routes";
 
@@ -77,6 +78,7 @@ export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppE
     caches ??= {
       decisions: new DecisionCache(config.decisionCache),
       bouncerKeys: new BouncerKeyCache(config.decisionCache.refreshMs),
+      profiles: new ProfileCache(),
     };
     c.set("caches", caches);
     await next();

@@ -3,6 +3,7 @@ import type { BouncerKeyCache } from "./auth/bouncer-key-cache";
 import type { Config } from "./config";
 import type { DecisionCache } from "./decision-cache";
 import type { Env } from "./env";
+import type { ProfileCache } from "./profiles/profile-cache";
 
 /** The bouncer row a request authenticated as (API key or TLS). */
 export interface BouncerIdentity {
@@ -15,6 +16,8 @@ export interface BouncerIdentity {
 export interface Caches {
   decisions: DecisionCache;
   bouncerKeys: BouncerKeyCache;
+  /** Compiled profiles and notifiers, keyed by their stored version. */
+  profiles: ProfileCache;
 }
 
 /** Per-request values set by the middlewares. */

@@ -1,6 +1,7 @@
 import type { RouteDef } from "./route-def";
 import { adminRoutes } from "./routes/admin";
 import { adminAllowlistRoutes } from "./routes/admin-allowlists";
+import { adminProfileRoutes } from "./routes/admin-profiles";
 import { alertRoutes } from "./routes/alerts";
 import { allowlistRoutes } from "./routes/allowlists";
 import { decisionReadRoutes } from "./routes/decisions-read";
@@ -21,5 +22,6 @@ export const routes: readonly RouteDef[] = [
   ...allowlistRoutes,
   ...adminRoutes,
   ...adminAllowlistRoutes,
+  ...adminProfileRoutes,
   ...openApiRoutes(() => routes),
 ];

@@ -5,15 +5,24 @@
  */
 import { insertAlerts } from "../db/alerts";
 import { allowlistReasonsMany } from "../db/allowlists";
+import { evaluateProfiles, type ProfileOutcome } from "../engine/profiles";
 import { parseIpOrRange } from "../shared/ip-range";
-import type { ValidAlert } from "./models/alert";
+import { ApiError } from "./errors";
+import type { DecisionIn, ValidAlert } from "./models/alert";
 import { prepareAlert } from "./models/alert-input";
+import { type NotificationBatch, sendNotifications } from "./notifications/send-notifications";
+import { d1HelperFetcher } from "./profiles/d1-helpers";
+import { ProfileCache } from "./profiles/profile-cache";
 
 /** What storing alerts needs from its caller (a request context, a Durable Object, a cron). */
 export interface AlertStoreDeps {
   db: D1Database;
   /** Keeps background work (notifications) alive after the response. */
   waitUntil(promise: Promise<unknown>): void;
+  /** The isolate's compiled profiles (app caches); without it they are loaded for this call. */
+  profiles?: ProfileCache;
+  /** Outbound fetch for notifications (default: the global fetch). */
+  fetch?: typeof fetch;
 }
 
 function ipSource(a: { sourceScope: string; sourceValue: string }) {
@@ -24,6 +33,12 @@ function ipSource(a: { sourceScope: string; sourceValue: string }) {
 /**
  * Stores validated alerts for `machineId` at `now` (ms); returns the new ids in input order,
  * without the alerts that were dropped.
+ *
+ * Order, as CrowdSec: allow-listed decision-less alerts are dropped (1.6.6+); profiles run on
+ * the remaining alerts as posted (every alert of the call sees the database as it was before
+ * it), decision-less alerts get the first matching profile's decisions; everything is written
+ * in one transaction; notifications go out afterwards in the background. A profile expression
+ * that fails makes the whole call fail with CrowdSec's 500 message, nothing written.
  */
 export async function storeAlerts(
   deps: AlertStoreDeps,
@@ -46,7 +61,49 @@ export async function storeAlerts(
           now,
         );
   const skip = new Set(candidates.filter((_, k) => reasons[k]!.length > 0).map((x) => x.i));
-  const kept = prepared.filter((_, i) => !skip.has(i));
+  const keptIndexes = alerts.map((_, i) => i).filter((i) => !skip.has(i));
+  if (keptIndexes.length === 0) return [];
 
-  return insertAlerts(deps.db, kept, machineId, now);
+  const active = await (deps.profiles ?? new ProfileCache()).load(deps.db);
+  const outcomes = await evaluateProfiles(
+    active.profiles,
+    keptIndexes.map((i) => ({ alert: alerts[i]!, machineId })),
+    d1HelperFetcher(deps.db, now),
+  );
+  const failed = outcomes.find((o): o is Extract<ProfileOutcome, { ok: false }> => !o.ok);
+  if (failed) throw new ApiError("serverError", failed.message);
+
+  const batch: NotificationBatch = new Map();
+  const kept = keptIndexes.map((i, k) => {
+    const outcome = outcomes[k] as Extract<ProfileOutcome, { ok: true }>;
+    let alert = alerts[i]!;
+    let row = prepared[i]!;
+    if (outcome.decisions.length > 0) {
+      const decisions: Required<DecisionIn>[] = outcome.decisions.map((d) => ({
+        duration: d.duration,
+        origin: d.origin,
+        scenario: d.scenario,
+        scope: d.scope,
+        type: d.type,
+        value: d.value,
+      }));
+      alert = { ...alert, decisions };
+      row = prepareAlert(alert, now);
+    }
+    for (const n of outcome.notifications) {
+      const payload = { ...alert, machine_id: machineId, uuid: row.uuid };
+      for (const name of n.notifiers) {
+        const list = batch.get(name);
+        if (list) list.push(payload);
+        else batch.set(name, [payload]);
+      }
+    }
+    return row;
+  });
+
+  const ids = await insertAlerts(deps.db, kept, machineId, now);
+  if (batch.size > 0) {
+    deps.waitUntil(sendNotifications(active.notifiers, batch, { fetch: deps.fetch }));
+  }
+  return ids;
 }

@@ -3,7 +3,7 @@ import type { ProfileAlertInput } from "./alert-input.js";
 import { compileProfiles } from "./compile-profiles.js";
 import { DEFAULT_PROFILES_YAML } from "./default-profiles.js";
 import { evaluateProfiles } from "./evaluate-profiles.js";
-import type { HelperCall } from "./profile-helpers.js";
+import type { HelperCall, HelperFetcher } from "./profile-helpers.js";
 
 function alert(over: Partial<ProfileAlertInput> = {}): ProfileAlertInput {
   return {
@@ -22,7 +22,7 @@ function compiled(text: string) {
   return r.value;
 }
 
-const noHelpers = async (calls: readonly HelperCall[]) => {
+const noHelpers: HelperFetcher = async (calls) => {
   throw new Error(`unexpected helper calls ${calls.map((c) => c.key).join()}`);
 };
 

@@ -36,7 +36,11 @@ async function createAlerts(c: AppContext): Promise<Response> {
   if (invalid) throw new ApiError("serverError", invalid);
   // A null item makes CrowdSec panic (500, empty body); we ignore it instead.
   const alerts = input.filter((a): a is AlertIn => a !== undefined) as ValidAlert[];
-  const deps = { db: c.env.DB, waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p) };
+  const deps = {
+    db: c.env.DB,
+    waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p),
+    profiles: c.var.caches.profiles,
+  };
   const ids = await storeAlerts(deps, alerts, c.var.machineId, c.var.startedAt);
   return jsonResponse(ids.map(String), 201);
 }

@@ -1,0 +1,131 @@
+import {
+  type ConfigDocumentKind,
+  deleteConfigDocument,
+  getConfigDocument,
+  putConfigDocument,
+} from "../../db/config-documents";
+import {
+  type ConfigResult,
+  compileProfiles,
+  DEFAULT_PROFILES_YAML,
+  formatIssue,
+} from "../../engine/profiles";
+import { readBodyText, UNAUTHENTICATED_BODY_LIMIT } from "../body";
+import type { AppContext } from "../context";
+import { ApiError, jsonResponse } from "../errors";
+import { compileNotifiers } from "../notifications/notifier-config";
+import type { RouteDef } from "../route-def";
+
+/**
+ * Admin API for the LAPI's `profiles.yaml` and notifier configurations: what an operator edits
+ * in `/etc/crowdsec/` and reloads with a restart in CrowdSec, stored in D1 here and used by the
+ * next alert of every isolate. Bodies are the YAML text itself. A document is validated
+ * completely (YAML, keys, durations, expressions, templates) before anything is stored; a
+ * refusal is a 400 naming the document number, key and reason.
+ */
+
+interface DocumentKind {
+  kind: ConfigDocumentKind;
+  /** Text served while nothing is stored. */
+  fallback: string;
+  validate: (text: string) => ConfigResult<unknown>;
+  /** How many items a valid text holds (for the PUT answer). */
+  count: (text: string) => number;
+}
+
+const KINDS: Record<ConfigDocumentKind, DocumentKind> = {
+  profiles: {
+    kind: "profiles",
+    fallback: DEFAULT_PROFILES_YAML,
+    validate: compileProfiles,
+    count: (t) => {
+      const r = compileProfiles(t);
+      return r.ok ? r.value.profiles.length : 0;
+    },
+  },
+  notifications: {
+    kind: "notifications",
+    fallback: "",
+    validate: compileNotifiers,
+    count: (t) => {
+      const r = compileNotifiers(t);
+      return r.ok ? r.value.size : 0;
+    },
+  },
+};
+
+/** `X-Rampart-Source`: whether GET served the stored text or the built-in default. */
+export const SOURCE_HEADER = "X-Rampart-Source";
+
+function show(k: DocumentKind) {
+  return async (c: AppContext): Promise<Response> => {
+    const doc = await getConfigDocument(c.env.DB, k.kind);
+    return new Response(doc?.content ?? k.fallback, {
+      status: 200,
+      headers: {
+        "Content-Type": "text/yaml; charset=utf-8",
+        [SOURCE_HEADER]: doc ? "stored" : "default",
+        ...(doc ? { "Last-Modified": new Date(doc.updatedAt).toUTCString() } : {}),
+      },
+    });
+  };
+}
+
+function put(k: DocumentKind) {
+  return async (c: AppContext): Promise<Response> => {
+    const text = await readBodyText(c, UNAUTHENTICATED_BODY_LIMIT);
+    const r = k.validate(text);
+    if (!r.ok) throw new ApiError("badRequest", `${k.kind}: ${formatIssue(r.issue)}`);
+    // Profiles may name notifiers that do not exist yet (uploaded next); delivery skips and
+    // logs unknown names instead of refusing the upload.
+    const doc = await putConfigDocument(c.env.DB, k.kind, text, "admin", Date.now());
+    return jsonResponse({ kind: k.kind, items: k.count(text), updated_at: doc.updatedAt });
+  };
+}
+
+function remove(k: DocumentKind) {
+  return async (c: AppContext): Promise<Response> => {
+    const deleted = await deleteConfigDocument(c.env.DB, k.kind);
+    return jsonResponse({ kind: k.kind, deleted });
+  };
+}
+
+function routesOf(k: DocumentKind, what: string): RouteDef[] {
+  const path = `/admin/v1/${k.kind}`;
+  return [
+    {
+      method: "GET",
+      path,
+      auth: "admin",
+      handler: show(k),
+      doc: {
+        summary: `The ${what} in force, as YAML (the built-in default when none is stored; header ${SOURCE_HEADER}: stored|default)`,
+      },
+    },
+    {
+      method: "PUT",
+      path,
+      auth: "admin",
+      handler: put(k),
+      doc: {
+        summary: `Replace the ${what} with the YAML text of the body, validated completely first; 400 names the document, key and reason and stores nothing`,
+        success: { status: 200, description: "{kind, items, updated_at}" },
+      },
+    },
+    {
+      method: "DELETE",
+      path,
+      auth: "admin",
+      handler: remove(k),
+      doc: {
+        summary: `Delete the stored ${what} (back to the built-in default)`,
+        success: { status: 200, description: "{kind, deleted}" },
+      },
+    },
+  ];
+}
+
+export const adminProfileRoutes: RouteDef[] = [
+  ...routesOf(KINDS.profiles, "profiles (profiles.yaml)"),
+  ...routesOf(KINDS.notifications, "notifier configurations (http notifiers, one per document)"),
+];
