@@ -147,10 +147,15 @@ describe("rampart-agent -t on bad configurations", () => {
     expect(run(["-c"]).stderr).toContain("-c needs a value");
   });
 
-  it("refuses to run as a daemon until delivery exists", () => {
-    const { code, stderr } = run([]);
-    expect(code).toBe(2);
-    expect(stderr).toContain("delivery to the LAPI is not built");
+  it("runs the daemon without -t, failing with exit 1 on a bad configuration", async () => {
+    const { config } = install({ agent: "lapi: {credentials_path: 3}\n" });
+    const io = { out: "", err: "" };
+    const code = await main(["-c", config], {
+      stdout: (t) => void (io.out += t),
+      stderr: (t) => void (io.err += t),
+    });
+    expect(code).toBe(1);
+    expect(io.err).toContain("lapi.credentials_path");
   });
 
   it("exits non-zero from the real bin shim with the message on stderr", async () => {

@@ -6,6 +6,7 @@
 
 import { ConfigError } from "./config/config-error.js";
 import { type AcquisitionChoice, formatConfigTest, testConfiguration } from "./config-test.js";
+import { runDaemon } from "./daemon/run-daemon.js";
 import { runReplay } from "./replay/run-replay.js";
 
 /** The default config path of a package install. */
@@ -18,6 +19,7 @@ export interface MainIo {
 }
 
 const USAGE = `usage: rampart-agent [-c agent.yaml] [-t] [-dsn file:///path --type <type> [--local]]
+  (no -t/-dsn)    run the agent daemon (SIGTERM/SIGINT: flush and stop, SIGHUP: reload)
   -c <file>       agent configuration (default ${DEFAULT_CONFIG})
   -t              test the configuration (config, credentials, acquisition, hub) and exit
   -dsn <dsn>      one-shot acquisition instead of the acquisition files (file:// only)
@@ -84,14 +86,8 @@ export function main(args: readonly string[], io: MainIo): number | Promise<numb
       io,
     );
   }
-  if (!flags.test) {
-    // Delivery (batches, spool, acknowledged offsets) is the rest of issue #5; without it a
-    // running agent would read lines and drop them, so it refuses to start instead.
-    io.stderr(
-      "rampart-agent: only -t is available yet; delivery to the LAPI is not built (issue #5)\n",
-    );
-    return 2;
-  }
+  // The daemon: acquisition → pipeline → delivery until SIGTERM (agent/daemon/).
+  if (!flags.test) return runDaemon(flags.config, io);
   const acquisition: AcquisitionChoice =
     flags.dsn === null ? { kind: "config" } : { kind: "dsn", dsn: flags.dsn, type: flags.type! };
   try {

@@ -1,0 +1,68 @@
+/**
+ * Everything a daemon start (or a SIGHUP reload) loads from disk before it reads a line: the
+ * agent config, the credentials, the acquisition entries and the hub (parsers, compiled
+ * scenarios, registration). A problem is a `ConfigError` naming the file and the YAML path; a
+ * hub item that fails to load stops the start, as in `rampart-agent -t` and CrowdSec 1.4.6.
+ */
+import { basename } from "node:path";
+import { loadAcquisition } from "../acquisition/acquisition-config.js";
+import type { AcquisitionEntry } from "../acquisition/source-registry.js";
+import { type AgentConfig, loadAgentConfig } from "../config/agent-config.js";
+import { ConfigError } from "../config/config-error.js";
+import { type LapiCredentials, loadCredentials } from "../config/credentials.js";
+import { type AgentHub, loadAgentHub } from "../pipeline/agent-hub.js";
+
+/** A loaded configuration, ready to run. */
+export interface AgentRuntime {
+  config: AgentConfig;
+  credentials: LapiCredentials;
+  entries: AcquisitionEntry[];
+  hub: AgentHub;
+  /** The machine part of event ids. */
+  machineId: string;
+}
+
+/** The machine part of event ids: the login, or the certificate's file name (as `-dsn`). */
+export function machineIdOf(credentials: LapiCredentials): string {
+  return credentials.auth.kind === "password"
+    ? credentials.auth.login
+    : `cert-${basename(credentials.auth.certPath)}`;
+}
+
+/** Loads config, credentials, acquisition and hub; throws `ConfigError` on the first problem. */
+export function loadRuntime(configPath: string): AgentRuntime {
+  const config = loadAgentConfig(configPath);
+  const credentials = loadCredentials(config.lapi.credentialsPath);
+  const entries = loadAcquisition(config.acquisition.path, config.acquisition.dir);
+  if (entries.length === 0) {
+    throw new ConfigError(config.file, "acquisition", "no datasource configured");
+  }
+  const hub = loadAgentHub(
+    { hubDir: config.hub.hubDir, dataDir: config.hub.dataDir, patternsDir: config.hub.patternsDir },
+    {
+      collections: config.hub.collections,
+      parsers: config.hub.parsers,
+      postoverflows: config.hub.postoverflows,
+      scenarios: config.hub.scenarios,
+    },
+  );
+  const missing = hub.report.missing[0];
+  if (missing) {
+    throw new ConfigError(
+      config.file,
+      "hub",
+      `${missing.type} ${missing.name} (required by ${missing.requiredBy}) is not in the hub index`,
+    );
+  }
+  const broken = hub.report.items.find((item) => item.status !== "loaded");
+  if (broken) {
+    const problem = broken.problems[0];
+    throw new ConfigError(
+      config.file,
+      "hub",
+      `${broken.type} ${broken.name} ${broken.status} to load${problem ? `: ${problem.reason}` : ""}`,
+    );
+  }
+  if (hub.problems.length > 0) throw new ConfigError(config.file, "hub", hub.problems[0]!);
+  return { config, credentials, entries, hub, machineId: machineIdOf(credentials) };
+}
