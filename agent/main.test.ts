@@ -151,8 +151,12 @@ describe("rampart-agent -t on bad configurations", () => {
     const { config } = install({ agent: "lapi: {credentials_path: 3}\n" });
     const io = { out: "", err: "" };
     const code = await main(["-c", config], {
-      stdout: (t) => void (io.out += t),
-      stderr: (t) => void (io.err += t),
+      stdout: (t) => {
+        io.out += t;
+      },
+      stderr: (t) => {
+        io.err += t;
+      },
     });
     expect(code).toBe(1);
     expect(io.err).toContain("lapi.credentials_path");
