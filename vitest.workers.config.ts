@@ -1,6 +1,29 @@
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+
+/**
+ * Debian CrowdSec 1.4.6 hub files the ingestion tests register (read at run time, never copied
+ * into the repository): relative path under `usr/share/crowdsec/` → content; null without the cache.
+ */
+function crowdsecHubFiles(): Record<string, string> | null {
+  const root = path.join(import.meta.dirname, ".cache/crowdsec/root/usr/share/crowdsec");
+  if (!existsSync(root)) return null;
+  const files = [
+    "hub/scenarios/crowdsecurity/ssh-bf.yaml",
+    "hub/scenarios/crowdsecurity/ssh-slow-bf.yaml",
+    "hub/scenarios/crowdsecurity/http-probing.yaml",
+    "hub/postoverflows/s00-enrich/crowdsecurity/rdns.yaml",
+    "hub/postoverflows/s01-whitelist/crowdsecurity/cdn-whitelist.yaml",
+    "hub/postoverflows/s01-whitelist/crowdsecurity/seo-bots-whitelist.yaml",
+    "data/cloudflare_ips.txt",
+    "data/ip_seo_bots.txt",
+    "data/rdns_seo_bots.txt",
+    "data/rnds_seo_bots.regex",
+  ];
+  return Object.fromEntries(files.map((f) => [f, readFileSync(path.join(root, f), "utf8")]));
+}
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
@@ -23,6 +46,7 @@ export default defineConfig(async () => {
     test: {
       include: ["test/workers/**/*.test.ts", "src/lapi/**/*.test.ts", "src/db/**/*.test.ts"],
       setupFiles: ["./test/workers/apply-migrations.ts"],
+      provide: { crowdsecHub: crowdsecHubFiles() },
     },
   };
 });

@@ -264,6 +264,8 @@ export const hubItems = sqliteTable(
     hash: text("hash").notNull(),
     version: text("version").notNull().default(""),
     content: text("content").notNull(),
+    /** Postoverflows: the stage directory the agent installed the file in (`s01-whitelist`). */
+    stage: text("stage").notNull().default(""),
     updatedAt: integer("updated_at").notNull().default(now),
     updatedBy: text("updated_by").notNull().default(""),
   },
@@ -297,4 +299,18 @@ export const ingestedEvents = sqliteTable(
     receivedAt: integer("received_at").notNull(),
   },
   (t) => [index("ingested_events_received_at").on(t.receivedAt)],
+);
+
+/**
+ * Bucket overflows already stored as alerts, by the id the bucket object's outbox gave them. The
+ * row is written in the same D1 batch as the alerts, so a re-delivered overflow (its ack to the
+ * object was lost) is recognised and never stored twice. Purged with `ingested_events`.
+ */
+export const ingestDeliveries = sqliteTable(
+  "ingest_deliveries",
+  {
+    id: text("id").primaryKey(),
+    deliveredAt: integer("delivered_at").notNull(),
+  },
+  (t) => [index("ingest_deliveries_delivered_at").on(t.deliveredAt)],
 );

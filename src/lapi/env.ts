@@ -1,6 +1,10 @@
+import type { BucketObject } from "./buckets/bucket-object";
+
 /** Bindings and configuration of the LAPI Worker (see wrangler.toml). */
 export interface Env {
   DB: D1Database;
+  /** Bucket Durable Objects (leaky buckets of the ingestion path, src/lapi/buckets). */
+  BUCKETS: DurableObjectNamespace<BucketObject>;
   /** HS256 key for machine JWTs, ≥ 64 bytes (CrowdSec CS_LAPI_SECRET). Wrangler secret. */
   JWT_SECRET: string;
   /** Bearer token of the admin API. Wrangler secret. */
@@ -24,4 +28,8 @@ export interface Env {
   STREAM_EMPTY_AS?: string;
   DECISION_CACHE_REFRESH_MS?: string;
   DECISION_CACHE_MAX_ENTRIES?: string;
+  /** Bucket objects the partitions are spread over; "0" = one object per bucket key. */
+  BUCKET_SHARDS?: string;
+  /** How long ingested event ids are remembered for dedup (Go duration, `d` allowed). */
+  INGEST_RETENTION?: string;
 }

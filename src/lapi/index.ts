@@ -2,6 +2,8 @@ import { createApp } from "./app";
 import type { Env } from "./env";
 import { runHousekeeping } from "./housekeeping";
 
+export { BucketObject } from "./buckets/bucket-object";
+
 const app = createApp();
 
 export default {

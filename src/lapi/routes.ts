@@ -1,12 +1,14 @@
 import type { RouteDef } from "./route-def";
 import { adminRoutes } from "./routes/admin";
 import { adminAllowlistRoutes } from "./routes/admin-allowlists";
+import { adminScenarioRoutes } from "./routes/admin-scenarios";
 import { adminProfileRoutes } from "./routes/admin-profiles";
 import { alertRoutes } from "./routes/alerts";
 import { allowlistRoutes } from "./routes/allowlists";
 import { decisionReadRoutes } from "./routes/decisions-read";
 import { decisionWriteRoutes } from "./routes/decisions-write";
 import { healthRoutes } from "./routes/health";
+import { ingestRoutes } from "./routes/ingest";
 import { openApiRoutes } from "./routes/openapi";
 import { usageMetricsRoutes } from "./routes/usage-metrics";
 import { watcherRoutes } from "./routes/watchers";
@@ -22,6 +24,8 @@ export const routes: readonly RouteDef[] = [
   ...allowlistRoutes,
   ...adminRoutes,
   ...adminAllowlistRoutes,
+  ...ingestRoutes(),
+  ...adminScenarioRoutes,
   ...adminProfileRoutes,
   ...openApiRoutes(() => routes),
 ];

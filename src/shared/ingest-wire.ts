@@ -30,6 +30,15 @@ const hubItemSchema = z
     version: z.string().max(64).default(""),
     /** The YAML file, verbatim (multi-document for postoverflows). */
     content: z.string().min(1),
+    /**
+     * Postoverflows: the stage directory the file is installed in (`s00-enrich`,
+     * `s01-whitelist`); stages run in order and one where no node succeeds ends the pipeline.
+     * Absent = `s01-whitelist`, where the hub's whitelists live.
+     */
+    stage: z
+      .string()
+      .regex(/^s\d\d-[a-z0-9_-]+$/)
+      .optional(),
   })
   .strict();
 

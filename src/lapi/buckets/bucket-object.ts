@@ -1,0 +1,301 @@
+import { DurableObject } from "cloudflare:workers";
+import {
+  type BlackholeState,
+  type BucketState,
+  type CompiledScenario,
+  expire,
+  newBucket,
+  pour,
+} from "../../engine/buckets";
+import { isExpired } from "../../engine/buckets/pour";
+import { reviveEvent } from "../../engine/buckets/queued-event";
+import { ExpectMode, type PipelineEvent } from "../../engine/event";
+import type { Env } from "../env";
+import { type CompiledFile, HubCache } from "../ingest/hub-cache";
+import { type IngestConfig, loadIngestConfig } from "../ingest/ingest-config";
+import { ackByRpc, type FlowDeps, settleOverflows } from "../ingest/ingest-flow";
+import { type BucketRow, BucketStore } from "./bucket-store";
+import type {
+  BucketObjectApi,
+  BucketObjectStats,
+  OutboxEntry,
+  PourRequest,
+  PourResponse,
+  PourTarget,
+} from "./pour-rpc";
+
+/** How long a deliverer owns an outbox entry before someone else may deliver it again. */
+export const OUTBOX_LEASE_MS = 30_000;
+/** Idle time after which a replay (TIMEMACHINE) instance is dropped: replays never pause long. */
+export const REPLAY_IDLE_MS = 60 * 60_000;
+/** Dedup ids are purged in batches: the alarm waits this long past the oldest one's retention. */
+const PURGE_SLACK_MS = 10 * 60_000;
+/** Most instances, outbox entries handled per alarm (the alarm re-arms when more are due). */
+const ALARM_BATCH = 500;
+/** Orphaned outbox entries handed to each pour request (leases expired). */
+const ORPHANS_PER_POUR = 50;
+/** Longest wait between two delivery attempts of a failing overflow. */
+const MAX_RETRY_MS = 60 * 60_000;
+
+/** Wall-clock ms when `state` should be collected (LIVE: its lifetime; replay: idle time). */
+function expiryOf(state: BucketState, scenario: CompiledScenario, now: number): number {
+  if (state.mode === ExpectMode.LIVE && scenario.lifetimeMs > 0) {
+    const from = scenario.timedOverflow ? state.firstUs : state.lastUs;
+    if (from !== null) return Math.floor(from / 1000) + scenario.lifetimeMs + 1;
+  }
+  return now + REPLAY_IDLE_MS;
+}
+
+/** The moment a LIVE instance's lifetime ran out (a counter's timed overflow time), ms. */
+function lifetimeEnd(state: BucketState, scenario: CompiledScenario): number {
+  const from = scenario.timedOverflow ? state.firstUs : state.lastUs;
+  return Math.floor((from ?? 0) / 1000) + scenario.lifetimeMs;
+}
+
+/**
+ * A set of bucket partitions (one shard of the key space, or one key): pours events into them,
+ * keeps every instance, blackhole and dedup id in its SQLite storage, and holds the overflows in
+ * an outbox until they are stored as alerts. The alarm collects idle instances (a LIVE counter
+ * emits its timed overflow then), purges old dedup ids and re-delivers overflows whose delivery
+ * was never acknowledged.
+ */
+export class BucketObject extends DurableObject<Env> implements BucketObjectApi {
+  private readonly store: BucketStore;
+  private readonly hub = new HubCache();
+  private readonly config: IngestConfig;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new BucketStore(ctx.storage.sql);
+    this.config = loadIngestConfig(env);
+  }
+
+  /** Pours a request's events, in order, into their partitions; see {@link PourResponse}. */
+  async pour(request: PourRequest): Promise<PourResponse> {
+    const hashes = request.events.flatMap((e) => e.targets.map((t) => t.hash));
+    const files = await this.hub.scenarioFiles(this.env.DB, hashes);
+    const unknown = new Map<string, { scenario: string; hash: string }>();
+    for (const e of request.events) {
+      for (const t of e.targets) {
+        if (!files.get(t.hash)?.has(t.scenario)) {
+          unknown.set(`${t.scenario}\u0000${t.hash}`, { scenario: t.scenario, hash: t.hash });
+        }
+      }
+    }
+    if (unknown.size > 0) {
+      return { poured: 0, duplicates: [], unknown: [...unknown.values()], outbox: [] };
+    }
+    const now = Date.now();
+    const response = this.pourNow(request, files, now);
+    await this.scheduleAlarm(now);
+    return response;
+  }
+
+  /** The synchronous part of `pour`: every write lands in one atomic commit. */
+  private pourNow(
+    request: PourRequest,
+    files: Map<string, CompiledFile>,
+    now: number,
+  ): PourResponse {
+    const touched = new Map<string, BucketRow | null>();
+    const blackholes = new Map<string, BlackholeState>();
+    const outbox = new Map<string, OutboxEntry>();
+    const fresh: { entry: OutboxEntry; cause: { eventId: string; key: string } }[] = [];
+    let poured = 0;
+    let duplicateTotal = 0;
+
+    const blackholeOf = (name: string) => {
+      let list = blackholes.get(name);
+      if (!list) {
+        list = this.store.getBlackhole(name);
+        blackholes.set(name, list);
+      }
+      return list;
+    };
+    const emit = (entry: OutboxEntry, cause: { eventId: string; key: string }) => {
+      fresh.push({ entry, cause });
+      outbox.set(entry.id, entry);
+    };
+    const pourOne = (e: PourRequest["events"][number], t: PourTarget, evt: PipelineEvent): void => {
+      const scenario = files.get(t.hash)!.get(t.scenario)!;
+      const row = touched.has(t.key) ? touched.get(t.key)! : this.store.getBucket(t.key);
+      let state = row?.state ?? newBucket(scenario, t.key, e.event.ExpectMode);
+      const cause = { eventId: e.id, key: t.key };
+      if (
+        row &&
+        state.mode === ExpectMode.LIVE &&
+        scenario.timedOverflow &&
+        isExpired(state, scenario, e.time * 1000)
+      ) {
+        // The counter's duration ended before this event: its timer (1.4.6 `durationTicker`)
+        // would have fired, whether or not the alarm got there first.
+        const at = lifetimeEnd(state, scenario);
+        const ended = expire(state, scenario, at, blackholeOf(scenario.name));
+        if (scenario.blackholeMs > 0) blackholes.set(scenario.name, ended.blackhole);
+        if (ended.overflow) {
+          emit(
+            { id: crypto.randomUUID(), machineId: row.machine, time: at, overflow: ended.overflow },
+            cause,
+          );
+        }
+        state = newBucket(scenario, t.key, e.event.ExpectMode);
+      }
+      const out = pour(state, evt, scenario, e.time, blackholeOf(scenario.name), () => e.event);
+      poured++;
+      if (scenario.blackholeMs > 0) blackholes.set(scenario.name, out.blackhole);
+      touched.set(
+        t.key,
+        out.state
+          ? {
+              key: t.key,
+              scenario: scenario.name,
+              hash: t.hash,
+              machine: request.machineId,
+              state: out.state,
+              expiresAt: expiryOf(out.state, scenario, now),
+            }
+          : null,
+      );
+      if (out.overflow) {
+        emit(
+          {
+            id: crypto.randomUUID(),
+            machineId: request.machineId,
+            time: e.time,
+            overflow: out.overflow,
+          },
+          cause,
+        );
+      }
+    };
+
+    const duplicates = request.events.map((e) => {
+      let dups = 0;
+      let evt: PipelineEvent | null = null;
+      for (const t of e.targets) {
+        if (!this.store.markPoured(e.id, t.key, now)) {
+          dups++;
+          // A retried batch: whatever this pour produced and is still undelivered goes back out.
+          for (const entry of this.store.outboxOfCause(e.id, t.key)) outbox.set(entry.id, entry);
+          continue;
+        }
+        evt ??= reviveEvent(e.event);
+        pourOne(e, t, evt);
+      }
+      duplicateTotal += dups;
+      return dups;
+    });
+
+    for (const [key, row] of touched) {
+      if (row) this.store.putBucket(row);
+      else this.store.deleteBucket(key);
+    }
+    for (const [name, list] of blackholes) this.store.putBlackhole(name, list);
+    for (const { entry, cause } of fresh) {
+      this.store.addOutbox(entry, cause, now, now + OUTBOX_LEASE_MS);
+    }
+    for (const entry of this.store.outboxDue(now, ORPHANS_PER_POUR)) outbox.set(entry.id, entry);
+    this.store.leaseOutbox(
+      [...outbox.keys()].filter((id) => !fresh.some((f) => f.entry.id === id)),
+      now + OUTBOX_LEASE_MS,
+    );
+    this.store.addStats(request.machineId, poured, duplicateTotal);
+    return { poured, duplicates, unknown: [], outbox: [...outbox.values()] };
+  }
+
+  /** Removes delivered overflows from the outbox. */
+  async ack(ids: string[]): Promise<void> {
+    this.store.ackOutbox(ids);
+  }
+
+  /** Pour/dedup counters (all machines or one), live instances and undelivered overflows. */
+  async stats(machineId?: string): Promise<BucketObjectStats> {
+    return {
+      ...this.store.stats(machineId),
+      instances: this.store.countBuckets(),
+      pendingOverflows: this.store.countOutbox(),
+    };
+  }
+
+  /** Collects idle instances, purges old dedup ids, delivers overflows nobody acknowledged. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const expired = this.store.expiredBuckets(now, ALARM_BATCH);
+    const files = await this.hub.scenarioFiles(
+      this.env.DB,
+      expired.map((r) => r.hash),
+    );
+    for (const candidate of expired) {
+      // Re-read: a pour may have refreshed the instance while the registry was being read.
+      const row = this.store.getBucket(candidate.key);
+      if (!row || row.expiresAt > now) continue;
+      this.store.deleteBucket(row.key);
+      const scenario = files.get(row.hash)?.get(row.scenario);
+      if (!scenario || row.state.mode !== ExpectMode.LIVE || row.state.lastUs === null) continue;
+      const ended = expire(
+        row.state,
+        scenario,
+        lifetimeEnd(row.state, scenario),
+        this.store.getBlackhole(scenario.name),
+      );
+      if (scenario.blackholeMs > 0) this.store.putBlackhole(scenario.name, ended.blackhole);
+      if (ended.overflow) {
+        const at = lifetimeEnd(row.state, scenario);
+        this.store.addOutbox(
+          { id: crypto.randomUUID(), machineId: row.machine, time: at, overflow: ended.overflow },
+          { eventId: "", key: row.key },
+          now,
+          now,
+        );
+      }
+    }
+    this.store.purgePoured(now - this.config.retentionMs);
+    await this.deliverDue(now);
+    await this.scheduleAlarm(Date.now());
+  }
+
+  /** Delivers the outbox entries whose lease ran out, from here (no request is waiting). */
+  private async deliverDue(now: number): Promise<void> {
+    const due = this.store.outboxDue(now, ALARM_BATCH);
+    if (due.length === 0) return;
+    this.store.leaseOutbox(
+      due.map((e) => e.id),
+      now + OUTBOX_LEASE_MS,
+    );
+    const deps: FlowDeps = {
+      env: this.env,
+      config: this.config,
+      hub: this.hub,
+      waitUntil: (p) => this.ctx.waitUntil(p),
+      now,
+    };
+    const self = "\u0000self";
+    const remote = ackByRpc(this.env);
+    try {
+      await settleOverflows(
+        deps,
+        due.map((entry) => ({ object: self, entry })),
+        async (object, ids) => {
+          if (object === self) this.store.ackOutbox(ids);
+          else await remote(object, ids);
+        },
+      );
+    } catch (error) {
+      const message = (error as Error).message;
+      console.error(`bucket object: overflow delivery failed: ${message}`);
+      for (const entry of due) {
+        const attempts = this.store.attemptsOf(entry.id) + 1;
+        const wait = Math.min(MAX_RETRY_MS, OUTBOX_LEASE_MS * 2 ** Math.min(attempts, 10));
+        this.store.failOutbox(entry.id, now + wait, message);
+      }
+    }
+  }
+
+  private async scheduleAlarm(now: number): Promise<void> {
+    const next = this.store.nextWakeUp(this.config.retentionMs, PURGE_SLACK_MS);
+    if (next === null) return;
+    const at = Math.max(next, now + 1000);
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+}

@@ -1,0 +1,78 @@
+import type { BucketOverflow } from "../../engine/buckets";
+import type { QueuedEvent } from "../../engine/buckets/queued-event";
+
+/** The typed RPC surface of the bucket objects (arguments and results are structured-cloned). */
+
+/** One partition an event goes to, resolved by the Worker. */
+export interface PourTarget {
+  /** Partition key (`partitionKey`): scenario, group and, per-machine, the machine. */
+  key: string;
+  scenario: string;
+  /** sha256 of the registered file defining the scenario. */
+  hash: string;
+}
+
+export interface PourEvent {
+  id: string;
+  /** Agent read time (ms): "now" for LIVE buckets. */
+  time: number;
+  event: QueuedEvent;
+  targets: PourTarget[];
+}
+
+export interface PourRequest {
+  /** The machine whose request this is: alerts of the overflows it causes are its alerts. */
+  machineId: string;
+  events: PourEvent[];
+}
+
+/** An overflow waiting in an object's outbox until it is stored as an alert. */
+export interface OutboxEntry {
+  /** Unique id; the D1 delivery ledger keys on it. */
+  id: string;
+  machineId: string;
+  /** Agent read time of the event that caused it (LIVE time of a reprocessed overflow). */
+  time: number;
+  overflow: BucketOverflow;
+}
+
+export interface PourResponse {
+  /** (event, partition) pours done now. */
+  poured: number;
+  /** Per request event: targets ignored because that (event id, partition) was already poured. */
+  duplicates: number[];
+  /** Targets whose scenario hash is not registered: nothing of the request was poured. */
+  unknown: { scenario: string; hash: string }[];
+  /**
+   * Overflows to deliver: those of this request, those of duplicates whose delivery was never
+   * acknowledged (a retried batch), and any whose delivery lease expired.
+   */
+  outbox: OutboxEntry[];
+}
+
+/** Pour and dedup counters of one object (all machines, or one). */
+export interface BucketObjectStats {
+  pours: number;
+  duplicates: number;
+  instances: number;
+  pendingOverflows: number;
+}
+
+/**
+ * The methods of `BucketObject` as callers see them. The generated stub type turns results that
+ * carry `unknown` (the overflow's alert as expressions read it) into `never`; they are plain data
+ * and cross the RPC boundary by structured clone, so callers go through this interface instead.
+ */
+export interface BucketObjectApi {
+  pour(request: PourRequest): Promise<PourResponse>;
+  ack(ids: string[]): Promise<void>;
+  stats(machineId?: string): Promise<BucketObjectStats>;
+}
+
+/** The stub of bucket object `name`. */
+export function bucketObject<T extends Rpc.DurableObjectBranded>(
+  namespace: DurableObjectNamespace<T>,
+  name: string,
+): BucketObjectApi {
+  return namespace.getByName(name) as unknown as BucketObjectApi;
+}

@@ -1,0 +1,81 @@
+import { recordIngestedEvents } from "../../db/ingested-events";
+import type { EventBatch, EventBatchResult } from "../../shared/ingest-wire";
+import type { OutboxEntry } from "../buckets/pour-rpc";
+import { ApiError } from "../errors";
+import {
+  ackByRpc,
+  type FlowDeps,
+  pourRouted,
+  routeEvents,
+  scenarioModes,
+  settleOverflows,
+  type TargetedEvent,
+} from "./ingest-flow";
+import { parseQueuedEvent } from "./queued-event-schema";
+
+/** The 409 of the design: the agent re-registers its hub and retries. */
+function unknownScenario(scenario: string, hash: string): ApiError {
+  return new ApiError(
+    "conflict",
+    `unknown scenario ${scenario} (hash ${hash}): register the hub first`,
+  );
+}
+
+/**
+ * `POST /v1/rampart/events` after authentication and decoding: checks every event and target
+ * (nothing is poured when one is bad), pours into the bucket objects, stores every overflow as
+ * alerts, records the ids in the ledger, and only then answers.
+ */
+export async function ingestBatch(
+  deps: FlowDeps,
+  machineId: string,
+  batch: EventBatch,
+): Promise<EventBatchResult> {
+  const events: TargetedEvent[] = batch.events.map((e, i) => {
+    const parsed = parseQueuedEvent(e.event);
+    if (!parsed.ok) throw new ApiError("badRequest", `events.${i}.event.${parsed.message}`);
+    return { id: e.id, time: e.time, event: parsed.event, buckets: e.buckets };
+  });
+  const db = deps.env.DB;
+  const [targetable, settings] = await Promise.all([deps.hub.targetable(db), scenarioModes(db)]);
+  for (const e of events) {
+    for (const t of e.buckets) {
+      if (targetable.get(t.scenario) !== t.hash) throw unknownScenario(t.scenario, t.hash);
+    }
+  }
+
+  const routed = routeEvents(events, machineId, settings, deps.config.shards);
+  const responses = await pourRouted(deps.env, routed.requests);
+  const pending: { object: string; entry: OutboxEntry }[] = [];
+  const duplicateTargets = new Array<number>(events.length).fill(0);
+  const targets = new Array<number>(events.length).fill(0);
+  for (const [object, r] of responses) {
+    // The registry changed between our check and the object's read (another agent registered
+    // another version): what other objects poured is deduplicated when the agent retries.
+    if (r.unknown.length > 0) throw unknownScenario(r.unknown[0]!.scenario, r.unknown[0]!.hash);
+    const origin = routed.origin.get(object)!;
+    const request = routed.requests.get(object)!;
+    r.duplicates.forEach((n, i) => {
+      duplicateTargets[origin[i]!]! += n;
+    });
+    request.events.forEach((e, i) => {
+      targets[origin[i]!]! += e.targets.length;
+    });
+    for (const entry of r.outbox) pending.push({ object, entry });
+  }
+
+  const settled = await settleOverflows(deps, pending, ackByRpc(deps.env));
+  await recordIngestedEvents(
+    db,
+    events.map((e) => e.id),
+    machineId,
+    deps.now,
+  );
+  const duplicates = events.filter((_, i) => duplicateTargets[i] === targets[i]).length;
+  return {
+    accepted: events.length - duplicates,
+    duplicates,
+    overflows: settled.overflows,
+    alerts: settled.alertIds.map(String),
+  };
+}

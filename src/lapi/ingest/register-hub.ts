@@ -1,0 +1,87 @@
+import { type HubItemRow, upsertHubRegistration } from "../../db/hub-registry";
+import type { HubRegistration } from "../../shared/ingest-wire";
+import { ApiError } from "../errors";
+import {
+  compilePostoverflows,
+  compileScenarioFile,
+  DEFAULT_POSTOVERFLOW_STAGE,
+} from "./hub-compile";
+
+/** Answer of `POST /v1/rampart/hub`. */
+export interface HubRegistrationResult {
+  scenarios: number;
+  postoverflows: number;
+  data: number;
+  /** Rows whose content changed (0 when the same hub is registered again). */
+  changed: { items: number; data: number };
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Validates and stores an agent's hub: every scenario and postoverflow must compile (with the
+ * data files sent along) and match its announced hash, or nothing is stored and the answer is a
+ * 400 naming the item and the reason.
+ */
+export async function registerHub(
+  db: D1Database,
+  reg: HubRegistration,
+  machineId: string,
+  now: number,
+): Promise<HubRegistrationResult> {
+  const data = new Map(Object.entries(reg.data));
+  const items: HubItemRow[] = [];
+  for (const [kind, list] of [
+    ["scenario", reg.scenarios],
+    ["postoverflow", reg.postoverflows],
+  ] as const) {
+    const seen = new Set<string>();
+    for (const item of list) {
+      if (seen.has(item.name))
+        throw new ApiError("badRequest", `${kind} ${item.name}: listed twice`);
+      seen.add(item.name);
+      const actual = await sha256Hex(item.content);
+      if (actual !== item.hash) {
+        throw new ApiError(
+          "badRequest",
+          `${kind} ${item.name}: hash ${item.hash} does not match its content (sha256 ${actual})`,
+        );
+      }
+      items.push({
+        kind,
+        name: item.name,
+        hash: item.hash,
+        version: item.version,
+        content: item.content,
+        stage: kind === "postoverflow" ? (item.stage ?? DEFAULT_POSTOVERFLOW_STAGE) : "",
+      });
+    }
+  }
+  for (const item of items.filter((i) => i.kind === "scenario")) {
+    let count: number;
+    try {
+      count = compileScenarioFile(item, data).length;
+    } catch (error) {
+      throw new ApiError("badRequest", `scenario ${item.name}: ${(error as Error).message}`);
+    }
+    if (count === 0) throw new ApiError("badRequest", `scenario ${item.name}: no scenario in file`);
+  }
+  const postoverflows = items.filter((i) => i.kind === "postoverflow");
+  const { problems } = compilePostoverflows(postoverflows, data);
+  if (problems.length > 0) {
+    throw new ApiError("badRequest", `postoverflow ${problems[0]!.name}: ${problems[0]!.reason}`);
+  }
+  const dataRows = await Promise.all(
+    [...data].map(async ([name, content]) => ({ name, hash: await sha256Hex(content), content })),
+  );
+  const changed = await upsertHubRegistration(db, items, dataRows, machineId, now);
+  return {
+    scenarios: reg.scenarios.length,
+    postoverflows: postoverflows.length,
+    data: dataRows.length,
+    changed: { items: changed.itemsChanged, data: changed.dataChanged },
+  };
+}

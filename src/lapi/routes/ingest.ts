@@ -1,0 +1,114 @@
+import type { z } from "zod";
+import { countIngestedEvents } from "../../db/ingested-events";
+import {
+  EVENTS_PATH,
+  eventBatchSchema,
+  HUB_PATH,
+  hubRegistrationSchema,
+} from "../../shared/ingest-wire";
+import { AUTHENTICATED_BODY_LIMIT, readBodyText } from "../body";
+import { bucketObject } from "../buckets/pour-rpc";
+import type { AppContext } from "../context";
+import { ApiError, jsonResponse } from "../errors";
+import { allShardNames } from "../ingest/bucket-routing";
+import { HubCache } from "../ingest/hub-cache";
+import { ingestBatch } from "../ingest/ingest-batch";
+import { loadIngestConfig } from "../ingest/ingest-config";
+import { mapBounded, POUR_CONCURRENCY } from "../ingest/ingest-flow";
+import { registerHub } from "../ingest/register-hub";
+import type { RouteDef } from "../route-def";
+
+/**
+ * Rampart's ingestion API (not CrowdSec's): agents register their hub and post filtered events;
+ * bucket objects pour them and the overflows become alerts (src/lapi/ingest/README.md).
+ */
+
+/** Reads a JSON body (gzip or plain) validated by `schema`; errors are 400 naming the field. */
+async function readWireBody<T extends z.ZodTypeAny>(c: AppContext, schema: T): Promise<z.infer<T>> {
+  const text = await readBodyText(c, AUTHENTICATED_BODY_LIMIT);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ApiError("badRequest", `invalid JSON body: ${(e as Error).message}`);
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
+    throw new ApiError("badRequest", `${where}${issue.message}`);
+  }
+  return r.data;
+}
+
+/** The ingestion routes, sharing one per-isolate cache of compiled registry content. */
+export function ingestRoutes(hub = new HubCache()): RouteDef[] {
+  const flowDeps = (c: AppContext) => ({
+    env: c.env,
+    config: loadIngestConfig(c.env),
+    hub,
+    waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p),
+    now: c.var.startedAt,
+  });
+
+  /** POST /v1/rampart/hub: scenarios, postoverflows and data files of the agent. */
+  async function postHub(c: AppContext): Promise<Response> {
+    const reg = await readWireBody(c, hubRegistrationSchema);
+    const result = await registerHub(c.env.DB, reg, c.var.machineId, c.var.startedAt);
+    return jsonResponse(result);
+  }
+
+  /** POST /v1/rampart/events: a batch of signals; answered once every overflow is an alert. */
+  async function postEvents(c: AppContext): Promise<Response> {
+    const batch = await readWireBody(c, eventBatchSchema);
+    return jsonResponse(await ingestBatch(flowDeps(c), c.var.machineId, batch));
+  }
+
+  /** GET /admin/v1/ingest/stats[?machine_id=]: ledger rows and (event, bucket) pour counters. */
+  async function stats(c: AppContext): Promise<Response> {
+    const machineId = c.req.query("machine_id") || undefined;
+    const config = loadIngestConfig(c.env);
+    const events = await countIngestedEvents(c.env.DB, machineId);
+    if (config.shards === 0) {
+      // One object per key: the objects cannot be enumerated, so only the ledger is counted.
+      return jsonResponse({ events, pours: null, duplicates: null, shards: 0 });
+    }
+    const all = await mapBounded(allShardNames(config.shards), POUR_CONCURRENCY, (name) =>
+      bucketObject(c.env.BUCKETS, name).stats(machineId),
+    );
+    const sum = (k: "pours" | "duplicates" | "instances" | "pendingOverflows") =>
+      all.reduce((n, s) => n + s[k], 0);
+    return jsonResponse({
+      events,
+      pours: sum("pours"),
+      duplicates: sum("duplicates"),
+      instances: sum("instances"),
+      pending_overflows: sum("pendingOverflows"),
+      shards: config.shards,
+    });
+  }
+
+  return [
+    {
+      method: "POST",
+      path: HUB_PATH,
+      auth: "jwt",
+      handler: postHub,
+      doc: { summary: "Register the agent's scenarios, postoverflows and data files (Rampart)" },
+    },
+    {
+      method: "POST",
+      path: EVENTS_PATH,
+      auth: "jwt",
+      handler: postEvents,
+      doc: { summary: "Pour a batch of filtered events into the bucket objects (Rampart)" },
+    },
+    {
+      method: "GET",
+      path: "/admin/v1/ingest/stats",
+      auth: "admin",
+      handler: stats,
+      doc: { summary: "Ingestion counters: ledger rows, pours, duplicate deliveries" },
+    },
+  ];
+}
