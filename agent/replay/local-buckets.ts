@@ -16,6 +16,8 @@ import type { Pipeline } from "../../src/engine/parser/pipeline.js";
 export interface LocalBucketStats {
   /** Events some scenario accepted (poured at least once). */
   poured: number;
+  /** Bucket instances those events were poured into (one event, several scenarios). */
+  pours: number;
   /** Bucket overflows, including those dropped (blackhole, overflow_filter) or whitelisted. */
   overflows: number;
   /** Overflows a postoverflow whitelisted. */
@@ -37,12 +39,19 @@ export function createLocalBuckets(hub: {
   postoverflows: Pipeline;
 }): LocalBuckets {
   const manager = createBucketManager(hub.scenarios);
-  const stats: LocalBucketStats = { poured: 0, overflows: 0, whitelisted: 0, alerts: 0 };
+  const stats: LocalBucketStats = {
+    poured: 0,
+    pours: 0,
+    overflows: 0,
+    whitelisted: 0,
+    alerts: 0,
+  };
   return {
     stats,
     pour(evt) {
       const first = manager.pourEvent(evt);
       if (first.poured > 0) stats.poured++;
+      stats.pours += first.poured;
       const alerts: AlertBody[] = [];
       const pending: BucketOverflow[] = [...first.overflows];
       while (pending.length > 0) {

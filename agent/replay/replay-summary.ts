@@ -12,8 +12,12 @@ export interface ReplaySummary {
   accepted: number;
   /** Events the LAPI had already ingested (a replay of the same file by the same machine). */
   duplicates: number;
+  /** Bucket partitions the events went to (an event accepted by two scenarios counts twice). */
+  targets: number;
   overflows: number;
   alerts: number;
+  /** Config, hub loading and (LAPI) login + hub registration, before the first line. */
+  startupMs: number;
   elapsedMs: number;
 }
 
@@ -39,7 +43,9 @@ export function formatReplaySummary(s: ReplaySummary): string {
       `events posted: ${s.stats.signals} in ${s.batches} batch${s.batches === 1 ? "" : "es"} (${s.accepted} accepted, ${s.duplicates} duplicates)`,
     );
   }
+  lines.push(`bucket targets: ${s.targets}`);
   lines.push(`overflows: ${s.overflows}`, `alerts: ${s.alerts}`);
+  lines.push(`startup: ${(s.startupMs / 1000).toFixed(2)} s`);
   lines.push(`elapsed: ${(s.elapsedMs / 1000).toFixed(2)} s`);
   return lines.join("\n");
 }

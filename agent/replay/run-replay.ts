@@ -111,19 +111,23 @@ export async function runReplay(request: ReplayRequest, io: ReplayIo): Promise<n
       batches: 0,
       accepted: 0,
       duplicates: 0,
+      targets: 0,
       overflows: 0,
       alerts: 0,
+      startupMs: 0,
       elapsedMs: 0,
     };
 
     if (request.local) {
       const buckets = createLocalBuckets(hub);
+      summary.startupMs = performance.now() - started;
       for await (const line of source) {
         const evt = pipeline.parse(line);
         if (evt === null) continue;
         for (const alert of buckets.pour(evt)) io.stdout(`${JSON.stringify(alert)}\n`);
       }
       summary.accepted = buckets.stats.poured;
+      summary.targets = buckets.stats.pours;
       summary.overflows = buckets.stats.overflows;
       summary.alerts = buckets.stats.alerts;
       summary.elapsedMs = performance.now() - started;
@@ -142,6 +146,7 @@ export async function runReplay(request: ReplayRequest, io: ReplayIo): Promise<n
     const lapi = session;
     // Fail early (bad credentials, unreachable LAPI, a registration the LAPI refuses).
     await lapi.ensureLoggedIn();
+    summary.startupMs = performance.now() - started;
     const retryDelays = request.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     const post = async (events: WireEvent[]) => {
       for (let attempt = 0; ; attempt++) {
@@ -179,6 +184,7 @@ export async function runReplay(request: ReplayRequest, io: ReplayIo): Promise<n
     }
     await inFlight;
     if (batch.length > 0) await post(batch);
+    summary.targets = pipeline.stats.targets;
     summary.elapsedMs = performance.now() - started;
     io.stdout(`${formatReplaySummary(summary)}\n`);
     return 0;
