@@ -10,6 +10,7 @@ import { parseIpOrRange } from "../shared/ip-range";
 import { ApiError } from "./errors";
 import type { DecisionIn, ValidAlert } from "./models/alert";
 import { prepareAlert } from "./models/alert-input";
+import { alertModelJson } from "./notifications/alert-model-json";
 import { type NotificationBatch, sendNotifications } from "./notifications/send-notifications";
 import { d1HelperFetcher } from "./profiles/d1-helpers";
 import { ProfileCache } from "./profiles/profile-cache";
@@ -90,9 +91,10 @@ export async function storeAlerts(
       alert = { ...alert, decisions };
       row = prepareAlert(alert, now);
     }
-    for (const n of outcome.notifications) {
-      const payload = { ...alert, machine_id: machineId, uuid: row.uuid };
-      for (const name of n.notifiers) {
+    if (outcome.notifications.length > 0) {
+      const notified = outcome.decisions.length > 0 ? outcome.decisions : (alert.decisions ?? []);
+      const payload = alertModelJson(alert, machineId, notified);
+      for (const name of outcome.notifications.flatMap((n) => n.notifiers)) {
         const list = batch.get(name);
         if (list) list.push(payload);
         else batch.set(name, [payload]);

@@ -131,9 +131,9 @@ describe.skipIf(skip)("the real crowdsec 1.4.6 agent against Rampart", () => {
   });
 
   it("stores the pushed alerts with the same events, meta and source as the real LAPI", async () => {
-    // The replay test above pushed the same alerts to both. Decisions are left out: the real LAPI
-    // adds its default profile's bans, Rampart has no profiles yet (issue #2, item 8). Fields
-    // only later releases output (uuid, remediation) are compatible additions.
+    // The replay test above pushed the same alerts to both. Decisions are compared by the next
+    // test (their remaining durations tick). Fields only later releases output (uuid,
+    // remediation) are compatible additions.
     const [realAlerts, rampartAlerts] = await Promise.all([alertsOf(real), alertsOf(rampart)]);
     const comparable = (alerts: Record<string, unknown>[]) =>
       alerts
@@ -145,6 +145,32 @@ describe.skipIf(skip)("the real crowdsec 1.4.6 agent against Rampart", () => {
     const expected = comparable(realAlerts);
     expect(expected).toHaveLength(6);
     expect(comparable(rampartAlerts)).toEqual(expected);
+  });
+
+  it("gives the pushed alerts the same decisions as the real LAPI's default profile", async () => {
+    // Both LAPIs run the Debian default profile (Ip + remediation → 4h ban, then break): every
+    // replayed alert carries one crowdsec ban on its source. Remaining durations tick between
+    // the two reads, so they are compared in whole hours.
+    const [realAlerts, rampartAlerts] = await Promise.all([alertsOf(real), alertsOf(rampart)]);
+    const decisions = (alerts: AlertSummary[]) =>
+      alerts
+        .filter((a) => replayed.includes(a.source.value))
+        .flatMap((a) =>
+          (a.decisions ?? []).map((d) => {
+            const { type, scope, value, origin } = d;
+            const duration = (d as { duration?: string }).duration ?? "";
+            const hours = Math.round(
+              Number(/^(\d+)h/.exec(duration)?.[1] ?? 0) +
+                Number(/(\d+)m/.exec(duration)?.[1] ?? 0) / 60,
+            );
+            return `${a.scenario} ${type} ${scope} ${value} ${origin} ${hours}h`;
+          }),
+        )
+        .sort();
+    const expected = decisions(realAlerts);
+    expect(expected).toHaveLength(6);
+    expect(expected.every((d) => d.includes(" ban Ip ") && d.endsWith(" crowdsec 4h"))).toBe(true);
+    expect(decisions(rampartAlerts)).toEqual(expected);
   });
 
   it("tails a live log, pushes its alerts and sends a heartbeat within 75 s", async () => {

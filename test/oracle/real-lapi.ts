@@ -2,6 +2,9 @@
  * Starts the real CrowdSec 1.4.6 LAPI (`crowdsec -c <cfg> -no-cs`) on a free loopback port with a
  * temporary SQLite database, no Central API, a fixed `CS_LAPI_SECRET` and the default trusted IPs.
  */
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse, stringify } from "yaml";
 import {
   type CrowdsecConfig,
   type CrowdsecInstall,
@@ -26,6 +29,44 @@ export interface RealLapi extends LapiTarget {
 export interface RealLapiOptions {
   install?: CrowdsecInstall;
   logLevel?: "debug" | "info";
+  /** profiles.yaml text (default: the packaged Debian one). */
+  profiles?: string;
+  /**
+   * Notifier configurations (YAML texts, `type: http`): the packaged http plugin is installed
+   * as `notification-http` (the name 1.4.6's broker expects) and registered. Needs root, which
+   * the broker requires to own plugin binaries.
+   */
+  notifications?: string[];
+}
+
+/** Writes the optional profiles / notifier files and enables the plugin broker. */
+function customize(
+  dir: string,
+  install: CrowdsecInstall,
+  options: RealLapiOptions,
+  configPath?: string,
+) {
+  if (!configPath) {
+    if (options.profiles !== undefined) {
+      mkdirSync(join(dir, "etc"), { recursive: true });
+      writeFileSync(join(dir, "etc", "profiles.yaml"), options.profiles);
+    }
+    return;
+  }
+  if (!options.notifications?.length) return;
+  const plugins = join(dir, "plugins");
+  mkdirSync(plugins, { recursive: true });
+  copyFileSync(
+    join(install.root, "usr/lib/crowdsec/plugins/http"),
+    join(plugins, "notification-http"),
+  );
+  options.notifications.forEach((text, i) => {
+    writeFileSync(join(dir, "etc", "notifications", `notifier-${i}.yaml`), text);
+  });
+  const config = parse(readFileSync(configPath, "utf8")) as Record<string, Record<string, unknown>>;
+  config.config_paths!.plugin_dir = `${plugins}/`;
+  config.plugin_config = { user: "root", group: "root" };
+  writeFileSync(configPath, stringify(config));
 }
 
 /** Starts the real LAPI and waits for `GET /health` → 200. */
@@ -34,12 +75,14 @@ export async function startRealLapi(options: RealLapiOptions = {}): Promise<Real
   const dir = makeTempDir("real-lapi");
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
+  customize(dir, install, options);
   const config = writeCrowdsecConfig({
     dir,
     install,
     server: { listenUri: `127.0.0.1:${port}` },
     logLevel: options.logLevel ?? "info",
   });
+  customize(dir, install, options, config.configPath);
   // 1.4.6 refuses secrets shorter than 64 bytes ("CS_LAPI_SECRET not strong enough").
   const jwtSecret = randomSecret(96);
   const env = { ...process.env, CS_LAPI_SECRET: jwtSecret };
