@@ -1,11 +1,17 @@
 import { deleteStaleBouncers } from "../db/bouncers";
 import { openDb } from "../db/client";
 import { flushAlerts } from "../db/flush";
+import { purgeIngestLedgers } from "../db/ingested-events";
 import { deleteStaleMachines } from "../db/machines";
 import { loadConfig } from "./config";
 import type { Env } from "./env";
+import { loadIngestConfig } from "./ingest/ingest-config";
 
-/** The cron trigger's work: flush old alerts, auto-delete idle machines and bouncers. */
+/**
+ * The cron trigger's work: flush old alerts, auto-delete idle machines and bouncers, forget
+ * ingested event ids and delivered overflow ids past the retention (bucket objects purge their
+ * own dedup ids and idle instances from their alarms).
+ */
 export async function runHousekeeping(env: Env, now: number) {
   const config = loadConfig(env);
   const flushed = await flushAlerts(env.DB, {
@@ -22,5 +28,11 @@ export async function runHousekeeping(env: Env, now: number) {
   if (b.apiKey !== null)
     removed.bouncers += await deleteStaleBouncers(db, "api-key", now - b.apiKey);
   if (b.tls !== null) removed.bouncers += await deleteStaleBouncers(db, "tls", now - b.tls);
-  return { ...flushed, ...removed };
+  const ingest = await purgeIngestLedgers(env.DB, now - loadIngestConfig(env).retentionMs);
+  return {
+    ...flushed,
+    ...removed,
+    ingestedEvents: ingest.events,
+    ingestDeliveries: ingest.deliveries,
+  };
 }
