@@ -51,7 +51,7 @@ function failures(
   ip: string,
   n: number,
   start: number,
-  mode = ExpectMode.TIMEMACHINE,
+  mode: number = ExpectMode.TIMEMACHINE,
 ) {
   return Array.from({ length: n }, (_, i) => ({
     id: `${prefix}/${i}`,
