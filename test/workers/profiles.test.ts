@@ -14,8 +14,6 @@ interface AlertJson {
   }[];
 }
 
-const HOUR_MS = 3_600_000;
-
 function putDoc(kind: "profiles" | "notifications", text: string) {
   return call(`/admin/v1/${kind}`, {
     method: "PUT",
@@ -27,6 +25,17 @@ function putDoc(kind: "profiles" | "notifications", text: string) {
 async function mustPut(kind: "profiles" | "notifications", text: string) {
   const r = await putDoc(kind, text);
   if (r.status !== 200) throw new Error(`PUT ${kind}: ${r.status} ${await r.text()}`);
+}
+
+async function shown(kind: "profiles" | "notifications") {
+  const r = await call(`/admin/v1/${kind}`, { headers: ADMIN });
+  expect(r.status).toBe(200);
+  return (await r.json()) as {
+    kind: string;
+    source: string;
+    updated_at: number | null;
+    content: string;
+  };
 }
 
 async function decisionsOf(id: string) {
@@ -80,10 +89,10 @@ describe("default profile (no profiles stored)", () => {
     for (const id of ids) expect(await decisionsOf(id)).toEqual([]);
   });
 
-  it("serves the default text with X-Rampart-Source: default", async () => {
-    const r = await call("/admin/v1/profiles", { headers: ADMIN });
-    expect(r.headers.get("X-Rampart-Source")).toBe("default");
-    expect(await r.text()).toContain("name: default_ip_remediation");
+  it("serves the default text with source: default", async () => {
+    const r = await shown("profiles");
+    expect(r).toMatchObject({ kind: "profiles", source: "default", updated_at: null });
+    expect(r.content).toContain("name: default_ip_remediation");
   });
 });
 
@@ -93,9 +102,9 @@ describe("stored profiles", () => {
       "profiles",
       "name: captcha_all\nfilters: ['Alert.GetScope() == \"Ip\"']\ndecisions: [{type: captcha, duration: 1h}]\n",
     );
-    const shown = await call("/admin/v1/profiles", { headers: ADMIN });
-    expect(shown.headers.get("X-Rampart-Source")).toBe("stored");
-    expect(await shown.text()).toContain("captcha_all");
+    const stored = await shown("profiles");
+    expect(stored.source).toBe("stored");
+    expect(stored.content).toContain("captcha_all");
     const [a] = await mustPost(await auth(), [
       remediating({ source: { scope: "Ip", value: "198.51.100.20" } }),
     ]);
@@ -208,8 +217,7 @@ describe("PUT /admin/v1/profiles validation", () => {
     const r = await putDoc("profiles", text);
     expect(r.status).toBe(400);
     expect(((await r.json()) as { message: string }).message).toMatch(message);
-    const shown = await call("/admin/v1/profiles", { headers: ADMIN });
-    expect(shown.headers.get("X-Rampart-Source")).toBe("default");
+    expect((await shown("profiles")).source).toBe("default");
   });
 
   it("needs the admin token", async () => {

@@ -19,7 +19,8 @@ import type { RouteDef } from "../route-def";
 /**
  * Admin API for the LAPI's `profiles.yaml` and notifier configurations: what an operator edits
  * in `/etc/crowdsec/` and reloads with a restart in CrowdSec, stored in D1 here and used by the
- * next alert of every isolate. Bodies are the YAML text itself. A document is validated
+ * next alert of every isolate. PUT bodies are the YAML text itself; GET answers JSON with the
+ * text in `content`. A document is validated
  * completely (YAML, keys, durations, expressions, templates) before anything is stored; a
  * refusal is a 400 naming the document number, key and reason.
  */
@@ -54,19 +55,14 @@ const KINDS: Record<ConfigDocumentKind, DocumentKind> = {
   },
 };
 
-/** `X-Rampart-Source`: whether GET served the stored text or the built-in default. */
-export const SOURCE_HEADER = "X-Rampart-Source";
-
 function show(k: DocumentKind) {
   return async (c: AppContext): Promise<Response> => {
     const doc = await getConfigDocument(c.env.DB, k.kind);
-    return new Response(doc?.content ?? k.fallback, {
-      status: 200,
-      headers: {
-        "Content-Type": "text/yaml; charset=utf-8",
-        [SOURCE_HEADER]: doc ? "stored" : "default",
-        ...(doc ? { "Last-Modified": new Date(doc.updatedAt).toUTCString() } : {}),
-      },
+    return jsonResponse({
+      kind: k.kind,
+      source: doc ? "stored" : "default",
+      updated_at: doc?.updatedAt ?? null,
+      content: doc?.content ?? k.fallback,
     });
   };
 }
@@ -99,7 +95,7 @@ function routesOf(k: DocumentKind, what: string): RouteDef[] {
       auth: "admin",
       handler: show(k),
       doc: {
-        summary: `The ${what} in force, as YAML (the built-in default when none is stored; header ${SOURCE_HEADER}: stored|default)`,
+        summary: `The ${what} in force: {kind, source: stored|default, updated_at, content (YAML)}`,
       },
     },
     {
