@@ -13,6 +13,7 @@ import type {
   Allowlist,
   AllowlistCheck,
   Bouncer,
+  ConfigDocumentView,
   Machine,
   NewAlert,
   Query,
@@ -215,5 +216,13 @@ export function createHttpLapiClient(deps: HttpLapiClientDeps): LapiClient {
       ).removed,
     usageMetrics: async (query) =>
       (await admin({ method: "GET", path: "/admin/v1/usage-metrics", query })) as UsageMetricsRow[],
+    getConfigDocument: async (kind) =>
+      (await admin({ method: "GET", path: `/admin/v1/${kind}` })) as ConfigDocumentView,
+    putConfigDocument: async (kind, content) =>
+      (await admin({ method: "PUT", path: `/admin/v1/${kind}`, body: { content } })) as {
+        kind: string;
+        items: number;
+        updated_at: number;
+      },
   };
 }

@@ -9,6 +9,7 @@ import type {
   Allowlist,
   AllowlistCheck,
   Bouncer,
+  ConfigDocumentView,
   Machine,
   NewAlert,
   Query,
@@ -50,6 +51,13 @@ export interface LapiClient {
   ): Promise<{ added: number; skipped: number; decisions_expired: number }>;
   removeAllowlistItems(name: string, values: string[]): Promise<number>;
   usageMetrics(query: Query): Promise<UsageMetricsRow[]>;
+  /** The profiles.yaml or notifiers in force (`GET /admin/v1/<kind>`). */
+  getConfigDocument(kind: ConfigDocumentView["kind"]): Promise<ConfigDocumentView>;
+  /** Uploads a YAML text; the LAPI validates it completely before storing it. */
+  putConfigDocument(
+    kind: ConfigDocumentView["kind"],
+    content: string,
+  ): Promise<{ kind: string; items: number; updated_at: number }>;
 }
 
 /** One HTTP exchange; the transport maps network failures and non-2xx answers to `CliError`s. */

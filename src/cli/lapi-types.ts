@@ -123,3 +123,12 @@ export interface UsageMetricsRow {
 
 /** Query strings are flat string maps; absent keys are left out. */
 export type Query = Record<string, string>;
+
+/** A stored configuration document (`GET /admin/v1/profiles|notifications`). */
+export interface ConfigDocumentView {
+  kind: "profiles" | "notifications";
+  /** `default` while nothing is stored (then `content` is the built-in default). */
+  source: "stored" | "default";
+  updated_at: number | null;
+  content: string;
+}

@@ -1,171 +1,142 @@
 /**
- * `rampart profiles show|apply`. `show` reads `<config dir>/profiles.yaml`, validates every
- * document like the LAPI does at startup (strict keys, contract §7) and compiles the filters and
- * `duration_expr` with the engine's expr. `apply` needs a LAPI endpoint that stores profiles; the
- * current LAPI has none, so it fails with a clear message instead of pretending.
+ * `rampart profiles show|apply`. `show` validates `<config dir>/profiles.yaml` (or `-f`) like
+ * the LAPI does (the engine's profiles schema and expr compiler, contract §7) and lists the
+ * profiles in evaluation order; `show --remote` lists the ones the LAPI applies. `apply`
+ * validates locally, then uploads the file through the admin API (`PUT /admin/v1/profiles`),
+ * where it is validated again and used by the next alert, without a redeploy;
+ * `--notifications` uploads http notifier configurations the same way.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
-import { parseAllDocuments } from "yaml";
-import { z } from "zod";
-import { compileExpr } from "../../engine/expr/index.js";
-import { parseGoDuration } from "../../shared/duration.js";
+import {
+  compileProfileConfigs,
+  formatIssue,
+  type ProfileConfig,
+  parseProfiles,
+} from "../../engine/profiles/index.js";
 import { CliError, EXIT } from "../cli-error.js";
 import type { CliConfig } from "../config.js";
+import type { LapiClient } from "../lapi-client.js";
 import { type CliIo, csv, json, table } from "../output.js";
 import { examples, outputOf } from "./context.js";
 
-const decisionSchema = z
-  .object({
-    type: z.string().min(1),
-    duration: z.string().optional(),
-    scope: z.string().optional(),
-    origin: z.string().optional(),
-    simulated: z.boolean().optional(),
-  })
-  .strict();
+export type { ProfileConfig } from "../../engine/profiles/index.js";
 
-/** One profiles.yaml document (CrowdSec `csconfig.ProfileCfg`). */
-export const profileSchema = z
-  .object({
-    name: z.string().min(1),
-    debug: z.boolean().optional(),
-    filters: z.array(z.string()).min(1),
-    decisions: z.array(decisionSchema).optional(),
-    duration_expr: z.string().optional(),
-    notifications: z.array(z.string()).optional(),
-    on_success: z.enum(["break", "continue"]).optional(),
-    on_failure: z.enum(["break", "continue", "apply"]).optional(),
-    on_error: z.enum(["apply", "continue", "ignore", "break"]).optional(),
-  })
-  .strict();
-
-export type ProfileConfig = z.infer<typeof profileSchema>;
-
-/** Helpers the LAPI gives profile expressions (DB-backed; here only their names matter). */
-const PROFILE_FUNCTIONS = Object.fromEntries(
-  [
-    "GetDecisionsCount",
-    "GetDecisionsSinceCount",
-    "GetActiveDecisionsCount",
-    "GetActiveDecisionsTimeLeft",
-  ].map((n) => [n, () => 0]),
-);
-
-/** Parses and checks profiles.yaml; errors name the document and key. */
+/** Parses and checks profiles.yaml; one-line errors name the file, document and key. */
 export function loadProfiles(text: string, file: string): ProfileConfig[] {
-  const profiles: ProfileConfig[] = [];
-  const docs = parseAllDocuments(text, { version: "1.1" });
-  docs.forEach((doc, i) => {
-    const where = `${file}: document ${i + 1}`;
-    if (doc.errors.length > 0)
-      throw new CliError(
-        `${where}: invalid YAML: ${doc.errors[0]!.message.split("\n")[0]}`,
-        EXIT.usage,
-      );
-    const value = doc.toJS() as unknown;
-    if (value === null || value === undefined) return;
-    const parsed = profileSchema.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new CliError(
-        `${where}: ${issue.path.join(".") || "(root)"}: ${issue.message}`,
-        EXIT.usage,
-      );
-    }
-    const p = parsed.data;
-    const check = (source: string, key: string) => {
-      try {
-        compileExpr(source, { functions: PROFILE_FUNCTIONS });
-      } catch (error) {
-        throw new CliError(
-          `${where} (${p.name}): ${key}: ${(error as Error).message.split("\n")[0]}`,
-          EXIT.usage,
-        );
-      }
-    };
-    for (const [j, f] of p.filters.entries()) check(f, `filters.${j}`);
-    if (p.duration_expr) check(p.duration_expr, "duration_expr");
-    (p.decisions ?? []).forEach((d, j) => {
-      if (d.duration !== undefined && !parseGoDuration(d.duration, { allowDays: true }).ok) {
-        throw new CliError(
-          `${where} (${p.name}): decisions.${j}.duration: invalid duration '${d.duration}'`,
-          EXIT.usage,
-        );
-      }
-    });
-    profiles.push(p);
-  });
-  if (profiles.length === 0) throw new CliError(`${file}: no profiles`, EXIT.usage);
-  return profiles;
+  const parsed = parseProfiles(text);
+  const compiled = parsed.ok ? compileProfileConfigs(parsed.value) : parsed;
+  if (!compiled.ok) {
+    const line = formatIssue(compiled.issue).replace(/\s*\n\s*/g, "; ");
+    throw new CliError(`${file}: ${line}`, EXIT.usage);
+  }
+  return compiled.value.profiles.map((p) => p.config);
 }
 
-/** Dependencies: the config dir. */
+/** Dependencies: the config dir, and the LAPI for `apply` / `show --remote`. */
 export interface ProfilesDeps {
   io: CliIo;
   config: () => Pick<CliConfig, "configDir">;
+  client?: LapiClient;
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    throw new CliError(`cannot read '${path}': no such file or not readable`, EXIT.usage);
+  }
 }
 
 /** `rampart profiles`. */
 export function makeProfilesCommand(deps: ProfilesDeps): Command {
-  const read = (file?: string) => {
-    const path = file ?? join(deps.config().configDir, "profiles.yaml");
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch {
-      throw new CliError(`cannot read '${path}': no such file or not readable`, EXIT.usage);
+  const pathOf = (file?: string) => file ?? join(deps.config().configDir, "profiles.yaml");
+  const client = () => {
+    if (!deps.client) throw new CliError("this command needs a LAPI connection", EXIT.usage);
+    return deps.client;
+  };
+  const render = (profiles: ProfileConfig[], command: Command) => {
+    const format = outputOf(command);
+    if (format === "json") {
+      deps.io.stdout(json(profiles));
+      return;
     }
-    return { path, profiles: loadProfiles(text, path) };
+    const rows = profiles.map((p) => [
+      p.name,
+      p.filters.join(" || "),
+      (p.decisions ?? [])
+        .map((d) => `${d.type} ${d.duration ?? "4h"}${d.scope ? ` (${d.scope})` : ""}`)
+        .join(", ") || "-",
+      p.on_success ?? "continue",
+      (p.notifications ?? []).join(", "),
+    ]);
+    const head = ["Name", "Filters", "Decisions", "On success", "Notifications"];
+    deps.io.stdout(
+      format === "raw"
+        ? csv(
+            head.map((h) => h.toLowerCase().replace(" ", "_")),
+            rows,
+          )
+        : table(head, rows, deps.io.color),
+    );
   };
   const show = examples(
     new Command("show")
       .description("Validate profiles.yaml and show its profiles in evaluation order")
       .option("-f, --file <path>", "profiles file (default: <config dir>/profiles.yaml)")
-      .action((o, command: Command) => {
-        const { profiles } = read(o.file);
-        const format = outputOf(command);
-        if (format === "json") {
-          deps.io.stdout(json(profiles));
+      .option("--remote", "show the profiles the LAPI applies instead of a local file")
+      .action(async (o, command: Command) => {
+        if (o.remote) {
+          const doc = await client().getConfigDocument("profiles");
+          const profiles = loadProfiles(doc.content, `LAPI profiles (${doc.source})`);
+          if (outputOf(command) === "human") {
+            deps.io.stdout(
+              doc.source === "stored"
+                ? `Stored profiles (updated ${new Date(doc.updated_at ?? 0).toISOString()}):\n`
+                : "No profiles stored: the LAPI applies its built-in default:\n",
+            );
+          }
+          render(profiles, command);
           return;
         }
-        const rows = profiles.map((p) => [
-          p.name,
-          p.filters.join(" || "),
-          (p.decisions ?? [])
-            .map((d) => `${d.type} ${d.duration ?? "4h"}${d.scope ? ` (${d.scope})` : ""}`)
-            .join(", ") || "-",
-          p.on_success ?? "continue",
-          (p.notifications ?? []).join(", "),
-        ]);
-        const head = ["Name", "Filters", "Decisions", "On success", "Notifications"];
-        deps.io.stdout(
-          format === "raw"
-            ? csv(
-                head.map((h) => h.toLowerCase().replace(" ", "_")),
-                rows,
-              )
-            : table(head, rows, deps.io.color),
-        );
+        const path = pathOf(o.file);
+        render(loadProfiles(readText(path), path), command);
       }),
-    ["rampart profiles show", "rampart profiles show -f ./profiles.yaml -o json"],
+    [
+      "rampart profiles show",
+      "rampart profiles show -f ./profiles.yaml -o json",
+      "rampart profiles show --remote",
+    ],
   );
   const apply = examples(
     new Command("apply")
-      .description("Upload profiles.yaml to the LAPI (needs a LAPI that stores profiles)")
-      .option("-f, --file <path>", "profiles file (default: <config dir>/profiles.yaml)")
-      .action((o) => {
-        const { path } = read(o.file);
-        throw new CliError(
-          `${path} is valid, but applying profiles is not supported by this LAPI yet (no /admin/v1/profiles endpoint); the LAPI uses its built-in default profiles`,
-          EXIT.failure,
-        );
+      .description(
+        "Upload profiles.yaml to the LAPI (validated locally, then by the LAPI; used by the next alert)",
+      )
+      .argument("[file]", "profiles file (default: <config dir>/profiles.yaml)")
+      .option("-f, --file <path>", "profiles file (same as the argument)")
+      .option("--notifications <path>", "also upload http notifier configurations (YAML)")
+      .action(async (file: string | undefined, o) => {
+        const path = pathOf(file ?? o.file);
+        const text = readText(path);
+        const profiles = loadProfiles(text, path);
+        const notifications = o.notifications ? readText(o.notifications) : undefined;
+        // Notifiers first: profiles naming them then find them in place.
+        if (notifications !== undefined) {
+          const r = await client().putConfigDocument("notifications", notifications);
+          deps.io.stdout(`${o.notifications}: ${r.items} notifier(s) stored\n`);
+        }
+        await client().putConfigDocument("profiles", text);
+        deps.io.stdout(`${path}: ${profiles.length} profile(s) applied\n`);
       }),
-    ["rampart profiles apply -f ./profiles.yaml"],
+    [
+      "rampart profiles apply ./profiles.yaml",
+      "rampart profiles apply -f ./profiles.yaml --notifications ./notifications.yaml",
+    ],
   );
   return new Command("profiles")
-    .description("Check and apply LAPI profiles (profiles.yaml)")
+    .description("Check, show and apply LAPI profiles (profiles.yaml)")
     .addCommand(show)
     .addCommand(apply);
 }

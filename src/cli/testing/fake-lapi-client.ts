@@ -3,10 +3,23 @@
  * allowlists, applies the few filters the tests use (ip, has_active_decision, origin), and records
  * every call so tests can assert on what the CLI sent.
  */
+import {
+  compileProfiles,
+  DEFAULT_PROFILES_YAML,
+  formatIssue,
+} from "../../engine/profiles/index.js";
 import { parseGoDuration } from "../../shared/duration.js";
 import { CliError, EXIT } from "../cli-error.js";
 import type { LapiClient } from "../lapi-client.js";
-import type { Alert, Allowlist, Bouncer, Machine, NewAlert, Query } from "../lapi-types.js";
+import type {
+  Alert,
+  Allowlist,
+  Bouncer,
+  ConfigDocumentView,
+  Machine,
+  NewAlert,
+  Query,
+} from "../lapi-types.js";
 
 /** The fake with its state open for assertions. */
 export interface FakeLapi extends LapiClient {
@@ -15,6 +28,8 @@ export interface FakeLapi extends LapiClient {
   machines: Machine[];
   bouncers: Bouncer[];
   allowlists: Allowlist[];
+  /** Stored config documents by kind (profiles, notifications); absent → default. */
+  documents: Map<string, string>;
 }
 
 const T0 = "2026-11-21T06:00:00Z";
@@ -38,6 +53,7 @@ export function fakeLapi(login = "cli-test"): FakeLapi {
     machines: [] as Machine[],
     bouncers: [] as Bouncer[],
     allowlists: [] as Allowlist[],
+    documents: new Map<string, string>(),
   };
   const active = (a: Alert) => (a.decisions ?? []).some((d) => !d.duration.startsWith("-"));
   const matches = (a: Alert, q: Query) =>
@@ -178,6 +194,27 @@ export function fakeLapi(login = "cli-test"): FakeLapi {
       return before - list.items.length;
     },
     usageMetrics: async () => [],
+    getConfigDocument: async (kind): Promise<ConfigDocumentView> => {
+      const content = state.documents.get(kind);
+      return content === undefined
+        ? {
+            kind,
+            source: "default",
+            updated_at: null,
+            content: kind === "profiles" ? DEFAULT_PROFILES_YAML : "",
+          }
+        : { kind, source: "stored", updated_at: 1, content };
+    },
+    async putConfigDocument(kind, content) {
+      // The real LAPI refuses an invalid profiles.yaml with 400 and a one-line reason.
+      const checked = kind === "profiles" ? compileProfiles(content) : { ok: true as const };
+      if (!checked.ok) {
+        const reason = `${kind}: ${formatIssue(checked.issue)}`.replace(/\s*\n\s*/g, "; ");
+        throw new CliError(`PUT /admin/v1/${kind}: API error (400): ${reason}`, EXIT.api);
+      }
+      state.documents.set(kind, content);
+      return { kind, items: 1, updated_at: 1 };
+    },
   };
   const recorded = {} as LapiClient;
   for (const key of Object.keys(impl) as (keyof LapiClient)[]) {
@@ -186,7 +223,14 @@ export function fakeLapi(login = "cli-test"): FakeLapi {
       return (impl[key] as (...a: unknown[]) => unknown)(...args);
     };
   }
-  for (const key of ["calls", "alerts", "machines", "bouncers", "allowlists"] as const) {
+  for (const key of [
+    "calls",
+    "alerts",
+    "machines",
+    "bouncers",
+    "allowlists",
+    "documents",
+  ] as const) {
     Object.defineProperty(recorded, key, { get: () => state[key] });
   }
   return recorded as FakeLapi;

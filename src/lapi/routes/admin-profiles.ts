@@ -1,3 +1,4 @@
+import { z } from "zod";
 import {
   type ConfigDocumentKind,
   deleteConfigDocument,
@@ -10,6 +11,7 @@ import {
   DEFAULT_PROFILES_YAML,
   formatIssue,
 } from "../../engine/profiles";
+import { readAdminBody } from "../admin-body";
 import { readBodyText, UNAUTHENTICATED_BODY_LIMIT } from "../body";
 import type { AppContext } from "../context";
 import { ApiError, jsonResponse } from "../errors";
@@ -19,8 +21,8 @@ import type { RouteDef } from "../route-def";
 /**
  * Admin API for the LAPI's `profiles.yaml` and notifier configurations: what an operator edits
  * in `/etc/crowdsec/` and reloads with a restart in CrowdSec, stored in D1 here and used by the
- * next alert of every isolate. PUT bodies are the YAML text itself; GET answers JSON with the
- * text in `content`. A document is validated
+ * next alert of every isolate. PUT bodies are the YAML text itself (or JSON `{"content": …}`);
+ * GET answers JSON with the text in `content`. A document is validated
  * completely (YAML, keys, durations, expressions, templates) before anything is stored; a
  * refusal is a 400 naming the document number, key and reason.
  */
@@ -67,9 +69,19 @@ function show(k: DocumentKind) {
   };
 }
 
+/** JSON clients (the CLI) send `{"content": "<yaml>"}`; anything else is the YAML itself. */
+const jsonBody = z.object({ content: z.string() }).strict();
+
+async function documentText(c: AppContext): Promise<string> {
+  if (!(c.req.header("Content-Type") ?? "").includes("application/json")) {
+    return readBodyText(c, UNAUTHENTICATED_BODY_LIMIT);
+  }
+  return (await readAdminBody(c, jsonBody)).content;
+}
+
 function put(k: DocumentKind) {
   return async (c: AppContext): Promise<Response> => {
-    const text = await readBodyText(c, UNAUTHENTICATED_BODY_LIMIT);
+    const text = await documentText(c);
     const r = k.validate(text);
     if (!r.ok) throw new ApiError("badRequest", `${k.kind}: ${formatIssue(r.issue)}`);
     // Profiles may name notifiers that do not exist yet (uploaded next); delivery skips and
@@ -104,7 +116,8 @@ function routesOf(k: DocumentKind, what: string): RouteDef[] {
       auth: "admin",
       handler: put(k),
       doc: {
-        summary: `Replace the ${what} with the YAML text of the body, validated completely first; 400 names the document, key and reason and stores nothing`,
+        summary: `Replace the ${what} with the YAML text of the body (or JSON {content}), validated completely first; 400 names the document, key and reason and stores nothing`,
+        body: jsonBody,
         success: { status: 200, description: "{kind, items, updated_at}" },
       },
     },
