@@ -21,6 +21,16 @@ describe("line splitter", () => {
     expect(splitter.flush()).toEqual([{ text: "last", end: 111 }]);
   });
 
+  it("keeps a held partial line intact when the caller reuses its read Buffer", () => {
+    const splitter = new LineSplitter(emptySkipCounters(), 1024, 0);
+    const buffer = Buffer.alloc(8);
+    buffer.write("one\ntw");
+    const first = splitter.push(buffer.subarray(0, 6));
+    buffer.write("o\nthree\n");
+    const second = splitter.push(buffer.subarray(0, 8));
+    expect([...first, ...second].map((l) => l.text)).toEqual(["one", "two", "three"]);
+  });
+
   it("never buffers more than the cap while a 1 MiB line streams in, then resumes at its newline", () => {
     const skipped = emptySkipCounters();
     const splitter = new LineSplitter(skipped, 4096);

@@ -103,8 +103,9 @@ export class LineSplitter {
       this.pendingBytes = 0;
       return;
     }
-    // Copy: the caller reuses its read buffer.
-    this.pending.push(bytes.slice());
+    // Copy: the caller reuses its read buffer. `Buffer#slice` is a view, not a copy, so the
+    // typed-array method is called explicitly (a file source passes Buffers).
+    this.pending.push(Uint8Array.prototype.slice.call(bytes));
     this.pendingBytes += bytes.length;
   }
 
