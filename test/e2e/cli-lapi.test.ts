@@ -14,6 +14,7 @@ import {
   shouldSkipWithoutOracle,
 } from "../oracle/crowdsec-config.js";
 import { type Cscli, createCscli } from "../oracle/cscli.js";
+import { machineLogin } from "../oracle/lapi-client.js";
 import { type CommandResult, freePort, runCommand } from "../oracle/processes.js";
 import { type RampartDev, startRampartDev } from "../oracle/rampart-dev.js";
 
@@ -212,6 +213,57 @@ describe.skipIf(skip)("rampart CLI against a local Rampart LAPI", () => {
     expect((await ok(["decisions", "delete", "--origin", "cscli-import"])).stdout).toBe(
       "250 decision(s) deleted\n",
     );
+  });
+
+  it("applies profiles that the next alert follows, and shows them back from the LAPI", async () => {
+    const file = join(home, "profiles.yaml");
+    writeFileSync(
+      file,
+      [
+        'name: e2e_captcha\nfilters:\n  - Alert.GetScenario() == "e2e/profile"\ndecisions:\n  - type: captcha\n    duration: 3h\non_success: break',
+        'name: default_ip_remediation\nfilters:\n  - Alert.Remediation == true && Alert.GetScope() == "Ip"\ndecisions:\n  - type: ban\n    duration: 4h\non_success: break',
+      ].join("\n---\n"),
+    );
+    expect((await ok(["profiles", "apply", file])).stdout).toBe(`${file}: 2 profile(s) applied\n`);
+    const remote = await ok(["profiles", "show", "--remote", "-o", "raw"]);
+    expect(remote.stdout).toBe((await ok(["profiles", "show", "-f", file, "-o", "raw"])).stdout);
+    expect(remote.stdout).toContain("e2e_captcha,");
+
+    const token = await machineLogin(dev.url, MACHINE, PASSWORD);
+    const now = new Date().toISOString();
+    const posted = await fetch(new URL("v1/alerts", dev.url), {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: JSON.stringify([
+        {
+          scenario: "e2e/profile",
+          scenario_hash: "",
+          scenario_version: "",
+          message: "e2e",
+          events_count: 1,
+          start_at: now,
+          stop_at: now,
+          capacity: 1,
+          leakspeed: "1s",
+          simulated: false,
+          remediation: true,
+          events: [],
+          source: { scope: "Ip", value: "192.0.2.123", ip: "192.0.2.123" },
+        },
+      ]),
+    });
+    expect(posted.status).toBe(201);
+    const list = await ok(["decisions", "list", "-i", "192.0.2.123", "-o", "raw"]);
+    expect(list.stdout).toMatch(/,crowdsec,Ip:192\.0\.2\.123,e2e\/profile,captcha,/);
+
+    const bad = await rampart(["profiles", "apply", join(home, "missing.yaml")]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trimEnd().split("\n")).toHaveLength(1);
+    const reset = await fetch(new URL("admin/v1/profiles", dev.url), {
+      method: "DELETE",
+      headers: { Authorization: `Bearer ${dev.adminToken}` },
+    });
+    expect(reset.status).toBe(200);
   });
 
   it("finds the admin token in .dev.vars next to wrangler.toml when nothing else sets it", async () => {
