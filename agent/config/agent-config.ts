@@ -110,7 +110,8 @@ const agentConfigSchema = z
       .object({
         enabled: z.boolean().default(true),
         listen_addr: z.string().ip().default("127.0.0.1"),
-        listen_port: z.number().int().min(1).max(65535).default(6060),
+        // 0 = any free port (tests); the bound address is logged.
+        listen_port: z.number().int().min(0).max(65535).default(6060),
       })
       .strict()
       .default({}),

@@ -70,6 +70,8 @@ interface Generation {
   pipeline: SignalPipeline;
   acquisition: RunningAcquisition;
   consumer: Promise<void>;
+  /** Set when reload or stop closes it: its end is then expected, not a reason to stop. */
+  retiring: boolean;
 }
 
 function defaultSession(runtime: AgentRuntime): ClosableLapiSession {
@@ -201,18 +203,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       pipeline: createSignalPipeline(rt.hub, rt.machineId),
       acquisition,
       consumer: Promise.resolve(),
+      retiring: false,
     };
     gen.consumer = consume(gen).then(
       () => {
         // Every source ended (stdin EOF, cat mode): nothing more will come, stop cleanly.
-        if (generation === gen && !stopping) {
+        if (!gen.retiring && !stopping) {
           log.info("every datasource ended, stopping");
           void daemon.stop();
         }
       },
       (error: unknown) => {
         log.error("acquisition stream failed", { error });
-        if (generation === gen && !stopping) void daemon.stop();
+        if (!gen.retiring && !stopping) void daemon.stop();
       },
     );
     log.info("acquisition started", {
@@ -332,6 +335,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   /** Stops a generation's sources and lets its queued lines into delivery. */
   async function retire(gen: Generation): Promise<void> {
+    gen.retiring = true;
     await gen.acquisition.close();
     await gen.consumer;
     retired.push(gen.pipeline);
