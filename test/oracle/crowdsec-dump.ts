@@ -40,6 +40,8 @@ export const HUB_DIR = join(CROWDSEC_ROOT, "usr/share/crowdsec/hub");
 export const DATA_DIR = join(CROWDSEC_ROOT, "usr/share/crowdsec/data");
 export const PATTERNS_DIR = join(CROWDSEC_ROOT, "etc/crowdsec/patterns");
 const GNU_TIME = "/usr/bin/time";
+/** How much of the reference's output is kept (its tail). */
+const OUTPUT_TAIL = 1 << 20;
 
 /** The Debian default collections the differential test installs. */
 export const DEFAULT_COLLECTIONS = [
@@ -98,6 +100,7 @@ export interface OracleRun {
   peakRssKb: number | null;
   /** User + system CPU time of the crowdsec process in ms (from `/usr/bin/time -v`), if known. */
   cpuMs: number | null;
+  /** The last MiB or so of the process output (stdout and stderr, then GNU time's report). */
   stderr: string;
 }
 
@@ -237,13 +240,15 @@ export async function runCrowdsecDump(options: OracleOptions): Promise<OracleRun
         const child = timed
           ? spawn(GNU_TIME, args, { stdio: ["ignore", "pipe", "pipe"] })
           : spawn(args[0]!, args.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+        // Only the tail is kept: with a scenario whose data file is missing, 1.4.6 logs the whole
+        // expr library for every event (~16 KB a line), past V8's string limit on 100k lines.
         let err = "";
-        child.stdout.on("data", (chunk) => {
+        const keep = (chunk: Buffer) => {
           err += chunk;
-        });
-        child.stderr.on("data", (chunk) => {
-          err += chunk;
-        });
+          if (err.length > 2 * OUTPUT_TAIL) err = err.slice(-OUTPUT_TAIL);
+        };
+        child.stdout.on("data", keep);
+        child.stderr.on("data", keep);
         child.on("error", fail);
         child.on("close", (exitCode) => done({ code: exitCode, stderr: err }));
       },
