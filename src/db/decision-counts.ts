@@ -5,11 +5,16 @@ import { ipCondition } from "./ip-match";
  * Decision counts behind the profile helpers (CrowdSec pkg/exprhelpers → database
  * `CountDecisionsByValue`, `CountDecisionsSinceByValue`, …): decisions whose IP range contains
  * the queried address, whatever their type, origin or scope name.
+ *
+ * A batch of overflows can ask thousands of counts at once, and D1 counts every statement against
+ * the per-invocation query limit, so counts are packed: one statement answers up to 100 counts
+ * as the columns of a single row (scalar subqueries, numbers inlined). D1 allows 100 result
+ * columns, only 5 compound-select terms, and 100 KB of SQL per statement.
  */
 
 type D1 = D1Database | D1DatabaseSession;
 
-/** One count to make: `sinceMs` limits to decisions created after it, `activeAt` to unexpired. */
+/** One count: `createdAfter` limits to decisions created after it (ms), `activeAt` to unexpired. */
 export interface DecisionCountQuery {
   range: IpRange;
   kind: "count" | "timeLeft";
@@ -17,29 +22,46 @@ export interface DecisionCountQuery {
   activeAt?: number;
 }
 
-/** Answers every query in one batch: a count, or the longest remaining time (ms, 0 if none). */
+const MAX_COLUMNS = 100;
+const MAX_SQL_CHARS = 80_000;
+
+function subquery(q: DecisionCountQuery): string {
+  const where = [ipCondition(q.range, true)];
+  if (q.createdAfter !== undefined) where.push(`created_at > ${Math.trunc(q.createdAfter)}`);
+  if (q.activeAt !== undefined) where.push(`until > ${Math.trunc(q.activeAt)}`);
+  const what =
+    q.kind === "count" ? "COUNT(*)" : `COALESCE(MAX(until) - ${Math.trunc(q.activeAt ?? 0)}, 0)`;
+  return `(SELECT ${what} FROM decisions WHERE ${where.join(" AND ")})`;
+}
+
+/** Answers every query: a count, or the longest remaining time (ms, 0 if none). */
 export async function decisionCounts(
   db: D1,
   queries: readonly DecisionCountQuery[],
 ): Promise<number[]> {
   if (queries.length === 0) return [];
-  const statements = queries.map((q) => {
-    const where = [ipCondition(q.range, true)];
-    const params: number[] = [];
-    if (q.createdAfter !== undefined) {
-      where.push("created_at > ?");
-      params.push(q.createdAfter);
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const q of queries) {
+    const sql = subquery(q);
+    if (
+      current.length > 0 &&
+      (current.length >= MAX_COLUMNS || size + sql.length > MAX_SQL_CHARS)
+    ) {
+      chunks.push(current);
+      current = [];
+      size = 0;
     }
-    if (q.activeAt !== undefined) {
-      where.push("until > ?");
-      params.push(q.activeAt);
-    }
-    const what =
-      q.kind === "count" ? "COUNT(*)" : `COALESCE(MAX(until) - ${Number(q.activeAt ?? 0)}, 0)`;
-    return db
-      .prepare(`SELECT ${what} AS n FROM decisions WHERE ${where.join(" AND ")}`)
-      .bind(...params);
+    current.push(sql);
+    size += sql.length + 8;
+  }
+  chunks.push(current);
+  const results = await db.batch<Record<string, number | null>>(
+    chunks.map((c) => db.prepare(`SELECT ${c.map((sql, i) => `${sql} AS n${i}`).join(", ")}`)),
+  );
+  return chunks.flatMap((c, j) => {
+    const row = results[j]!.results[0] ?? {};
+    return c.map((_, i) => Math.max(0, row[`n${i}`] ?? 0));
   });
-  const results = await db.batch<{ n: number }>(statements);
-  return results.map((r) => Math.max(0, r.results[0]?.n ?? 0));
 }
