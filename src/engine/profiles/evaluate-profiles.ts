@@ -160,7 +160,7 @@ export async function evaluateProfiles(
     }
     const calls = [...missing.values()];
     const values = await fetch(calls);
-    calls.forEach((call, k) => answers.set(call.key, values[k]));
+    for (const [k, call] of calls.entries()) answers.set(call.key, values[k]);
   }
   return outcomes as ProfileOutcome[];
 }
