@@ -223,6 +223,7 @@ export function createHttpLapiClient(deps: HttpLapiClientDeps): LapiClient {
         kind: string;
         items: number;
         updated_at: number;
+        unknown_notifiers?: string[];
       },
   };
 }

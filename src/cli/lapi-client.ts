@@ -57,7 +57,7 @@ export interface LapiClient {
   putConfigDocument(
     kind: ConfigDocumentView["kind"],
     content: string,
-  ): Promise<{ kind: string; items: number; updated_at: number }>;
+  ): Promise<{ kind: string; items: number; updated_at: number; unknown_notifiers?: string[] }>;
 }
 
 /** One HTTP exchange; the transport maps network failures and non-2xx answers to `CliError`s. */

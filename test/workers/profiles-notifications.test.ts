@@ -180,13 +180,26 @@ describe("profile notifications", () => {
 });
 
 describe("PUT /admin/v1/notifications", () => {
+  it("warns about notifiers the profiles name but nobody configured", async () => {
+    const r = await call("/admin/v1/profiles", {
+      method: "PUT",
+      headers: { ...ADMIN, "Content-Type": "text/yaml" },
+      body: PROFILES,
+    });
+    expect(await r.json()).toMatchObject({ unknown_notifiers: ["hook", "text"] });
+  });
+
   it("stores valid http notifiers and accepts a JSON {content} body", async () => {
     const r = await call("/admin/v1/notifications", {
       method: "PUT",
       headers: { ...ADMIN, "Content-Type": "application/json" },
       body: JSON.stringify({ content: NOTIFIERS }),
     });
-    expect(await r.json()).toMatchObject({ kind: "notifications", items: 2 });
+    expect(await r.json()).toMatchObject({
+      kind: "notifications",
+      items: 2,
+      unknown_notifiers: [],
+    });
     const shown = (await (await call("/admin/v1/notifications", { headers: ADMIN })).json()) as {
       source: string;
       content: string;

@@ -100,6 +100,21 @@ describe("rampart profiles", () => {
     expect(human.stdout).toMatch(/^Stored profiles \(updated /);
   });
 
+  it("apply warns on stderr about notifiers the LAPI does not know", async () => {
+    const lapi = fakeLapi();
+    lapi.putConfigDocument = async (kind) => ({
+      kind,
+      items: 2,
+      updated_at: 1,
+      unknown_notifiers: ["slack_default"],
+    });
+    const out = await run(PROFILES, ["apply"], lapi);
+    expect(out.code).toBe(0);
+    expect(out.stderr).toBe(
+      "warning: the profiles name notifier(s) the LAPI has no configuration for (not sent): slack_default\n",
+    );
+  });
+
   it("apply refuses an invalid file locally (exit 2) and uploads nothing", async () => {
     const lapi = fakeLapi();
     const out = await run('name: x\nfilters: ["true"]\nbogus: 1\n', ["apply"], lapi);

@@ -127,8 +127,13 @@ export function makeProfilesCommand(deps: ProfilesDeps): Command {
           const r = await client().putConfigDocument("notifications", notifications);
           deps.io.stdout(`${o.notifications}: ${r.items} notifier(s) stored\n`);
         }
-        await client().putConfigDocument("profiles", text);
+        const r = await client().putConfigDocument("profiles", text);
         deps.io.stdout(`${path}: ${profiles.length} profile(s) applied\n`);
+        if (r.unknown_notifiers?.length) {
+          deps.io.stderr(
+            `warning: the profiles name notifier(s) the LAPI has no configuration for (not sent): ${r.unknown_notifiers.join(", ")}\n`,
+          );
+        }
       }),
     [
       "rampart profiles apply ./profiles.yaml",

@@ -79,15 +79,34 @@ async function documentText(c: AppContext): Promise<string> {
   return (await readAdminBody(c, jsonBody)).content;
 }
 
+/**
+ * Notifier names the profiles in force use but no stored notifier defines. Profiles may name
+ * notifiers uploaded later, so this is a warning in the answer, not a refusal; delivery skips
+ * and logs unknown names.
+ */
+async function unknownNotifiers(c: AppContext): Promise<string[]> {
+  const [profiles, notifiers] = await Promise.all([
+    getConfigDocument(c.env.DB, "profiles"),
+    getConfigDocument(c.env.DB, "notifications"),
+  ]);
+  const used = compileProfiles(profiles?.content ?? DEFAULT_PROFILES_YAML);
+  const defined = compileNotifiers(notifiers?.content ?? "");
+  if (!used.ok || !defined.ok) return [];
+  return [...used.value.notifiers].filter((n) => !defined.value.has(n)).sort();
+}
+
 function put(k: DocumentKind) {
   return async (c: AppContext): Promise<Response> => {
     const text = await documentText(c);
     const r = k.validate(text);
     if (!r.ok) throw new ApiError("badRequest", `${k.kind}: ${formatIssue(r.issue)}`);
-    // Profiles may name notifiers that do not exist yet (uploaded next); delivery skips and
-    // logs unknown names instead of refusing the upload.
     const doc = await putConfigDocument(c.env.DB, k.kind, text, "admin", Date.now());
-    return jsonResponse({ kind: k.kind, items: k.count(text), updated_at: doc.updatedAt });
+    return jsonResponse({
+      kind: k.kind,
+      items: k.count(text),
+      updated_at: doc.updatedAt,
+      unknown_notifiers: await unknownNotifiers(c),
+    });
   };
 }
 
@@ -118,7 +137,11 @@ function routesOf(k: DocumentKind, what: string): RouteDef[] {
       doc: {
         summary: `Replace the ${what} with the YAML text of the body (or JSON {content}), validated completely first; 400 names the document, key and reason and stores nothing`,
         body: jsonBody,
-        success: { status: 200, description: "{kind, items, updated_at}" },
+        success: {
+          status: 200,
+          description:
+            "{kind, items, updated_at, unknown_notifiers (named by profiles, not configured)}",
+        },
       },
     },
     {
