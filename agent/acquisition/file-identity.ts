@@ -1,9 +1,12 @@
 /**
  * Finding a file generation again after a rotation: by inode (rename while the agent was down)
- * or by its first bytes (the copy `copytruncate` made). Used by the file source.
+ * or by its first bytes (the copy `copytruncate` made), and where a restart resumes a file from
+ * its saved cursor. Used by the file source.
  */
+import type { Stats } from "node:fs";
 import { type FileHandle, open, readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import type { FileCursor } from "./types.js";
 
 /** Up to `length` bytes at `position` (fewer at the end of the file). */
 export async function readAt(
@@ -40,15 +43,58 @@ export async function findCopytruncateCopy(
   const dir = dirname(path);
   const base = basename(path);
   const names = await readdir(dir).catch(() => [] as string[]);
+  let found: { path: string; size: number; mtimeMs: number } | null = null;
   for (const name of names) {
     if (name === base || !name.startsWith(base)) continue;
     const candidate = join(dir, name);
     const st = await stat(candidate).catch(() => null);
     if (!st?.isFile() || st.ino === ino || st.size < fingerprint.length) continue;
-    const handle = await open(candidate, "r").catch(() => null);
-    if (!handle) continue;
-    const head = await readAt(handle, 0, fingerprint.length).finally(() => handle.close());
-    if (head.equals(fingerprint)) return { path: candidate, size: st.size };
+    if (found && st.mtimeMs <= found.mtimeMs) continue;
+    if (await startsWith(candidate, fingerprint)) {
+      found = { path: candidate, size: st.size, mtimeMs: st.mtimeMs };
+    }
   }
-  return null;
+  // The newest match: older copies of a log whose lines all start alike may match too.
+  return found && { path: found.path, size: found.size };
+}
+
+async function startsWith(path: string, prefix: Buffer): Promise<boolean> {
+  const handle = await open(path, "r").catch(() => null);
+  if (!handle) return false;
+  const head = await readAt(handle, 0, prefix.length).finally(() => handle.close());
+  return head.equals(prefix);
+}
+
+/** Where a restart picks up `path` from its saved cursor. */
+export interface ResumePlan {
+  /** Where to read the file now at `path`. */
+  from: number | "start";
+  /** A generation to finish first (renamed, or the copy of a truncation), from `offset`. */
+  drainFirst: { path: string; offset: number } | null;
+}
+
+/**
+ * Resuming a file after a restart: the same content (inode, size and first bytes) resumes at the
+ * saved offset; a rename while down drains the old inode first; a copytruncate while down (same
+ * inode, shorter or with other first bytes) drains the copy from the saved offset first. Either
+ * way the file now at `path` is then read from its start.
+ */
+export async function resumePlan(path: string, st: Stats, saved: FileCursor): Promise<ResumePlan> {
+  const head = saved.head === undefined ? null : Buffer.from(saved.head, "base64");
+  if (saved.ino === st.ino && saved.dev === st.dev) {
+    const unchanged = st.size >= saved.offset && (head === null || (await startsWith(path, head)));
+    if (unchanged) return { from: saved.offset, drainFirst: null };
+    const copy = head && (await findCopytruncateCopy(path, st.ino, head));
+    return {
+      from: "start",
+      drainFirst:
+        copy && copy.size > saved.offset ? { path: copy.path, offset: saved.offset } : null,
+    };
+  }
+  const old = await findByInode(dirname(path), saved.dev, saved.ino);
+  // A reused inode holds other content: its first bytes differ.
+  if (old === null || (head !== null && !(await startsWith(old, head)))) {
+    return { from: "start", drainFirst: null };
+  }
+  return { from: "start", drainFirst: { path: old, offset: saved.offset } };
 }

@@ -140,6 +140,27 @@ describe("file source (tail mode)", () => {
     expect(texts(got2)).toEqual(expected(6, 20));
   });
 
+  it("resumes through a copytruncate done while down, even when the file regrew past the offset", async () => {
+    const dir = setup();
+    const log = join(dir, "app.log");
+    const statePath = join(dir, "state", "offsets.json");
+    writeFileSync(log, "");
+    const first = start({ patterns: [log], offsets: OffsetStore.open(statePath) });
+    const it1 = first[Symbol.asyncIterator]();
+    await sleep(60);
+    appendFileSync(log, lines(0, 10));
+    const got1 = await take(it1, 10);
+    await first.commit(got1[5]!.cursor); // lines 6..9 were never acknowledged
+    await first.close();
+
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, lines(0, 40, "new")); // longer than the saved offset
+    const second = start({ patterns: [log], offsets: OffsetStore.open(statePath) });
+    const got2 = await take(second[Symbol.asyncIterator](), 44);
+    expect(texts(got2)).toEqual([...expected(6, 10), ...expected(0, 40, "new")]);
+  });
+
   it("counts and skips hostile lines without holding a 1 MiB line in memory", async () => {
     const dir = setup();
     const log = join(dir, "app.log");
@@ -233,6 +254,8 @@ describe("file source under a continuous writer", () => {
             copyFileSync(log, `${log}.${rotations}`);
             truncateSync(log, 0);
           }
+          // Two rotations within one poll would hide the generation in between (README).
+          await sleep(100);
         }
       }
       closeSync(fd);

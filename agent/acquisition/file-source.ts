@@ -18,9 +18,8 @@
  */
 import { createReadStream, type Stats } from "node:fs";
 import { type FileHandle, open, stat } from "node:fs/promises";
-import { dirname } from "node:path";
 import { createGunzip } from "node:zlib";
-import { findByInode, findCopytruncateCopy, readAt } from "./file-identity.js";
+import { findCopytruncateCopy, readAt, resumePlan } from "./file-identity.js";
 import { goGlob } from "./go-glob.js";
 import { LineQueue } from "./line-queue.js";
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type SplitLine } from "./line-splitter.js";
@@ -50,6 +49,11 @@ export interface FileSourceOptions {
 const CHUNK = 64 * 1024;
 const FINGERPRINT_BYTES = 64;
 
+function setFingerprint(gen: Generation, bytes: Buffer): void {
+  gen.fingerprint = bytes;
+  gen.head = bytes.toString("base64");
+}
+
 interface Generation {
   path: string;
   handle: FileHandle;
@@ -59,6 +63,8 @@ interface Generation {
   splitter: LineSplitter;
   /** First bytes of the file, to recognise truncation and find the copytruncate copy. */
   fingerprint: Buffer;
+  /** `fingerprint` in base64, carried by every cursor (see `FileCursor.head`). */
+  head: string;
   lastActivity: number;
 }
 
@@ -97,6 +103,7 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
         dev: gen.dev,
         ino: gen.ino,
         offset: end,
+        head: gen.head,
       };
       await queue.push({
         line: text,
@@ -129,9 +136,11 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
       ino: st.ino,
       readPos: start,
       splitter: new LineSplitter(stats.skipped, maxLineBytes, start),
-      fingerprint: await readAt(handle, 0, FINGERPRINT_BYTES),
+      fingerprint: Buffer.alloc(0),
+      head: "",
       lastActivity: Date.now(),
     };
+    setFingerprint(gen, await readAt(handle, 0, FINGERPRINT_BYTES));
     return gen;
   }
 
@@ -146,7 +155,7 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
       // have been truncated and rewritten in between.
       if (gen.fingerprint.length < FINGERPRINT_BYTES && at === gen.fingerprint.length) {
         const more = chunk.subarray(0, FINGERPRINT_BYTES - at);
-        gen.fingerprint = Buffer.concat([gen.fingerprint, more]);
+        setFingerprint(gen, Buffer.concat([gen.fingerprint, more]));
       }
       gen.readPos += bytesRead;
       gen.lastActivity = Date.now();
@@ -209,7 +218,7 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
     await emit(gen, tail);
     gen.readPos = 0;
     gen.splitter = new LineSplitter(stats.skipped, maxLineBytes, 0);
-    gen.fingerprint = Buffer.alloc(0);
+    setFingerprint(gen, Buffer.alloc(0));
   }
 
   async function truncated(gen: Generation, st: Stats): Promise<boolean> {
@@ -226,20 +235,16 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
     if (!firstScan) return "start" as const;
     const saved = offsets.get(path) as FileCursor | undefined;
     if (saved?.kind === "file") {
-      // Same inode and not shorter than the saved offset: the same file (inode reuse after a
-      // delete + create while we were down is caught by the size when the new file is shorter).
-      if (saved.ino === st.ino && saved.dev === st.dev && st.size >= saved.offset)
-        return saved.offset;
-      // Rotated while we were down: finish the old generation first if it is still around.
-      const old = await findByInode(dirname(path), saved.dev, saved.ino);
-      if (old) {
-        const gen = await openGeneration(old, saved.offset);
+      const plan = await resumePlan(path, st, saved);
+      // Rotated while we were down: finish the old generation (or the copy) first.
+      if (plan.drainFirst) {
+        const gen = await openGeneration(plan.drainFirst.path, plan.drainFirst.offset);
         if (gen) {
           gen.path = path;
           entry.retired.push(gen);
         }
       }
-      return "start" as const;
+      return plan.from;
     }
     // CrowdSec's tail mode: files present at startup are read from their end.
     return "end" as const;
@@ -330,14 +335,29 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
       const splitter = new LineSplitter(stats.skipped, maxLineBytes, 0);
       const gen = { path, dev: st.dev, ino: st.ino } as Generation;
       const input = createReadStream(path);
-      const stream = path.endsWith(".gz") ? input.pipe(createGunzip()) : input;
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        const lines = splitter.push(chunk);
-        stats.read += lines.length;
-        await emit(gen, lines);
-        if (closed) break;
+      let stream: NodeJS.ReadableStream = input;
+      if (path.endsWith(".gz")) {
+        const gunzip = createGunzip();
+        // `pipe` does not forward read errors: without this the iteration would never end.
+        input.on("error", (error) => gunzip.destroy(error));
+        stream = input.pipe(gunzip);
       }
-      input.destroy();
+      try {
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          const lines = splitter.push(chunk);
+          stats.read += lines.length;
+          await emit(gen, lines);
+          if (closed) break;
+        }
+      } catch {
+        // A corrupt or truncated archive, or a read error: the lines decoded so far are out, the
+        // rest of the file counts as one malformed input (its cut last line is not emitted) and
+        // the replay goes on with the next file, as CrowdSec logs and skips an unreadable file.
+        stats.skipped.malformed++;
+        continue;
+      } finally {
+        input.destroy();
+      }
       const tail = splitter.flush();
       stats.read += tail.length;
       await emit(gen, tail);

@@ -14,6 +14,12 @@ export interface FileCursor {
   ino: number;
   /** Byte offset just past the line's newline. */
   offset: number;
+  /**
+   * The generation's first bytes (up to 64, base64) as read so far: after a restart they tell
+   * whether the file at `path` with this inode is still the same content or was truncated and
+   * rewritten (copytruncate) while the agent was down, and find the copy.
+   */
+  head?: string;
 }
 
 /** A journald cursor (`__CURSOR`), passed back as `--after-cursor`. */
