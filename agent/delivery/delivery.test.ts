@@ -117,6 +117,28 @@ describe("Delivery", () => {
     expect(deadLetter.count).toBe(1);
   });
 
+  it("retries an unknown-scenario 409 a few times, then dead-letters instead of looping", async () => {
+    const old = "a".repeat(64);
+    const lapi = scriptedLapi((batch) =>
+      batch.events.some((e) => e.buckets[0]!.hash === old)
+        ? new LapiError(`unknown scenario s (hash ${old}): register the hub first`, 409, {
+            retryable: false,
+          })
+        : null,
+    );
+    const { delivery, deadLetter } = setup(lapi.poster, { batchMaxEvents: 4 });
+    const stale = (id: string) => ({
+      ...event(id),
+      buckets: [{ scenario: "s", hash: old, group: "" }],
+    });
+    for (const e of [stale("s1"), event("f1"), stale("s2"), event("f2")]) delivery.enqueue(e);
+    expect(await delivery.flush(5000)).toBe(true);
+    expect(lapi.acknowledged).toEqual(["f1", "f2"]);
+    expect(deadLetter.count).toBe(2);
+    // 5 attempts of the batch, then the events of the unknown hash are set aside at once.
+    expect(lapi.calls).toHaveLength(6);
+  });
+
   it("commits a source's cursors only after the LAPI acknowledged the batch", async () => {
     let lapiUp = false;
     const lapi = scriptedLapi(() => (lapiUp ? null : new LapiError("503", 503)));
@@ -205,6 +227,10 @@ describe("Delivery", () => {
     });
     expect(classifyFailure(new LapiError("x", 429))).toMatchObject({
       kind: "throttled",
+      retryable: true,
+    });
+    expect(classifyFailure(new LapiError("x", 409))).toMatchObject({
+      kind: "conflict",
       retryable: true,
     });
     expect(classifyFailure(new LapiError("x", 403))).toMatchObject({

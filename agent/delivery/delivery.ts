@@ -26,7 +26,7 @@ export interface EventPoster {
 
 /** How a failed post is treated; `kind` labels the error metric. */
 export interface FailureClass {
-  kind: "network" | "server" | "throttled" | "auth" | "rejected" | "internal";
+  kind: "network" | "server" | "throttled" | "auth" | "conflict" | "rejected" | "internal";
   retryable: boolean;
   status: number | null;
   message: string;
@@ -42,11 +42,18 @@ export function classifyFailure(error: unknown): FailureClass {
     if (status === 429) return { kind: "throttled", retryable: true, status, message };
     if (status >= 500) return { kind: "server", retryable: true, status, message };
     if (status === 401 || status === 403) return { kind: "auth", retryable: true, status, message };
+    // Unknown scenario after the session re-registered the hub: maybe a registration race with
+    // another agent, maybe events spooled before a hub upgrade whose old version the LAPI no
+    // longer holds. Retried a few times (see CONFLICT_ATTEMPTS), then refused like a 4xx.
+    if (status === 409) return { kind: "conflict", retryable: true, status, message };
     return { kind: "rejected", retryable: e.retryable, status, message };
   }
   // A bug or an unexpected exception: retry (the batch stays spooled) rather than drop it.
   return { kind: "internal", retryable: true, status: null, message };
 }
+
+/** Attempts of a batch answered 409 before its events are treated as refused. */
+export const CONFLICT_ATTEMPTS = 5;
 
 /** What delivery reports (Prometheus metrics in the daemon). */
 export interface DeliveryObserver {
@@ -236,6 +243,7 @@ export class Delivery {
   /** Posts `events` until acknowledged or dead-lettered; false when stopped meanwhile. */
   private async deliver(events: WireEvent[]): Promise<boolean> {
     const { logger, observer } = this.options;
+    let conflicts = 0;
     while (!this.stopped) {
       const started = performance.now();
       this.posting = true;
@@ -250,6 +258,9 @@ export class Delivery {
       } catch (error) {
         const failure = classifyFailure(error);
         observer?.failed?.(failure, (performance.now() - started) / 1000);
+        if (failure.kind === "conflict" && ++conflicts >= CONFLICT_ATTEMPTS) {
+          return this.rejectStale(events, { ...failure, retryable: false });
+        }
         if (!failure.retryable) return this.reject(events, failure);
         const delay = this.backoff.next();
         // One line per doubling of the failure count keeps a long outage from flooding the log.
@@ -272,21 +283,40 @@ export class Delivery {
     return false;
   }
 
+  /**
+   * A lasting 409 names the unknown scenario hash (`unknown scenario <name> (hash <h>): …`): the
+   * events targeting it are dead-lettered at once and the others delivered, instead of bisecting
+   * a batch where every event may be stale (events spooled before a hub upgrade).
+   */
+  private async rejectStale(events: WireEvent[], failure: FailureClass): Promise<boolean> {
+    const hash = /\(hash ([0-9a-f]+)\)/.exec(failure.message)?.[1];
+    const stale = hash ? events.filter((e) => e.buckets.some((b) => b.hash === hash)) : [];
+    if (stale.length === 0) return this.reject(events, failure);
+    await this.deadLetterEvents(stale, failure);
+    const rest = events.filter((e) => !stale.includes(e));
+    return rest.length === 0 || this.deliver(rest);
+  }
+
   /** A non-retryable refusal: bisect down to the refused events, dead-letter them. */
   private async reject(events: WireEvent[], failure: FailureClass): Promise<boolean> {
     if (events.length > 1) {
       const mid = Math.ceil(events.length / 2);
       return (await this.deliver(events.slice(0, mid))) && (await this.deliver(events.slice(mid)));
     }
-    this.options.logger.error("the LAPI refused an event, dead-lettered", {
+    await this.deadLetterEvents(events, failure);
+    return true;
+  }
+
+  private async deadLetterEvents(events: WireEvent[], failure: FailureClass): Promise<void> {
+    this.options.logger.error("the LAPI refused events, dead-lettered", {
       status: failure.status,
       error: failure.message,
-      id: events[0]?.id,
+      events: events.length,
+      first_id: events[0]?.id,
       file: this.options.deadLetter.path,
     });
     await this.options.deadLetter.write(events, failure.status, failure.message);
     this.options.observer?.deadLettered?.(events.length);
-    return true;
   }
 
   private sleep(ms: number): Promise<void> {
