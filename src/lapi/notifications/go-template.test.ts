@@ -55,6 +55,10 @@ describe("Go template subset", () => {
     expect(render(text)).toBe('0:cn/1 "192.0.2.1";1:xy/- "192.0.2.2";');
   });
 
+  it("keeps }} inside a string literal of an action", () => {
+    expect(render('{{printf "%s}}" "a"}}')).toBe("a}}");
+  });
+
   it("prints <no value> for a missing field, as Go does for a missing map key", () => {
     expect(render("{{(index . 1).Source.Cn}}")).toBe("<no value>");
   });

@@ -180,6 +180,20 @@ interface Frame {
   chained: number;
 }
 
+/** Index of the `}}` closing an action that starts at `from`, skipping quoted strings. */
+function actionEnd(text: string, from: number): number {
+  let quote: string | null = null;
+  for (let i = from; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quote) {
+      if (ch === "\\" && quote === '"') i++;
+      else if (ch === quote) quote = null;
+    } else if (ch === '"' || ch === "`") quote = ch;
+    else if (ch === "}" && text[i + 1] === "}") return i;
+  }
+  return -1;
+}
+
 /** Parses a template; throws `TemplateError` naming the line and the problem. */
 export function parseTemplate(text: string): Node[] {
   const root: Node[] = [];
@@ -199,7 +213,7 @@ export function parseTemplate(text: string): Node[] {
     const line = text.slice(0, m.index).split("\n").length;
     const where = `line ${line}`;
     const bodyStart = m.index + m[0].length;
-    const close = text.indexOf("}}", bodyStart);
+    const close = actionEnd(text, bodyStart);
     if (close < 0) throw new TemplateError(`${where}: unclosed action`);
     let body = text.slice(bodyStart, close);
     trimNext = /\s-$/.test(body) || body === "-";
