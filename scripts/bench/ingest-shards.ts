@@ -14,7 +14,7 @@ import { gzipSync } from "node:zlib";
 import { debianDirectories } from "../../agent/hub/hub-fs";
 import { loadAgentHub } from "../../agent/pipeline/agent-hub";
 import { createSignalPipeline } from "../../agent/pipeline/signal-pipeline";
-import { routeEvents, type TargetedEvent } from "../../src/lapi/ingest/ingest-flow";
+import { bucketObjectName, partitionKey } from "../../src/lapi/ingest/bucket-routing";
 import type { EventBatchResult, WireEvent } from "../../src/shared/ingest-wire";
 import {
   CROWDSEC_ROOT,
@@ -83,10 +83,19 @@ async function measure(shards: number, data: ReturnType<typeof signals>) {
   for (let i = 0; i < data.events.length; i += BATCH) {
     batches.push(data.events.slice(i, i + BATCH));
   }
-  // The Worker routes exactly like this: one pour RPC per object a batch touches.
-  const rpcs = batches.map(
-    (b) => routeEvents(b as unknown as TargetedEvent[], MACHINE, new Map(), shards).requests.size,
-  );
+  // The Worker routes exactly like this (`routeEvents`): one pour RPC per object a batch touches.
+  const rpcs = batches.map((b) => {
+    const objects = new Set<string>();
+    for (const e of b) {
+      for (const t of e.buckets) {
+        const key = partitionKey(t.scenario, t.group, "deployment", MACHINE);
+        objects.add(
+          bucketObjectName({ key, group: t.group, mode: "deployment", machineId: MACHINE }, shards),
+        );
+      }
+    }
+    return objects.size;
+  });
   const lapi = await startRampartDev({ vars: { BUCKET_SHARDS: String(shards) } });
   try {
     await lapi.addMachine(MACHINE, PASSWORD);

@@ -86,7 +86,8 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
       return { poured: 0, duplicates: [], unknown: [...unknown.values()], outbox: [] };
     }
     const now = Date.now();
-    const response = this.pourNow(request, files, now);
+    // One transaction: a pour that throws half-way leaves no dedup id without its pour.
+    const response = this.ctx.storage.transactionSync(() => this.pourNow(request, files, now));
     await this.scheduleAlarm(now);
     return response;
   }

@@ -1,4 +1,3 @@
-import type { BucketsMode } from "../../db/hub-registry";
 import { bucketKey } from "../../engine/buckets";
 
 /**
@@ -7,7 +6,11 @@ import { bucketKey } from "../../engine/buckets";
  * Keys are spread over a fixed number of bucket objects by a hash of the group (+ machine), so
  * every scenario of one source IP lands in the same object: an event that several scenarios take
  * costs one RPC, not one per scenario. `shards = 0` gives one object per key instead.
+ * Runtime-neutral (the bench computes the Worker's RPC fan-out with it).
  */
+
+/** Bucket partitioning of a scenario (`scenario_settings.buckets`). */
+type BucketsMode = "deployment" | "machine";
 
 /** The partition key of `(scenario, group)`, per machine when the scenario says so. */
 export function partitionKey(
