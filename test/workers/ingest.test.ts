@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { CompiledScenario } from "../../src/engine/buckets";
 import { ExpectMode } from "../../src/engine/event";
 import { bucketObject } from "../../src/lapi/buckets/pour-rpc";
+import { runHousekeeping } from "../../src/lapi/housekeeping";
 import { loadIngestConfig } from "../../src/lapi/ingest/ingest-config";
 import { routeEvents, type TargetedEvent } from "../../src/lapi/ingest/ingest-flow";
 import type { WireEvent } from "../../src/shared/ingest-wire";
@@ -271,6 +272,19 @@ describe.skipIf(!HUB)("POST /v1/rampart/events with the Debian ssh-bf scenarios"
   it("reports ledger rows, pours and duplicates per machine", async () => {
     const stats = await call("/admin/v1/ingest/stats?machine_id=ingest-m1", { headers: ADMIN });
     expect(await stats.json()).toMatchObject({ events: 4, pours: 8, duplicates: 0 });
+  });
+
+  it("forgets ingested event ids and delivered overflow ids past the retention (housekeeping)", async () => {
+    const count = async (table: string) =>
+      (await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<{ n: number }>())?.n ?? 0;
+    expect(await count("ingested_events")).toBeGreaterThan(0);
+    expect(await count("ingest_deliveries")).toBeGreaterThan(0);
+    await runHousekeeping(env, Date.now() + 3_600_000);
+    expect(await count("ingested_events")).toBeGreaterThan(0);
+    const result = await runHousekeeping(env, Date.now() + 25 * 3_600_000);
+    expect(result.ingestedEvents).toBeGreaterThan(0);
+    expect(await count("ingested_events")).toBe(0);
+    expect(await count("ingest_deliveries")).toBe(0);
   });
 
   it("rejects unauthenticated event batches with 401", async () => {

@@ -38,7 +38,8 @@ export function bucketObjectName(
   target: { key: string; group: string; mode: BucketsMode; machineId: string },
   shards: number,
 ): string {
-  if (shards <= 0) return `key:${target.key}`;
+  // NUL separators are fine in SQLite but not in an object name.
+  if (shards <= 0) return `key:${encodeURIComponent(target.key)}`;
   const spread =
     target.mode === "machine" ? `${target.group}\u0000${target.machineId}` : target.group;
   return `shard:${fnv1a(spread) % shards}/${shards}`;
