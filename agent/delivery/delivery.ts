@@ -207,15 +207,26 @@ export class Delivery {
   }
 
   private async run(): Promise<void> {
-    const { spool, tracker } = this.options;
+    const { spool, tracker, logger } = this.options;
     while (!this.stopped) {
       const segment = spool.head();
       if (!segment) {
         await spool.waitForData();
         continue;
       }
-      if (!(await this.deliverSegment(segment))) return;
-      await spool.remove(segment);
+      try {
+        if (!(await this.deliverSegment(segment))) return;
+        await spool.remove(segment);
+      } catch (error) {
+        // A spool or dead-letter file that cannot be read or written: the sender must not die
+        // silently; it logs and tries the same segment again.
+        logger.error("delivery loop failed, retrying the segment", {
+          error,
+          segment: segment.path,
+        });
+        await this.sleep(this.backoff.next());
+        continue;
+      }
       if (segment.lastSeq !== null) {
         tracker.acknowledge(segment.lastSeq);
         void tracker.commitReady();

@@ -155,7 +155,16 @@ export class Spool {
    */
   async load(segment: SpoolSegment): Promise<{ events: WireEvent[]; corrupt: string[] }> {
     if (segment.events !== null) return { events: segment.events, corrupt: [] };
-    const text = await readFile(segment.path, "utf8");
+    let text: string;
+    try {
+      text = await readFile(segment.path, "utf8");
+    } catch (error) {
+      // Deleted under us (by hand): nothing left to deliver; the caller logs the loss.
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        return { events: [], corrupt: [`<segment ${segment.path} vanished>`] };
+      }
+      throw error;
+    }
     const events: WireEvent[] = [];
     const corrupt: string[] = [];
     for (const line of text.split("\n")) {
