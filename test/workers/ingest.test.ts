@@ -106,6 +106,13 @@ describe.skipIf(!HUB)("POST /v1/rampart/events with the Debian ssh-bf scenarios"
         stop_at: "2023-03-01T10:00:05Z",
       }),
     ]);
+    // storeAlerts applied the (default) profiles: remediation alert on an Ip → ban.
+    const decisions = await env.DB.prepare(
+      "SELECT type, scope, value FROM decisions WHERE alert_id = ?",
+    )
+      .bind(Number(result.alerts[0]))
+      .all();
+    expect(decisions.results).toEqual([{ type: "ban", scope: "Ip", value: ip }]);
   });
 
   it("pours a gzip body like a plain one", async () => {

@@ -14,6 +14,7 @@ import type { Env } from "../env";
 import { type CompiledFile, HubCache } from "../ingest/hub-cache";
 import { type IngestConfig, loadIngestConfig } from "../ingest/ingest-config";
 import { ackByRpc, type FlowDeps, settleOverflows } from "../ingest/ingest-flow";
+import { ProfileCache } from "../profiles/profile-cache";
 import { type BucketRow, BucketStore } from "./bucket-store";
 import type {
   BucketObjectApi,
@@ -62,6 +63,7 @@ function lifetimeEnd(state: BucketState, scenario: CompiledScenario): number {
 export class BucketObject extends DurableObject<Env> implements BucketObjectApi {
   private readonly store: BucketStore;
   private readonly hub = new HubCache();
+  private readonly profiles = new ProfileCache();
   private readonly config: IngestConfig;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -268,6 +270,7 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
       config: this.config,
       hub: this.hub,
       waitUntil: (p) => this.ctx.waitUntil(p),
+      profiles: this.profiles,
       now,
     };
     const self = "\u0000self";

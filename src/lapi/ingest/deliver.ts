@@ -5,6 +5,7 @@ import { type QueuedEvent, snapshotEvent } from "../../engine/buckets/queued-eve
 import type { Pipeline } from "../../engine/parser/pipeline";
 import type { OutboxEntry } from "../buckets/pour-rpc";
 import type { ValidAlert } from "../models/alert";
+import type { ProfileCache } from "../profiles/profile-cache";
 import { storeAlerts } from "../store-alerts";
 
 /**
@@ -20,6 +21,8 @@ export interface DeliverDeps {
   db: D1Database;
   waitUntil(promise: Promise<unknown>): void;
   postoverflows: Pipeline | null;
+  /** The caller's compiled profiles (isolate or object cache). */
+  profiles?: ProfileCache;
   now: number;
 }
 
@@ -106,7 +109,7 @@ export async function deliverOverflows(
     const { db, state } = prependToFirstBatch(deps.db, [marker]);
     try {
       const ids = await storeAlerts(
-        { db, waitUntil: deps.waitUntil },
+        { db, waitUntil: deps.waitUntil, ...(deps.profiles ? { profiles: deps.profiles } : {}) },
         group.alerts,
         machineId,
         deps.now,

@@ -8,6 +8,7 @@ import {
   type PourResponse,
 } from "../buckets/pour-rpc";
 import type { Env } from "../env";
+import type { ProfileCache } from "../profiles/profile-cache";
 import { bucketObjectName, partitionKey } from "./bucket-routing";
 import { deliverOverflows } from "./deliver";
 import type { HubCache } from "./hub-cache";
@@ -24,6 +25,8 @@ export interface FlowDeps {
   config: IngestConfig;
   hub: HubCache;
   waitUntil(promise: Promise<unknown>): void;
+  /** Compiled profiles of the isolate (Worker) or of the object. */
+  profiles?: ProfileCache;
   now: number;
 }
 
@@ -169,6 +172,7 @@ export async function settleOverflows(
         db: deps.env.DB,
         waitUntil: deps.waitUntil,
         postoverflows: await deps.hub.postoverflowPipeline(deps.env.DB),
+        ...(deps.profiles ? { profiles: deps.profiles } : {}),
         now: deps.now,
       },
       queue.map((p) => p.entry),

@@ -48,6 +48,7 @@ export function ingestRoutes(hub = new HubCache()): RouteDef[] {
     config: loadIngestConfig(c.env),
     hub,
     waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p),
+    profiles: c.var.caches.profiles,
     now: c.var.startedAt,
   });
 
