@@ -123,6 +123,12 @@ describe.skipIf(!HUB)("POST /v1/rampart/hub", () => {
     expect(((await r.json()) as { message: string }).message).toMatch(/does not match its content/);
   });
 
+  it("refuses a data file too large for one D1 row", async () => {
+    const r = await register(token, { data: { "huge.txt": "x".repeat(1_600_000) } });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { message: string }).message).toMatch(/^data file huge\.txt: /);
+  });
+
   it("refuses bodies the wire schema rejects", async () => {
     const r = await register(token, { scenarios: [{ name: "x" }] } as never);
     expect(r.status).toBe(400);

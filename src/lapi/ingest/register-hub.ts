@@ -16,6 +16,9 @@ export interface HubRegistrationResult {
   changed: { items: number; data: number };
 }
 
+/** Largest data file stored (UTF-8 bytes): one D1 row holds it, and D1 caps values at 2 MB. */
+export const MAX_DATA_FILE_BYTES = 1_500_000;
+
 async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -33,6 +36,14 @@ export async function registerHub(
   now: number,
 ): Promise<HubRegistrationResult> {
   const data = new Map(Object.entries(reg.data));
+  for (const [name, content] of data) {
+    if (new TextEncoder().encode(content).length > MAX_DATA_FILE_BYTES) {
+      throw new ApiError(
+        "badRequest",
+        `data file ${name}: larger than ${MAX_DATA_FILE_BYTES} bytes`,
+      );
+    }
+  }
   const items: HubItemRow[] = [];
   for (const [kind, list] of [
     ["scenario", reg.scenarios],
