@@ -1,8 +1,8 @@
 import type { RouteDef } from "./route-def";
 import { adminRoutes } from "./routes/admin";
 import { adminAllowlistRoutes } from "./routes/admin-allowlists";
-import { adminScenarioRoutes } from "./routes/admin-scenarios";
 import { adminProfileRoutes } from "./routes/admin-profiles";
+import { adminScenarioRoutes } from "./routes/admin-scenarios";
 import { alertRoutes } from "./routes/alerts";
 import { allowlistRoutes } from "./routes/allowlists";
 import { decisionReadRoutes } from "./routes/decisions-read";
