@@ -9,9 +9,10 @@
  * - crowdsec 1.4.6: `crowdsec -no-api -dsn file://… -type …` (parsers + scenarios in-process; its
  *   alerts go to a stub LAPI listener, see `test/oracle/crowdsec-dump.ts`).
  *
- * Printed: wall time of each process (startup included), the startup part (config, hub, login and
- * hub registration), lines/s, the events posted, bucket targets (event × scenario partition) and
- * events/s into the bucket objects (after startup), alerts. Figures only, no assertions.
+ * Printed: wall time of each process (startup included), its CPU time (user + system, GNU time;
+ * the agent process only — the LAPI's workerd is not counted), the startup part (config, hub,
+ * login and hub registration), lines/s, the events posted, bucket targets (event × scenario
+ * partition) and events/s into the bucket objects (after startup), alerts. Figures only.
  *
  *   npm run bench -- replay
  */
@@ -19,31 +20,39 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   type AgentInstall,
+  agentReplayCommand,
   parseReplaySummary,
   type ReplayFigures,
-  runAgentReplay,
   writeAgentInstall,
 } from "../../test/oracle/agent-replay.js";
-import { CROWDSEC_BIN, runCrowdsecDump } from "../../test/oracle/crowdsec-dump.js";
+import { repoRoot } from "../../test/oracle/crowdsec-config.js";
+import { CROWDSEC_BIN, cpuTimeMs, runCrowdsecDump } from "../../test/oracle/crowdsec-dump.js";
+import { runCommand } from "../../test/oracle/processes.js";
 import { type RampartDev, startRampartDev } from "../../test/oracle/rampart-dev.js";
 import { BENCH_LOGS, writeLogs } from "../gen-logs.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
 const BENCH_DIR = join(REPO, ".cache/bench");
 const MACHINE = "bench-agent";
+const GNU_TIME = "/usr/bin/time";
 const PASSWORD = "bench-agent-password-0123456789";
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
-const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const secs = (ms: number | null) => (ms === null ? "-" : `${(ms / 1000).toFixed(1)} s`);
 
 async function replay(
   install: AgentInstall,
   file: string,
   type: string,
   extra: string[] = [],
-): Promise<{ wallMs: number; figures: ReplayFigures }> {
+): Promise<{ wallMs: number; cpuMs: number | null; figures: ReplayFigures }> {
+  const command = agentReplayCommand(install, file, type, extra);
+  // GNU time reports the agent's CPU time, which other jobs on a shared machine barely distort.
+  const timed = existsSync(GNU_TIME);
   const started = performance.now();
-  const run = await runAgentReplay(install, file, type, extra, 1_800_000);
+  const run = timed
+    ? await runCommand(GNU_TIME, ["-v", ...command], { cwd: repoRoot(), timeoutMs: 1_800_000 })
+    : await runCommand(command[0]!, command.slice(1), { cwd: repoRoot(), timeoutMs: 1_800_000 });
   const wallMs = performance.now() - started;
   if (run.code !== 0) {
     throw new Error(
@@ -53,6 +62,7 @@ async function replay(
   // --local prints alerts on stdout and the summary on stderr.
   return {
     wallMs,
+    cpuMs: timed ? cpuTimeMs(run.stderr) : null,
     figures: parseReplaySummary(extra.includes("--local") ? run.stderr : run.stdout),
   };
 }
@@ -71,6 +81,7 @@ export async function run(): Promise<void> {
       "log",
       "engine",
       "wall",
+      "CPU (agent / crowdsec)",
       "startup",
       "lines/s",
       "events",
@@ -105,6 +116,7 @@ export async function run(): Promise<void> {
         log.file,
         "rampart agent → LAPI",
         secs(ours.wallMs),
+        secs(ours.cpuMs),
         `${f.startupS.toFixed(1)} s`,
         fmt((f.lines / ours.wallMs) * 1000),
         fmt(f.eventsPosted),
@@ -116,6 +128,7 @@ export async function run(): Promise<void> {
         log.file,
         "rampart agent --local",
         secs(local.wallMs),
+        secs(local.cpuMs),
         `${local.figures.startupS.toFixed(1)} s`,
         fmt((local.figures.lines / local.wallMs) * 1000),
         "-",
@@ -127,6 +140,7 @@ export async function run(): Promise<void> {
         log.file,
         "crowdsec 1.4.6 -dsn",
         secs(ref.elapsedMs),
+        secs(ref.cpuMs),
         "-",
         fmt((f.lines / ref.elapsedMs) * 1000),
         "-",
@@ -139,7 +153,7 @@ export async function run(): Promise<void> {
         log.file,
         "ratio (crowdsec / rampart → LAPI)",
         `${(ref.elapsedMs / ours.wallMs).toFixed(2)}x`,
-        "",
+        ours.cpuMs !== null && ref.cpuMs !== null ? `${(ref.cpuMs / ours.cpuMs).toFixed(2)}x` : "",
         "",
         "",
         "",

@@ -87,6 +87,26 @@ export function parseReplaySummary(text: string): ReplayFigures {
   };
 }
 
+/** The command line of a replay: `node bin/rampart-agent.mjs -c … -dsn file://… -type … [extra]`. */
+export function agentReplayCommand(
+  install: AgentInstall,
+  logFile: string,
+  type: string,
+  extra: string[] = [],
+): string[] {
+  return [
+    process.execPath,
+    join(repoRoot(), "bin/rampart-agent.mjs"),
+    "-c",
+    install.config,
+    "-dsn",
+    `file://${logFile}`,
+    "-type",
+    type,
+    ...extra,
+  ];
+}
+
 /** Runs `rampart-agent -c <config> -dsn file://<log> -type <type> [extra]` to completion. */
 export function runAgentReplay(
   install: AgentInstall,
@@ -95,18 +115,6 @@ export function runAgentReplay(
   extra: string[] = [],
   timeoutMs = 600_000,
 ): Promise<CommandResult> {
-  return runCommand(
-    process.execPath,
-    [
-      join(repoRoot(), "bin/rampart-agent.mjs"),
-      "-c",
-      install.config,
-      "-dsn",
-      `file://${logFile}`,
-      "-type",
-      type,
-      ...extra,
-    ],
-    { cwd: repoRoot(), timeoutMs },
-  );
+  const [cmd, ...args] = agentReplayCommand(install, logFile, type, extra);
+  return runCommand(cmd!, args, { cwd: repoRoot(), timeoutMs });
 }
