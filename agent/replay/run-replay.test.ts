@@ -188,6 +188,28 @@ describe.skipIf(!hasHub)("rampart-agent -dsn replay", () => {
     expect(out.stderr).toContain("401 incorrect Username or Password");
   }, 60_000);
 
+  it("exits 1 without retrying when the LAPI rejects a batch", async () => {
+    const { lapi, url } = await fakeLapi();
+    lapi.eventsAnswer = { status: 400, body: { message: "event 0: invalid time" } };
+    const { config, log } = install(url);
+    const { out, io } = capture();
+    const code = await runReplay(
+      {
+        configPath: config,
+        dsn: `file://${log}`,
+        type: "syslog",
+        local: false,
+        batchSize: 3,
+        retryDelaysMs: [10, 10],
+      },
+      io,
+    );
+    expect(code).toBe(1);
+    expect(out.stderr).toContain("LAPI: POST /v1/rampart/events: 400 event 0: invalid time");
+    expect(out.stderr).not.toContain("retrying");
+    expect(out.stdout).toBe("");
+  }, 60_000);
+
   it("exits 1 when the DSN matches no file", async () => {
     const { config, dir } = install();
     const { out, io } = capture();

@@ -15,6 +15,7 @@ import { entryFromDsn } from "../acquisition/acquisition-config.js";
 import { goGlob } from "../acquisition/go-glob.js";
 import { OffsetStore } from "../acquisition/offset-store.js";
 import { createSource, type FileConfig } from "../acquisition/source-registry.js";
+import type { AcquisitionSource } from "../acquisition/types.js";
 import { type AgentConfig, loadAgentConfig } from "../config/agent-config.js";
 import { ConfigError } from "../config/config-error.js";
 import { type LapiCredentials, loadCredentials } from "../config/credentials.js";
@@ -90,6 +91,7 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 export async function runReplay(request: ReplayRequest, io: ReplayIo): Promise<number> {
   const started = performance.now();
   let session: ClosableLapiSession | null = null;
+  let source: AcquisitionSource | null = null;
   try {
     const config = loadAgentConfig(request.configPath);
     const entry = entryFromDsn(request.dsn, { type: request.type });
@@ -103,7 +105,7 @@ export async function runReplay(request: ReplayRequest, io: ReplayIo): Promise<n
     const pipeline = createSignalPipeline(hub, credentials ? machineOf(credentials) : "local", {
       replay: true,
     });
-    const source = createSource(entry, { offsets: OffsetStore.inMemory(), stdin: process.stdin });
+    source = createSource(entry, { offsets: OffsetStore.inMemory(), stdin: process.stdin });
     const summary: ReplaySummary = {
       dsn: request.dsn,
       local: request.local,
@@ -199,6 +201,8 @@ export async function runReplay(request: ReplayRequest, io: ReplayIo): Promise<n
     }
     throw error;
   } finally {
+    // A failed batch ends the run mid-file: release the file and the sockets.
+    await source?.close();
     await session?.close();
   }
 }
