@@ -71,30 +71,73 @@ export interface ResumePlan {
   from: number | "start";
   /** A generation to finish first (renamed, or the copy of a truncation), from `offset`. */
   drainFirst: { path: string; offset: number } | null;
+  /**
+   * Generations rotated after that one and before the file now at `path` (several rotations
+   * while the agent was down or behind), oldest first, each read from its start.
+   */
+  between: string[];
+}
+
+const COMPRESSED = /\.(gz|bz2|xz|zst|lz4|z)$/i;
+
+/**
+ * Renamed generations of `path` newer than the one at `after` (by modification time, then by
+ * rotation number): `app.log.1` when `app.log.2` was the saved one. Compressed generations cannot
+ * be tailed and are left out. `skip` holds the inodes already accounted for.
+ */
+async function generationsAfter(
+  path: string,
+  after: string,
+  skip: readonly number[],
+): Promise<string[]> {
+  const dir = dirname(path);
+  const base = basename(path);
+  const floor = await stat(after).catch(() => null);
+  if (!floor) return [];
+  const found: { path: string; mtimeMs: number; name: string }[] = [];
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (name === base || !name.startsWith(base) || COMPRESSED.test(name)) continue;
+    const candidate = join(dir, name);
+    const st = await stat(candidate).catch(() => null);
+    if (!st?.isFile() || st.dev !== floor.dev || skip.includes(st.ino)) continue;
+    if (st.mtimeMs < floor.mtimeMs) continue;
+    found.push({ path: candidate, mtimeMs: st.mtimeMs, name });
+  }
+  // Same mtime (fast rotations): `app.log.2` is older than `app.log.1`.
+  found.sort(
+    (a, b) => a.mtimeMs - b.mtimeMs || b.name.localeCompare(a.name, "en", { numeric: true }),
+  );
+  return found.map((f) => f.path);
 }
 
 /**
  * Resuming a file after a restart: the same content (inode, size and first bytes) resumes at the
  * saved offset; a rename while down drains the old inode first; a copytruncate while down (same
  * inode, shorter or with other first bytes) drains the copy from the saved offset first. Either
- * way the file now at `path` is then read from its start.
+ * way the file now at `path` is then read from its start. After several renames while down, the
+ * generations in between are read whole, oldest first (CrowdSec 1.4.6 reads none of them).
  */
 export async function resumePlan(path: string, st: Stats, saved: FileCursor): Promise<ResumePlan> {
   const head = saved.head === undefined ? null : Buffer.from(saved.head, "base64");
   if (saved.ino === st.ino && saved.dev === st.dev) {
     const unchanged = st.size >= saved.offset && (head === null || (await startsWith(path, head)));
-    if (unchanged) return { from: saved.offset, drainFirst: null };
+    if (unchanged) return { from: saved.offset, drainFirst: null, between: [] };
     const copy = head && (await findCopytruncateCopy(path, st.ino, head));
     return {
       from: "start",
       drainFirst:
         copy && copy.size > saved.offset ? { path: copy.path, offset: saved.offset } : null,
+      between: [],
     };
   }
   const old = await findByInode(dirname(path), saved.dev, saved.ino);
   // A reused inode holds other content: its first bytes differ.
   if (old === null || (head !== null && !(await startsWith(old, head)))) {
-    return { from: "start", drainFirst: null };
+    return { from: "start", drainFirst: null, between: [] };
   }
-  return { from: "start", drainFirst: { path: old, offset: saved.offset } };
+  return {
+    from: "start",
+    drainFirst: { path: old, offset: saved.offset },
+    between: await generationsAfter(path, old, [saved.ino, st.ino]),
+  };
 }

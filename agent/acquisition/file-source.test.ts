@@ -140,6 +140,30 @@ describe("file source (tail mode)", () => {
     expect(texts(got2)).toEqual(expected(6, 20));
   });
 
+  it("reads every generation renamed while down, oldest first, after the saved one", async () => {
+    const dir = setup();
+    const log = join(dir, "app.log");
+    const statePath = join(dir, "state", "offsets.json");
+    writeFileSync(log, "");
+    const first = start({ patterns: [log], offsets: OffsetStore.open(statePath) });
+    const it1 = first[Symbol.asyncIterator]();
+    await sleep(60);
+    appendFileSync(log, lines(0, 10));
+    const got1 = await take(it1, 10);
+    await first.commit(got1[5]!.cursor); // lines 6..9 were never acknowledged
+    await first.close();
+
+    // Two logrotate `create` rotations while the agent is down.
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, lines(10, 20));
+    renameSync(`${log}.1`, `${log}.2`);
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, lines(20, 25));
+    const second = start({ patterns: [log], offsets: OffsetStore.open(statePath) });
+    const got2 = await take(second[Symbol.asyncIterator](), 19);
+    expect(texts(got2)).toEqual(expected(6, 25));
+  });
+
   it("resumes through a copytruncate done while down, even when the file regrew past the offset", async () => {
     const dir = setup();
     const log = join(dir, "app.log");

@@ -244,6 +244,14 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
           entry.retired.push(gen);
         }
       }
+      // Retired generations are drained in order: the ones rotated in between come next.
+      for (const between of plan.between) {
+        const gen = await openGeneration(between, "start");
+        if (gen) {
+          gen.path = path;
+          entry.retired.push(gen);
+        }
+      }
       return plan.from;
     }
     // CrowdSec's tail mode: files present at startup are read from their end.
