@@ -18,6 +18,8 @@ export interface ReplaySummary {
   alerts: number;
   /** Config, hub loading and (LAPI) login + hub registration, before the first line. */
   startupMs: number;
+  /** Sum of the batches' round trips (post → acknowledgement, retries included); batches are sequential. */
+  postMs: number;
   elapsedMs: number;
 }
 
@@ -46,6 +48,7 @@ export function formatReplaySummary(s: ReplaySummary): string {
   lines.push(`bucket targets: ${s.targets}`);
   lines.push(`overflows: ${s.overflows}`, `alerts: ${s.alerts}`);
   lines.push(`startup: ${(s.startupMs / 1000).toFixed(2)} s`);
+  if (!s.local) lines.push(`lapi round trips: ${(s.postMs / 1000).toFixed(2)} s`);
   lines.push(`elapsed: ${(s.elapsedMs / 1000).toFixed(2)} s`);
   return lines.join("\n");
 }

@@ -117,6 +117,7 @@ export async function runReplay(request: ReplayRequest, io: ReplayIo): Promise<n
       overflows: 0,
       alerts: 0,
       startupMs: 0,
+      postMs: 0,
       elapsedMs: 0,
     };
 
@@ -151,6 +152,7 @@ export async function runReplay(request: ReplayRequest, io: ReplayIo): Promise<n
     summary.startupMs = performance.now() - started;
     const retryDelays = request.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     const post = async (events: WireEvent[]) => {
+      const postStarted = performance.now();
       for (let attempt = 0; ; attempt++) {
         try {
           const result = await lapi.postEvents({ events });
@@ -159,6 +161,7 @@ export async function runReplay(request: ReplayRequest, io: ReplayIo): Promise<n
           summary.duplicates += result.duplicates;
           summary.overflows += result.overflows;
           summary.alerts += result.alerts.length;
+          summary.postMs += performance.now() - postStarted;
           return;
         } catch (error) {
           const delay = retryDelays[attempt];

@@ -12,7 +12,8 @@
  * Printed: wall time of each process (startup included), its CPU time (user + system, GNU time;
  * the agent process only — the LAPI's workerd is not counted), the startup part (config, hub,
  * login and hub registration), lines/s, the events posted, bucket targets (event × scenario
- * partition) and events/s into the bucket objects (after startup), alerts. Figures only.
+ * partition), events/s into the bucket objects (events / sum of the batch round trips: post →
+ * pours → alerts stored → answer; batches are sequential), alerts. Figures only.
  *
  *   npm run bench -- replay
  */
@@ -111,7 +112,7 @@ export async function run(): Promise<void> {
       const local = await replay(install, file, log.type, ["--local"]);
       const ref = await runCrowdsecDump({ logFile: file, type: log.type, dump: false });
       const f = ours.figures;
-      const postingS = Math.max(0.001, f.elapsedS - f.startupS);
+      const lapiS = Math.max(0.001, f.lapiS);
       rows.push([
         log.file,
         "rampart agent → LAPI",
@@ -121,7 +122,7 @@ export async function run(): Promise<void> {
         fmt((f.lines / ours.wallMs) * 1000),
         fmt(f.eventsPosted),
         fmt(f.targets),
-        fmt(f.eventsPosted / postingS),
+        fmt(f.eventsPosted / lapiS),
         fmt(f.alerts),
       ]);
       rows.push([

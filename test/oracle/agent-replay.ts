@@ -65,6 +65,8 @@ export interface ReplayFigures {
   overflows: number;
   alerts: number;
   startupS: number;
+  /** Sum of the batch round trips (0 with `--local`). */
+  lapiS: number;
   elapsedS: number;
 }
 
@@ -83,6 +85,7 @@ export function parseReplaySummary(text: string): ReplayFigures {
     overflows: num(/^overflows: (\d+)$/m),
     alerts: num(/^alerts: (\d+)$/m),
     startupS: num(/^startup: ([\d.]+) s$/m),
+    lapiS: /^lapi round trips: /m.test(text) ? num(/^lapi round trips: ([\d.]+) s$/m) : 0,
     elapsedS: num(/^elapsed: ([\d.]+) s$/m),
   };
 }
