@@ -65,12 +65,25 @@ async function startsWith(path: string, prefix: Buffer): Promise<boolean> {
   return head.equals(prefix);
 }
 
+/** Past a truncation whose copy is gone, offsets jump this far so no old offset is reused. */
+const LOST_TRUNCATION_GAP = 2 ** 32;
+
 /** Where a restart picks up `path` from its saved cursor. */
 export interface ResumePlan {
-  /** Where to read the file now at `path`. */
+  /** Where to read the file now at `path` (a position in the file). */
   from: number | "start";
-  /** A generation to finish first (renamed, or the copy of a truncation), from `offset`. */
-  drainFirst: { path: string; offset: number } | null;
+  /** `FileCursor.base` of the file now at `path`. */
+  base: number;
+  /**
+   * A generation to finish first (renamed, or the copy of a truncation), from file position
+   * `offset`; its lines keep the identity (device, inode, base) they had before the rotation.
+   */
+  drainFirst: {
+    path: string;
+    offset: number;
+    base: number;
+    identity: { dev: number; ino: number };
+  } | null;
   /**
    * Generations rotated after that one and before the file now at `path` (several rotations
    * while the agent was down or behind), oldest first, each read from its start.
@@ -119,25 +132,31 @@ async function generationsAfter(
  */
 export async function resumePlan(path: string, st: Stats, saved: FileCursor): Promise<ResumePlan> {
   const head = saved.head === undefined ? null : Buffer.from(saved.head, "base64");
+  const base = saved.base ?? 0;
+  const position = saved.offset - base;
+  const identity = { dev: saved.dev, ino: saved.ino };
   if (saved.ino === st.ino && saved.dev === st.dev) {
-    const unchanged = st.size >= saved.offset && (head === null || (await startsWith(path, head)));
-    if (unchanged) return { from: saved.offset, drainFirst: null, between: [] };
+    const unchanged = st.size >= position && (head === null || (await startsWith(path, head)));
+    if (unchanged) return { from: position, base, drainFirst: null, between: [] };
     const copy = head && (await findCopytruncateCopy(path, st.ino, head));
     return {
       from: "start",
+      // The truncated file continues after the old content's end (the copy's size).
+      base: copy ? base + Math.max(copy.size, position) : saved.offset + LOST_TRUNCATION_GAP,
       drainFirst:
-        copy && copy.size > saved.offset ? { path: copy.path, offset: saved.offset } : null,
+        copy && copy.size > position ? { path: copy.path, offset: position, base, identity } : null,
       between: [],
     };
   }
   const old = await findByInode(dirname(path), saved.dev, saved.ino);
   // A reused inode holds other content: its first bytes differ.
   if (old === null || (head !== null && !(await startsWith(old, head)))) {
-    return { from: "start", drainFirst: null, between: [] };
+    return { from: "start", base: 0, drainFirst: null, between: [] };
   }
   return {
     from: "start",
-    drainFirst: { path: old, offset: saved.offset },
+    base: 0,
+    drainFirst: { path: old, offset: position, base, identity },
     between: await generationsAfter(path, old, [saved.ino, st.ino]),
   };
 }

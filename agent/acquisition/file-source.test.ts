@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createFileSource, type FileSourceOptions } from "./file-source.js";
 import { OffsetStore } from "./offset-store.js";
 import { sleep, take, tempDir } from "./test-support.js";
-import type { AcquisitionSource } from "./types.js";
+import type { AcquisitionSource, FileCursor } from "./types.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -162,6 +162,67 @@ describe("file source (tail mode)", () => {
     const second = start({ patterns: [log], offsets: OffsetStore.open(statePath) });
     const got2 = await take(second[Symbol.asyncIterator](), 19);
     expect(texts(got2)).toEqual(expected(6, 25));
+  });
+
+  it("continues offsets past the old content after a copytruncate, so no cursor names two lines", async () => {
+    const dir = setup();
+    const log = join(dir, "app.log");
+    writeFileSync(log, "");
+    const source = start({ patterns: [log] });
+    const it = source[Symbol.asyncIterator]();
+    await sleep(60);
+    appendFileSync(log, lines(0, 10, "old")); // 10 lines of 6 bytes
+    const before = await take(it, 10);
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, lines(0, 10, "new")); // the same lengths: the same file positions
+    const after = await take(it, 10);
+    expect(texts(after)).toEqual(expected(0, 10, "new"));
+    const offsets = [...before, ...after].map((l) => (l.cursor as FileCursor).offset);
+    expect(new Set(offsets).size).toBe(20);
+    expect(after[0]!.cursor).toMatchObject({ offset: 60 + 6, base: 60 });
+  });
+
+  it("keeps a copytruncate's offsets across a restart, and continues them after one while down", async () => {
+    const dir = setup();
+    const log = join(dir, "app.log");
+    const statePath = join(dir, "state", "offsets.json");
+    writeFileSync(log, "");
+    const first = start({ patterns: [log], offsets: OffsetStore.open(statePath) });
+    const it1 = first[Symbol.asyncIterator]();
+    await sleep(60);
+    appendFileSync(log, lines(0, 10, "old"));
+    await take(it1, 10);
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, lines(0, 10, "mid"));
+    const mid = await take(it1, 10);
+    await first.commit(mid[4]!.cursor); // mid 5..9 were never acknowledged
+    await first.close();
+    // Resumed at its position in the file (offset - base), with the same offsets as before.
+    const second = start({ patterns: [log], offsets: OffsetStore.open(statePath) });
+    const it2 = second[Symbol.asyncIterator]();
+    const again = await take(it2, 5);
+    expect(again.map((l) => l.cursor)).toEqual(mid.slice(5).map((l) => l.cursor));
+    await second.commit(again[4]!.cursor);
+    await second.close();
+    // A second copytruncate while down: offsets go on past the copy's content.
+    appendFileSync(log, lines(10, 12, "mid"));
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, lines(0, 3, "late"));
+    const third = start({ patterns: [log], offsets: OffsetStore.open(statePath) });
+    const got = await take(third[Symbol.asyncIterator](), 5);
+    expect(texts(got)).toEqual([...expected(10, 12, "mid"), ...expected(0, 3, "late")]);
+    // old 0..9 and mid 0..9 (6 bytes each), mid 10..11 (7 bytes each).
+    const copyEnd = 60 + 60 + 14;
+    expect(got.map((l) => (l.cursor as FileCursor).offset)).toEqual([
+      127,
+      134,
+      copyEnd + 7,
+      copyEnd + 14,
+      copyEnd + 21,
+    ]);
   });
 
   it("resumes through a copytruncate done while down, even when the file regrew past the offset", async () => {

@@ -57,6 +57,10 @@ function setFingerprint(gen: Generation, bytes: Buffer): void {
 interface Generation {
   path: string;
   handle: FileHandle;
+  /** What cursors name: the file's device and inode, or the original's for a copytruncate copy. */
+  identity: { dev: number; ino: number };
+  /** Offset of byte 0 in cursors (`FileCursor.base`): grows at each copytruncate. */
+  base: number;
   dev: number;
   ino: number;
   readPos: number;
@@ -83,7 +87,7 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
   const grace = options.rotationGraceMs ?? 2000;
   const tracked = new Map<string, Tracked>();
   /** Generations read to the end after a rotation (device:inode → offset), see `scan`. */
-  const finishedAt = new Map<string, { offset: number; fingerprint: Buffer }>();
+  const finishedAt = new Map<string, { offset: number; base: number; fingerprint: Buffer }>();
   const buffer = Buffer.allocUnsafe(CHUNK);
   let closed = false;
   let wake: (() => void) | null = null;
@@ -100,11 +104,12 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
       const cursor: FileCursor = {
         kind: "file",
         path: gen.path,
-        dev: gen.dev,
-        ino: gen.ino,
+        dev: gen.identity.dev,
+        ino: gen.identity.ino,
         offset: end,
         head: gen.head,
       };
+      if (gen.base > 0) cursor.base = gen.base;
       await queue.push({
         line: text,
         source: gen.path,
@@ -116,7 +121,11 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
     }
   }
 
-  async function openGeneration(path: string, from: "start" | "end" | number) {
+  async function openGeneration(
+    path: string,
+    from: "start" | "end" | number,
+    as: { base?: number; identity?: { dev: number; ino: number } } = {},
+  ) {
     let handle: FileHandle;
     try {
       handle = await open(path, "r");
@@ -129,13 +138,16 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
       return null;
     }
     const start = from === "start" ? 0 : from === "end" ? st.size : Math.min(from, st.size);
+    const base = as.base ?? 0;
     const gen: Generation = {
       path,
       handle,
+      identity: as.identity ?? { dev: st.dev, ino: st.ino },
+      base,
       dev: st.dev,
       ino: st.ino,
       readPos: start,
-      splitter: new LineSplitter(stats.skipped, maxLineBytes, start),
+      splitter: new LineSplitter(stats.skipped, maxLineBytes, base + start),
       fingerprint: Buffer.alloc(0),
       head: "",
       lastActivity: Date.now(),
@@ -166,7 +178,10 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
   }
 
   /** Where a renamed, already-read generation ends; null for a new file (or a reused inode). */
-  async function finishedPosition(path: string, st: Stats): Promise<number | null> {
+  async function finishedPosition(
+    path: string,
+    st: Stats,
+  ): Promise<{ from: number; base: number } | null> {
     const key = `${st.dev}:${st.ino}`;
     const known = finishedAt.get(key);
     if (known === undefined) return null;
@@ -175,7 +190,7 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
     const handle = await open(path, "r").catch(() => null);
     if (!handle) return null;
     const head = await readAt(handle, 0, known.fingerprint.length).finally(() => handle.close());
-    return head.equals(known.fingerprint) ? known.offset : null;
+    return head.equals(known.fingerprint) ? { from: known.offset, base: known.base } : null;
   }
 
   function isTracked(dev: number, ino: number): boolean {
@@ -187,7 +202,11 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
   }
 
   async function finish(gen: Generation): Promise<void> {
-    finishedAt.set(`${gen.dev}:${gen.ino}`, { offset: gen.readPos, fingerprint: gen.fingerprint });
+    finishedAt.set(`${gen.dev}:${gen.ino}`, {
+      offset: gen.readPos,
+      base: gen.base,
+      fingerprint: gen.fingerprint,
+    });
     const lines = gen.splitter.flush();
     stats.read += lines.length;
     await emit(gen, lines);
@@ -216,8 +235,11 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
     const tail = gen.splitter.flush();
     stats.read += tail.length;
     await emit(gen, tail);
+    // The same inode starts again at byte 0: offsets continue after the old content, so the new
+    // lines never share an offset (an event id) with the old ones.
+    gen.base = gen.splitter.committedOffset;
     gen.readPos = 0;
-    gen.splitter = new LineSplitter(stats.skipped, maxLineBytes, 0);
+    gen.splitter = new LineSplitter(stats.skipped, maxLineBytes, gen.base);
     setFingerprint(gen, Buffer.alloc(0));
   }
 
@@ -232,13 +254,14 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
   async function resume(path: string, st: Stats, firstScan: boolean, entry: Tracked) {
     // Files appearing while running are new: read from their start (saved positions would only
     // match by inode reuse).
-    if (!firstScan) return "start" as const;
+    if (!firstScan) return { from: "start" as const, base: 0 };
     const saved = offsets.get(path) as FileCursor | undefined;
     if (saved?.kind === "file") {
       const plan = await resumePlan(path, st, saved);
       // Rotated while we were down: finish the old generation (or the copy) first.
       if (plan.drainFirst) {
-        const gen = await openGeneration(plan.drainFirst.path, plan.drainFirst.offset);
+        const { offset, base, identity } = plan.drainFirst;
+        const gen = await openGeneration(plan.drainFirst.path, offset, { base, identity });
         if (gen) {
           gen.path = path;
           entry.retired.push(gen);
@@ -252,10 +275,10 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
           entry.retired.push(gen);
         }
       }
-      return plan.from;
+      return { from: plan.from, base: plan.base };
     }
     // CrowdSec's tail mode: files present at startup are read from their end.
-    return "end" as const;
+    return { from: "end" as const, base: 0 };
   }
 
   async function scan(firstScan: boolean): Promise<void> {
@@ -288,8 +311,8 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
       const cur = entry.current;
       if (cur === null) {
         const known = await finishedPosition(path, st);
-        const from = known ?? (await resume(path, st, firstScan, entry));
-        entry.current = await openGeneration(path, from);
+        const { from, base } = known ?? (await resume(path, st, firstScan, entry));
+        entry.current = await openGeneration(path, from, { base });
       } else if (cur.ino !== st.ino || cur.dev !== st.dev) {
         // rename + create: keep draining the old generation for the grace period.
         entry.retired.push(cur);
@@ -341,7 +364,8 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
       const st = await stat(path).catch(() => null);
       if (!st?.isFile()) continue;
       const splitter = new LineSplitter(stats.skipped, maxLineBytes, 0);
-      const gen = { path, dev: st.dev, ino: st.ino } as Generation;
+      const identity = { dev: st.dev, ino: st.ino };
+      const gen = { path, dev: st.dev, ino: st.ino, identity, base: 0 } as Generation;
       const input = createReadStream(path);
       let stream: NodeJS.ReadableStream = input;
       if (path.endsWith(".gz")) {

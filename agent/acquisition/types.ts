@@ -12,8 +12,14 @@ export interface FileCursor {
   path: string;
   dev: number;
   ino: number;
-  /** Byte offset just past the line's newline. */
+  /**
+   * Byte offset just past the line's newline, counted across truncations: after a copytruncate
+   * the same inode starts again at byte 0, so offsets continue from the old content's end
+   * (`base`) instead, and an offset (hence an event id) never names two different lines.
+   */
   offset: number;
+  /** The offset of the file's byte 0 (absent = 0): `offset - base` is the position in the file. */
+  base?: number;
   /**
    * The generation's first bytes (up to 64, base64) as read so far: after a restart they tell
    * whether the file at `path` with this inode is still the same content or was truncated and
