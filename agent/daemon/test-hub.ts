@@ -28,9 +28,15 @@ labels:
 
 const PARSERS = ["crowdsecurity/syslog-logs", "crowdsecurity/sshd-logs"];
 
-/** A `Failed password` sshd line as syslog writes it; `n` picks the user and the port. */
+/**
+ * A `Failed password` sshd line as syslog writes it; `n` picks the time (one line per second
+ * from midnight), the pid, the user and the port, so the first bytes of a log differ between
+ * rotations as in real logs.
+ */
 export function failedPasswordLine(n: number, ip: string): string {
-  return `Nov 21 08:00:00 host sshd[${1000 + (n % 50000)}]: Failed password for invalid user u${n} from ${ip} port ${1024 + (n % 60000)} ssh2`;
+  const two = (v: number) => String(v).padStart(2, "0");
+  const time = `${two(Math.floor(n / 3600) % 24)}:${two(Math.floor(n / 60) % 60)}:${two(n % 60)}`;
+  return `Nov 21 ${time} host sshd[${1000 + (n % 50000)}]: Failed password for invalid user u${n} from ${ip} port ${1024 + (n % 60000)} ssh2`;
 }
 
 /** Writes the test hub into `dir`; data and patterns come from the oracle cache. */

@@ -16,6 +16,12 @@ export interface RampartDev extends LapiTarget {
   readonly jwtSecret: string;
   /** Calls the admin API; returns the status and the parsed JSON body (or `null`). */
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  /** The local D1/Durable Object state directory (`--persist-to`). */
+  readonly persistDir: string;
+  /** Stops the Worker but keeps its state and port (a LAPI outage); see `resume`. */
+  pause(): Promise<void>;
+  /** Starts the Worker again on the same port and state after `pause`. */
+  resume(): Promise<void>;
 }
 
 /** Options of {@link startRampartDev}. */
@@ -70,46 +76,58 @@ export async function startRampartDev(options: RampartDevOptions = {}): Promise<
     removeDir(dir);
     throw new Error(`wrangler deploy --dry-run failed:\n${bundle.stdout}\n${bundle.stderr}`);
   }
-  const server = startProcess(
-    wrangler,
-    [
-      "dev",
-      join(bundleDir, "index.js"),
-      "--config",
-      join(cwd, "wrangler.toml"),
-      "--no-bundle",
-      "--port",
-      String(port),
-      "--ip",
-      "127.0.0.1",
-      "--inspector-port",
-      String(inspectorPort),
-      "--persist-to",
-      persist,
-      "--env-file",
-      envFile,
-      "--show-interactive-dev-session=false",
-      "--log-level",
-      "info",
-    ],
-    { cwd, env },
-  );
+  const serverArgs = [
+    "dev",
+    join(bundleDir, "index.js"),
+    "--config",
+    join(cwd, "wrangler.toml"),
+    "--no-bundle",
+    "--port",
+    String(port),
+    "--ip",
+    "127.0.0.1",
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    persist,
+    "--env-file",
+    envFile,
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    "info",
+  ];
+  /** Starts `wrangler dev` and waits for its health check; the process is stopped on failure. */
+  const serve = async () => {
+    const started = startProcess(wrangler, serverArgs, { cwd, env });
+    try {
+      await waitFor(
+        "Rampart /health",
+        async () => {
+          if (started.exited()) throw new Error(`wrangler dev exited:\n${started.output()}`);
+          const res = await fetch(`${url}health`);
+          const body = (await res.json()) as { status?: string };
+          return res.status === 200 && body.status === "up";
+        },
+        {
+          timeoutMs: options.startTimeoutMs ?? 120_000,
+          intervalMs: 500,
+          diagnostics: started.output,
+        },
+      );
+    } catch (error) {
+      await started.stop();
+      throw error;
+    }
+    return started;
+  };
+  let server: ReturnType<typeof startProcess>;
   try {
-    await waitFor(
-      "Rampart /health",
-      async () => {
-        if (server.exited()) throw new Error(`wrangler dev exited:\n${server.output()}`);
-        const res = await fetch(`${url}health`);
-        const body = (await res.json()) as { status?: string };
-        return res.status === 200 && body.status === "up";
-      },
-      { timeoutMs: options.startTimeoutMs ?? 120_000, intervalMs: 500, diagnostics: server.output },
-    );
+    server = await serve();
   } catch (error) {
-    await server.stop();
     removeDir(dir);
     throw error;
   }
+  let earlierLogs = "";
 
   const admin = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(new URL(path.replace(/^\//, ""), url), {
@@ -170,7 +188,16 @@ export async function startRampartDev(options: RampartDevOptions = {}): Promise<
     async deleteBouncer(bouncer) {
       await mustAdmin("DELETE", `/admin/v1/bouncers/${name(bouncer)}`, "2xx");
     },
-    logs: server.output,
+    logs: () => earlierLogs + server.output(),
+    persistDir: persist,
+    async pause() {
+      await server.stop();
+      earlierLogs += server.output();
+    },
+    async resume() {
+      if (!server.exited()) return;
+      server = await serve();
+    },
     async stop() {
       await server.stop();
       removeDir(dir);
