@@ -7,6 +7,7 @@
  *
  *   node --import tsx scripts/bench/ingest-shards.ts [shards…]     (default: 1 8 32; 0 = one object per key)
  *   BENCH_BATCH=200 BENCH_EVENTS=10000 …                           (smaller batches / fewer signals)
+ *   BENCH_LOG=nginx …                                              (the nginx bench log)
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -31,6 +32,9 @@ const MACHINE = "bench-agent";
 const PASSWORD = "bench-password-0123456789";
 const UA = { "User-Agent": "rampart-agent/0.1.0" };
 
+/** `BENCH_LOG=nginx` replays the nginx bench log instead (many overflows → alerts). */
+const KIND = process.env.BENCH_LOG === "nginx" ? "nginx" : "sshd";
+
 function signals(logPath: string) {
   const hub = loadAgentHub(debianDirectories(CROWDSEC_ROOT), {
     collections: DEFAULT_COLLECTIONS,
@@ -45,7 +49,7 @@ function signals(logPath: string) {
       line,
       source: logPath,
       module: "file",
-      labels: { type: "syslog" },
+      labels: { type: KIND === "nginx" ? "nginx" : "syslog" },
       time: Date.now(),
       cursor: { kind: "sequence", runId: "bench", seq: 0 } as never,
     });
@@ -148,7 +152,7 @@ async function measure(shards: number, data: ReturnType<typeof signals>) {
 }
 
 export async function run(): Promise<void> {
-  const log = path.join(import.meta.dirname, "../../.cache/bench/sshd-100k.log");
+  const log = path.join(import.meta.dirname, `../../.cache/bench/${KIND}-100k.log`);
   if (!existsSync(log)) {
     console.log("skipped: run `node --import tsx scripts/gen-logs.ts --bench` first");
     return;
@@ -159,7 +163,7 @@ export async function run(): Promise<void> {
   }
   const data = signals(log);
   console.log(
-    `sshd-100k.log: ${data.stats.lines} lines → ${data.events.length} signals in ${(data.parseMs / 1000).toFixed(1)} s (agent pipeline, not timed below)`,
+    `${KIND}-100k.log: ${data.stats.lines} lines → ${data.events.length} signals in ${(data.parseMs / 1000).toFixed(1)} s (agent pipeline, not timed below)`,
   );
   const args = process.argv.slice(2).map(Number).filter(Number.isInteger);
   // One object per key (0) only on request: at full size it needs ~20,000 RPCs per batch.
