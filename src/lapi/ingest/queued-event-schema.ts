@@ -9,6 +9,11 @@ import type { QueuedEvent } from "../../engine/buckets/queued-event";
 
 const strings = z.record(z.string(), z.string());
 
+/** ISO time text, or "" for Go's zero time (what `snapshotEvent` writes). */
+const isoTime = z
+  .string()
+  .refine((t) => t === "" || !Number.isNaN(Date.parse(t)), "not an ISO time");
+
 const alertSource = z
   .object({
     AsName: z.string(),
@@ -31,14 +36,14 @@ export const queuedEventSchema = z.object({
   Line: z.object({
     Raw: z.string(),
     Src: z.string(),
-    Time: z.string(),
+    Time: isoTime,
     Labels: strings,
     Module: z.string(),
   }),
   Parsed: strings,
   Enriched: strings,
   Meta: strings,
-  Time: z.string(),
+  Time: isoTime,
   StrTime: z.string(),
   MarshaledTime: z.string(),
   Overflow: z
