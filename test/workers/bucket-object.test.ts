@@ -171,6 +171,26 @@ describe.skipIf(!HUB)("bucket objects", () => {
     ]);
   });
 
+  it("still emits a counter's timed overflow after its file was replaced by a new version", async () => {
+    const ip = "198.51.100.37";
+    const { stub } = objectOf(ip);
+    const start = Date.now() - 60_000;
+    await postOk(token, wire(scenarios, counted(ip, 2, start, `${MACHINE}/r/count-upgrade`)));
+    // The agent upgrades the file (another hash); the object restarts and forgot the old one.
+    const upgraded = `# v2\n${COUNTER}`;
+    const r = await register(token, { scenarios: [await item("test/counter", upgraded)] });
+    expect(r.status).toBe(200);
+    await abortAllDurableObjects();
+    try {
+      await runDurableObjectAlarm(objectOf(ip).stub);
+      const alerts = (await alertsOf("test/counter")).filter((a) => a.source_value === ip);
+      expect(alerts.map((a) => a.events_count)).toEqual([2]);
+    } finally {
+      await register(token, { scenarios: [await item("test/counter", COUNTER)] });
+    }
+    expect(stub).toBeDefined();
+  });
+
   it("emits a live counter's timed overflow before pouring a later event into it", async () => {
     const ip = "198.51.100.34";
     const { stub } = objectOf(ip);

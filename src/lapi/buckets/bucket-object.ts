@@ -224,16 +224,13 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
   override async alarm(): Promise<void> {
     const now = Date.now();
     const expired = this.store.expiredBuckets(now, ALARM_BATCH);
-    const files = await this.hub.scenarioFiles(
-      this.env.DB,
-      expired.map((r) => r.hash),
-    );
+    const scenarioOf = await this.scenariosFor(expired);
     for (const candidate of expired) {
       // Re-read: a pour may have refreshed the instance while the registry was being read.
       const row = this.store.getBucket(candidate.key);
       if (!row || row.expiresAt > now) continue;
       this.store.deleteBucket(row.key);
-      const scenario = files.get(row.hash)?.get(row.scenario);
+      const scenario = scenarioOf(row);
       if (!scenario || row.state.mode !== ExpectMode.LIVE || row.state.lastUs === null) continue;
       const ended = expire(
         row.state,
@@ -255,6 +252,26 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
     this.store.purgePoured(now - this.config.retentionMs);
     await this.deliverDue(now);
     await this.scheduleAlarm(Date.now());
+  }
+
+  /**
+   * The compiled scenario of each row: the file it was last poured with, or — when an agent
+   * registered a new version since and the old one is gone from the registry — the file that
+   * defines the scenario now, so a counter's timed overflow is not lost to a hub upgrade.
+   */
+  private async scenariosFor(rows: readonly BucketRow[]) {
+    const db = this.env.DB;
+    const files = await this.hub.scenarioFiles(
+      db,
+      rows.map((r) => r.hash),
+    );
+    const stale = rows.filter((r) => !files.get(r.hash)?.has(r.scenario));
+    const current = stale.length > 0 ? await this.hub.targetable(db) : new Map<string, string>();
+    const wanted = stale.map((r) => current.get(r.scenario)).filter((h) => h !== undefined);
+    const now = await this.hub.scenarioFiles(db, wanted);
+    return (row: BucketRow): CompiledScenario | undefined =>
+      files.get(row.hash)?.get(row.scenario) ??
+      now.get(current.get(row.scenario) ?? "")?.get(row.scenario);
   }
 
   /** Delivers the outbox entries whose lease ran out, from here (no request is waiting). */
