@@ -173,7 +173,6 @@ describe.skipIf(!HUB)("bucket objects", () => {
 
   it("still emits a counter's timed overflow after its file was replaced by a new version", async () => {
     const ip = "198.51.100.37";
-    const { stub } = objectOf(ip);
     const start = Date.now() - 60_000;
     await postOk(token, wire(scenarios, counted(ip, 2, start, `${MACHINE}/r/count-upgrade`)));
     // The agent upgrades the file (another hash); the object restarts and forgot the old one.
@@ -188,7 +187,6 @@ describe.skipIf(!HUB)("bucket objects", () => {
     } finally {
       await register(token, { scenarios: [await item("test/counter", COUNTER)] });
     }
-    expect(stub).toBeDefined();
   });
 
   it("emits a live counter's timed overflow before pouring a later event into it", async () => {
