@@ -239,4 +239,25 @@ describe.skipIf(!HUB)("bucket objects", () => {
     expect(alerts).toEqual([expect.objectContaining({ machine_id: MACHINE, events_count: 6 })]);
     expect((await bucketObject(env.BUCKETS, name).stats()).pendingOverflows).toBe(0);
   });
+
+  it("has a later request to the object deliver a dead request's overflow, without counting it", async () => {
+    const ip = "198.51.100.38";
+    const batch = wire(scenarios, failures(`${MACHINE}/r/orphan2`, ip, 6, T0));
+    const routed = routeEvents(batch as unknown as TargetedEvent[], MACHINE, new Map(), 32);
+    const [name, request] = [...routed.requests][0]!;
+    expect((await bucketObject(env.BUCKETS, name).pour(request)).outbox).toHaveLength(1);
+    await runInDurableObject(env.BUCKETS.getByName(name), (_, state) => {
+      state.storage.sql.exec("UPDATE outbox SET leased_until = 0");
+    });
+    // Another event of the same source, a minute later: same object, no overflow of its own.
+    const later = wire(scenarios, failures(`${MACHINE}/r/orphan2-later`, ip, 1, T0 + 60_000));
+    const r = await postOk(token, later);
+    expect(r).toMatchObject({ accepted: 1, overflows: 0, alerts: [] });
+    let alerts: Awaited<ReturnType<typeof alertsOf>> = [];
+    for (let i = 0; i < 50 && alerts.length === 0; i++) {
+      alerts = (await alertsOf("crowdsecurity/ssh-bf")).filter((a) => a.source_value === ip);
+      if (alerts.length === 0) await new Promise((done) => setTimeout(done, 100));
+    }
+    expect(alerts).toEqual([expect.objectContaining({ machine_id: MACHINE, events_count: 6 })]);
+  });
 });

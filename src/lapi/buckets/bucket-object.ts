@@ -85,7 +85,7 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
       }
     }
     if (unknown.size > 0) {
-      return { poured: 0, duplicates: [], unknown: [...unknown.values()], outbox: [] };
+      return { poured: 0, duplicates: [], unknown: [...unknown.values()], outbox: [], orphans: [] };
     }
     const now = Date.now();
     // One transaction: a pour that throws half-way leaves no dedup id without its pour.
@@ -197,13 +197,17 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
     for (const { entry, cause } of fresh) {
       this.store.addOutbox(entry, cause, now, now + OUTBOX_LEASE_MS);
     }
-    for (const entry of this.store.outboxDue(now, ORPHANS_PER_POUR)) outbox.set(entry.id, entry);
+    const orphans = this.store
+      .outboxDue(now, ORPHANS_PER_POUR)
+      .filter((entry) => !outbox.has(entry.id));
     this.store.leaseOutbox(
-      [...outbox.keys()].filter((id) => !fresh.some((f) => f.entry.id === id)),
+      [...outbox.keys(), ...orphans.map((e) => e.id)].filter(
+        (id) => !fresh.some((f) => f.entry.id === id),
+      ),
       now + OUTBOX_LEASE_MS,
     );
     this.store.addStats(request.machineId, poured, duplicateTotal);
-    return { poured, duplicates, unknown: [], outbox: [...outbox.values()] };
+    return { poured, duplicates, unknown: [], outbox: [...outbox.values()], orphans };
   }
 
   /** Removes delivered overflows from the outbox. */

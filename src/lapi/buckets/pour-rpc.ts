@@ -44,10 +44,15 @@ export interface PourResponse {
   /** Targets whose scenario hash is not registered: nothing of the request was poured. */
   unknown: { scenario: string; hash: string }[];
   /**
-   * Overflows to deliver: those of this request, those of duplicates whose delivery was never
-   * acknowledged (a retried batch), and any whose delivery lease expired.
+   * Overflows to deliver before answering: those of this request, and those of its duplicates
+   * whose delivery was never acknowledged (a retried batch).
    */
   outbox: OutboxEntry[];
+  /**
+   * Other requests' overflows whose delivery lease ran out (their request died): the caller
+   * delivers them too, but its own answer does not depend on them.
+   */
+  orphans: OutboxEntry[];
 }
 
 /** Pour and dedup counters of one object (all machines, or one). */

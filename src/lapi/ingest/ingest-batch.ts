@@ -47,6 +47,7 @@ export async function ingestBatch(
   const routed = routeEvents(events, machineId, settings, deps.config.shards);
   const responses = await pourRouted(deps.env, routed.requests);
   const pending: { object: string; entry: OutboxEntry }[] = [];
+  const orphans: { object: string; entry: OutboxEntry }[] = [];
   const duplicateTargets = new Array<number>(events.length).fill(0);
   const targets = new Array<number>(events.length).fill(0);
   for (const [object, r] of responses) {
@@ -62,9 +63,19 @@ export async function ingestBatch(
       targets[origin[i]!]! += e.targets.length;
     });
     for (const entry of r.outbox) pending.push({ object, entry });
+    for (const entry of r.orphans) orphans.push({ object, entry });
   }
 
   const settled = await settleOverflows(deps, pending, ackByRpc(deps.env));
+  if (orphans.length > 0) {
+    // Another request's overflows: delivered alongside, but a failure there (left to the
+    // objects' alarms) must not fail this agent's batch.
+    deps.waitUntil(
+      settleOverflows(deps, orphans, ackByRpc(deps.env)).catch((error: unknown) => {
+        console.error(`ingest: delivering orphaned overflows failed: ${(error as Error).message}`);
+      }),
+    );
+  }
   await recordIngestedEvents(
     db,
     events.map((e) => e.id),
