@@ -260,4 +260,23 @@ describe.skipIf(!HUB)("bucket objects", () => {
     }
     expect(alerts).toEqual([expect.objectContaining({ machine_id: MACHINE, events_count: 6 })]);
   });
+
+  it("stores an overflow once when two deliverers race on it", async () => {
+    const ip = "198.51.100.39";
+    const batch = wire(scenarios, failures(`${MACHINE}/r/race`, ip, 6, T0));
+    const routed = routeEvents(batch as unknown as TargetedEvent[], MACHINE, new Map(), 32);
+    const [name, request] = [...routed.requests][0]!;
+    const { outbox } = await bucketObject(env.BUCKETS, name).pour(request);
+    expect(outbox).toHaveLength(1);
+    const deps = { db: env.DB, waitUntil: () => {}, postoverflows: null, now: Date.now() };
+    const [a, b] = await Promise.all([
+      deliverOverflows(deps, outbox),
+      deliverOverflows(deps, outbox),
+    ]);
+    expect([...a.delivered, ...b.delivered]).toEqual([outbox[0]!.id, outbox[0]!.id]);
+    expect(a.alertIds.length + b.alertIds.length).toBe(1);
+    expect(
+      (await alertsOf("crowdsecurity/ssh-bf")).filter((x) => x.source_value === ip),
+    ).toHaveLength(1);
+  });
 });
