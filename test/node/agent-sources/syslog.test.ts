@@ -141,6 +141,26 @@ describe("syslog source under hostile clients", () => {
     expect(source.stats.read).toBe(1);
   });
 
+  it("pauses a TCP client flooding faster than it is consumed, then delivers every message once", async () => {
+    const { lines, port, source, dir } = await startSyslog("tcp");
+    const sent = 50_000;
+    const floodFile = join(dir, "tcp-flood.txt");
+    for (let i = 0; i < sent; i += 1000) appendFileSync(floodFile, numbered(i, i + 1000, "tcp"));
+    // One connection; logger blocks once the server stops reading (TCP flow control).
+    const sending = logger(port, ["--tcp", "--rfc5424", "--octet-count", "--file", floodFile]);
+    await sleep(1500);
+    // Nobody consumed yet: reading stopped near the queue capacity (4096) plus the runner's
+    // queue (1024) and one socket chunk, instead of buffering the flood.
+    expect(source.stats.read).toBeLessThan(4096 + 1024 + 4000);
+    expect(source.stats.read).toBeLessThan(sent);
+    const got = await collect(lines, sent, 5000);
+    await sending;
+    expect(got.map((l) => body(l.line.line))).toEqual(
+      numbered(0, sent, "tcp").trimEnd().split("\n"),
+    );
+    expect(source.stats.skipped.overflow).toBe(0);
+  }, 60_000);
+
   it("drops a UDP flood past the bounded queue, counts the drops, and keeps memory flat", async () => {
     const { lines, port, source, dir } = await startSyslog("udp");
     const sent = 100_000;
