@@ -86,9 +86,10 @@ export interface ResumePlan {
   } | null;
   /**
    * Generations rotated after that one and before the file now at `path` (several rotations
-   * while the agent was down or behind), oldest first, each read from its start.
+   * while the agent was down or behind), oldest first, each read from its start; copies of
+   * copytruncate rotations keep the original's identity and their running base.
    */
-  between: string[];
+  between: { path: string; base: number; identity: { dev: number; ino: number } | null }[];
 }
 
 const COMPRESSED = /\.(gz|bz2|xz|zst|lz4|z)$/i;
@@ -139,13 +140,29 @@ export async function resumePlan(path: string, st: Stats, saved: FileCursor): Pr
     const unchanged = st.size >= position && (head === null || (await startsWith(path, head)));
     if (unchanged) return { from: position, base, drainFirst: null, between: [] };
     const copy = head && (await findCopytruncateCopy(path, st.ino, head));
+    if (!copy) {
+      return {
+        from: "start",
+        base: saved.offset + LOST_TRUNCATION_GAP,
+        drainFirst: null,
+        between: [],
+      };
+    }
+    // Later copies (several copytruncates while down) hold the content in between; offsets run
+    // on through them, then the truncated file continues after the last one.
+    let next = base + Math.max(copy.size, position);
+    const copyIno = (await stat(copy.path)).ino;
+    const between: ResumePlan["between"] = [];
+    for (const later of await generationsAfter(path, copy.path, [st.ino, copyIno])) {
+      between.push({ path: later, base: next, identity });
+      next += (await stat(later)).size;
+    }
     return {
       from: "start",
-      // The truncated file continues after the old content's end (the copy's size).
-      base: copy ? base + Math.max(copy.size, position) : saved.offset + LOST_TRUNCATION_GAP,
+      base: next,
       drainFirst:
-        copy && copy.size > position ? { path: copy.path, offset: position, base, identity } : null,
-      between: [],
+        copy.size > position ? { path: copy.path, offset: position, base, identity } : null,
+      between,
     };
   }
   const old = await findByInode(dirname(path), saved.dev, saved.ino);
@@ -157,6 +174,10 @@ export async function resumePlan(path: string, st: Stats, saved: FileCursor): Pr
     from: "start",
     base: 0,
     drainFirst: { path: old, offset: position, base, identity },
-    between: await generationsAfter(path, old, [saved.ino, st.ino]),
+    between: (await generationsAfter(path, old, [saved.ino, st.ino])).map((p) => ({
+      path: p,
+      base: 0,
+      identity: null,
+    })),
   };
 }

@@ -225,6 +225,58 @@ describe("file source (tail mode)", () => {
     ]);
   });
 
+  it("reads the copies of several copytruncates while down in order, offsets running on", async () => {
+    const dir = setup();
+    const log = join(dir, "app.log");
+    const statePath = join(dir, "state", "offsets.json");
+    writeFileSync(log, "");
+    const first = start({ patterns: [log], offsets: OffsetStore.open(statePath) });
+    const it1 = first[Symbol.asyncIterator]();
+    await sleep(60);
+    appendFileSync(log, lines(0, 10, "aaa"));
+    const got1 = await take(it1, 10);
+    await first.commit(got1[5]!.cursor); // aaa 6..9 were never acknowledged
+    await first.close();
+    // Two logrotate `copytruncate` rotations while down (the copies shift like logrotate's).
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, lines(0, 10, "bbb"));
+    await sleep(20); // distinct modification times, as rotations hours apart
+    renameSync(`${log}.1`, `${log}.2`);
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, lines(0, 3, "ccc"));
+    const second = start({ patterns: [log], offsets: OffsetStore.open(statePath) });
+    const got2 = await take(second[Symbol.asyncIterator](), 17);
+    expect(texts(got2)).toEqual([
+      ...expected(6, 10, "aaa"),
+      ...expected(0, 10, "bbb"),
+      ...expected(0, 3, "ccc"),
+    ]);
+    // One inode, offsets running on through the three contents (6-byte lines).
+    expect(new Set(got2.map((l) => (l.cursor as FileCursor).ino)).size).toBe(1);
+    expect(got2.map((l) => (l.cursor as FileCursor).offset)).toEqual(
+      Array.from({ length: 17 }, (_, i) => 42 + 6 * i),
+    );
+  });
+
+  it("records where a first start began, so a restart before any commit loses nothing", async () => {
+    const dir = setup();
+    const log = join(dir, "app.log");
+    const statePath = join(dir, "state", "offsets.json");
+    writeFileSync(log, lines(0, 5, "old"));
+    const first = start({ patterns: [log], offsets: OffsetStore.open(statePath) });
+    const it1 = first[Symbol.asyncIterator]();
+    await sleep(60);
+    appendFileSync(log, lines(0, 3, "new"));
+    await take(it1, 3); // read, never acknowledged
+    await first.close();
+    appendFileSync(log, lines(3, 5, "new"));
+    const second = start({ patterns: [log], offsets: OffsetStore.open(statePath) });
+    const got = await take(second[Symbol.asyncIterator](), 5);
+    expect(texts(got)).toEqual(expected(0, 5, "new"));
+  });
+
   it("resumes through a copytruncate done while down, even when the file regrew past the offset", async () => {
     const dir = setup();
     const log = join(dir, "app.log");

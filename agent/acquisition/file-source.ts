@@ -250,6 +250,12 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
     return !head.equals(gen.fingerprint);
   }
 
+  async function readHead(path: string): Promise<Buffer> {
+    const handle = await open(path, "r").catch(() => null);
+    if (!handle) return Buffer.alloc(0);
+    return readAt(handle, 0, FINGERPRINT_BYTES).finally(() => handle.close());
+  }
+
   /** On start: where to begin `path`, from its persisted cursor or CrowdSec's tail rule. */
   async function resume(path: string, st: Stats, firstScan: boolean, entry: Tracked) {
     // Files appearing while running are new: read from their start (saved positions would only
@@ -269,7 +275,10 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
       }
       // Retired generations are drained in order: the ones rotated in between come next.
       for (const between of plan.between) {
-        const gen = await openGeneration(between, "start");
+        const gen = await openGeneration(between.path, "start", {
+          base: between.base,
+          ...(between.identity ? { identity: between.identity } : {}),
+        });
         if (gen) {
           gen.path = path;
           entry.retired.push(gen);
@@ -277,7 +286,18 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
       }
       return { from: plan.from, base: plan.base };
     }
-    // CrowdSec's tail mode: files present at startup are read from their end.
+    // CrowdSec's tail mode: files present at startup are read from their end. That start is
+    // recorded at once: a restart before any line was acknowledged resumes there instead of
+    // skipping to the then end (which would lose what this run read but did not deliver).
+    const head = await readHead(path);
+    await offsets.set(path, {
+      kind: "file",
+      path,
+      dev: st.dev,
+      ino: st.ino,
+      offset: st.size,
+      head: head.toString("base64"),
+    } satisfies FileCursor);
     return { from: "end" as const, base: 0 };
   }
 
