@@ -138,16 +138,18 @@ ${metrics}`;
 }
 
 /**
- * Records "read up to byte 0" for each existing file in `<stateDir>/offsets.json`, as a previous
- * run would have: a first start reads existing files from their end (CrowdSec's tail rule), so a
- * test that appends right after starting the agent would otherwise race the first scan.
+ * Records "read up to the current end" for each existing file in `<stateDir>/offsets.json`, as a
+ * previous run would have (with the file's first bytes, which tell a truncation apart): a first
+ * start reads existing files from their end (CrowdSec's tail rule), so a test that appends right
+ * after starting the agent would otherwise race the first scan.
  */
 export function seedOffsets(stateDir: string, files: readonly string[]): void {
   mkdirSync(stateDir, { recursive: true });
   const offsets: Record<string, unknown> = {};
   for (const path of files) {
     const st = statSync(path);
-    offsets[path] = { kind: "file", path, dev: st.dev, ino: st.ino, offset: 0 };
+    const head = readFileSync(path).subarray(0, 64).toString("base64");
+    offsets[path] = { kind: "file", path, dev: st.dev, ino: st.ino, offset: st.size, head };
   }
   writeFileSync(join(stateDir, "offsets.json"), JSON.stringify(offsets));
 }

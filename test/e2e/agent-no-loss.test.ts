@@ -54,6 +54,11 @@ class LogFile {
   ) {
     this.fd = openSync(path, "a");
     this.identity = fstatSync(this.fd);
+    // A first line that is no sshd failure (no event): the agent starts after it, and its first
+    // bytes tell the file's generations apart after a restart.
+    const header = `rampart no-loss test ${path}\n`;
+    writeSync(this.fd, header);
+    this.position = Buffer.byteLength(header);
   }
 
   write(lines: readonly string[]): void {
