@@ -95,14 +95,20 @@ export function ingestRoutes(hub = new HubCache()): RouteDef[] {
       path: HUB_PATH,
       auth: "jwt",
       handler: postHub,
-      doc: { summary: "Register the agent's scenarios, postoverflows and data files (Rampart)" },
+      doc: {
+        summary: "Register the agent's scenarios, postoverflows and data files (Rampart)",
+        body: hubRegistrationSchema,
+      },
     },
     {
       method: "POST",
       path: EVENTS_PATH,
       auth: "jwt",
       handler: postEvents,
-      doc: { summary: "Pour a batch of filtered events into the bucket objects (Rampart)" },
+      doc: {
+        summary: "Pour a batch of filtered events into the bucket objects (Rampart)",
+        body: eventBatchSchema,
+      },
     },
     {
       method: "GET",
