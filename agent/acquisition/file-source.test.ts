@@ -277,6 +277,23 @@ describe("file source (tail mode)", () => {
     expect(texts(got)).toEqual(expected(0, 5, "new"));
   });
 
+  it("never reads a copytruncate's new content as the old one's continuation while paused", async () => {
+    const dir = setup();
+    const log = join(dir, "app.log");
+    writeFileSync(log, "");
+    // A tiny queue and no consumer: the reader stops in the middle of the old content.
+    const source = start({ patterns: [log], queueCapacity: 2 });
+    const it = source[Symbol.asyncIterator]();
+    await sleep(60);
+    appendFileSync(log, lines(0, 20_000, "old"));
+    await sleep(100);
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, lines(0, 30_000, "NEW")); // longer than the old content
+    const got = await take(it, 50_000, 20_000);
+    expect(texts(got)).toEqual([...expected(0, 20_000, "old"), ...expected(0, 30_000, "NEW")]);
+  }, 30_000);
+
   it("resumes through a copytruncate done while down, even when the file regrew past the offset", async () => {
     const dir = setup();
     const log = join(dir, "app.log");

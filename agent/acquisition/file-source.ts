@@ -156,12 +156,22 @@ export function createFileSource(options: FileSourceOptions): AcquisitionSource 
     return gen;
   }
 
+  async function stillStartsWith(gen: Generation): Promise<boolean> {
+    if (gen.fingerprint.length === 0) return true;
+    const head = await readAt(gen.handle, 0, gen.fingerprint.length);
+    return head.equals(gen.fingerprint);
+  }
+
   /** Reads `gen` from its position to its current end. */
   async function drain(gen: Generation, size: number): Promise<void> {
     while (gen.readPos < size && !queue.isEnded) {
       const at = gen.readPos;
       const { bytesRead } = await gen.handle.read(buffer, 0, CHUNK, at);
       if (bytesRead === 0) break;
+      // A copytruncate since the size was taken (the reader may have been paused for long on a
+      // full queue) puts the new content at our position: these bytes are not the old content's
+      // continuation. Dropped here; the next scan recovers the old content from the copy.
+      if (at >= FINGERPRINT_BYTES && !(await stillStartsWith(gen))) break;
       const chunk = buffer.subarray(0, bytesRead);
       // The fingerprint is built from the bytes actually read, never re-read later: the file may
       // have been truncated and rewritten in between.
