@@ -155,17 +155,28 @@ export async function run(): Promise<void> {
         "ratio (crowdsec / rampart → LAPI)",
         `${(ref.elapsedMs / ours.wallMs).toFixed(2)}x`,
         ours.cpuMs !== null && ref.cpuMs !== null ? `${(ref.cpuMs / ours.cpuMs).toFixed(2)}x` : "",
-        "",
-        "",
-        "",
-        "",
-        "",
       ]);
+      // The raw figures as soon as a log is done, so a later failure loses nothing.
+      console.log(
+        JSON.stringify({
+          log: log.file,
+          ours,
+          local,
+          ref: { ms: ref.elapsedMs, cpuMs: ref.cpuMs },
+        }),
+      );
     }
   } finally {
     await lapi?.stop();
     for (const install of installs) install.remove();
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join("  "));
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  for (const row of rows) {
+    console.log(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    );
+  }
 }
