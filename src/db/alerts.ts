@@ -110,15 +110,21 @@ FROM json_each(?1) j`;
 
 /**
  * Stores the alerts of one request atomically, sets the machine's `last_push`, and returns the
- * new ids in request order.
+ * new ids in request order. `sameTransaction` statements run first in the same D1 batch (one
+ * transaction: they and the alerts are written together or not at all), alone when there is no
+ * alert.
  */
 export async function insertAlerts(
   db: D1Database,
   alerts: NewAlert[],
   machineId: string,
   now: number,
+  sameTransaction: readonly D1PreparedStatement[] = [],
 ): Promise<number[]> {
-  if (alerts.length === 0) return [];
+  if (alerts.length === 0) {
+    if (sameTransaction.length > 0) await db.batch([...sameTransaction]);
+    return [];
+  }
   const n = alerts.length;
   const alertRows = alerts.map((a) => [
     a.uuid,
@@ -182,7 +188,9 @@ export async function insertAlerts(
       .prepare("UPDATE machines SET last_push = ?, updated_at = ? WHERE machine_id = ?")
       .bind(now, now, machineId),
   );
-  const results = await db.batch(statements);
+  const results = (await db.batch([...sameTransaction, ...statements])).slice(
+    sameTransaction.length,
+  );
   const returned = results
     .slice(0, alertStatements)
     .flatMap((r) => r.results as { id: number; uuid: string }[]);

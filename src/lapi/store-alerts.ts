@@ -24,6 +24,11 @@ export interface AlertStoreDeps {
   profiles?: ProfileCache;
   /** Outbound fetch for notifications (default: the global fetch). */
   fetch?: typeof fetch;
+  /**
+   * Statements written in the same D1 transaction as the alerts (alone when no alert is kept),
+   * e.g. the ingestion's delivery marker that makes an overflow's alerts exactly-once.
+   */
+  sameTransaction?: readonly D1PreparedStatement[];
 }
 
 function ipSource(a: { sourceScope: string; sourceValue: string }) {
@@ -63,7 +68,8 @@ export async function storeAlerts(
         );
   const skip = new Set(candidates.filter((_, k) => reasons[k]!.length > 0).map((x) => x.i));
   const keptIndexes = alerts.map((_, i) => i).filter((i) => !skip.has(i));
-  if (keptIndexes.length === 0) return [];
+  if (keptIndexes.length === 0)
+    return insertAlerts(deps.db, [], machineId, now, deps.sameTransaction);
 
   const active = await (deps.profiles ?? new ProfileCache()).load(deps.db);
   const outcomes = await evaluateProfiles(
@@ -103,7 +109,7 @@ export async function storeAlerts(
     return row;
   });
 
-  const ids = await insertAlerts(deps.db, kept, machineId, now);
+  const ids = await insertAlerts(deps.db, kept, machineId, now, deps.sameTransaction);
   if (batch.size > 0) {
     deps.waitUntil(sendNotifications(active.notifiers, batch, { fetch: deps.fetch }));
   }

@@ -36,29 +36,6 @@ export interface Delivery {
   whitelisted: number;
 }
 
-/**
- * `storeAlerts` with `statements` prepended to the first D1 batch it runs, which makes them one
- * transaction with the alert rows. Returns whether a batch ran.
- */
-function prependToFirstBatch(db: D1Database, statements: D1PreparedStatement[]) {
-  const state = { used: false };
-  const wrapped = new Proxy(db, {
-    get(target, prop) {
-      if (prop === "batch") {
-        return async (batch: D1PreparedStatement[]) => {
-          if (state.used) return target.batch(batch);
-          state.used = true;
-          const results = await target.batch([...statements, ...batch]);
-          return results.slice(statements.length);
-        };
-      }
-      const value = Reflect.get(target, prop);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { db: wrapped, state };
-}
-
 /** 1.4.6 keeps `Alert` pointing at `APIAlerts[0]`: a postoverflow that re-scopes it re-scopes that alert. */
 function applyPostoverflowSource(alerts: AlertBody[], source: unknown): AlertBody[] {
   const s = source as { Scope?: unknown; Value?: unknown } | null;
@@ -106,15 +83,18 @@ export async function deliverOverflows(
   }
   for (const [machineId, group] of byMachine) {
     const marker = markDeliveredStatement(deps.db, group.ids, deps.now);
-    const { db, state } = prependToFirstBatch(deps.db, [marker]);
     try {
       const ids = await storeAlerts(
-        { db, waitUntil: deps.waitUntil, ...(deps.profiles ? { profiles: deps.profiles } : {}) },
+        {
+          db: deps.db,
+          waitUntil: deps.waitUntil,
+          sameTransaction: [marker],
+          ...(deps.profiles ? { profiles: deps.profiles } : {}),
+        },
         group.alerts,
         machineId,
         deps.now,
       );
-      if (!state.used) await marker.run();
       out.alertIds.push(...ids.filter((id) => id >= 0));
     } catch (error) {
       // Another deliverer stored some of these meanwhile: nothing of this batch was written.
