@@ -156,20 +156,28 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     releaseWaits = resolve;
   });
   let lineErrors = 0;
+  let pauses = 0;
+  let lastPauseLog = Number.NEGATIVE_INFINITY;
 
   async function consume(gen: Generation): Promise<void> {
     const { pipeline } = gen;
     for await (const { line, source } of gen.acquisition) {
       if (delivery.full && !stopping) {
         const pausedAt = performance.now();
-        log.warn("spool full, reading paused until the LAPI takes events", {
-          spool_bytes: spool.bytes,
-          max_bytes: spool.maxBytes,
-        });
+        // A slow LAPI makes the spool flip between full and not full per batch: one warning a
+        // minute (with the pauses since the last one) instead of two lines per batch.
+        pauses++;
+        if (pausedAt - lastPauseLog >= 60_000) {
+          log.warn("spool full, reading paused until the LAPI takes events", {
+            spool_bytes: spool.bytes,
+            max_bytes: spool.maxBytes,
+            pauses_since_last_report: pauses,
+          });
+          lastPauseLog = pausedAt;
+          pauses = 0;
+        }
         await Promise.race([delivery.waitForSpace(), stopSignal]);
-        const seconds = (performance.now() - pausedAt) / 1000;
-        metrics.spoolFull(seconds);
-        log.info("spool has room again, reading resumed", { paused_s: Math.round(seconds) });
+        metrics.spoolFull((performance.now() - pausedAt) / 1000);
       }
       const parsedBefore = pipeline.stats.parsed;
       let event = null;
