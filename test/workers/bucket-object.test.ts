@@ -128,6 +128,35 @@ describe.skipIf(!HUB)("bucket objects", () => {
     expect(alert?.events_count).toBe(6);
   });
 
+  it("does not pour again a partition an earlier version recorded per (event, partition)", async () => {
+    const ip = "198.51.100.34";
+    const { name, stub } = objectOf(ip);
+    const [event] = failures(`${MACHINE}/r/legacy`, ip, 1, T0);
+    const key = partitionKey("crowdsecurity/ssh-bf", ip, "deployment", MACHINE);
+    await runInDurableObject(stub, (_, state) => {
+      state.storage.sql.exec(
+        "INSERT INTO poured (event_id, key, at) VALUES (?, ?, ?)",
+        event!.id,
+        key,
+        Date.now(),
+      );
+    });
+    // The upgraded code starts with a fresh instance, which finds the old table non-empty.
+    await abortAllDurableObjects();
+    const before = await bucketObject(env.BUCKETS, name).stats(MACHINE);
+    const targets = wire(scenarios, [event!])[0]!.buckets.length;
+    expect(targets).toBe(2);
+    const r = await postOk(token, wire(scenarios, [event!]));
+    const after = await bucketObject(env.BUCKETS, name).stats(MACHINE);
+    expect(r).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect({
+      pours: after.pours - before.pours,
+      duplicates: after.duplicates - before.duplicates,
+    }).toEqual({ pours: 1, duplicates: 1 });
+    const again = await postOk(token, wire(scenarios, [event!]));
+    expect(again).toMatchObject({ accepted: 0, duplicates: 1 });
+  });
+
   it("collects idle live instances and old dedup ids in its alarm", async () => {
     const ip = "198.51.100.32";
     const { stub } = objectOf(ip);
@@ -152,10 +181,11 @@ describe.skipIf(!HUB)("bucket objects", () => {
       ancient: state.storage.sql.exec("SELECT 1 FROM poured WHERE event_id = 'ancient'").toArray()
         .length,
       recent: state.storage.sql
-        .exec("SELECT 1 FROM poured WHERE event_id LIKE ?", `${MACHINE}/r/idle/%`)
+        .exec("SELECT 1 FROM poured_events WHERE event_id LIKE ?", `${MACHINE}/r/idle/%`)
         .toArray().length,
     }));
-    expect(left).toEqual({ buckets: 0, ancient: 0, recent: 4 });
+    // One dedup id per (event, object): both events' two partitions live in this object.
+    expect(left).toEqual({ buckets: 0, ancient: 0, recent: 2 });
   });
 
   it("turns a live counter's timed overflow into an alert when the alarm collects it", async () => {

@@ -175,15 +175,21 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
     const duplicates = request.events.map((e) => {
       let dups = 0;
       let evt: PipelineEvent | null = null;
-      for (const t of e.targets) {
-        if (!this.store.markPoured(e.id, t.key, now)) {
-          dups++;
-          // A retried batch: whatever this pour produced and is still undelivered goes back out.
-          for (const entry of this.store.outboxOfCause(e.id, t.key)) outbox.set(entry.id, entry);
-          continue;
+      if (!this.store.markPoured(e.id, now)) {
+        // A retried batch: its targets here were poured in one transaction; whatever they
+        // produced and is still undelivered goes back out.
+        for (const entry of this.store.outboxOfCause(e.id)) outbox.set(entry.id, entry);
+        dups = e.targets.length;
+      } else {
+        for (const t of e.targets) {
+          if (this.store.pouredBefore(e.id, t.key)) {
+            dups++;
+            for (const entry of this.store.outboxOfCause(e.id)) outbox.set(entry.id, entry);
+            continue;
+          }
+          evt ??= reviveEvent(e.event);
+          pourOne(e, t, evt);
         }
-        evt ??= reviveEvent(e.event);
-        pourOne(e, t, evt);
       }
       duplicateTotal += dups;
       return dups;

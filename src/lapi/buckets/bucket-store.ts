@@ -1,4 +1,5 @@
 import type { BlackholeState, BucketState } from "../../engine/buckets";
+import type { QueuedEvent } from "../../engine/buckets/queued-event";
 import type { OutboxEntry } from "./pour-rpc";
 
 /**
@@ -14,6 +15,13 @@ const SCHEMA = [
     state TEXT NOT NULL, expires_at INTEGER NOT NULL)`,
   "CREATE INDEX IF NOT EXISTS buckets_expires_at ON buckets (expires_at)",
   "CREATE TABLE IF NOT EXISTS blackholes (scenario TEXT PRIMARY KEY, entries TEXT NOT NULL)",
+  // Dedup ids: one row per (event id, object) — every target an event has in this object is
+  // poured in the same transaction, so the event id alone says they all were.
+  `CREATE TABLE IF NOT EXISTS poured_events (
+    event_id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID`,
+  "CREATE INDEX IF NOT EXISTS poured_events_at ON poured_events (at)",
+  // Before: one row per (event id, partition). Still read while it holds rows (≤ the retention
+  // after an upgrade), so an event poured by the previous version is not poured again.
   `CREATE TABLE IF NOT EXISTS poured (
     event_id TEXT NOT NULL, key TEXT NOT NULL, at INTEGER NOT NULL,
     PRIMARY KEY (event_id, key)) WITHOUT ROWID`,
@@ -44,8 +52,14 @@ type Row = Record<string, SqlStorageValue>;
 
 /** Typed access to one object's SQLite storage. */
 export class BucketStore {
+  /** Whether the per-partition dedup table of the previous layout still holds ids. */
+  private legacyPoured: boolean;
+  /** JSON of queued events: one snapshot sits in every partition the event was poured into. */
+  private readonly eventJson = new WeakMap<QueuedEvent, string>();
+
   constructor(private readonly sql: SqlStorage) {
     for (const statement of SCHEMA) sql.exec(statement);
+    this.legacyPoured = sql.exec("SELECT 1 FROM poured LIMIT 1").toArray().length > 0;
   }
 
   getBucket(key: string): BucketRow | null {
@@ -67,9 +81,27 @@ export class BucketStore {
       row.scenario,
       row.hash,
       row.machine,
-      JSON.stringify(row.state),
+      this.stateJson(row.state),
       row.expiresAt,
     );
+  }
+
+  /**
+   * `JSON.stringify(state)` with each queued event serialised once per store: the same snapshot
+   * is queued in up to one instance per scenario (4 for an sshd failure), and the event JSON is
+   * most of an instance's row.
+   */
+  private stateJson(state: BucketState): string {
+    const { queue, ...rest } = state;
+    const events = queue.map((q) => {
+      let json = this.eventJson.get(q);
+      if (json === undefined) {
+        json = JSON.stringify(q);
+        this.eventJson.set(q, json);
+      }
+      return json;
+    });
+    return `${JSON.stringify(rest).slice(0, -1)},"queue":[${events.join(",")}]}`;
   }
 
   deleteBucket(key: string): void {
@@ -113,22 +145,36 @@ export class BucketStore {
     );
   }
 
-  /** Records a (event, partition) pour; false when it was already recorded (a retry). */
-  markPoured(eventId: string, key: string, now: number): boolean {
+  /**
+   * Records that an event's targets in this object are poured; false when it was already
+   * recorded (a retry: every target it has here was poured then, in the same transaction).
+   */
+  markPoured(eventId: string, now: number): boolean {
     const cursor = this.sql.exec(
-      "INSERT INTO poured (event_id, key, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+      "INSERT INTO poured_events (event_id, at) VALUES (?, ?) ON CONFLICT DO NOTHING",
       eventId,
-      key,
       now,
     );
     cursor.toArray();
     return cursor.rowsWritten > 0;
   }
 
+  /** Whether the previous layout recorded (event, partition) as poured (upgrade window only). */
+  pouredBefore(eventId: string, key: string): boolean {
+    if (!this.legacyPoured) return false;
+    return (
+      this.sql.exec("SELECT 1 FROM poured WHERE event_id = ? AND key = ?", eventId, key).toArray()
+        .length > 0
+    );
+  }
+
   purgePoured(before: number): number {
-    const cursor = this.sql.exec("DELETE FROM poured WHERE at < ?", before);
+    const cursor = this.sql.exec("DELETE FROM poured_events WHERE at < ?", before);
     cursor.toArray();
-    return cursor.rowsWritten;
+    const legacy = this.sql.exec("DELETE FROM poured WHERE at < ?", before);
+    legacy.toArray();
+    this.legacyPoured = this.sql.exec("SELECT 1 FROM poured LIMIT 1").toArray().length > 0;
+    return cursor.rowsWritten + legacy.rowsWritten;
   }
 
   addOutbox(
@@ -151,14 +197,10 @@ export class BucketStore {
     );
   }
 
-  /** Undelivered overflows caused by (event, partition): a retried batch picks them up. */
-  outboxOfCause(eventId: string, key: string): OutboxEntry[] {
+  /** Undelivered overflows an event caused here (any partition): a retried batch picks them up. */
+  outboxOfCause(eventId: string): OutboxEntry[] {
     return this.sql
-      .exec<Row>(
-        "SELECT id, machine, time, overflow FROM outbox WHERE cause_event = ? AND cause_key = ?",
-        eventId,
-        key,
-      )
+      .exec<Row>("SELECT id, machine, time, overflow FROM outbox WHERE cause_event = ?", eventId)
       .toArray()
       .map(toOutboxEntry);
   }
@@ -242,13 +284,14 @@ export class BucketStore {
     const row = this.sql
       .exec<Row>(
         `SELECT (SELECT MIN(expires_at) FROM buckets) AS b, (SELECT MIN(leased_until) FROM outbox) AS o,
-           (SELECT MIN(at) FROM poured) AS p`,
+           (SELECT MIN(at) FROM poured_events) AS p, (SELECT MIN(at) FROM poured) AS l`,
       )
       .one();
     const times = [
       row.b === null ? null : Number(row.b),
       row.o === null ? null : Number(row.o),
       row.p === null ? null : Number(row.p) + retentionMs + purgeSlack,
+      row.l === null ? null : Number(row.l) + retentionMs + purgeSlack,
     ].filter((t): t is number => t !== null);
     return times.length === 0 ? null : Math.min(...times);
   }

@@ -27,3 +27,30 @@ describe("parseQueuedEvent", () => {
     expect(r.ok ? "" : r.message).toMatch(new RegExp(`^${field.replace(".", "\\.")}:`));
   });
 });
+
+describe("parseQueuedEvent fast path", () => {
+  it("returns a well-formed log event as the same object", () => {
+    const event = valid();
+    const r = parseQueuedEvent(event);
+    expect(r.ok && r.event).toBe(event);
+  });
+
+  it("strips keys the schema does not know, like zod", () => {
+    const r = parseQueuedEvent({ ...valid(), Extra: "x" });
+    expect(r.ok).toBe(true);
+    expect(r.ok && "Extra" in r.event).toBe(false);
+  });
+
+  it.each([
+    ["a null parsed value", { Parsed: { a: null } }, "Parsed.a"],
+    [
+      "a line without its source",
+      { Line: { Raw: "x", Time: "", Labels: {}, Module: "file" } },
+      "Line.Src",
+    ],
+    ["an array as meta", { Meta: [] }, "Meta"],
+  ])("refuses %s", (_, patch, field) => {
+    const r = parseQueuedEvent({ ...valid(), ...patch });
+    expect(r.ok ? "" : r.message).toMatch(new RegExp(`^${field.replace(".", "\\.")}:`));
+  });
+});
