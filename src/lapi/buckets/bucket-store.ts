@@ -50,6 +50,23 @@ export interface BucketRow {
 
 type Row = Record<string, SqlStorageValue>;
 
+/** Bound parameters one Durable Object SQL statement may take. */
+const MAX_PARAMETERS = 100;
+/** Keys per `IN (…)` lookup or delete. */
+const KEYS_PER_STATEMENT = MAX_PARAMETERS;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** `(?, ?), (?, ?)` for `rows` rows of `columns` values; `?, ?` for one column. */
+function placeholders(rows: number, columns: number): string {
+  const row = columns === 1 ? "?" : `(${Array(columns).fill("?").join(", ")})`;
+  return Array(rows).fill(row).join(", ");
+}
+
 /** Typed access to one object's SQLite storage. */
 export class BucketStore {
   /** Whether the per-partition dedup table of the previous layout still holds ids. */
@@ -70,6 +87,55 @@ export class BucketStore {
       )
       .toArray();
     return rows.length === 0 ? null : toBucketRow(rows[0]!);
+  }
+
+  /**
+   * The stored instances of `keys` (absent keys are missing from the map): one statement per
+   * {@link KEYS_PER_STATEMENT} keys instead of one per key.
+   */
+  getBuckets(keys: readonly string[]): Map<string, BucketRow> {
+    const out = new Map<string, BucketRow>();
+    for (const chunk of chunks(keys, KEYS_PER_STATEMENT)) {
+      const rows = this.sql
+        .exec<Row>(
+          `SELECT key, scenario, hash, machine, state, expires_at FROM buckets
+           WHERE key IN (${placeholders(chunk.length, 1)})`,
+          ...chunk,
+        )
+        .toArray();
+      for (const r of rows) out.set(String(r.key), toBucketRow(r));
+    }
+    return out;
+  }
+
+  /** `putBucket` for many rows, several per statement. */
+  putBuckets(rows: readonly BucketRow[]): void {
+    for (const chunk of chunks(rows, Math.floor(MAX_PARAMETERS / 6))) {
+      this.sql.exec(
+        `INSERT INTO buckets (key, scenario, hash, machine, state, expires_at)
+         VALUES ${placeholders(chunk.length, 6)}
+         ON CONFLICT (key) DO UPDATE SET scenario = excluded.scenario, hash = excluded.hash,
+           machine = excluded.machine, state = excluded.state, expires_at = excluded.expires_at`,
+        ...chunk.flatMap((row) => [
+          row.key,
+          row.scenario,
+          row.hash,
+          row.machine,
+          this.stateJson(row.state),
+          row.expiresAt,
+        ]),
+      );
+    }
+  }
+
+  /** `deleteBucket` for many keys. */
+  deleteBuckets(keys: readonly string[]): void {
+    for (const chunk of chunks(keys, KEYS_PER_STATEMENT)) {
+      this.sql.exec(
+        `DELETE FROM buckets WHERE key IN (${placeholders(chunk.length, 1)})`,
+        ...chunk,
+      );
+    }
   }
 
   putBucket(row: BucketRow): void {
@@ -146,17 +212,23 @@ export class BucketStore {
   }
 
   /**
-   * Records that an event's targets in this object are poured; false when it was already
-   * recorded (a retry: every target it has here was poured then, in the same transaction).
+   * Records that the events' targets in this object are poured; returns the ids newly recorded.
+   * An id missing from the result was recorded before (a retry: every target it has here was
+   * poured then, in the same transaction) or appears earlier in `ids`.
    */
-  markPoured(eventId: string, now: number): boolean {
-    const cursor = this.sql.exec(
-      "INSERT INTO poured_events (event_id, at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-      eventId,
-      now,
-    );
-    cursor.toArray();
-    return cursor.rowsWritten > 0;
+  markPouredMany(ids: readonly string[], now: number): Set<string> {
+    const recorded = new Set<string>();
+    for (const chunk of chunks(ids, Math.floor(MAX_PARAMETERS / 2))) {
+      const rows = this.sql
+        .exec<Row>(
+          `INSERT INTO poured_events (event_id, at) VALUES ${placeholders(chunk.length, 2)}
+           ON CONFLICT DO NOTHING RETURNING event_id`,
+          ...chunk.flatMap((id) => [id, now]),
+        )
+        .toArray();
+      for (const r of rows) recorded.add(String(r.event_id));
+    }
+    return recorded;
   }
 
   /** Whether the previous layout recorded (event, partition) as poured (upgrade window only). */
