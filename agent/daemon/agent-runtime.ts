@@ -10,7 +10,8 @@ import type { AcquisitionEntry } from "../acquisition/source-registry.js";
 import { type AgentConfig, loadAgentConfig } from "../config/agent-config.js";
 import { ConfigError } from "../config/config-error.js";
 import { type LapiCredentials, loadCredentials } from "../config/credentials.js";
-import { type AgentHub, loadAgentHub } from "../pipeline/agent-hub.js";
+import { loadConfiguredHub } from "../hub/configured-hub.js";
+import type { AgentHub } from "../pipeline/agent-hub.js";
 
 /** A loaded configuration, ready to run. */
 export interface AgentRuntime {
@@ -37,32 +38,6 @@ export function loadRuntime(configPath: string): AgentRuntime {
   if (entries.length === 0) {
     throw new ConfigError(config.file, "acquisition", "no datasource configured");
   }
-  const hub = loadAgentHub(
-    { hubDir: config.hub.hubDir, dataDir: config.hub.dataDir, patternsDir: config.hub.patternsDir },
-    {
-      collections: config.hub.collections,
-      parsers: config.hub.parsers,
-      postoverflows: config.hub.postoverflows,
-      scenarios: config.hub.scenarios,
-    },
-  );
-  const missing = hub.report.missing[0];
-  if (missing) {
-    throw new ConfigError(
-      config.file,
-      "hub",
-      `${missing.type} ${missing.name} (required by ${missing.requiredBy}) is not in the hub index`,
-    );
-  }
-  const broken = hub.report.items.find((item) => item.status !== "loaded");
-  if (broken) {
-    const problem = broken.problems[0];
-    throw new ConfigError(
-      config.file,
-      "hub",
-      `${broken.type} ${broken.name} ${broken.status} to load${problem ? `: ${problem.reason}` : ""}`,
-    );
-  }
-  if (hub.problems.length > 0) throw new ConfigError(config.file, "hub", hub.problems[0]!);
+  const hub = loadConfiguredHub(config);
   return { config, credentials, entries, hub, machineId: machineIdOf(credentials) };
 }

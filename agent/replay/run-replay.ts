@@ -9,19 +9,19 @@
  *   as a JSON line (the `POST /v1/alerts` element it would have been): offline analysis.
  * A summary (lines, parsed, events, overflows, alerts) ends the run.
  */
-import { basename } from "node:path";
 import { MAX_EVENTS_PER_BATCH, type WireEvent } from "../../src/shared/ingest-wire.js";
 import { entryFromDsn } from "../acquisition/acquisition-config.js";
 import { goGlob } from "../acquisition/go-glob.js";
 import { OffsetStore } from "../acquisition/offset-store.js";
 import { createSource, type FileConfig } from "../acquisition/source-registry.js";
 import type { AcquisitionSource } from "../acquisition/types.js";
-import { type AgentConfig, loadAgentConfig } from "../config/agent-config.js";
+import { loadAgentConfig } from "../config/agent-config.js";
 import { ConfigError } from "../config/config-error.js";
-import { type LapiCredentials, loadCredentials } from "../config/credentials.js";
+import { loadCredentials } from "../config/credentials.js";
+import { machineIdOf } from "../daemon/agent-runtime.js";
+import { loadConfiguredHub } from "../hub/configured-hub.js";
 import { LapiError } from "../lapi/lapi-error.js";
 import { type ClosableLapiSession, createLapiSession } from "../lapi/lapi-session.js";
-import { type AgentHub, loadAgentHub } from "../pipeline/agent-hub.js";
 import { createSignalPipeline, type PipelineStats } from "../pipeline/signal-pipeline.js";
 import { createLocalBuckets } from "./local-buckets.js";
 import { formatReplaySummary, type ReplaySummary } from "./replay-summary.js";
@@ -47,44 +47,6 @@ export interface ReplayRequest {
 
 const DEFAULT_RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 15_000, 30_000];
 
-function loadHub(config: AgentConfig): AgentHub {
-  const hub = loadAgentHub(
-    { hubDir: config.hub.hubDir, dataDir: config.hub.dataDir, patternsDir: config.hub.patternsDir },
-    {
-      collections: config.hub.collections,
-      parsers: config.hub.parsers,
-      postoverflows: config.hub.postoverflows,
-      scenarios: config.hub.scenarios,
-    },
-  );
-  const missing = hub.report.missing[0];
-  if (missing) {
-    throw new ConfigError(
-      config.file,
-      "hub",
-      `${missing.type} ${missing.name} (required by ${missing.requiredBy}) is not in the hub index`,
-    );
-  }
-  const broken = hub.report.items.find((item) => item.status !== "loaded");
-  if (broken) {
-    const problem = broken.problems[0];
-    throw new ConfigError(
-      config.file,
-      "hub",
-      `${broken.type} ${broken.name} ${broken.status} to load${problem ? `: ${problem.reason}` : ""}`,
-    );
-  }
-  if (hub.problems.length > 0) throw new ConfigError(config.file, "hub", hub.problems[0]!);
-  return hub;
-}
-
-/** The machine part of replay event ids: the login, or the certificate's file name. */
-function machineOf(credentials: LapiCredentials): string {
-  return credentials.auth.kind === "password"
-    ? credentials.auth.login
-    : `cert-${basename(credentials.auth.certPath)}`;
-}
-
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** Runs the replay; returns the exit code (0 = every line processed, every batch acknowledged). */
@@ -100,9 +62,9 @@ export async function runReplay(request: ReplayRequest, io: ReplayIo): Promise<n
       throw new ConfigError("-dsn", "", `no file matches ${patterns.join(", ")}`);
     }
     const credentials = request.local ? null : loadCredentials(config.lapi.credentialsPath);
-    const hub = loadHub(config);
+    const hub = loadConfiguredHub(config);
     for (const warning of hub.warnings) io.stderr(`rampart-agent: warning: ${warning}\n`);
-    const pipeline = createSignalPipeline(hub, credentials ? machineOf(credentials) : "local", {
+    const pipeline = createSignalPipeline(hub, credentials ? machineIdOf(credentials) : "local", {
       replay: true,
     });
     source = createSource(entry, { offsets: OffsetStore.inMemory(), stdin: process.stdin });

@@ -1,0 +1,87 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { AgentConfig } from "../config/agent-config.js";
+import { ConfigError } from "../config/config-error.js";
+import { ORACLE_ROOT, TEST_SCENARIO, writeTestHub } from "../daemon/test-hub.js";
+import { assertHubLoaded, loadConfiguredHub } from "./configured-hub.js";
+
+const hasHub = existsSync(join(ORACLE_ROOT, "usr/share/crowdsec/hub/.index.json"));
+
+function configFor(hubDir: string, dataDir: string, patternsDir: string): AgentConfig {
+  return {
+    file: "/etc/rampart/agent.yaml",
+    hub: {
+      hubDir,
+      dataDir,
+      patternsDir,
+      collections: ["rampart-test/ssh"],
+      parsers: [],
+      postoverflows: [],
+      scenarios: [],
+    },
+  } as unknown as AgentConfig;
+}
+
+describe("assertHubLoaded", () => {
+  it("names the first collection member the index lacks", () => {
+    const report = {
+      items: [],
+      missing: [{ type: "parsers", name: "a/b", requiredBy: "c/d" }],
+    };
+    expect(() => assertHubLoaded(report, "agent.yaml")).toThrow(
+      "agent.yaml: hub: parsers a/b (required by c/d) is not in the hub index",
+    );
+  });
+
+  it("names the first item that did not load, with its first problem", () => {
+    const item = { type: "parsers" as const, path: "p.yaml", loaded: 0, warnings: [] };
+    const report = {
+      items: [
+        { ...item, name: "ok/one", status: "loaded" as const, problems: [] },
+        {
+          ...item,
+          name: "bad/two",
+          status: "failed" as const,
+          problems: [{ reason: "bad grok" }],
+        },
+      ],
+      missing: [],
+    } as unknown as Parameters<typeof assertHubLoaded>[0];
+    expect(() => assertHubLoaded(report, "agent.yaml")).toThrow(
+      "agent.yaml: hub: parsers bad/two failed to load: bad grok",
+    );
+  });
+
+  it("accepts a report where every item loaded", () => {
+    expect(() => assertHubLoaded({ items: [], missing: [] }, "agent.yaml")).not.toThrow();
+  });
+});
+
+describe.skipIf(!hasHub)("loadConfiguredHub", () => {
+  let dir = "";
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("loads the configured parsers and compiles the scenarios", () => {
+    dir = mkdtempSync(join(tmpdir(), "configured-hub-"));
+    const dirs = writeTestHub(dir);
+    const hub = loadConfiguredHub(configFor(dirs.hubDir, dirs.dataDir, dirs.patternsDir));
+    expect(hub.scenarios.map((s) => s.name)).toEqual([TEST_SCENARIO]);
+    expect(hub.registration.scenarios.map((s) => s.name)).toEqual([TEST_SCENARIO]);
+  });
+
+  it("refuses to start with a scenario that does not compile", () => {
+    dir = mkdtempSync(join(tmpdir(), "configured-hub-"));
+    const dirs = writeTestHub(dir);
+    writeFileSync(
+      join(dir, `scenarios/${TEST_SCENARIO}.yaml`),
+      `type: leaky\nname: ${TEST_SCENARIO}\nfilter: "evt.Meta.log_type =="\n`,
+    );
+    const load = () => loadConfiguredHub(configFor(dirs.hubDir, dirs.dataDir, dirs.patternsDir));
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/^\/etc\/rampart\/agent\.yaml: hub: /);
+  });
+});
