@@ -23,6 +23,14 @@ export function decision(over: Partial<DecisionBody> = {}): DecisionBody {
   };
 }
 
+/**
+ * Alert times default to a minute before the test file loads (whole seconds, as agents send
+ * them), so decisions with the default 4h duration are active whenever the suite runs.
+ */
+const RECENT = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000)
+  .toISOString()
+  .replace(".000Z", "Z");
+
 export function alert(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     capacity: 0,
@@ -35,8 +43,8 @@ export function alert(over: Record<string, unknown> = {}): Record<string, unknow
     scenario_version: "",
     simulated: false,
     source: { scope: "Ip", value: "192.0.2.1" },
-    start_at: "2026-11-21T04:30:52Z",
-    stop_at: "2026-11-21T04:30:52Z",
+    start_at: RECENT,
+    stop_at: RECENT,
     ...over,
   };
 }
