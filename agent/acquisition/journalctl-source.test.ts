@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import {
   appendFileSync,
   chmodSync,
@@ -9,10 +10,15 @@ import {
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { decodeJournalEntry, shortTimestamp } from "./journal-entry.js";
-import { createJournalctlSource, journalctlArgs, journalOffsetKey } from "./journalctl-source.js";
+import {
+  createJournalctlSource,
+  FROM_HEAD,
+  journalctlArgs,
+  journalOffsetKey,
+} from "./journalctl-source.js";
 import { OffsetStore } from "./offset-store.js";
 import { sleep, take, tempDir } from "./test-support.js";
-import type { AcquisitionSource } from "./types.js";
+import type { AcquisitionSource, LogLine } from "./types.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -20,9 +26,9 @@ afterEach(async () => {
 });
 
 /**
- * A stand-in for journalctl (this machine has no readable journal): it logs its arguments, honours
- * `-n 0`, `--after-cursor` (failing like journalctl on an unknown cursor) and `--follow` over a
- * fixture file of JSON entries that the test appends to.
+ * A stand-in for journalctl: it logs its arguments, honours `-n 0 --show-cursor` (the last cursor,
+ * or `-- No entries --` and exit 1), `-n 0`, `-n all`, `--after-cursor` (failing like journalctl on
+ * an unknown cursor) and `--follow` over a fixture file of JSON entries that the test appends to.
  */
 function fakeJournalctl(dir: string) {
   const fixture = join(dir, "entries.jsonl");
@@ -36,6 +42,12 @@ const fs = require("node:fs");
 const args = process.argv.slice(2);
 fs.appendFileSync(${JSON.stringify(argsLog)}, JSON.stringify(args) + "\\n");
 const read = () => fs.readFileSync(${JSON.stringify(fixture)}, "utf8").split("\\n").filter(Boolean);
+if (args.includes("--show-cursor")) {
+  const last = read().at(-1);
+  if (last === undefined) { process.stdout.write("-- No entries --\\n"); process.exit(1); }
+  process.stdout.write("-- cursor: " + JSON.parse(last).__CURSOR + "\\n");
+  process.exit(0);
+}
 let sent = 0;
 const after = args.find((a) => a.startsWith("--after-cursor="));
 if (after) {
@@ -43,7 +55,7 @@ if (after) {
   const index = read().findIndex((l) => { try { return JSON.parse(l).__CURSOR === cursor; } catch { return false; } });
   if (index === -1) { process.stderr.write("Failed to seek to cursor: Invalid argument\\n"); process.exit(1); }
   sent = index + 1;
-} else if (args.includes("-n")) sent = read().length;
+} else if (args[args.indexOf("-n") + 1] === "0") sent = read().length;
 const flush = () => { const all = read(); for (; sent < all.length; sent++) process.stdout.write(all[sent] + "\\n"); };
 flush();
 fs.writeFileSync(${JSON.stringify(join(dir, "ready"))}, "");
@@ -110,6 +122,15 @@ describe("journalctl argument and entry decoding", () => {
       "ssh",
     ]);
     expect(journalctlArgs([], "cat", null)).toEqual(["--output=json", "--all"]);
+    expect(journalctlArgs(["-u", "ssh"], "tail", FROM_HEAD)).toEqual([
+      "--output=json",
+      "--all",
+      "--follow",
+      "-n",
+      "all",
+      "-u",
+      "ssh",
+    ]);
   });
 
   it("rebuilds journalctl's short line and decodes byte-array messages", () => {
@@ -155,7 +176,7 @@ describe("journalctl source with a fake journalctl", () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
     const fake = fakeJournalctl(t.dir);
-    fake.append("before the first start"); // -n 0: not read
+    fake.append("before the first start"); // the first start begins after it
     const statePath = join(t.dir, "offsets.json");
 
     const first = start(fake.script, OffsetStore.open(statePath));
@@ -185,7 +206,14 @@ describe("journalctl source with a fake journalctl", () => {
     const got2 = await take(second[Symbol.asyncIterator](), 2);
     expect(got2.map((l) => l.line.replace(/^.*: /, ""))).toEqual(["third", "while down"]);
     expect(fake.args()).toEqual([
-      ["--output=json", "--all", "--follow", "-n", "0", "_SYSTEMD_UNIT=ssh.service"],
+      ["-n", "0", "--show-cursor", "_SYSTEMD_UNIT=ssh.service"],
+      [
+        "--output=json",
+        "--all",
+        "--follow",
+        "--after-cursor=s=abc;i=1",
+        "_SYSTEMD_UNIT=ssh.service",
+      ],
       [
         "--output=json",
         "--all",
@@ -197,6 +225,52 @@ describe("journalctl source with a fake journalctl", () => {
     expect(JSON.parse(readFileSync(statePath, "utf8"))).toEqual({
       [journalOffsetKey(["_SYSTEMD_UNIT=ssh.service"])]: "s=abc;i=4",
     });
+  }, 20_000);
+
+  it("a restart before the first commit re-reads what the first start read, from where it began", async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const fake = fakeJournalctl(t.dir);
+    fake.append("old");
+    const statePath = join(t.dir, "offsets.json");
+    const key = journalOffsetKey(["_SYSTEMD_UNIT=ssh.service"]);
+
+    const first = start(fake.script, OffsetStore.open(statePath));
+    const it1 = first[Symbol.asyncIterator]();
+    await fake.ready();
+    // Persisted before a line is emitted: the cursor of the last entry at the start.
+    expect(JSON.parse(readFileSync(statePath, "utf8"))).toEqual({ [key]: "s=abc;i=1" });
+    fake.append("a");
+    fake.append("b");
+    expect((await take(it1, 2)).map((l) => l.line.replace(/^.*: /, ""))).toEqual(["a", "b"]);
+    await first.close(); // nothing acknowledged
+
+    fake.append("while down");
+    const second = start(fake.script, OffsetStore.open(statePath));
+    const got = await take(second[Symbol.asyncIterator](), 3);
+    expect(got.map((l) => l.line.replace(/^.*: /, ""))).toEqual(["a", "b", "while down"]);
+  }, 20_000);
+
+  it("a first start on a journal with no matching entry reads from the head after a restart", async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const fake = fakeJournalctl(t.dir);
+    const statePath = join(t.dir, "offsets.json");
+    const key = journalOffsetKey(["_SYSTEMD_UNIT=ssh.service"]);
+
+    const first = start(fake.script, OffsetStore.open(statePath));
+    await fake.ready();
+    expect(JSON.parse(readFileSync(statePath, "utf8"))).toEqual({ [key]: FROM_HEAD });
+    await first.close();
+
+    fake.append("while down");
+    const second = start(fake.script, OffsetStore.open(statePath));
+    const got = await take(second[Symbol.asyncIterator](), 1);
+    expect(got.map((l) => l.line.replace(/^.*: /, ""))).toEqual(["while down"]);
+    expect(fake.args().slice(1)).toEqual([
+      ["--output=json", "--all", "--follow", "-n", "all", "_SYSTEMD_UNIT=ssh.service"],
+      ["--output=json", "--all", "--follow", "-n", "all", "_SYSTEMD_UNIT=ssh.service"],
+    ]);
   }, 20_000);
 
   it("ends the iteration with journalctl's stderr when it fails", async () => {
@@ -212,10 +286,50 @@ describe("journalctl source with a fake journalctl", () => {
   }, 20_000);
 });
 
+const JOURNAL_REMOTE = [
+  "/lib/systemd/systemd-journal-remote",
+  "/usr/lib/systemd/systemd-journal-remote",
+].find((p) => existsSync(p));
+const hasJournalctl = (() => {
+  try {
+    execFileSync("journalctl", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * A real journal file: each `write` runs `systemd-journal-remote` once on entries in journald's
+ * export format, appending to the file. `journalctl --follow` only shows the current boot, so
+ * entries carry this boot's id.
+ */
+function remoteJournal(dir: string) {
+  const path = join(dir, "remote.journal");
+  const bootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim().replace(/-/g, "");
+  let n = 0;
+  const write = (messages: string[], identifier = "sshd") => {
+    const text = messages
+      .map((message) => {
+        n++;
+        const usec = (Date.UTC(2026, 10, 2, 6, 40, 0) + n * 1000) * 1000;
+        return `__REALTIME_TIMESTAMP=${usec}\n__MONOTONIC_TIMESTAMP=${n * 1_000_000}\n_BOOT_ID=${bootId}\n_HOSTNAME=web1\nSYSLOG_IDENTIFIER=${identifier}\n_PID=4242\nMESSAGE=${message}\n\n`;
+      })
+      .join("");
+    const exportFile = join(dir, `batch-${n}.export`);
+    writeFileSync(exportFile, text);
+    execFileSync(JOURNAL_REMOTE!, [`--output=${path}`, exportFile], { stdio: "ignore" });
+  };
+  return { path, write };
+}
+
+/** Waits until the source persisted its starting position (before it emits anything). */
+async function positioned(offsets: OffsetStore, key: string): Promise<unknown> {
+  for (let i = 0; i < 250 && offsets.get(key) === undefined; i++) await sleep(20);
+  return offsets.get(key);
+}
+
 describe("journalctl source with the real journalctl", () => {
-  // The container has no journald and no journal files, and systemd-journal-remote (which could
-  // write a test journal) is not installed, so the real binary can only be exercised on its
-  // failure path: a cursor it cannot seek to in an empty journal directory.
   it("surfaces the real journalctl's error for an unusable journal", async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
@@ -233,3 +347,65 @@ describe("journalctl source with the real journalctl", () => {
     await expect(take(source[Symbol.asyncIterator](), 1)).rejects.toThrow(/journalctl exited with/);
   });
 });
+
+describe.skipIf(!hasJournalctl || JOURNAL_REMOTE === undefined)(
+  "journalctl first start on a journal written by systemd-journal-remote",
+  { timeout: 30_000 },
+  () => {
+    function startOn(path: string, offsets: OffsetStore) {
+      const filters = [`--file=${path}`, "SYSLOG_IDENTIFIER=sshd"];
+      const source = createJournalctlSource({
+        name: "real",
+        labels: { type: "syslog" },
+        filters,
+        mode: "tail",
+        offsets,
+      });
+      cleanups.push(() => source.close());
+      return { source, key: journalOffsetKey(filters) };
+    }
+    const messages = (lines: LogLine[]) =>
+      lines.map((l) => l.line.replace(/^.*sshd\[4242\]: /, ""));
+
+    it("a restart before the first commit re-reads the first run's entries, never older ones", async () => {
+      const t = tempDir("rampart-journal-");
+      cleanups.push(t.cleanup);
+      const journal = remoteJournal(t.dir);
+      journal.write(["older than the agent"]);
+      const statePath = join(t.dir, "offsets.json");
+
+      const offsets = OffsetStore.open(statePath);
+      const first = startOn(journal.path, offsets);
+      const it1 = first.source[Symbol.asyncIterator]();
+      expect(await positioned(offsets, first.key)).toMatch(/^s=.*;i=1;/);
+      journal.write(["a", "b"]);
+      expect(messages(await take(it1, 2, 10_000))).toEqual(["a", "b"]);
+      await first.source.close(); // nothing acknowledged
+
+      journal.write(["while down"]);
+      const second = startOn(journal.path, OffsetStore.open(statePath));
+      const it2 = second.source[Symbol.asyncIterator]();
+      expect(messages(await take(it2, 3, 10_000))).toEqual(["a", "b", "while down"]);
+      expect(await take(it2, 1, 500)).toEqual([]);
+    });
+
+    it("a first start with no matching entry yet reads every match after a restart", async () => {
+      const t = tempDir("rampart-journal-");
+      cleanups.push(t.cleanup);
+      const journal = remoteJournal(t.dir);
+      journal.write(["boot"], "kernel"); // the file exists, nothing matches the filter
+      const statePath = join(t.dir, "offsets.json");
+
+      const offsets = OffsetStore.open(statePath);
+      const first = startOn(journal.path, offsets);
+      expect(await positioned(offsets, first.key)).toEqual(FROM_HEAD);
+      await first.source.close();
+
+      journal.write(["while down 1", "while down 2"]);
+      const second = startOn(journal.path, OffsetStore.open(statePath));
+      const it2 = second.source[Symbol.asyncIterator]();
+      expect(messages(await take(it2, 2, 10_000))).toEqual(["while down 1", "while down 2"]);
+      expect(await take(it2, 1, 500)).toEqual([]);
+    });
+  },
+);
