@@ -8,11 +8,18 @@
  *   node --import tsx scripts/bench/ingest-shards.ts [shards…]     (default: 32; 0 = one object per key)
  *   BENCH_BATCH=200 BENCH_EVENTS=10000 …                           (smaller batches / fewer signals)
  *   BENCH_LOG=nginx …                                              (the nginx bench log)
+ *   BENCH_PROFILE=1 …                                              (+ where the isolate's CPU goes)
+ *
+ * `BENCH_PROFILE=1` attaches V8's sampling profiler to the Worker's isolate (the `wrangler dev`
+ * inspector; locally the Worker and every bucket object share it, D1 runs elsewhere) while the
+ * batches are posted, and prints the functions with the most self time and the inclusive time of
+ * the ingestion steps.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
+import { WebSocket } from "undici";
 import { debianDirectories } from "../../agent/hub/hub-fs";
 import { loadAgentHub } from "../../agent/pipeline/agent-hub";
 import { createSignalPipeline } from "../../agent/pipeline/signal-pipeline";
@@ -84,6 +91,101 @@ async function post(url: string, token: string, path: string, body: unknown): Pr
   return r.json();
 }
 
+/** V8 CPU profile as the inspector's `Profiler.stop` returns it. */
+interface CpuProfile {
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; lineNumber: number };
+    children?: number[];
+  }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Steps whose inclusive time is printed (function names in the bundled Worker). */
+const STEPS = [
+  "readWireBody",
+  "parseQueuedEvent",
+  "safeParse",
+  "ingestBatch",
+  "pourRouted",
+  "pourNow",
+  "markPouredMany",
+  "getBuckets",
+  "putBuckets",
+  "stateJson",
+  "pour",
+  "parseMarshaledTime",
+  "(program)",
+  "(garbage collector)",
+  "(idle)",
+];
+
+/** Starts the sampling profiler on the isolate behind `port`; `stop` returns the profile. */
+async function startProfiler(port: number): Promise<{ stop(): Promise<CpuProfile> }> {
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as {
+    webSocketDebuggerUrl: string;
+  }[];
+  const ws = new WebSocket(targets[0]!.webSocketDebuggerUrl);
+  await new Promise((ok, fail) => {
+    ws.addEventListener("open", ok);
+    ws.addEventListener("error", fail);
+  });
+  const waiting = new Map<number, (result: unknown) => void>();
+  ws.addEventListener("message", (m) => {
+    const reply = JSON.parse(String(m.data)) as { id?: number; result?: unknown };
+    if (reply.id !== undefined) waiting.get(reply.id)?.(reply.result);
+  });
+  let next = 0;
+  const send = (method: string, params: object = {}) =>
+    new Promise<unknown>((done) => {
+      const id = ++next;
+      waiting.set(id, done);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  await send("Profiler.enable");
+  await send("Profiler.setSamplingInterval", { interval: 200 });
+  await send("Profiler.start");
+  return {
+    async stop() {
+      const { profile } = (await send("Profiler.stop")) as { profile: CpuProfile };
+      ws.close();
+      return profile;
+    },
+  };
+}
+
+/** Prints the top self times and the inclusive time of each of {@link STEPS}, in seconds. */
+function printProfile(profile: CpuProfile): void {
+  const self = new Map<number, number>();
+  profile.samples.forEach((node, i) => {
+    self.set(node, (self.get(node) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfByName = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  // Inclusive time counts a recursive function once per stack.
+  const walk = (id: number, stack: ReadonlySet<string>): number => {
+    const node = byId.get(id)!;
+    const name = node.callFrame.functionName || `(anonymous):${node.callFrame.lineNumber}`;
+    const own = self.get(id) ?? 0;
+    selfByName.set(name, (selfByName.get(name) ?? 0) + own);
+    const inner = new Set(stack).add(name);
+    let total = own;
+    for (const child of node.children ?? []) total += walk(child, inner);
+    if (!stack.has(name)) inclusive.set(name, (inclusive.get(name) ?? 0) + total);
+    return total;
+  };
+  const sampled = walk(profile.nodes[0]!.id, new Set());
+  const s = (us: number) => (us / 1e6).toFixed(2).padStart(7);
+  console.log(`  isolate profile: ${s(sampled).trim()} s sampled; self time, top 15:`);
+  for (const [name, us] of [...selfByName].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+    console.log(`  ${s(us)}  ${name}`);
+  }
+  console.log("  inclusive time of the ingestion steps:");
+  for (const name of STEPS) console.log(`  ${s(inclusive.get(name) ?? 0)}  ${name}`);
+}
+
 /** Runs the replay against one shard setting; prints one row. */
 async function measure(shards: number, data: ReturnType<typeof signals>) {
   const batches: WireEvent[][] = [];
@@ -108,6 +210,7 @@ async function measure(shards: number, data: ReturnType<typeof signals>) {
     await lapi.addMachine(MACHINE, PASSWORD);
     const token = await login(lapi.url);
     await post(lapi.url, token, "v1/rampart/hub", data.hub.registration);
+    const profiler = process.env.BENCH_PROFILE ? await startProfiler(lapi.inspectorPort) : null;
     const started = performance.now();
     let overflows = 0;
     let alerts = 0;
@@ -146,6 +249,7 @@ async function measure(shards: number, data: ReturnType<typeof signals>) {
         String(alerts).padStart(7),
       ].join(" "),
     );
+    if (profiler) printProfile(await profiler.stop());
   } finally {
     await lapi.stop();
   }

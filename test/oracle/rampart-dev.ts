@@ -16,6 +16,8 @@ export interface RampartDev extends LapiTarget {
   readonly jwtSecret: string;
   /** Calls the admin API; returns the status and the parsed JSON body (or `null`). */
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  /** The V8 inspector of the Worker's isolate (`--inspector-port`): profilers attach here. */
+  readonly inspectorPort: number;
   /** The local D1/Durable Object state directory (`--persist-to`). */
   readonly persistDir: string;
   /** Stops the Worker but keeps its state and port (a LAPI outage); see `resume`. */
@@ -161,6 +163,7 @@ export async function startRampartDev(options: RampartDevOptions = {}): Promise<
   return {
     kind: "rampart",
     url,
+    inspectorPort,
     adminToken,
     jwtSecret,
     admin,
