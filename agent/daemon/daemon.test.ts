@@ -139,6 +139,26 @@ describe.skipIf(!existsSync(ORACLE_ROOT))("agent daemon", () => {
     expect(lapi.seen.size).toBe(2000);
   }, 60_000);
 
+  it("does not post again the re-read lines whose events the previous run spooled", async () => {
+    const lapi = new RecordingLapi();
+    lapi.up = false;
+    const first = await start(lapi, { shutdownTimeout: "200ms", batchMaxEvents: 200 });
+    appendFileSync(join(first.dir, "auth.log"), lines(0, 1500));
+    await until("lines spooled", () => first.daemon.delivery.enqueued === 1500);
+    await first.daemon.stop();
+    lapi.up = true;
+    appendFileSync(join(first.dir, "auth.log"), lines(1500, 2000));
+    const second = await start(lapi, {}, first.dir);
+    await until("2000 events", () => lapi.seen.size === 2000);
+    // Only the 500 new lines were enqueued; the 1500 re-read ones rode on the spooled events.
+    expect(second.daemon.delivery.enqueued).toBe(500);
+    await second.daemon.stop();
+    expect([...lapi.seen.values()].filter((n) => n > 1)).toEqual([]);
+    const offsets = JSON.parse(readFileSync(join(first.dir, "state", "offsets.json"), "utf8"));
+    expect(offsets[join(first.dir, "auth.log")].offset).toBe(lines(0, 2000).length);
+    expect(readdirSync(join(first.dir, "spool"))).toEqual([]);
+  }, 60_000);
+
   it("pauses reading when the spool is full and catches up when the LAPI returns", async () => {
     const lapi = new RecordingLapi();
     lapi.up = false;

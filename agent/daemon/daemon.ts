@@ -21,7 +21,7 @@ import { OffsetStore } from "../acquisition/offset-store.js";
 import { CommitTracker } from "../delivery/commit-tracker.js";
 import { DeadLetter } from "../delivery/dead-letter.js";
 import { classifyFailure, Delivery } from "../delivery/delivery.js";
-import { Spool } from "../delivery/spool.js";
+import { bucketsDigest, Spool } from "../delivery/spool.js";
 import {
   AGENT_USER_AGENT,
   type ClosableLapiSession,
@@ -129,6 +129,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }),
     deadLettered: () => deadLetter.count,
   });
+  // Lines re-read from the committed positions whose events the previous run already spooled
+  // are not sent twice: their lines wait for those spooled events' acknowledgement instead.
+  const { events: previous, lastSeq: previousSeq } = await spool.indexPrevious();
   let session = createSession(runtime);
   const delivery: Delivery = new Delivery({
     spool,
@@ -142,11 +145,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     retryMinDelayMs: config.delivery.retryMinDelayMs,
     retryMaxDelayMs: config.delivery.retryMaxDelayMs,
     observer: metrics,
+    firstSeq: previousSeq,
   });
   if (spool.segmentCount > 0) {
     log.info("delivering the spool left by the previous run", {
       segments: spool.segmentCount,
       bytes: spool.bytes,
+      events: previousSeq,
     });
   }
 
@@ -190,7 +195,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         }
       }
       metrics.line(line, pipeline.stats.parsed > parsedBefore);
-      tracker.observe(source, line.cursor, event === null ? null : delivery.enqueue(event));
+      const spooled = event === null ? undefined : previous.get(event.id);
+      if (spooled !== undefined && spooled.buckets === bucketsDigest(event!.buckets)) {
+        previous.delete(event!.id);
+        tracker.observe(source, line.cursor, spooled.seq);
+      } else {
+        tracker.observe(source, line.cursor, event === null ? null : delivery.enqueue(event));
+      }
     }
   }
 

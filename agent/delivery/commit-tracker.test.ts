@@ -30,6 +30,20 @@ describe("CommitTracker", () => {
     expect(source.commits).toEqual([file("/a", 20)]);
   });
 
+  it("never lowers a source's bar for a later line carrying an earlier (spooled) seq", async () => {
+    const tracker = new CommitTracker(() => {});
+    const source = recorder();
+    tracker.observe(source, file("/a", 10), 5);
+    tracker.nextEpoch();
+    tracker.observe(source, file("/a", 20), 3);
+    tracker.acknowledge(3);
+    await tracker.commitReady();
+    expect(source.commits).toEqual([]);
+    tracker.acknowledge(5);
+    await tracker.commitReady();
+    expect(source.commits).toEqual([file("/a", 20)]);
+  });
+
   it("holds a line's cursor until every earlier event of its source is acknowledged", async () => {
     const tracker = new CommitTracker(() => {});
     const source = recorder();

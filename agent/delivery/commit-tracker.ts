@@ -55,7 +55,8 @@ export class CommitTracker {
       state = { lastEventSeq: 0, checkpoints: [] };
       this.states.set(source, state);
     }
-    if (eventSeq !== null) state.lastEventSeq = eventSeq;
+    // A line whose event the previous run spooled carries that (lower) seq: never lower the bar.
+    if (eventSeq !== null && eventSeq > state.lastEventSeq) state.lastEventSeq = eventSeq;
     const tail = state.checkpoints.at(-1);
     if (tail && (tail.epoch === this.epoch || state.checkpoints.length >= this.maxCheckpoints)) {
       tail.required = state.lastEventSeq;

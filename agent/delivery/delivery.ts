@@ -76,6 +76,8 @@ export interface DeliveryOptions {
   retryMaxDelayMs: number;
   observer?: DeliveryObserver;
   random?: () => number;
+  /** Seqs already taken by the previous run's segments (see `Spool.indexPrevious`). */
+  firstSeq?: number;
 }
 
 /** The batcher and the sender loop. */
@@ -97,6 +99,7 @@ export class Delivery {
 
   constructor(private readonly options: DeliveryOptions) {
     this.poster = options.poster;
+    this.seq = options.firstSeq ?? 0;
     this.backoff = new Backoff({
       minMs: options.retryMinDelayMs,
       maxMs: options.retryMaxDelayMs,
@@ -105,9 +108,9 @@ export class Delivery {
     this.loop = this.run();
   }
 
-  /** Events accepted since start (the run-local seq of the last one). */
+  /** Events accepted since start. */
   get enqueued(): number {
-    return this.seq;
+    return this.seq - (this.options.firstSeq ?? 0);
   }
 
   /** Events in the open batch, not yet spooled. */

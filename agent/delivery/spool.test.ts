@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { WireEvent } from "../../src/shared/ingest-wire.js";
 import { tempDir } from "../acquisition/test-support.js";
-import { Spool } from "./spool.js";
+import { bucketsDigest, Spool } from "./spool.js";
 
 const event = (id: string): WireEvent => ({
   id,
@@ -23,6 +23,33 @@ describe("Spool", () => {
     cleanups.push(d.cleanup);
     return d.dir;
   };
+
+  it("numbers a previous run's segments in order and indexes their event ids", async () => {
+    const d = dir();
+    const before = Spool.open(d, { maxBytes: 1 << 20 });
+    const a = [event("a1"), event("a2")];
+    const b = [event("b1")];
+    await before.append(a, lines(a), 7);
+    await before.append(b, lines(b), 8);
+    const spool = Spool.open(d, { maxBytes: 1 << 20 });
+    expect(spool.head()!.lastSeq).toBeNull();
+    const { events, lastSeq } = await spool.indexPrevious();
+    expect(lastSeq).toBe(3);
+    expect([...events].map(([id, e]) => [id, e.seq])).toEqual([
+      ["a1", 1],
+      ["a2", 2],
+      ["b1", 3],
+    ]);
+    expect(events.get("b1")!.buckets).toBe(bucketsDigest(b[0]!.buckets));
+    expect(bucketsDigest([{ scenario: "other", hash: "0".repeat(64), group: "" }])).not.toBe(
+      events.get("b1")!.buckets,
+    );
+    expect(spool.head()!.lastSeq).toBe(2);
+    expect(spool.events).toBe(3);
+    const c = [event("c1")];
+    const appended = await spool.append(c, lines(c), 4);
+    expect(appended.lastSeq).toBe(4);
+  });
 
   it("keeps segments in order and counts their bytes and events", async () => {
     const spool = Spool.open(dir(), { maxBytes: 1 << 20 });

@@ -10,6 +10,7 @@
  * syslog count its drops (`skipped.overflow`). CrowdSec 1.4.6 has no spool: alerts it cannot
  * push are retried in memory and lost on restart.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -21,10 +22,25 @@ export interface SpoolSegment {
   readonly path: string;
   readonly bytes: number;
   readonly count: number;
-  /** Run-local seq of the last event (commit tracking); null for a previous run's segment. */
-  readonly lastSeq: number | null;
+  /**
+   * Run-local seq of the last event (commit tracking); null for a previous run's segment until
+   * {@link Spool.indexPrevious} numbers it.
+   */
+  lastSeq: number | null;
   /** The events while they are cached in memory. */
   events: WireEvent[] | null;
+}
+
+/** Where a previous run's spooled event sits: its run-local seq and its bucket targets. */
+export interface SpooledEvent {
+  seq: number;
+  /** {@link bucketsDigest} of its targets: a re-read line is the same signal only if they match. */
+  buckets: string;
+}
+
+/** A short digest of an event's bucket targets (the index keeps ~230 bytes per event, not ~400). */
+export function bucketsDigest(buckets: WireEvent["buckets"]): string {
+  return createHash("sha256").update(JSON.stringify(buckets)).digest("base64url").slice(0, 16);
 }
 
 /** Options of {@link Spool.open}. */
@@ -69,6 +85,27 @@ export class Spool {
       existing.push({ id: Number(match[1]), path, bytes, count: 0, lastSeq: null, events: null });
     }
     return new Spool(dir, options, existing);
+  }
+
+  /**
+   * Numbers the previous run's segments with run-local seqs `1..n` (in delivery order, so the
+   * sender acknowledges them like this run's) and returns where each of their event ids sits and
+   * the last seq taken.
+   * The daemon uses it to skip re-read lines whose events are already spooled; call it before
+   * the first `append`. Unreadable lines are left to delivery (which dead-letters them).
+   */
+  async indexPrevious(): Promise<{ events: Map<string, SpooledEvent>; lastSeq: number }> {
+    const index = new Map<string, SpooledEvent>();
+    let seq = 0;
+    for (const segment of this.segments) {
+      if (segment.lastSeq !== null) break;
+      const { events } = await this.load(segment);
+      for (const event of events) {
+        index.set(event.id, { seq: ++seq, buckets: bucketsDigest(event.buckets) });
+      }
+      segment.lastSeq = seq;
+    }
+    return { events: index, lastSeq: seq };
   }
 
   /** Bytes on disk (the bounded quantity). */
