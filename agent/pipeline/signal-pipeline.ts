@@ -1,14 +1,15 @@
 /**
  * The agent's per-line work (1.4.6 `runParse` + the routing half of `runPour`): a `LogLine` is
  * parsed by the hub parsers; a parsed, non-whitelisted event is routed through every scenario's
- * `filter` and `groupby` (`routeEvent`, the same function the in-process bucket manager uses);
+ * `filter` and `groupby` (`createRouter`: the in-process bucket manager's `routeEvent` with each
+ * filter's leading `evt.Meta.x == '…'` comparison checked first — same routes, same errors);
  * an event some scenario accepts becomes a `WireEvent` ("signal") with a stable id, its bucket
  * targets and the bucket engine's snapshot of the event. Everything else is counted and dropped.
  * Synchronous and never throwing on a bad line: the agent counts it and moves on.
  */
 import type { CompiledScenario } from "../../src/engine/buckets/compile.js";
 import { snapshotEvent } from "../../src/engine/buckets/queued-event.js";
-import { routeEvent } from "../../src/engine/buckets/routing.js";
+import { createRouter } from "../../src/engine/buckets/routing.js";
 import { ExpectMode, newLogEvent, type PipelineEvent } from "../../src/engine/event.js";
 import type { Pipeline } from "../../src/engine/parser/pipeline.js";
 import type { WireEvent } from "../../src/shared/ingest-wire.js";
@@ -71,6 +72,7 @@ export function createSignalPipeline(
   options: SignalPipelineOptions = {},
 ): SignalPipeline {
   const ids = options.ids ?? createEventIds(machineId);
+  const route = createRouter(hub.scenarios);
   const mode = options.replay ? ExpectMode.TIMEMACHINE : ExpectMode.LIVE;
   const lineNumbers = new Map<string, number>();
   const stats: PipelineStats = {
@@ -133,7 +135,7 @@ export function createSignalPipeline(
       const id = options.replay ? idOf(line) : null;
       const evt = parse(line);
       if (evt === null) return null;
-      const { routes, error } = routeEvent(hub.scenarios, evt);
+      const { routes, error } = route(evt);
       if (error !== null) stats.routeErrors++;
       if (routes.length === 0) return null;
       stats.signals++;

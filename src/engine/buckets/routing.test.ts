@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { routeEvent } from "./routing.js";
+import { createRouter, routeEvent } from "./routing.js";
 import { replayEvent, scenariosOf } from "./test-support.js";
 
 const SCENARIOS = `type: leaky
@@ -51,5 +51,30 @@ describe("routeEvent", () => {
     );
     expect(error).toBe("groupby of t/broken-groupby didn't return a string");
     expect(routes.map((r) => r.scenario.name)).toEqual(["t/any"]);
+  });
+});
+
+describe("createRouter", () => {
+  const scenarios = scenariosOf(SCENARIOS);
+  const route = createRouter(scenarios);
+  const at = "2022-01-01T00:00:00Z";
+  const summary = ({ routes, error }: ReturnType<typeof routeEvent>) => ({
+    error,
+    routes: routes.map((r) => [r.scenario.name, r.group]),
+  });
+
+  it("gives routeEvent's routes and errors while skipping filters that reject on the guard", () => {
+    const metas: Record<string, string>[] = [
+      { log_type: "fail", source_ip: "1.2.3.4" },
+      { log_type: "odd", source_ip: "1.2.3.4" },
+      { log_type: "other" },
+      {},
+    ];
+    for (const meta of metas) {
+      const evt = replayEvent(at, meta);
+      expect(summary(route(evt)), JSON.stringify(meta)).toEqual(
+        summary(routeEvent(scenarios, evt)),
+      );
+    }
   });
 });

@@ -18,6 +18,7 @@ export { createDataFiles, type DataFiles, type DataRegexp, NO_DATA_FILES } from 
 export { ExprError, ExprRuntimeError, type SourcePosition } from "./errors.js";
 export { GoFloat, goTypeName, withGoType, withZeroValue, ZERO_VALUE } from "./go-value.js";
 export { CROWDSEC_HELPERS, type HelperSpec, type ParamKind } from "./helper-table.js";
+export { compileLeadingGuard, type ExprGuard } from "./leading-guard.js";
 export { BINARY_OPERATORS, BUILTINS, UNARY_OPERATORS } from "./operators.js";
 
 /** Default limits: far above any 1.4.6 hub expression (largest: 51 nodes, depth 14). */

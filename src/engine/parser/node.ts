@@ -1,6 +1,7 @@
 import { parseGoDuration } from "../../shared/duration.js";
 import { type IpRange, parseAddress, parseIpOrRange } from "../../shared/ip-range.js";
 import { EventType, type PipelineEvent } from "../event.js";
+import { compileLeadingGuard, type ExprGuard } from "../expr/index.js";
 import { type CompiledGrok, compileGrok, compileNamedGrok } from "../grok/index.js";
 import type { NodeConfig } from "./config.js";
 import type { CompileScope, ExprEnv, RunnableExpr } from "./scope.js";
@@ -14,6 +15,12 @@ export interface CompiledNode {
   nextStage: boolean;
   debug: boolean;
   filter: RunnableExpr | null;
+  /**
+   * The filter's leading-comparison pre-test (`compileLeadingGuard`): false means the filter is
+   * `false`, so the node fails without running it. Most s01 filters (`evt.Parsed.program ==
+   * 'nginx'`, …) reject most lines this way.
+   */
+  filterGuard: ExprGuard | null;
   grok: {
     regex: CompiledGrok;
     /** `Line.Raw` or a key of `evt.Parsed`; null when `expression` is used. */
@@ -141,6 +148,7 @@ export function compileNode(
     nextStage: config.onsuccess === "next_stage",
     debug: config.debug,
     filter,
+    filterGuard: filter?.source === undefined ? null : compileLeadingGuard(filter.source),
     grok,
     children,
     statics,
@@ -194,6 +202,7 @@ export function processNode(
 ): boolean {
   let state = true;
   if (node.filter) {
+    if (node.filterGuard !== null && !node.filterGuard(env)) return false;
     let output: unknown;
     try {
       output = node.filter.run(env);
