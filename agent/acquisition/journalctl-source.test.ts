@@ -329,6 +329,19 @@ async function positioned(offsets: OffsetStore, key: string): Promise<unknown> {
   return offsets.get(key);
 }
 
+/** A tail-mode source running the real journalctl with `filters`. */
+function startReal(filters: string[], offsets: OffsetStore) {
+  const source = createJournalctlSource({
+    name: "real",
+    labels: { type: "syslog" },
+    filters,
+    mode: "tail",
+    offsets,
+  });
+  cleanups.push(() => source.close());
+  return { source, key: journalOffsetKey(filters) };
+}
+
 describe("journalctl source with the real journalctl", () => {
   it("surfaces the real journalctl's error for an unusable journal", async () => {
     const t = tempDir();
@@ -336,14 +349,7 @@ describe("journalctl source with the real journalctl", () => {
     const offsets = OffsetStore.inMemory();
     const filters = [`--directory=${t.dir}`];
     await offsets.set(journalOffsetKey(filters), "s=0;i=1");
-    const source = createJournalctlSource({
-      name: "real",
-      labels: { type: "syslog" },
-      filters,
-      mode: "tail",
-      offsets,
-    });
-    cleanups.push(() => source.close());
+    const { source } = startReal(filters, offsets);
     await expect(take(source[Symbol.asyncIterator](), 1)).rejects.toThrow(/journalctl exited with/);
   });
 });
@@ -352,18 +358,8 @@ describe.skipIf(!hasJournalctl || JOURNAL_REMOTE === undefined)(
   "journalctl first start on a journal written by systemd-journal-remote",
   { timeout: 30_000 },
   () => {
-    function startOn(path: string, offsets: OffsetStore) {
-      const filters = [`--file=${path}`, "SYSLOG_IDENTIFIER=sshd"];
-      const source = createJournalctlSource({
-        name: "real",
-        labels: { type: "syslog" },
-        filters,
-        mode: "tail",
-        offsets,
-      });
-      cleanups.push(() => source.close());
-      return { source, key: journalOffsetKey(filters) };
-    }
+    const startOn = (path: string, offsets: OffsetStore) =>
+      startReal([`--file=${path}`, "SYSLOG_IDENTIFIER=sshd"], offsets);
     const messages = (lines: LogLine[]) =>
       lines.map((l) => l.line.replace(/^.*sshd\[4242\]: /, ""));
 
