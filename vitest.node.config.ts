@@ -12,5 +12,8 @@ export default defineConfig({
       "test/node/**/*.test.ts",
     ],
     passWithNoTests: false,
+    // A hang guard, not a timing: source tests with real files, processes and sockets take a few
+    // seconds on two busy cores (5 s timed out under CI-like load).
+    testTimeout: 20_000,
   },
 });

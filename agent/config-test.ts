@@ -5,6 +5,7 @@
  * parsers, scenarios and acquisition, then exits). Any problem is a `ConfigError` naming the
  * file, the YAML path and the reason; hub items that fail to load are errors too.
  */
+
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { entryFromDsn, loadAcquisition } from "./acquisition/acquisition-config.js";
@@ -12,6 +13,7 @@ import { type AcquisitionEntry, describeEntry } from "./acquisition/source-regis
 import { type AgentConfig, loadAgentConfig } from "./config/agent-config.js";
 import { ConfigError } from "./config/config-error.js";
 import { type LapiCredentials, loadCredentials } from "./config/credentials.js";
+import { assertHubLoaded } from "./hub/configured-hub.js";
 import { loadHubFromDirectories } from "./hub/load-hub.js";
 
 /** What a configuration test found. */
@@ -58,23 +60,7 @@ export function testConfiguration(
       scenarios: config.hub.scenarios,
     },
   );
-  const missing = hub.report.missing[0];
-  if (missing) {
-    throw new ConfigError(
-      config.file,
-      "hub",
-      `${missing.type} ${missing.name} (required by ${missing.requiredBy}) is not in the hub index`,
-    );
-  }
-  const broken = hub.report.items.find((item) => item.status !== "loaded");
-  if (broken) {
-    const problem = broken.problems[0];
-    throw new ConfigError(
-      config.file,
-      "hub",
-      `${broken.type} ${broken.name} ${broken.status} to load${problem ? `: ${problem.reason}` : ""}`,
-    );
-  }
+  assertHubLoaded(hub.report, config.file);
   const count = (type: string) => hub.report.items.filter((item) => item.type === type).length;
   return {
     config,
