@@ -19,7 +19,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import { WebSocket } from "undici";
+import WebSocket from "ws";
 import { debianDirectories } from "../../agent/hub/hub-fs";
 import { loadAgentHub } from "../../agent/pipeline/agent-hub";
 import { createSignalPipeline } from "../../agent/pipeline/signal-pipeline";
@@ -128,12 +128,12 @@ async function startProfiler(port: number): Promise<{ stop(): Promise<CpuProfile
   }[];
   const ws = new WebSocket(targets[0]!.webSocketDebuggerUrl);
   await new Promise((ok, fail) => {
-    ws.addEventListener("open", ok);
-    ws.addEventListener("error", fail);
+    ws.once("open", ok);
+    ws.once("error", fail);
   });
   const waiting = new Map<number, (result: unknown) => void>();
-  ws.addEventListener("message", (m) => {
-    const reply = JSON.parse(String(m.data)) as { id?: number; result?: unknown };
+  ws.on("message", (data) => {
+    const reply = JSON.parse(String(data)) as { id?: number; result?: unknown };
     if (reply.id !== undefined) waiting.get(reply.id)?.(reply.result);
   });
   let next = 0;
