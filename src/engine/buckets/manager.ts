@@ -11,7 +11,7 @@ import {
   pour,
 } from "./pour.js";
 import { type QueuedEvent, snapshotEvent } from "./queued-event.js";
-import { routeEvent } from "./routing.js";
+import { createRouter } from "./routing.js";
 
 /** Everything a manager holds, as plain data (what a Durable Object would persist). */
 export interface BucketSnapshot {
@@ -50,7 +50,7 @@ export function bucketKey(scenario: string, group: string): string {
 
 /**
  * The in-process bucket core (1.4.6 `PourItemToHolders` + the global bucket map): routes the
- * event (`routeEvent`: each scenario's filter and groupby), finds or creates the instance and
+ * event (`createRouter`: each scenario's filter and groupby), finds or creates the instance and
  * pours. Scenarios are tried in
  * the order given (1.4.6 iterates a Go map: only the order of simultaneous overflows differs).
  */
@@ -60,6 +60,7 @@ export function createBucketManager(
 ): BucketManager {
   const clock = options.now ?? Date.now;
   const byName = new Map(scenarios.map((s) => [s.name, s]));
+  const route = createRouter(scenarios);
   const states = new Map<string, BucketState>();
   const blackholes = new Map<string, BlackholeState>();
   let watermarkUs: number | null = options.restore?.watermarkUs ?? null;
@@ -80,7 +81,7 @@ export function createBucketManager(
         snapshot ??= snapshotEvent(evt);
         return snapshot;
       };
-      const { routes, error } = routeEvent(scenarios, evt);
+      const { routes, error } = route(evt);
       result.error = error;
       for (const { scenario, group } of routes) {
         const key = bucketKey(scenario.name, group);
