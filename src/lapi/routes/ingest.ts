@@ -6,10 +6,11 @@ import {
   HUB_PATH,
   hubRegistrationSchema,
 } from "../../shared/ingest-wire";
-import { AUTHENTICATED_BODY_LIMIT, readBodyText } from "../body";
+import { readValidatedJson } from "../admin-body";
+import { AUTHENTICATED_BODY_LIMIT } from "../body";
 import { bucketObject } from "../buckets/pour-rpc";
 import type { AppContext } from "../context";
-import { ApiError, jsonResponse } from "../errors";
+import { jsonResponse } from "../errors";
 import { allShardNames } from "../ingest/bucket-routing";
 import { HubCache } from "../ingest/hub-cache";
 import { ingestBatch } from "../ingest/ingest-batch";
@@ -24,21 +25,8 @@ import type { RouteDef } from "../route-def";
  */
 
 /** Reads a JSON body (gzip or plain) validated by `schema`; errors are 400 naming the field. */
-async function readWireBody<T extends z.ZodTypeAny>(c: AppContext, schema: T): Promise<z.infer<T>> {
-  const text = await readBodyText(c, AUTHENTICATED_BODY_LIMIT);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new ApiError("badRequest", `invalid JSON body: ${(e as Error).message}`);
-  }
-  const r = schema.safeParse(raw);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
-    throw new ApiError("badRequest", `${where}${issue.message}`);
-  }
-  return r.data;
+function readWireBody<T extends z.ZodTypeAny>(c: AppContext, schema: T): Promise<z.infer<T>> {
+  return readValidatedJson(c, schema, AUTHENTICATED_BODY_LIMIT);
 }
 
 /** The ingestion routes, sharing one per-isolate cache of compiled registry content. */
