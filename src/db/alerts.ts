@@ -1,4 +1,5 @@
 import { type AlertFilter, alertWhere } from "./alert-filters";
+import { chunkJsonRows } from "./json-chunks";
 
 /**
  * Alerts with their events, meta and decisions (CrowdSec pkg/database/alerts.go).
@@ -57,30 +58,6 @@ export interface NewAlert {
   /** [key, value] per alert meta item. */
   meta: [string, string][];
   decisions: NewDecision[];
-}
-
-/**
- * Size of one JSON parameter. D1 caps a bound value at 2 MB; a 10,000-decision import is about
- * 1.3 MB of JSON, so rows are split into several statements of the same batch.
- */
-const JSON_CHUNK_BYTES = 512 * 1024;
-
-function chunkRows(rows: unknown[][]): string[] {
-  const chunks: string[] = [];
-  let current: string[] = [];
-  let size = 0;
-  for (const row of rows) {
-    const json = JSON.stringify(row);
-    if (size + json.length > JSON_CHUNK_BYTES && current.length > 0) {
-      chunks.push(`[${current.join(",")}]`);
-      current = [];
-      size = 0;
-    }
-    current.push(json);
-    size += json.length + 1;
-  }
-  if (current.length > 0) chunks.push(`[${current.join(",")}]`);
-  return chunks;
 }
 
 const col = (i: number) => `j.value ->> ${i}`;
@@ -174,14 +151,14 @@ export async function insertAlerts(
     ]),
   );
   // Alert chunks first, in request order: children address alerts relative to MAX(id).
-  const statements = chunkRows(alertRows).map((chunk) => db.prepare(INSERT_ALERTS).bind(chunk));
+  const statements = chunkJsonRows(alertRows).map((chunk) => db.prepare(INSERT_ALERTS).bind(chunk));
   const alertStatements = statements.length;
   for (const [sql, rows] of [
     [INSERT_EVENTS, events],
     [INSERT_META, meta],
     [INSERT_DECISIONS, decisions],
   ] as const) {
-    for (const chunk of chunkRows(rows)) statements.push(db.prepare(sql).bind(chunk, n));
+    for (const chunk of chunkJsonRows(rows)) statements.push(db.prepare(sql).bind(chunk, n));
   }
   statements.push(
     db

@@ -4,6 +4,8 @@
  * ingestion endpoint compile from here, so adding a scenario needs no redeploy.
  */
 
+import { chunkJsonRows } from "./json-chunks";
+
 export type HubItemKind = "scenario" | "postoverflow";
 
 /** One registered file. `name` is the hub item name (a file may hold several scenarios). */
@@ -23,27 +25,6 @@ export interface ScenarioSettingRow {
   name: string;
   buckets: BucketsMode;
   updatedAt: number;
-}
-
-/** Rows per `json_each` parameter chunk: keeps one bound value well under D1's 2 MB cap. */
-const JSON_CHUNK_BYTES = 512 * 1024;
-
-function chunkJson(rows: unknown[]): string[] {
-  const chunks: string[] = [];
-  let current: string[] = [];
-  let size = 0;
-  for (const row of rows) {
-    const json = JSON.stringify(row);
-    if (size + json.length > JSON_CHUNK_BYTES && current.length > 0) {
-      chunks.push(`[${current.join(",")}]`);
-      current = [];
-      size = 0;
-    }
-    current.push(json);
-    size += json.length + 1;
-  }
-  if (current.length > 0) chunks.push(`[${current.join(",")}]`);
-  return chunks;
 }
 
 const UPSERT_ITEMS = `INSERT INTO hub_items (kind, name, hash, version, content, stage, updated_at, updated_by)
@@ -84,12 +65,12 @@ export async function upsertHubRegistration(
   const dataHashes = new Map(knownData.results.map((r) => [r.name, r.hash]));
   const changedData = data.filter((d) => dataHashes.get(d.name) !== d.hash);
   const statements: D1PreparedStatement[] = [];
-  for (const chunk of chunkJson(
+  for (const chunk of chunkJsonRows(
     changedItems.map((i) => [i.kind, i.name, i.hash, i.version, i.content, i.stage]),
   )) {
     statements.push(db.prepare(UPSERT_ITEMS).bind(chunk, now, machineId));
   }
-  for (const chunk of chunkJson(changedData.map((d) => [d.name, d.hash, d.content]))) {
+  for (const chunk of chunkJsonRows(changedData.map((d) => [d.name, d.hash, d.content]))) {
     statements.push(db.prepare(UPSERT_DATA).bind(chunk, now));
   }
   if (statements.length > 0) await db.batch(statements);
