@@ -1,15 +1,20 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { crowdsecInstall, shouldSkipWithoutOracle } from "./test/oracle/crowdsec-config.js";
 
 /**
  * Debian CrowdSec 1.4.6 hub files the ingestion tests register (read at run time, never copied
- * into the repository): relative path under `usr/share/crowdsec/` → content; null without the cache.
+ * into the repository): relative path under `usr/share/crowdsec/` → content; null when the oracle
+ * is missing locally (a banner says so; in CI that is a failure).
  */
 function crowdsecHubFiles(): Record<string, string> | null {
-  const root = path.join(import.meta.dirname, ".cache/crowdsec/root/usr/share/crowdsec");
-  if (!existsSync(root)) return null;
+  const install = crowdsecInstall();
+  if (shouldSkipWithoutOracle(install, "Workers tests on the Debian hub (ingestion, buckets)")) {
+    return null;
+  }
+  const root = path.join(install.root, "usr/share/crowdsec");
   const files = [
     "hub/scenarios/crowdsecurity/ssh-bf.yaml",
     "hub/scenarios/crowdsecurity/ssh-slow-bf.yaml",

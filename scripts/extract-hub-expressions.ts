@@ -42,10 +42,15 @@ const EXPRESSION_KEYS = new Set([
 /** Directories of a hub that hold items with expressions. */
 const HUB_ITEM_DIRS = ["parsers", "scenarios", "postoverflows"];
 
-/** The Debian CrowdSec 1.4.6 snapshot unpacked by the project's oracle setup. */
-export const DEFAULT_HUB_DIR = ".cache/crowdsec/root/usr/share/crowdsec/hub";
+/**
+ * Where the Debian CrowdSec 1.4.6 packages are unpacked: `$CROWDSEC_ORACLE_ROOT`, else the
+ * project's oracle cache (relative to the repository root), as in `test/oracle/crowdsec-config.ts`.
+ */
+export const CROWDSEC_ROOT = process.env.CROWDSEC_ORACLE_ROOT || ".cache/crowdsec/root";
+/** The Debian CrowdSec 1.4.6 hub snapshot. */
+export const DEFAULT_HUB_DIR = `${CROWDSEC_ROOT}/usr/share/crowdsec/hub`;
 /** Config files outside the hub that hold expressions (LAPI profiles). */
-export const DEFAULT_EXTRA_FILES = [".cache/crowdsec/root/etc/crowdsec/profiles.yaml"];
+export const DEFAULT_EXTRA_FILES = [`${CROWDSEC_ROOT}/etc/crowdsec/profiles.yaml`];
 
 function yamlFilesUnder(dir: string): string[] {
   const out: string[] = [];
@@ -134,9 +139,6 @@ export interface OracleCase {
  * or the compile error that made CrowdSec refuse the node (expr's type checker, constant folding).
  */
 export type OracleResult = { output: string } | { error: string } | { compileError: string };
-
-/** Paths of the unpacked Debian CrowdSec 1.4.6, relative to the repository root. */
-export const CROWDSEC_ROOT = ".cache/crowdsec/root";
 
 /** Cases per reference run; the dump grows with cases × lines. */
 const ORACLE_PASS_SIZE = 40;

@@ -9,6 +9,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { skipUnlessPresent } from "../../test/oracle/prerequisites.js";
 import { decodeJournalEntry, shortTimestamp } from "./journal-entry.js";
 import {
   createJournalctlSource,
@@ -354,7 +355,16 @@ describe("journalctl source with the real journalctl", () => {
   });
 });
 
-describe.skipIf(!hasJournalctl || JOURNAL_REMOTE === undefined)(
+const skipJournal = skipUnlessPresent(
+  "journalctl first start on a real journal",
+  [
+    ...(hasJournalctl ? [] : ["journalctl"]),
+    ...(JOURNAL_REMOTE === undefined ? ["systemd-journal-remote"] : []),
+  ],
+  "apt-get install systemd-journal-remote (.ci/run does)",
+);
+
+describe.skipIf(skipJournal)(
   "journalctl first start on a journal written by systemd-journal-remote",
   { timeout: 30_000 },
   () => {

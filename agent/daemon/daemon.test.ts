@@ -1,12 +1,13 @@
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EventBatch, EventBatchResult } from "../../src/shared/ingest-wire.js";
+import { oracleFor } from "../../test/oracle/crowdsec-config.js";
 import { tempDir } from "../acquisition/test-support.js";
 import { LapiError } from "../lapi/lapi-error.js";
 import type { ClosableLapiSession } from "../lapi/lapi-session.js";
 import { type Daemon, startDaemon } from "./daemon.js";
-import { failedPasswordLine, ORACLE_ROOT, seedOffsets, writeAgentInstall } from "./test-hub.js";
+import { failedPasswordLine, seedOffsets, writeAgentInstall } from "./test-hub.js";
 
 /**
  * An in-memory LAPI session double: it records every acknowledged id (how many times) and can
@@ -53,7 +54,7 @@ async function until(what: string, check: () => boolean, timeoutMs = 20_000): Pr
   }
 }
 
-describe.skipIf(!existsSync(ORACLE_ROOT))("agent daemon", () => {
+describe.skipIf(oracleFor("agent daemon").skip)("agent daemon", () => {
   const cleanups: (() => void | Promise<void>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

@@ -6,11 +6,12 @@
  * which is what the delivery tests count.
  */
 import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
+import { crowdsecInstall } from "../../test/oracle/crowdsec-config.js";
 import { debianDirectories, type HubDirectories } from "../hub/hub-fs.js";
 
 /** Where the CrowdSec 1.4.6 Debian packages are unpacked (see scripts/fetch-crowdsec.ts). */
-export const ORACLE_ROOT = resolve(import.meta.dirname, "../../.cache/crowdsec/root");
+export const ORACLE_ROOT = crowdsecInstall().root;
 
 /** The test scenario's name. */
 export const TEST_SCENARIO = "rampart-test/ssh-count";

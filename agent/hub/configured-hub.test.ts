@@ -1,13 +1,14 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { oracleFor } from "../../test/oracle/crowdsec-config.js";
 import type { AgentConfig } from "../config/agent-config.js";
 import { ConfigError } from "../config/config-error.js";
-import { ORACLE_ROOT, TEST_SCENARIO, writeTestHub } from "../daemon/test-hub.js";
+import { TEST_SCENARIO, writeTestHub } from "../daemon/test-hub.js";
 import { assertHubLoaded, loadConfiguredHub } from "./configured-hub.js";
 
-const hasHub = existsSync(join(ORACLE_ROOT, "usr/share/crowdsec/hub/.index.json"));
+const hasHub = !oracleFor("loadConfiguredHub").skip;
 
 function configFor(hubDir: string, dataDir: string, patternsDir: string): AgentConfig {
   return {

@@ -1,13 +1,13 @@
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ExpectMode, newLogEvent } from "../../src/engine/event.js";
+import { oracleFor } from "../../test/oracle/crowdsec-config.js";
 import { debianDirectories } from "./hub-fs.js";
 import { loadHubFromDirectories } from "./load-hub.js";
 
-const dirs = debianDirectories(resolve(import.meta.dirname, "../../.cache/crowdsec/root"));
+const oracle = oracleFor("loading the Debian hub for the agent");
+const dirs = debianDirectories(oracle.install.root);
 
-describe.skipIf(!existsSync(dirs.hubDir))("loading the Debian hub for the agent", () => {
+describe.skipIf(oracle.skip)("loading the Debian hub for the agent", () => {
   it("parses an sshd failure into the metas the ssh scenarios group by", () => {
     const hub = loadHubFromDirectories(dirs, {
       collections: ["crowdsecurity/linux"],

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EventBatch, HubRegistration } from "../../src/shared/ingest-wire.js";
+import { skipUnlessPresent } from "../../test/oracle/prerequisites.js";
 import { tempDir } from "../acquisition/test-support.js";
 import type { LapiCredentials } from "../config/credentials.js";
 import { LapiError } from "./lapi-error.js";
@@ -191,7 +192,13 @@ describe("LAPI session", () => {
   });
 });
 
-describe.skipIf(!existsSync("/usr/bin/openssl"))("LAPI session with a client certificate", () => {
+const skipTls = skipUnlessPresent(
+  "LAPI session with a client certificate",
+  existsSync("/usr/bin/openssl") ? [] : ["/usr/bin/openssl"],
+  "apt-get install openssl",
+);
+
+describe.skipIf(skipTls)("LAPI session with a client certificate", () => {
   it("logs in over TLS with the certificate, trusting the LAPI through ca_cert_path", async () => {
     const t = tempDir("rampart-lapi-tls-");
     cleanups.push(t.cleanup);

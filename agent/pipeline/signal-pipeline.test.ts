@@ -1,7 +1,6 @@
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { wireEventSchema } from "../../src/shared/ingest-wire.js";
+import { oracleFor } from "../../test/oracle/crowdsec-config.js";
 import type { Cursor, LogLine } from "../acquisition/types.js";
 import { debianDirectories } from "../hub/hub-fs.js";
 import { type AgentHub, loadAgentHub } from "./agent-hub.js";
@@ -9,7 +8,8 @@ import { createEventIds } from "./event-id.js";
 import { hubFileHash } from "./hub-registration.js";
 import { createSignalPipeline } from "./signal-pipeline.js";
 
-const dirs = debianDirectories(resolve(import.meta.dirname, "../../.cache/crowdsec/root"));
+const oracle = oracleFor("agent signal pipeline on the Debian hub");
+const dirs = debianDirectories(oracle.install.root);
 
 const FAIL = "Jan 12 10:00:01 host sshd[1]: Failed password for root from 1.2.3.4 port 22 ssh2";
 
@@ -31,7 +31,7 @@ const fileCursor = (offset: number): Cursor => ({
   offset,
 });
 
-describe.skipIf(!existsSync(dirs.hubDir))("agent signal pipeline on the Debian hub", () => {
+describe.skipIf(oracle.skip)("agent signal pipeline on the Debian hub", () => {
   let hub: AgentHub;
   beforeAll(() => {
     hub = loadAgentHub(dirs, {

@@ -1,17 +1,19 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EventBatch } from "../../src/shared/ingest-wire.js";
+import { oracleFor } from "../../test/oracle/crowdsec-config.js";
 import { tempDir } from "../acquisition/test-support.js";
 import { FakeLapi } from "../lapi/test-lapi.js";
 import { main } from "../main.js";
 import { runReplay } from "./run-replay.js";
 
-const ROOT = resolve(import.meta.dirname, "../../.cache/crowdsec/root");
-const hasHub = existsSync(join(ROOT, "usr/share/crowdsec/hub/.index.json"));
+const oracle = oracleFor("rampart-agent -dsn replay");
+const ROOT = oracle.install.root;
+const hasHub = !oracle.skip;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

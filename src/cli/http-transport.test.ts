@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { skipUnlessPresent } from "../../test/oracle/prerequisites.js";
 import { decodeResponse, makeSender } from "./http-transport.js";
 
 const OPENSSL = ["/usr/bin/openssl", "/usr/local/bin/openssl"].find((p) => existsSync(p));
@@ -65,7 +66,13 @@ function pki(dir: string) {
   return (f: string) => join(dir, f);
 }
 
-describe.skipIf(!OPENSSL)("makeSender with a client certificate", () => {
+const skipTls = skipUnlessPresent(
+  "makeSender with a client certificate",
+  OPENSSL ? [] : ["openssl"],
+  "apt-get install openssl",
+);
+
+describe.skipIf(skipTls)("makeSender with a client certificate", () => {
   it("presents the certificate to a LAPI that requires one", async () => {
     const file = pki(mkdtempSync(join(tmpdir(), "rampart-mtls-")));
     const server = createServer(

@@ -24,13 +24,8 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  failedPasswordLine,
-  ORACLE_ROOT,
-  seedOffsets,
-  writeAgentInstall,
-} from "../../agent/daemon/test-hub.js";
-import { makeTempDir, removeDir, repoRoot } from "../oracle/crowdsec-config.js";
+import { failedPasswordLine, seedOffsets, writeAgentInstall } from "../../agent/daemon/test-hub.js";
+import { makeTempDir, oracleFor, removeDir, repoRoot } from "../oracle/crowdsec-config.js";
 import { type ManagedProcess, runCommand, startProcess, waitFor } from "../oracle/processes.js";
 import { type RampartDev, startRampartDev } from "../oracle/rampart-dev.js";
 
@@ -153,158 +148,161 @@ interface IngestStats {
   duplicates: number | null;
 }
 
-describe.skipIf(!existsSync(ORACLE_ROOT))("rampart-agent daemon: no loss, no double count", () => {
-  let lapi: RampartDev;
-  let dir: string;
-  let agent: ManagedProcess | null = null;
+describe.skipIf(oracleFor("rampart-agent daemon no-loss").skip)(
+  "rampart-agent daemon: no loss, no double count",
+  () => {
+    let lapi: RampartDev;
+    let dir: string;
+    let agent: ManagedProcess | null = null;
 
-  beforeAll(async () => {
-    dir = makeTempDir("agent-no-loss");
-    lapi = await startRampartDev();
-    await lapi.addMachine(MACHINE, PASSWORD);
-    await lapi.validateMachine(MACHINE);
-  });
-  afterAll(async () => {
-    await agent?.stop(2000);
-    await lapi?.stop();
-    if (dir) removeDir(dir);
-  });
-
-  it("delivers 200,000 lines exactly once through rotations, a LAPI outage and a kill -9", async () => {
-    const logs = join(dir, "logs");
-    const ids: string[] = [];
-    const { mkdirSync } = await import("node:fs");
-    mkdirSync(logs);
-    const a = new LogFile(join(logs, "a.log"), ids);
-    const b = new LogFile(join(logs, "b.log"), ids);
-    seedOffsets(join(dir, "state"), [a.path, b.path]);
-    const config = writeAgentInstall(dir, {
-      lapiUrl: lapi.url,
-      login: MACHINE,
-      password: PASSWORD,
-      filenames: [a.path, b.path],
-      // Small enough that the outage fills it: reading pauses instead of growing.
-      spoolMaxBytes: 24 * 1024 * 1024,
-      batchMaxEvents: 2000,
-      batchMaxDelay: "200ms",
-      retryMaxDelay: "2s",
-      logLevel: "info",
+    beforeAll(async () => {
+      dir = makeTempDir("agent-no-loss");
+      lapi = await startRampartDev();
+      await lapi.addMachine(MACHINE, PASSWORD);
+      await lapi.validateMachine(MACHINE);
     });
-    const bin = join(repoRoot(), "bin", "rampart-agent.mjs");
-    const agentLogs: string[] = [];
-    const startAgent = () => startProcess(process.execPath, [bin, "-c", config]);
-    const figures: Record<string, number | string> = {};
-    const started = performance.now();
-    const at = () => Math.round(performance.now() - started);
+    afterAll(async () => {
+      await agent?.stop(2000);
+      await lapi?.stop();
+      if (dir) removeDir(dir);
+    });
 
-    agent = startAgent();
-    let n = 0;
-    const ip = (k: number) => `10.77.${(k % 1000) >> 8}.${k % 256}`;
-    const batch = (count: number) => {
-      const out: string[] = [];
-      for (let i = 0; i < count; i++, n++) out.push(failedPasswordLine(n, ip(n)));
-      return out;
-    };
-    const events: [number, () => Promise<void> | void][] = [
-      [0.2, () => a.renameAndCreate(batch(200))],
-      [0.25, () => b.copyTruncate()],
-      [
-        0.35,
-        async () => {
-          figures.lapi_stopped_ms = at();
-          await lapi.pause();
-        },
-      ],
-      [0.45, () => a.renameAndCreate(batch(200))],
-      [0.48, () => b.copyTruncate()],
-      [
-        0.5,
-        async () => {
-          figures.kill9_ms = at();
-          process.kill(-agent!.child.pid!, "SIGKILL");
-          await waitFor("agent gone", () => agent!.exited(), { timeoutMs: 10_000 });
-          agentLogs.push(agent!.output());
-        },
-      ],
-      [
-        0.55,
-        () => {
-          agent = startAgent();
-        },
-      ],
-      [
-        0.65,
-        async () => {
-          figures.lapi_restarted_ms = at();
-          await lapi.resume();
-        },
-      ],
-      [0.75, () => a.renameAndCreate(batch(200))],
-      [0.8, () => b.copyTruncate()],
-    ];
-    while (n < TOTAL) {
-      const next = events[0];
-      if (next && n >= next[0] * TOTAL) {
-        events.shift();
-        await next[1]();
-        continue;
+    it("delivers 200,000 lines exactly once through rotations, a LAPI outage and a kill -9", async () => {
+      const logs = join(dir, "logs");
+      const ids: string[] = [];
+      const { mkdirSync } = await import("node:fs");
+      mkdirSync(logs);
+      const a = new LogFile(join(logs, "a.log"), ids);
+      const b = new LogFile(join(logs, "b.log"), ids);
+      seedOffsets(join(dir, "state"), [a.path, b.path]);
+      const config = writeAgentInstall(dir, {
+        lapiUrl: lapi.url,
+        login: MACHINE,
+        password: PASSWORD,
+        filenames: [a.path, b.path],
+        // Small enough that the outage fills it: reading pauses instead of growing.
+        spoolMaxBytes: 24 * 1024 * 1024,
+        batchMaxEvents: 2000,
+        batchMaxDelay: "200ms",
+        retryMaxDelay: "2s",
+        logLevel: "info",
+      });
+      const bin = join(repoRoot(), "bin", "rampart-agent.mjs");
+      const agentLogs: string[] = [];
+      const startAgent = () => startProcess(process.execPath, [bin, "-c", config]);
+      const figures: Record<string, number | string> = {};
+      const started = performance.now();
+      const at = () => Math.round(performance.now() - started);
+
+      agent = startAgent();
+      let n = 0;
+      const ip = (k: number) => `10.77.${(k % 1000) >> 8}.${k % 256}`;
+      const batch = (count: number) => {
+        const out: string[] = [];
+        for (let i = 0; i < count; i++, n++) out.push(failedPasswordLine(n, ip(n)));
+        return out;
+      };
+      const events: [number, () => Promise<void> | void][] = [
+        [0.2, () => a.renameAndCreate(batch(200))],
+        [0.25, () => b.copyTruncate()],
+        [
+          0.35,
+          async () => {
+            figures.lapi_stopped_ms = at();
+            await lapi.pause();
+          },
+        ],
+        [0.45, () => a.renameAndCreate(batch(200))],
+        [0.48, () => b.copyTruncate()],
+        [
+          0.5,
+          async () => {
+            figures.kill9_ms = at();
+            process.kill(-agent!.child.pid!, "SIGKILL");
+            await waitFor("agent gone", () => agent!.exited(), { timeoutMs: 10_000 });
+            agentLogs.push(agent!.output());
+          },
+        ],
+        [
+          0.55,
+          () => {
+            agent = startAgent();
+          },
+        ],
+        [
+          0.65,
+          async () => {
+            figures.lapi_restarted_ms = at();
+            await lapi.resume();
+          },
+        ],
+        [0.75, () => a.renameAndCreate(batch(200))],
+        [0.8, () => b.copyTruncate()],
+      ];
+      while (n < TOTAL) {
+        const next = events[0];
+        if (next && n >= next[0] * TOTAL) {
+          events.shift();
+          await next[1]();
+          continue;
+        }
+        const count = Math.min(PER_TICK, TOTAL - n);
+        a.write(batch(count >> 1));
+        b.write(batch(count - (count >> 1)));
+        await new Promise((resolve) => setTimeout(resolve, TICK_MS));
       }
-      const count = Math.min(PER_TICK, TOTAL - n);
-      a.write(batch(count >> 1));
-      b.write(batch(count - (count >> 1)));
-      await new Promise((resolve) => setTimeout(resolve, TICK_MS));
-    }
-    for (const [, action] of events) await action();
-    a.close();
-    b.close();
-    figures.generated_ms = at();
-    expect(ids).toHaveLength(TOTAL);
-    const expected = new Set(ids);
-    figures.colliding_ids = TOTAL - expected.size;
+      for (const [, action] of events) await action();
+      a.close();
+      b.close();
+      figures.generated_ms = at();
+      expect(ids).toHaveLength(TOTAL);
+      const expected = new Set(ids);
+      figures.colliding_ids = TOTAL - expected.size;
 
-    const stats = async () => {
-      const res = await lapi.admin("GET", `/admin/v1/ingest/stats?machine_id=${MACHINE}`);
-      if (res.status !== 200) throw new Error(`ingest stats → ${res.status}`);
-      return res.body as IngestStats;
-    };
-    // Until every id is in the ledger, or nothing moved for a while (then the ids tell what is
-    // missing).
-    let last: IngestStats = { events: 0, pours: 0, duplicates: 0 };
-    let lastChange = Date.now();
-    while (last.events < TOTAL && Date.now() - lastChange < STALL_MS) {
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-      const now = await stats().catch(() => last);
-      if (now.events !== last.events) lastChange = Date.now();
-      last = now;
-    }
-    figures.delivered_ms = at();
+      const stats = async () => {
+        const res = await lapi.admin("GET", `/admin/v1/ingest/stats?machine_id=${MACHINE}`);
+        if (res.status !== 200) throw new Error(`ingest stats → ${res.status}`);
+        return res.body as IngestStats;
+      };
+      // Until every id is in the ledger, or nothing moved for a while (then the ids tell what is
+      // missing).
+      let last: IngestStats = { events: 0, pours: 0, duplicates: 0 };
+      let lastChange = Date.now();
+      while (last.events < TOTAL && Date.now() - lastChange < STALL_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        const now = await stats().catch(() => last);
+        if (now.events !== last.events) lastChange = Date.now();
+        last = now;
+      }
+      figures.delivered_ms = at();
 
-    // SIGTERM: flush, commit, exit 0.
-    agent.child.kill("SIGTERM");
-    await waitFor("agent exit", () => agent!.exited(), { timeoutMs: 30_000 });
-    const final = await stats();
-    figures.ledger = final.events;
-    figures.pours = final.pours ?? "n/a";
-    figures.redelivered_duplicates = final.duplicates ?? "n/a";
-    console.log(`agent no-loss: ${JSON.stringify(figures)}`);
+      // SIGTERM: flush, commit, exit 0.
+      agent.child.kill("SIGTERM");
+      await waitFor("agent exit", () => agent!.exited(), { timeoutMs: 30_000 });
+      const final = await stats();
+      figures.ledger = final.events;
+      figures.pours = final.pours ?? "n/a";
+      figures.redelivered_duplicates = final.duplicates ?? "n/a";
+      console.log(`agent no-loss: ${JSON.stringify(figures)}`);
 
-    // The exact ids: nothing missing, nothing foreign.
-    await lapi.pause();
-    const ledger = await ledgerIds(lapi);
-    const missing = [...expected].filter((id) => !ledger.has(id));
-    const foreign = [...ledger].filter((id) => !expected.has(id));
-    expect(
-      { missing: describeIds(missing), foreign: describeIds(foreign) },
-      `agent logs:\n${agentLogs.join("")}${agent.output().slice(-6000)}`,
-    ).toEqual({ missing: [], foreign: [] });
-    // The design's file ids must tell every line apart, copytruncate generations included.
-    expect(figures.colliding_ids, "lines sharing an id with an earlier line").toBe(0);
-    expect(final.events).toBe(TOTAL);
-    expect(final.pours).toBe(TOTAL);
-    expect(agent.child.exitCode).toBe(0);
-    const offsets = JSON.parse(readFileSync(join(dir, "state", "offsets.json"), "utf8"));
-    const position = (c: { offset: number; base?: number }) => c.offset - (c.base ?? 0);
-    expect(position(offsets[a.path])).toBe(readFileSync(a.path).length);
-    expect(position(offsets[b.path])).toBe(readFileSync(b.path).length);
-  }, 600_000);
-});
+      // The exact ids: nothing missing, nothing foreign.
+      await lapi.pause();
+      const ledger = await ledgerIds(lapi);
+      const missing = [...expected].filter((id) => !ledger.has(id));
+      const foreign = [...ledger].filter((id) => !expected.has(id));
+      expect(
+        { missing: describeIds(missing), foreign: describeIds(foreign) },
+        `agent logs:\n${agentLogs.join("")}${agent.output().slice(-6000)}`,
+      ).toEqual({ missing: [], foreign: [] });
+      // The design's file ids must tell every line apart, copytruncate generations included.
+      expect(figures.colliding_ids, "lines sharing an id with an earlier line").toBe(0);
+      expect(final.events).toBe(TOTAL);
+      expect(final.pours).toBe(TOTAL);
+      expect(agent.child.exitCode).toBe(0);
+      const offsets = JSON.parse(readFileSync(join(dir, "state", "offsets.json"), "utf8"));
+      const position = (c: { offset: number; base?: number }) => c.offset - (c.base ?? 0);
+      expect(position(offsets[a.path])).toBe(readFileSync(a.path).length);
+      expect(position(offsets[b.path])).toBe(readFileSync(b.path).length);
+    }, 600_000);
+  },
+);

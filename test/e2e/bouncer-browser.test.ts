@@ -12,6 +12,7 @@ import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { crowdsecInstall, repoRoot, shouldSkipWithoutOracle } from "../oracle/crowdsec-config.js";
 import { type Cscli, createCscli } from "../oracle/cscli.js";
+import { skipUnlessPresent } from "../oracle/prerequisites.js";
 import { waitFor } from "../oracle/processes.js";
 import { type RampartDev, startRampartDev } from "../oracle/rampart-dev.js";
 import {
@@ -26,11 +27,11 @@ import {
 const CHROMIUM = "/usr/bin/chromium";
 const install = crowdsecInstall();
 const skipOracle = shouldSkipWithoutOracle(install, "bouncer browser test");
-const noBrowser = !existsSync(CHROMIUM) && !process.env.CI;
-if (noBrowser)
-  console.warn(
-    `bouncer browser test skipped: ${CHROMIUM} not installed (apt-get install chromium)`,
-  );
+const noBrowser = skipUnlessPresent(
+  "bouncer browser test",
+  existsSync(CHROMIUM) ? [] : [CHROMIUM],
+  "apt-get install chromium (.ci/run does)",
+);
 const ARTIFACTS = join(repoRoot(), "test-artifacts");
 const BANNED = "203.0.113.90";
 const CAPTCHA = "192.0.2.90";

@@ -8,7 +8,7 @@
  * plus which events reached the buckets. Any difference must be listed, with its reason, in
  * `test/fixtures/parser-diff-allowlist.yaml`; stale allow-list entries fail the test too.
  */
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -18,8 +18,8 @@ import { FIXTURES as GENERATED, writeLogs } from "../../scripts/gen-logs.js";
 import { ExpectMode, newLogEvent, type PipelineEvent } from "../../src/engine/event.js";
 import { defaultCompilerFactory } from "../../src/engine/hub/expr-compiler.js";
 import { type LoadedHub, loadHub } from "../../src/engine/hub/hub-loader.js";
+import { oracleFor } from "../oracle/crowdsec-config.js";
 import {
-  CROWDSEC_BIN,
   CROWDSEC_ROOT,
   DEFAULT_COLLECTIONS,
   DEFAULT_EXTRA_PARSERS,
@@ -130,7 +130,7 @@ function allowed(entry: AllowEntry, diff: Difference): boolean {
   );
 }
 
-const available = existsSync(CROWDSEC_BIN);
+const available = !oracleFor("parser pipeline vs CrowdSec 1.4.6").skip;
 
 /** Parses `log` with the reference and with `hub`; returns every difference found. */
 async function diffLog(

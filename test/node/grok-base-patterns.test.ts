@@ -3,14 +3,15 @@
  * string literals verbatim in the binary, so every definition must occur in it byte for byte —
  * which catches a typo or a definition taken from another grokky version.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BASE_PATTERNS } from "../../src/engine/grok/base-patterns";
+import { oracleFor } from "../oracle/crowdsec-config.js";
 
-const BINARY = join(import.meta.dirname, "../../.cache/crowdsec/root/usr/bin/crowdsec");
+const oracle = oracleFor("base patterns vs the CrowdSec 1.4.6 binary");
+const BINARY = oracle.install.crowdsec;
 
-describe.skipIf(!existsSync(BINARY))("base patterns vs the CrowdSec 1.4.6 binary", () => {
+describe.skipIf(oracle.skip)("base patterns vs the CrowdSec 1.4.6 binary", () => {
   it("holds 88 definitions with unique names", () => {
     expect(BASE_PATTERNS.length).toBe(88);
     expect(new Set(BASE_PATTERNS.map(([name]) => name)).size).toBe(88);

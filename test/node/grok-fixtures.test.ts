@@ -3,7 +3,7 @@
  * line and the captures CrowdSec 1.4.6 produced for them (`want.json`, regenerated from the
  * reference binary by `test/fixtures/grok/regenerate-wants.ts`). A new case is a new folder.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -14,8 +14,10 @@ import {
   type PatternLibrary,
 } from "../../src/engine/grok/index";
 import { type FixtureCase, readCase, resolveHubGrok } from "../fixtures/grok/fixture-case";
+import { oracleFor } from "../oracle/crowdsec-config.js";
 
-const ROOT = join(import.meta.dirname, "../../.cache/crowdsec/root");
+const oracle = oracleFor("grok fixture cases");
+const ROOT = oracle.install.root;
 const PATTERN_DIR = join(ROOT, "etc/crowdsec/patterns");
 const HUB = join(ROOT, "usr/share/crowdsec/hub");
 const CASES = join(import.meta.dirname, "../fixtures/grok");
@@ -48,7 +50,7 @@ function compileCase(fixture: FixtureCase): CompiledGrok {
     : compileGrok(hub.grok.pattern ?? "", scoped);
 }
 
-describe.skipIf(!existsSync(PATTERN_DIR))("grok fixture cases (CrowdSec 1.4.6 captures)", () => {
+describe.skipIf(oracle.skip)("grok fixture cases (CrowdSec 1.4.6 captures)", () => {
   it("has at least 30 cases, each with a reference want.json", () => {
     expect(caseDirs.length).toBeGreaterThanOrEqual(30);
     for (const dir of caseDirs) expect(readCase(dir).want, dir).not.toBeUndefined();

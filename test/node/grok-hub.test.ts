@@ -3,7 +3,7 @@
  * references `grok.name`, and every `pattern_syntax` definition, with the library built the way
  * CrowdSec 1.4.6 builds it (base + patterns/ files, then pattern_syntax in load order, first wins).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
@@ -13,8 +13,10 @@ import {
   loadPatterns,
   type PatternLibrary,
 } from "../../src/engine/grok/index";
+import { oracleFor } from "../oracle/crowdsec-config.js";
 
-const ROOT = join(import.meta.dirname, "../../.cache/crowdsec/root");
+const oracle = oracleFor("hub snapshot groks");
+const ROOT = oracle.install.root;
 const PATTERN_DIR = join(ROOT, "etc/crowdsec/patterns");
 const HUB = join(ROOT, "usr/share/crowdsec/hub");
 
@@ -83,7 +85,7 @@ function compileAll(dir: string): Outcome {
   return outcome;
 }
 
-describe.skipIf(!existsSync(HUB))("hub snapshot groks", () => {
+describe.skipIf(oracle.skip)("hub snapshot groks", () => {
   let parsers: Outcome | undefined;
   const parserOutcome = () => {
     parsers ??= compileAll(join(HUB, "parsers"));

@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
+import { skipUnlessPresent } from "./prerequisites.js";
 
 /** Paths inside the unpacked Debian packages (`.cache/crowdsec/root`). */
 export interface CrowdsecInstall {
@@ -62,24 +63,41 @@ export function missingBinaries(install: CrowdsecInstall): string[] {
   return [install.crowdsec, install.cscli, install.customBouncer].filter((p) => !existsSync(p));
 }
 
+/** What a suite may need besides the oracle's binaries, hub and data files. */
+export interface OracleNeeds {
+  /** Root: 1.4.6's plugin broker runs only plugins owned by the user it is configured with. */
+  root?: boolean;
+}
+
 /**
- * Whether an e2e file must skip: only when binaries are missing *and* `CI` is unset. In CI a
- * missing oracle is a failure, never a silent skip. Prints a loud banner when skipping.
+ * Whether a suite that needs the oracle must skip (see {@link skipUnlessPresent}: a banner
+ * locally, a failure in CI). Checks the binaries, the hub snapshot and the data files.
  */
-export function shouldSkipWithoutOracle(install: CrowdsecInstall, what: string): boolean {
-  const missing = missingBinaries(install);
-  if (missing.length === 0) return false;
-  if (process.env.CI) {
-    throw new Error(
-      `CrowdSec oracle missing in CI (${missing.join(", ")}): run scripts/fetch-crowdsec.ts`,
-    );
-  }
-  const bar = "!".repeat(100);
-  console.warn(
-    `\n${bar}\n!! SKIPPING ${what}: CrowdSec 1.4.6 binaries missing (${missing.join(", ")}).\n` +
-      `!! Run: node --import tsx scripts/fetch-crowdsec.ts\n${bar}\n`,
+export function shouldSkipWithoutOracle(
+  install: CrowdsecInstall,
+  what: string,
+  needs: OracleNeeds = {},
+): boolean {
+  const missing = [
+    ...missingBinaries(install),
+    ...[join(install.hubDir, ".index.json"), install.dataFilesDir, install.etcDir].filter(
+      (p) => !existsSync(p),
+    ),
+  ];
+  if (needs.root && process.getuid?.() !== 0) missing.push("root privileges");
+  return skipUnlessPresent(
+    what,
+    missing,
+    missing.includes("root privileges") && missing.length === 1
+      ? "run the tests as root"
+      : "run: node --import tsx scripts/fetch-crowdsec.ts (or set CROWDSEC_ORACLE_ROOT)",
   );
-  return true;
+}
+
+/** The oracle's install, and whether a suite that needs it skips (for one-line test headers). */
+export function oracleFor(what: string, needs: OracleNeeds = {}) {
+  const install = crowdsecInstall();
+  return { install, skip: shouldSkipWithoutOracle(install, what, needs) };
 }
 
 /** A fresh temporary directory; remove it with {@link removeDir}. */

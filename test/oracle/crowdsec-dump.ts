@@ -32,9 +32,10 @@ import {
   parseHubIndex,
   resolveCollections,
 } from "../../src/engine/hub/hub-index.js";
+import { crowdsecInstall } from "./crowdsec-config.js";
 
 /** Where the Debian package was unpacked, relative to the repository root. */
-export const CROWDSEC_ROOT = resolve(import.meta.dirname, "../../.cache/crowdsec/root");
+export const CROWDSEC_ROOT = crowdsecInstall().root;
 export const CROWDSEC_BIN = join(CROWDSEC_ROOT, "usr/bin/crowdsec");
 export const HUB_DIR = join(CROWDSEC_ROOT, "usr/share/crowdsec/hub");
 export const DATA_DIR = join(CROWDSEC_ROOT, "usr/share/crowdsec/data");

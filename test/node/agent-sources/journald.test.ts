@@ -15,6 +15,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { AcquiredLine } from "../../../agent/acquisition/acquisition-runner.js";
 import { OffsetStore } from "../../../agent/acquisition/offset-store.js";
 import { sleep, tempDir } from "../../../agent/acquisition/test-support.js";
+import { skipUnlessPresent } from "../../oracle/prerequisites.js";
 import { type Acquisition, collect, run, startFromYaml } from "./support.js";
 
 const JOURNAL_REMOTE = [
@@ -29,11 +30,14 @@ const hasJournalctl = (() => {
     return false;
   }
 })();
-const skipReason = !hasJournalctl
-  ? "journalctl is not installed"
-  : JOURNAL_REMOTE === undefined
-    ? "systemd-journal-remote is not installed (apt install systemd-journal-remote)"
-    : null;
+const skipJournal = skipUnlessPresent(
+  "journalctl source on a real journal",
+  [
+    ...(hasJournalctl ? [] : ["journalctl"]),
+    ...(JOURNAL_REMOTE === undefined ? ["systemd-journal-remote"] : []),
+  ],
+  "apt-get install systemd-journal-remote (.ci/run does)",
+);
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -125,8 +129,8 @@ async function collectEntries(acq: Acquisition, count: number, idleTimeoutMs = 5
   return out;
 }
 
-describe.skipIf(skipReason !== null)(
-  `journalctl source on a journal written by systemd-journal-remote${skipReason ? ` (skipped: ${skipReason})` : ""}`,
+describe.skipIf(skipJournal)(
+  "journalctl source on a journal written by systemd-journal-remote",
   { timeout: 30_000 },
   () => {
     async function setup() {
