@@ -9,7 +9,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { skipUnlessPresent } from "../../test/oracle/prerequisites.js";
+import { JOURNAL_REMOTE, skipWithoutJournal } from "../../test/oracle/prerequisites.js";
 import { decodeJournalEntry, shortTimestamp } from "./journal-entry.js";
 import {
   createJournalctlSource,
@@ -287,19 +287,6 @@ describe("journalctl source with a fake journalctl", () => {
   }, 20_000);
 });
 
-const JOURNAL_REMOTE = [
-  "/lib/systemd/systemd-journal-remote",
-  "/usr/lib/systemd/systemd-journal-remote",
-].find((p) => existsSync(p));
-const hasJournalctl = (() => {
-  try {
-    execFileSync("journalctl", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 /**
  * A real journal file: each `write` runs `systemd-journal-remote` once on entries in journald's
  * export format, appending to the file. `journalctl --follow` only shows the current boot, so
@@ -355,14 +342,7 @@ describe("journalctl source with the real journalctl", () => {
   });
 });
 
-const skipJournal = skipUnlessPresent(
-  "journalctl first start on a real journal",
-  [
-    ...(hasJournalctl ? [] : ["journalctl"]),
-    ...(JOURNAL_REMOTE === undefined ? ["systemd-journal-remote"] : []),
-  ],
-  "apt-get install systemd-journal-remote (.ci/run does)",
-);
+const skipJournal = skipWithoutJournal("journalctl first start on a real journal");
 
 describe.skipIf(skipJournal)(
   "journalctl first start on a journal written by systemd-journal-remote",

@@ -4,6 +4,8 @@
  * is missing and how to get it; in CI (`CI` set, as `.ci/run` does) it fails the run, because a
  * suite that silently skips there proves nothing.
  */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 
 /**
  * Whether a suite must skip because of `missing` (names or paths of what it needs; empty when
@@ -23,4 +25,32 @@ export function skipUnlessPresent(
     `\n${bar}\n!! SKIPPING ${what}: missing ${missing.join(", ")}.\n!! ${howTo}\n${bar}\n`,
   );
   return true;
+}
+
+/** Whether `command` runs (`<command> --version` exits 0). */
+export function hasCommand(command: string): boolean {
+  try {
+    execFileSync(command, ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `systemd-journal-remote` where Debian installs it (it writes the journals the tests read). */
+export const JOURNAL_REMOTE = [
+  "/lib/systemd/systemd-journal-remote",
+  "/usr/lib/systemd/systemd-journal-remote",
+].find((p) => existsSync(p));
+
+/** Whether a suite that reads a real journal (journalctl + systemd-journal-remote) must skip. */
+export function skipWithoutJournal(what: string): boolean {
+  return skipUnlessPresent(
+    what,
+    [
+      ...(hasCommand("journalctl") ? [] : ["journalctl"]),
+      ...(JOURNAL_REMOTE === undefined ? ["systemd-journal-remote"] : []),
+    ],
+    "apt-get install systemd-journal-remote (.ci/run does)",
+  );
 }

@@ -8,36 +8,17 @@
  * (Debian package `systemd-journal-remote`) is not installed: without a journald on the machine
  * they are the only way to produce a journal file journalctl accepts.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AcquiredLine } from "../../../agent/acquisition/acquisition-runner.js";
 import { OffsetStore } from "../../../agent/acquisition/offset-store.js";
 import { sleep, tempDir } from "../../../agent/acquisition/test-support.js";
-import { skipUnlessPresent } from "../../oracle/prerequisites.js";
+import { JOURNAL_REMOTE, skipWithoutJournal } from "../../oracle/prerequisites.js";
 import { type Acquisition, collect, run, startFromYaml } from "./support.js";
 
-const JOURNAL_REMOTE = [
-  "/lib/systemd/systemd-journal-remote",
-  "/usr/lib/systemd/systemd-journal-remote",
-].find((p) => existsSync(p));
-const hasJournalctl = (() => {
-  try {
-    execFileSync("journalctl", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const skipJournal = skipUnlessPresent(
-  "journalctl source on a real journal",
-  [
-    ...(hasJournalctl ? [] : ["journalctl"]),
-    ...(JOURNAL_REMOTE === undefined ? ["systemd-journal-remote"] : []),
-  ],
-  "apt-get install systemd-journal-remote (.ci/run does)",
-);
+const skipJournal = skipWithoutJournal("journalctl source on a real journal");
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
