@@ -70,22 +70,45 @@ export function parseGoDuration(text: string, options: ParseDurationOptions = {}
 }
 
 /**
- * Go `Duration.String()` of a whole number of seconds (CrowdSec 1.6.3+ rounds decision
+ * Go `time.Duration.String()` for a duration given in milliseconds (`10s`, `1m0s`, `500ms`,
+ * `1h0m0s`, `0s`, `1.5s`): the leakspeed and "N events over D" texts of 1.4.6 alerts.
+ */
+export function goDurationString(ms: number): string {
+  if (ms === 0) return "0s";
+  const negative = ms < 0;
+  // Work in integer nanoseconds so fractions print exactly like Go (no float noise).
+  let ns = BigInt(Math.round(Math.abs(ms) * 1e6));
+  let out: string;
+  if (ns < 1_000_000_000n) {
+    if (ns < 1_000n) out = `${ns}ns`;
+    else if (ns < 1_000_000n) out = `${fraction(ns, 1_000n)}µs`;
+    else out = `${fraction(ns, 1_000_000n)}ms`;
+  } else {
+    const h = ns / 3_600_000_000_000n;
+    ns -= h * 3_600_000_000_000n;
+    const m = ns / 60_000_000_000n;
+    ns -= m * 60_000_000_000n;
+    const s = `${fraction(ns, 1_000_000_000n)}s`;
+    out = h > 0n ? `${h}h${m}m${s}` : m > 0n ? `${m}m${s}` : s;
+  }
+  return negative ? `-${out}` : out;
+}
+
+function fraction(value: bigint, unit: bigint): string {
+  const whole = value / unit;
+  const rest = value % unit;
+  if (rest === 0n) return String(whole);
+  const digits = String(unit).length - 1;
+  return `${whole}.${String(rest).padStart(digits, "0").replace(/0+$/, "")}`;
+}
+
+/**
+ * Go `Duration.String()` of a duration rounded to whole seconds (CrowdSec 1.6.3+ rounds decision
  * durations to seconds): `4h0m0s`, `59m58s`, `45s`, `-1m30s`, `0s`.
  */
 export function formatGoDuration(ms: number): string {
-  const negative = ms < 0;
-  let seconds = Math.round(Math.abs(ms) / 1000);
-  if (seconds === 0) return "0s";
-  const h = Math.floor(seconds / 3600);
-  seconds -= h * 3600;
-  const m = Math.floor(seconds / 60);
-  seconds -= m * 60;
-  let out = "";
-  if (h > 0) out = `${h}h${m}m${seconds}s`;
-  else if (m > 0) out = `${m}m${seconds}s`;
-  else out = `${seconds}s`;
-  return negative ? `-${out}` : out;
+  const seconds = Math.round(Math.abs(ms) / 1000);
+  return goDurationString((ms < 0 ? -seconds : seconds) * 1000);
 }
 
 /**

@@ -1,8 +1,8 @@
+import { goDurationString } from "../../shared/duration.js";
 import { formatAddress, parseIpOrRange } from "../../shared/ip-range.js";
 import { type AlertSource, EventType, type OverflowAlert } from "../event.js";
 import type { CompiledScenario } from "./compile.js";
 import { goTimeString, parseMarshaledTime } from "./event-time.js";
-import { goDurationString } from "./go-duration.js";
 import { type QueuedEvent, reviveEvent } from "./queued-event.js";
 
 /** `models.Source` as JSON (`omitempty` everywhere but scope and value). */

@@ -1,9 +1,8 @@
-import { parseGoDuration } from "../../shared/duration.js";
+import { goDurationString, parseGoDuration } from "../../shared/duration.js";
 import type { DataSourceConfig } from "../parser/config.js";
 import type { RunnableExpr } from "../parser/scope.js";
 import { FALSE_WORDS, TRUE_WORDS } from "../parser/yaml-documents.js";
 import { type ScenarioConfig, ScenarioConfigError } from "./config.js";
-import { goDurationString } from "./go-duration.js";
 
 /** The bucket types CrowdSec knows (1.4.6: leaky, trigger, counter; HEAD adds the last two). */
 export const BUCKET_TYPES = ["leaky", "trigger", "counter", "conditional", "bayesian"] as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { goDurationString } from "../../shared/duration.js";
 import { goTimeString } from "./event-time.js";
-import { goDurationString } from "./go-duration.js";
 
 describe("Go duration and time text", () => {
   it.each([
