@@ -1,4 +1,4 @@
--- Change tracking for the per-isolate decision index (src/lapi/decision-index.ts): any change of a
+-- Change tracking for the per-isolate decision cache (src/lapi/decision-cache.ts): any change of a
 -- decision's matching fields bumps updated_at, and hard deletions leave a tombstone. Triggers make
 -- this hold for every writer.
 CREATE TRIGGER `decisions_touch` AFTER UPDATE OF `until`, `type`, `scope`, `value`, `origin`, `scenario`, `simulated` ON `decisions`

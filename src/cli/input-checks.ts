@@ -6,7 +6,7 @@ import { parseGoDuration } from "../shared/duration.js";
 import { parseIpOrRange } from "../shared/ip-range.js";
 import { CliError, EXIT } from "./cli-error.js";
 
-/** Scopes CrowdSec knows, with their canonical spelling (contract §6.2). */
+/** Scopes CrowdSec knows, with their canonical spelling (pkg/types/constants.go). */
 export const KNOWN_SCOPES: Record<string, string> = {
   ip: "Ip",
   range: "Range",

@@ -1,4 +1,4 @@
-/** The LAPI v1 and admin API bodies the CLI reads and writes (contract §4, `/admin/v1`). */
+/** The LAPI v1 (CrowdSec pkg/models) and admin API (`/admin/v1`) bodies the CLI reads and writes. */
 
 export interface Decision {
   id: number;

@@ -2,7 +2,7 @@ import type { IpRange } from "../shared/ip-range";
 import { ipCondition } from "./ip-match";
 
 /**
- * Soft deletion of decisions (CrowdSec pkg/database/decisions.go, contract §3.11): matching
+ * Soft deletion of decisions (CrowdSec pkg/database/decisions.go): matching
  * decisions are expired (`until = now`), not removed, so the next stream delta reports them in
  * `deleted`. Only active ones (`until > now`) are touched by the filter form.
  */

@@ -1,5 +1,5 @@
 /**
- * CrowdSec's flush (pkg/database/flush.go, contract §8) as a few set-based statements. Like
+ * CrowdSec's flush (pkg/database/flush.go) as a few set-based statements. Like
  * CrowdSec 1.5+, alerts that still carry an active decision are never flushed (1.4.6 did, which
  * silently lifted live bans). Decisions, events and meta go with their alert (ON DELETE CASCADE).
  */

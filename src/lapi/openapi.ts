@@ -11,7 +11,7 @@ import type { AuthKind, RouteDef } from "./route-def";
 
 type Json = Record<string, unknown>;
 
-/** The security requirement (alternatives) of each auth kind (contract §2.1). */
+/** The security requirement (alternatives) of each auth kind (see {@link AuthKind}). */
 const SECURITY: Record<AuthKind, Json[]> = {
   none: [],
   jwt: [{ machineJwt: [] }],

@@ -39,7 +39,7 @@ export function commaList(v: string): string[] {
   return v.split(",");
 }
 
-/** The bouncer routes' invalid-address error (contract §3.9). */
+/** The bouncer routes' invalid-address error (CrowdSec pkg/database/decisions.go). */
 export function parseIpFilter(v: string): IpRange {
   const r = parseIpOrRange(v);
   if (!r) {

@@ -1,5 +1,6 @@
 /**
- * Go `time.Duration` text, as CrowdSec reads and writes it (contract §4.5).
+ * Go `time.Duration` text, as CrowdSec reads and writes it (`time.ParseDuration` and
+ * `Duration.String()`; the differences between releases are in docs/compatibility.md).
  * Durations are handled in milliseconds: every duration CrowdSec clients send is coarser.
  */
 

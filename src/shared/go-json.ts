@@ -1,8 +1,9 @@
 /**
  * JSON decoding with Go's observable behaviour, because CrowdSec clients print the LAPI's error
- * text verbatim (contract §1): syntax errors in `encoding/json` wording, case-insensitive field
+ * text verbatim (the handlers of CrowdSec pkg/apiserver/controllers/v1/*.go bind bodies with
+ * gin's `ShouldBindJSON`): syntax errors in `encoding/json` wording, case-insensitive field
  * matching, unknown keys ignored, type errors naming the Go struct field, and go-swagger's
- * "validation failure list" for required fields.
+ * "validation failure list" (pkg/models) for required fields.
  */
 
 /** A Go type as far as decoding needs it. */

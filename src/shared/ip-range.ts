@@ -1,7 +1,7 @@
 import ipaddr from "ipaddr.js";
 
 /**
- * An IP or CIDR value as CrowdSec stores it for Ip/Range decisions (contract §6.5): the address
+ * An IP or CIDR value as CrowdSec stores it for Ip/Range decisions (pkg/types/ip.go): the address
  * family size and the first/last address of the block, as big-endian bytes so that byte order is
  * numeric order (SQLite compares BLOBs with memcmp). IPv4-mapped IPv6 counts as IPv4.
  */

@@ -34,7 +34,7 @@ interface RequestStep {
   rawBody?: string;
   headers?: Record<string, string>;
   /**
-   * The body later CrowdSec releases send instead (contract §9): Rampart may serve either
+   * The body later CrowdSec releases send instead (docs/compatibility.md): Rampart may serve either
    * generation, so this alternative is accepted too, with the same status and headers.
    */
   head?: unknown;
@@ -223,7 +223,7 @@ describe.skipIf(skip)("LAPI wire responses match the real CrowdSec 1.4.6 LAPI", 
         );
       }
       if (req.head !== undefined && got !== expected && got === withHeadBody(expected, req)) {
-        return; // A documented later-release answer (contract §9).
+        return; // A documented later-release answer (docs/compatibility.md).
       }
       if (expected !== got) {
         const label = isRampart(candidate.target) ? "" : " (self-check)";

@@ -6,7 +6,7 @@ import { routes } from "../../src/lapi/routes";
 import { ADMIN, AGENT_UA, bouncerKey, call, machineToken } from "./helpers";
 
 /**
- * The route → auth conformance table (contract §2, §10.2): every row of the route table gets the
+ * The route → auth conformance table (CrowdSec pkg/apiserver/middlewares/v1/jwt.go, api_key.go): every row of the route table gets the
  * assertions of its auth kind, so a new route is covered the moment it is added.
  */
 
@@ -313,7 +313,7 @@ describe("mTLS machines (agents log in with a certificate)", () => {
   });
 });
 
-describe("transport behaviour of the route table (contract §1)", () => {
+describe("transport behaviour of the route table (gin, as in CrowdSec controller.go)", () => {
   const paths = [...new Set(routes.map((r) => r.path))];
   const methodsAt = (path: string) => {
     const url = path.replace(/:[a-z_]+/g, "1");

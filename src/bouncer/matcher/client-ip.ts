@@ -3,7 +3,7 @@ import { parseAddress } from "../../shared/ip-range";
 /**
  * A client address in the shape the snapshot searches: IPv4 as one unsigned 32-bit word, IPv6 as
  * four big-endian 32-bit words. IPv4-mapped IPv6 (`::ffff:1.2.3.4`) is IPv4, as in CrowdSec
- * (contract §6.5), so a v4 ban also catches a client seen through a dual-stack socket.
+ * (pkg/types/ip.go), so a v4 ban also catches a client seen through a dual-stack socket.
  */
 export type ClientIp = { v: 4; w: number } | { v: 6; w: Uint32Array };
 

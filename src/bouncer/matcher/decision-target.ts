@@ -19,7 +19,7 @@ export type DecisionTarget =
   | { kind: "unsupported" };
 
 /**
- * Maps scope + value to a target. Like CrowdSec's LAPI (contract §6.5) an Ip or Range value is a
+ * Maps scope + value to a target. Like CrowdSec's LAPI (pkg/types/ip.go) an Ip or Range value is a
  * CIDR when it contains `/` and a single address otherwise, whatever the scope says. AS values
  * are numbers (`12345`; an `AS12345` spelling is accepted too); countries are ISO codes compared
  * upper-case, as `request.cf.country` reports them (the CrowdSec worker bouncer lower-cases both

@@ -4,7 +4,7 @@ import { postUsageMetrics, type UsageDelta, usageMetricsBody } from "./usage-rep
 
 /**
  * The usage-metrics window kept by the DecisionStore: isolates add their counter deltas, and the
- * window is posted to LAPI (`POST /v1/usage-metrics`, contract §3.12) every METRICS_INTERVAL,
+ * window is posted to LAPI (`POST /v1/usage-metrics`, docs/bouncer.md) every METRICS_INTERVAL,
  * then reset — only after LAPI took it, so a transient error loses nothing.
  */
 export class UsageLedger {

@@ -19,7 +19,8 @@ export interface UsageWindow {
 }
 
 /**
- * AllMetrics with one remediation component (contract §3.12), shaped like go-cs-bouncer's
+ * AllMetrics with one remediation component (CrowdSec 1.6.3+ pkg/models/all_metrics.go), shaped
+ * like go-cs-bouncer's
  * metrics provider: `dropped` per origin + remediation, `processed`, `active_decisions` per
  * origin. Rampart adds `passed`, `challenged` (challenge pages served) and `fallback` (one label
  * per fail-open/closed path) — LAPI stores any item name.

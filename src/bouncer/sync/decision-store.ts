@@ -275,7 +275,7 @@ export class DecisionStore extends DurableObject<Env> {
 
   /**
    * Applies a `deleted` entry: by id, or — when LAPI's dedup reports another row of the same
-   * value (contract §6.7) — every held decision with that scope, value and type, which is what
+   * value (see docs/bouncer.md) — every held decision with that scope, value and type, which is what
    * the CrowdSec bouncers do (they key by value).
    */
   private remove(d: StreamDecision): number {

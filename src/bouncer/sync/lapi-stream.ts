@@ -2,7 +2,7 @@ import { parseGoDuration } from "../../shared/duration";
 import type { SyncConfig } from "../config";
 import { streamObjects } from "./stream-objects";
 
-/** One decision of a stream response (contract §4.3), normalised the way the bouncer keys it. */
+/** One decision of a stream response (CrowdSec `models.Decision`), normalised the way the bouncer keys it. */
 export interface StreamDecision {
   id: number;
   /** Lower-case scope (`ip`, `range`, `as`, `country`). */
@@ -43,7 +43,7 @@ export function lapiTransport(binding: Fetcher | undefined, config: SyncConfig):
 }
 
 /**
- * `GET /v1/decisions/stream` (contract §3.10), read incrementally (stream-objects.ts). The filters
+ * `GET /v1/decisions/stream` (docs/bouncer.md), read incrementally (stream-objects.ts). The filters
  * are sent as query parameters (LAPI filters server-side) and applied again here, so a LAPI that
  * ignores one of them cannot widen what the bouncer enforces. Deletions are never filtered:
  * removing something the bouncer does not hold is harmless.
@@ -112,7 +112,7 @@ function normalise(raw: unknown, at: number): StreamDecision | null {
   };
 }
 
-/** LAPI's own filter semantics (contract §3.9): exact origins; scenario substrings, case-insensitive. */
+/** LAPI's own filter semantics (pkg/database/decisions.go): exact origins; scenario substrings, case-insensitive. */
 export function passesFilters(d: StreamDecision, config: SyncConfig): boolean {
   if (!config.scopes.includes(d.scope)) return false;
   if (config.origins.length && !config.origins.includes(d.origin)) return false;

@@ -1,6 +1,6 @@
 /**
  * `rampart decisions list|add|delete|import` — cscli's decisions verbs with cscli's flags. Like
- * cscli, `list` reads alerts (`GET /v1/alerts?has_active_decision=true…`, contract §3.6) and
+ * cscli, `list` reads alerts (`GET /v1/alerts?has_active_decision=true…`, cmd/crowdsec-cli) and
  * shows their decisions; `add` posts one alert carrying one decision (origin `cscli`).
  */
 import { Command } from "commander";
@@ -161,7 +161,7 @@ function del(deps: LapiCommandDeps): Command {
         deleted = await deps.client.deleteDecision(checkId(o.id, "decision id"));
       } else {
         const query: Query = filterQuery(o);
-        // DELETE /v1/decisions filters on `scopes` (contract §3.11), not cscli's `scope`.
+        // DELETE /v1/decisions filters on `scopes` (CrowdSec pkg/database/decisions.go), not cscli's `scope`.
         if (query.scope) {
           query.scopes = query.scope;
           delete query.scope;

@@ -6,7 +6,7 @@ import { parseGoBool } from "../query-params";
 
 /**
  * Query string → {@link AlertFilter} for GET/HEAD/DELETE /v1/alerts, with CrowdSec's error texts
- * (pkg/database/alertfilter.go, contract §3.6). Every error is a 500, as CrowdSec answers them.
+ * (CrowdSec pkg/database/alertfilter.go). Every error is a 500, as CrowdSec answers them.
  */
 
 /** CrowdSec's default page size of GET /v1/alerts. */

@@ -3,7 +3,8 @@ import { formatGoDuration } from "../../shared/duration";
 import { goTimeString, rfc3339Seconds } from "./alert-time";
 
 /**
- * An alert as CrowdSec's `FormatOneAlert` + gin's `c.JSON` print it (contract §4): keys in the
+ * An alert as CrowdSec's `FormatOneAlert` (pkg/apiserver/controllers/v1/alerts.go) + gin's
+ * `c.JSON` print it (types from pkg/models): keys in the
  * Go struct's (alphabetical) order, `decisions`/`events`/`labels` as `null` when empty, empty
  * optional fields omitted, each decision carrying the alert's `simulated` flag (1.4.6 cscli
  * dereferences it), durations as the remaining time rounded to seconds (1.6.3+).

@@ -19,7 +19,7 @@ import { parseGoId } from "../models/go-id";
 import type { RouteDef } from "../route-def";
 import { storeAlerts } from "../store-alerts";
 
-/** POST /v1/alerts (contract §3.5). */
+/** POST /v1/alerts (CrowdSec pkg/apiserver/controllers/v1/alerts.go `CreateAlert`). */
 async function createAlerts(c: AppContext): Promise<Response> {
   const text = await readBodyText(c, AUTHENTICATED_BODY_LIMIT);
   const parsed = parseGoJson(text);
@@ -45,7 +45,7 @@ async function createAlerts(c: AppContext): Promise<Response> {
   return jsonResponse(ids.map(String), 201);
 }
 
-/** GET|HEAD /v1/alerts (contract §3.6): no match is the literal `null`. */
+/** GET|HEAD /v1/alerts (CrowdSec controllers/v1/alerts.go `FindAlerts`): no match is the literal `null`. */
 async function listAlerts(c: AppContext): Promise<Response> {
   const now = c.var.startedAt;
   const filter = parseAlertFilter(new URL(c.req.url).searchParams, now, {
@@ -62,7 +62,7 @@ function alertId(c: AppContext): number {
   return id.value;
 }
 
-/** GET|HEAD /v1/alerts/:alert_id (contract §3.7). */
+/** GET|HEAD /v1/alerts/:alert_id (CrowdSec controllers/v1/alerts.go `FindAlertByID`). */
 async function showAlert(c: AppContext): Promise<Response> {
   const id = alertId(c);
   const record = await getAlert(c.var.db, id);
@@ -78,7 +78,7 @@ function requireTrustedIp(c: AppContext): void {
   throw new ApiError("forbidden", `access forbidden from this IP (${ip})`);
 }
 
-/** DELETE /v1/alerts (contract §3.8): same filters as GET, limit and sort ignored. */
+/** DELETE /v1/alerts (CrowdSec `DeleteAlerts`): same filters as GET, limit and sort ignored. */
 async function deleteAlertsByFilter(c: AppContext): Promise<Response> {
   requireTrustedIp(c);
   const now = c.var.startedAt;
@@ -89,7 +89,7 @@ async function deleteAlertsByFilter(c: AppContext): Promise<Response> {
   return jsonResponse({ nbDeleted: String(n) });
 }
 
-/** DELETE /v1/alerts/:alert_id (contract §3.8). */
+/** DELETE /v1/alerts/:alert_id (CrowdSec controllers/v1/alerts.go `DeleteAlertByID`). */
 async function deleteAlertById(c: AppContext): Promise<Response> {
   requireTrustedIp(c);
   const id = alertId(c);

@@ -14,7 +14,7 @@ import { ApiError, emptyResponse, jsonResponse } from "../errors";
 import type { RouteDef } from "../route-def";
 
 /**
- * Allowlist reads of LAPI v1 (CrowdSec 1.6.6+ controllers/v1/allowlist.go, contract §3.13).
+ * Allowlist reads of LAPI v1 (CrowdSec 1.6.6+ pkg/apiserver/controllers/v1/allowlist.go).
  * Writes go through the admin API (routes/admin-allowlists.ts), as cscli writes to the database.
  */
 
@@ -46,7 +46,7 @@ export function allowlistJson(l: AllowlistWithItems): Record<string, unknown> {
   return out;
 }
 
-/** HEAD's error for a value that is neither an IP nor a CIDR (contract §3.13). */
+/** CrowdSec HEAD's error for a value that is neither an IP nor a CIDR (controllers/v1/allowlist.go). */
 export function parseAllowlistValue(value: string): IpRange {
   const range = parseIpOrRange(value);
   if (range) return range;

@@ -82,7 +82,7 @@ export function parseBouncerFilter(params: URLSearchParams, stream: boolean): Bo
 
 const JSON_HEADERS = { "Content-Type": "application/json; charset=utf-8" };
 
-/** GET|HEAD /v1/decisions: live lookups (contract §3.9). */
+/** GET|HEAD /v1/decisions: live lookups (CrowdSec controllers/v1/decisions.go `GetDecision`). */
 async function listDecisions(c: AppContext): Promise<Response> {
   const filter = parseBouncerFilter(new URL(c.req.url).searchParams, false);
   if (c.req.method === "HEAD") return emptyResponse(200);
@@ -112,7 +112,8 @@ async function listDecisions(c: AppContext): Promise<Response> {
 }
 
 /**
- * GET|HEAD /v1/decisions/stream (contract §3.10): startup or delta since the bouncer's
+ * GET|HEAD /v1/decisions/stream (CrowdSec pkg/apiserver/controllers/v1/decisions.go
+ * `StreamDecision`): startup or delta since the bouncer's
  * `last_pull`, deduplicated, streamed page by page; `last_pull = t0` only once the whole body
  * has been produced.
  */

@@ -59,14 +59,14 @@ export function parseDecisionDeleteFilter(params: URLSearchParams): DecisionDele
   return f;
 }
 
-/** DELETE /v1/decisions (contract §3.11). */
+/** DELETE /v1/decisions (CrowdSec controllers/v1/decisions.go `DeleteDecisions`). */
 async function deleteDecisions(c: AppContext): Promise<Response> {
   const filter = parseDecisionDeleteFilter(new URL(c.req.url).searchParams);
   const n = await expireDecisions(c.env.DB, filter, c.var.startedAt);
   return jsonResponse({ nbDeleted: String(n) });
 }
 
-/** DELETE /v1/decisions/:decision_id (contract §3.11). */
+/** DELETE /v1/decisions/:decision_id (CrowdSec controllers/v1/decisions.go `DeleteDecisionById`). */
 async function deleteDecisionById(c: AppContext): Promise<Response> {
   const id = parseGoId(c.req.param("decision_id") ?? "");
   if (id === null) throw new ApiError("badRequest", "decision_id must be valid integer");

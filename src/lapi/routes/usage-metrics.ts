@@ -6,7 +6,7 @@ import { ApiError, emptyResponse, jsonResponse } from "../errors";
 import type { RouteDef } from "../route-def";
 
 /**
- * POST /v1/usage-metrics (CrowdSec 1.6.3+ controllers/v1/usagemetrics.go, contract §3.12). Field
+ * POST /v1/usage-metrics (CrowdSec 1.6.3+ pkg/apiserver/controllers/v1/usagemetrics.go). Field
  * lists follow the go-swagger models in Go's validation order (alphabetical), which decides the
  * one missing field CrowdSec names per top-level key.
  */

@@ -43,7 +43,7 @@ interface Registration {
   registration_token?: string;
 }
 
-/** POST /v1/watchers (contract §3.1). */
+/** POST /v1/watchers (CrowdSec pkg/apiserver/controllers/v1/machines.go `CreateMachine`). */
 async function register(c: AppContext): Promise<Response> {
   const { config, clientIp } = c.var;
   if (config.disableRemoteRegistration && !isLoopback(clientIp)) {
@@ -101,7 +101,10 @@ function loginFailure(message: string): ApiError {
   return new ApiError("jwtUnauthorized", message);
 }
 
-/** POST /v1/watchers/login (contract §2.2, §3.2): password or agent client certificate. */
+/**
+ * POST /v1/watchers/login (CrowdSec pkg/apiserver/middlewares/v1/jwt.go `Authenticator`,
+ * tls_auth.go): password or agent client certificate.
+ */
 async function login(c: AppContext): Promise<Response> {
   const { config, clientIp, startedAt } = c.var;
   const db = openDb(c.env.DB);
