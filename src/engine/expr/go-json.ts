@@ -1,3 +1,4 @@
+import { goHtmlEscape } from "../../shared/go-json-escape.js";
 import { GoFloat, isNil, withZeroValue } from "./go-value.js";
 
 /**
@@ -20,18 +21,12 @@ export function fromJson(v: unknown): unknown {
   return v;
 }
 
-const HTML_UNSAFE = /[<>&\u2028\u2029]/g;
-
-function escapeHtml(json: string): string {
-  return json.replace(HTML_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
-
 /** `json.Marshal` of an expression value; undefined where Go returns an error (NaN, ±Inf). */
 export function goJsonMarshal(v: unknown): string | undefined {
   if (isNil(v)) return "null";
   if (v instanceof GoFloat) return Number.isFinite(v.value) ? JSON.stringify(v.value) : undefined;
   if (typeof v === "number") return Number.isFinite(v) ? JSON.stringify(v) : undefined;
-  if (typeof v === "string") return escapeHtml(JSON.stringify(v));
+  if (typeof v === "string") return goHtmlEscape(JSON.stringify(v));
   if (typeof v === "boolean") return String(v);
   if (Array.isArray(v)) {
     const parts: string[] = [];
@@ -50,7 +45,7 @@ export function goJsonMarshal(v: unknown): string | undefined {
       if (typeof obj[key] === "function") continue;
       const s = goJsonMarshal(obj[key]);
       if (s === undefined) return undefined;
-      parts.push(`${escapeHtml(JSON.stringify(key))}:${s}`);
+      parts.push(`${goHtmlEscape(JSON.stringify(key))}:${s}`);
     }
     return `{${parts.join(",")}}`;
   }

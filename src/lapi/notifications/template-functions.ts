@@ -3,6 +3,7 @@
  * builtins and the sprig functions CrowdSec's notification examples use, as a table.
  */
 import { formatValue, goSprintf } from "../../engine/expr/go-sprintf";
+import { goHtmlEscape } from "../../shared/go-json-escape";
 
 /** Go field name → JSON key of the `models.Alert` family (Alert, Source, Decision, Event, Meta). */
 export const GO_FIELDS: Record<string, string> = {
@@ -56,10 +57,7 @@ export function truthy(v: unknown): boolean {
 
 /** Go's encoding/json: HTML-sensitive characters escaped. */
 function goJson(v: unknown, indent?: string): string {
-  return JSON.stringify(v ?? null, null, indent)
-    .replace(/</g, "\\u003c")
-    .replace(/>/g, "\\u003e")
-    .replace(/&/g, "\\u0026");
+  return goHtmlEscape(JSON.stringify(v ?? null, null, indent));
 }
 
 /** How a value prints (`{{.}}`): strings as is, the rest as Go `%v`. */
