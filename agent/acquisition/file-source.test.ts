@@ -1,11 +1,24 @@
-import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  copyFileSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  truncateSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createFileSource, type FileSourceOptions } from "./file-source.js";
 import { OffsetStore } from "./offset-store.js";
 import { sleep, take, tempDir } from "./test-support.js";
-import type { AcquisitionSource, FileCursor } from "./types.js";
+import type { AcquisitionSource, FileCursor, LogLine } from "./types.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -31,6 +44,66 @@ function start(options: Partial<FileSourceOptions> & { patterns: string[] }): Ac
   return source;
 }
 
+/** The directory of each `started` source's sync files, and how many markers it has had. */
+const syncDirs = new WeakMap<AcquisitionSource, { dir: string; markers: number }>();
+
+/**
+ * `start`, resolved once the first scan has opened every file the patterns match (the files present
+ * at their end, CrowdSec's tail rule). A scan takes the files in pattern order, so its look-up of
+ * the saved position of the `ready` file in a directory matched last comes after the test's files
+ * were opened.
+ */
+async function started(
+  options: Partial<FileSourceOptions> & { patterns: string[] },
+): Promise<AcquisitionSource> {
+  const dir = setup();
+  const ready = join(dir, "ready");
+  writeFileSync(ready, "");
+  const offsets = options.offsets ?? OffsetStore.inMemory();
+  let scanned = false;
+  const get = offsets.get.bind(offsets);
+  offsets.get = (key) => {
+    if (key === ready) scanned = true;
+    return get(key);
+  };
+  const source = start({ ...options, offsets, patterns: [...options.patterns, join(dir, "*")] });
+  syncDirs.set(source, { dir, markers: 0 });
+  await vi.waitFor(() => expect(scanned, "first scan done").toBe(true), {
+    timeout: 5000,
+    interval: 5,
+  });
+  return source;
+}
+
+/**
+ * The lines a `started` source delivers before it has done a whole scan begun after this call: a
+ * new file in its sync directory is found by such a scan and, being tracked last, drained last.
+ */
+async function settled(source: AcquisitionSource, it: AsyncIterator<LogLine>): Promise<string[]> {
+  const sync = syncDirs.get(source);
+  if (!sync) throw new Error("settled needs a source from started");
+  const marker = `settled ${++sync.markers}`;
+  writeFileSync(join(sync.dir, `marker-${sync.markers}`), `${marker}\n`);
+  const before: string[] = [];
+  for (;;) {
+    const [next] = await take(it, 1);
+    if (next === undefined) throw new Error(`${marker} was not delivered`);
+    if (next.line === marker) return before;
+    before.push(next.line);
+  }
+}
+
+/** How many of this process's file descriptors are open on a path starting with `prefix`. */
+function openOn(prefix: string): number {
+  return readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith(prefix);
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
 const lines = (from: number, to: number, prefix = "line") => {
   let out = "";
   for (let i = from; i < to; i++) out += `${prefix} ${i}\n`;
@@ -44,9 +117,8 @@ describe("file source (tail mode)", () => {
   it("starts existing files at their end and reads files created later from the start", async () => {
     const dir = setup();
     writeFileSync(join(dir, "a.log"), lines(0, 5, "old"));
-    const source = start({ patterns: [join(dir, "*.log")] });
+    const source = await started({ patterns: [join(dir, "*.log")] });
     const it = source[Symbol.asyncIterator]();
-    await sleep(60);
     appendFileSync(join(dir, "a.log"), lines(0, 3, "a"));
     writeFileSync(join(dir, "b.log"), lines(0, 2, "b"));
     writeFileSync(join(dir, "c.txt"), "not matched\n");
@@ -64,9 +136,8 @@ describe("file source (tail mode)", () => {
     const dir = setup();
     const log = join(dir, "app.log");
     writeFileSync(log, "");
-    const source = start({ patterns: [log] });
+    const source = await started({ patterns: [log] });
     const it = source[Symbol.asyncIterator]();
-    await sleep(60);
     appendFileSync(log, lines(0, 100));
     renameSync(log, `${log}.1`);
     writeFileSync(log, lines(200, 250));
@@ -75,16 +146,17 @@ describe("file source (tail mode)", () => {
     appendFileSync(log, lines(250, 300));
     const got = await take(it, 300);
     expect(texts(got).sort()).toEqual(expected(0, 300).sort());
-    expect(await take(it, 1, 400)).toEqual([]);
+    // Nothing more once the old generation was closed after the grace period.
+    await vi.waitFor(() => expect(openOn(`${log}.1`)).toBe(0), { timeout: 3000, interval: 20 });
+    expect(await settled(source, it)).toEqual([]);
   });
 
   it("follows copytruncate mid-stream, recovering lines written just before the copy", async () => {
     const dir = setup();
     const log = join(dir, "app.log");
     writeFileSync(log, "");
-    const source = start({ patterns: [log] });
+    const source = await started({ patterns: [log] });
     const it = source[Symbol.asyncIterator]();
-    await sleep(60);
     appendFileSync(log, lines(0, 50));
     expect(texts(await take(it, 50))).toEqual(expected(0, 50));
     // Written and rotated before the next poll: only the copy still has lines 50..80.
@@ -94,16 +166,15 @@ describe("file source (tail mode)", () => {
     appendFileSync(log, lines(80, 90));
     const got = await take(it, 40);
     expect(texts(got)).toEqual(expected(50, 90));
-    expect(await take(it, 1, 300)).toEqual([]);
+    expect(await settled(source, it)).toEqual([]);
   });
 
   it("detects a truncation that regrew past the old offset by the changed first bytes", async () => {
     const dir = setup();
     const log = join(dir, "app.log");
     writeFileSync(log, "");
-    const source = start({ patterns: [log], pollIntervalMs: 200 });
+    const source = await started({ patterns: [log], pollIntervalMs: 200 });
     const it = source[Symbol.asyncIterator]();
-    await sleep(300);
     appendFileSync(log, lines(0, 3));
     expect(texts(await take(it, 3))).toEqual(expected(0, 3));
     truncateSync(log, 0);
@@ -117,16 +188,14 @@ describe("file source (tail mode)", () => {
     const log = join(dir, "app.log");
     const statePath = join(dir, "state", "offsets.json");
     writeFileSync(log, "");
-    const first = createFileSource({
+    const first = await started({
       name: "t",
       labels: { type: "x" },
-      mode: "tail",
       patterns: [log],
-      pollIntervalMs: 20,
+      rotationGraceMs: 2000,
       offsets: OffsetStore.open(statePath),
     });
     const it1 = first[Symbol.asyncIterator]();
-    await sleep(60);
     appendFileSync(log, lines(0, 10));
     const got1 = await take(it1, 10);
     await first.commit(got1[5]!.cursor); // lines 6..9 were never acknowledged
@@ -145,9 +214,8 @@ describe("file source (tail mode)", () => {
     const log = join(dir, "app.log");
     const statePath = join(dir, "state", "offsets.json");
     writeFileSync(log, "");
-    const first = start({ patterns: [log], offsets: OffsetStore.open(statePath) });
+    const first = await started({ patterns: [log], offsets: OffsetStore.open(statePath) });
     const it1 = first[Symbol.asyncIterator]();
-    await sleep(60);
     appendFileSync(log, lines(0, 10));
     const got1 = await take(it1, 10);
     await first.commit(got1[5]!.cursor); // lines 6..9 were never acknowledged
@@ -168,9 +236,8 @@ describe("file source (tail mode)", () => {
     const dir = setup();
     const log = join(dir, "app.log");
     writeFileSync(log, "");
-    const source = start({ patterns: [log] });
+    const source = await started({ patterns: [log] });
     const it = source[Symbol.asyncIterator]();
-    await sleep(60);
     appendFileSync(log, lines(0, 10, "old")); // 10 lines of 6 bytes
     const before = await take(it, 10);
     copyFileSync(log, `${log}.1`);
@@ -188,9 +255,8 @@ describe("file source (tail mode)", () => {
     const log = join(dir, "app.log");
     const statePath = join(dir, "state", "offsets.json");
     writeFileSync(log, "");
-    const first = start({ patterns: [log], offsets: OffsetStore.open(statePath) });
+    const first = await started({ patterns: [log], offsets: OffsetStore.open(statePath) });
     const it1 = first[Symbol.asyncIterator]();
-    await sleep(60);
     appendFileSync(log, lines(0, 10, "old"));
     await take(it1, 10);
     copyFileSync(log, `${log}.1`);
@@ -230,9 +296,8 @@ describe("file source (tail mode)", () => {
     const log = join(dir, "app.log");
     const statePath = join(dir, "state", "offsets.json");
     writeFileSync(log, "");
-    const first = start({ patterns: [log], offsets: OffsetStore.open(statePath) });
+    const first = await started({ patterns: [log], offsets: OffsetStore.open(statePath) });
     const it1 = first[Symbol.asyncIterator]();
-    await sleep(60);
     appendFileSync(log, lines(0, 10, "aaa"));
     const got1 = await take(it1, 10);
     await first.commit(got1[5]!.cursor); // aaa 6..9 were never acknowledged
@@ -241,8 +306,9 @@ describe("file source (tail mode)", () => {
     copyFileSync(log, `${log}.1`);
     truncateSync(log, 0);
     appendFileSync(log, lines(0, 10, "bbb"));
-    await sleep(20); // distinct modification times, as rotations hours apart
     renameSync(`${log}.1`, `${log}.2`);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(`${log}.2`, hourAgo, hourAgo); // as rotations hours apart
     copyFileSync(log, `${log}.1`);
     truncateSync(log, 0);
     appendFileSync(log, lines(0, 3, "ccc"));
@@ -265,9 +331,8 @@ describe("file source (tail mode)", () => {
     const log = join(dir, "app.log");
     const statePath = join(dir, "state", "offsets.json");
     writeFileSync(log, lines(0, 5, "old"));
-    const first = start({ patterns: [log], offsets: OffsetStore.open(statePath) });
+    const first = await started({ patterns: [log], offsets: OffsetStore.open(statePath) });
     const it1 = first[Symbol.asyncIterator]();
-    await sleep(60);
     appendFileSync(log, lines(0, 3, "new"));
     await take(it1, 3); // read, never acknowledged
     await first.close();
@@ -282,11 +347,11 @@ describe("file source (tail mode)", () => {
     const log = join(dir, "app.log");
     writeFileSync(log, "");
     // A tiny queue and no consumer: the reader stops in the middle of the old content.
-    const source = start({ patterns: [log], queueCapacity: 2 });
+    const source = await started({ patterns: [log], queueCapacity: 2 });
     const it = source[Symbol.asyncIterator]();
-    await sleep(60);
     appendFileSync(log, lines(0, 20_000, "old"));
-    await sleep(100);
+    // The first 64 KiB chunk was read: the reader is held on the full queue, mid-file.
+    await vi.waitFor(() => expect(source.stats.read).toBeGreaterThan(0), { interval: 5 });
     copyFileSync(log, `${log}.1`);
     truncateSync(log, 0);
     appendFileSync(log, lines(0, 30_000, "NEW")); // longer than the old content
@@ -299,9 +364,8 @@ describe("file source (tail mode)", () => {
     const log = join(dir, "app.log");
     const statePath = join(dir, "state", "offsets.json");
     writeFileSync(log, "");
-    const first = start({ patterns: [log], offsets: OffsetStore.open(statePath) });
+    const first = await started({ patterns: [log], offsets: OffsetStore.open(statePath) });
     const it1 = first[Symbol.asyncIterator]();
-    await sleep(60);
     appendFileSync(log, lines(0, 10));
     const got1 = await take(it1, 10);
     await first.commit(got1[5]!.cursor); // lines 6..9 were never acknowledged
@@ -319,9 +383,8 @@ describe("file source (tail mode)", () => {
     const dir = setup();
     const log = join(dir, "app.log");
     writeFileSync(log, "");
-    const source = start({ patterns: [log], maxLineBytes: 4096 });
+    const source = await started({ patterns: [log], maxLineBytes: 4096 });
     const it = source[Symbol.asyncIterator]();
-    await sleep(60);
     appendFileSync(log, "ok 1\n");
     appendFileSync(log, `${"A".repeat(1024 * 1024)}\n`);
     appendFileSync(log, Buffer.from([0xff, 0xfe, 0x41, 0x0a])); // invalid UTF-8
@@ -352,27 +415,16 @@ describe("file source (cat mode)", () => {
 
 describe("file source lifecycle", () => {
   it("releases a deleted file's handle after the grace period and reads a re-created one from the start", async () => {
-    const { readdirSync, readlinkSync, unlinkSync } = await import("node:fs");
     const dir = setup();
     const log = join(dir, "gone.log");
     writeFileSync(log, "");
-    const source = start({ patterns: [log] });
+    const source = await started({ patterns: [log] });
     const it = source[Symbol.asyncIterator]();
-    await sleep(60);
     appendFileSync(log, lines(0, 2));
     expect(texts(await take(it, 2))).toEqual(expected(0, 2));
-    const openOn = () =>
-      readdirSync("/proc/self/fd").filter((fd) => {
-        try {
-          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(log);
-        } catch {
-          return false;
-        }
-      }).length;
-    expect(openOn()).toBe(1);
+    expect(openOn(log)).toBe(1);
     unlinkSync(log);
-    for (let i = 0; i < 150 && openOn() > 0; i++) await sleep(20);
-    expect(openOn()).toBe(0);
+    await vi.waitFor(() => expect(openOn(log)).toBe(0), { timeout: 3000, interval: 20 });
     writeFileSync(log, lines(0, 2, "again"));
     expect(texts(await take(it, 2))).toEqual(expected(0, 2, "again"));
   });
@@ -380,20 +432,33 @@ describe("file source lifecycle", () => {
 
 describe("file source under a continuous writer", () => {
   it("delivers every line exactly once through alternating rename and copytruncate rotations", async () => {
-    const { closeSync, openSync, writeSync } = await import("node:fs");
     const dir = setup();
     const log = join(dir, "busy.log");
     writeFileSync(log, "");
-    const source = start({ patterns: [log] });
+    const source = await started({ patterns: [log] });
     const it = source[Symbol.asyncIterator]();
-    await sleep(60);
     const total = 6000;
+    const seen: string[] = [];
+    const reader = (async () => {
+      while (seen.length < total) {
+        const next = await it.next();
+        if (next.done) return;
+        seen.push(next.value.line);
+      }
+    })();
+    const delivered = (count: number) =>
+      vi.waitFor(() => expect(seen.length).toBe(count), { timeout: 10_000, interval: 5 });
     const writer = (async () => {
       let fd = openSync(log, "a");
       let rotations = 0;
       for (let i = 0; i < total; i++) {
         writeSync(fd, `busy ${i}\n`);
-        if (i % 50 === 49) await sleep(2);
+        // The writer's pace (not a synchronisation): the source reads while lines are written.
+        if (i % 50 === 49 && i % 1000 < 950) await sleep(2);
+        // Two rotations within one poll would hide the generation in between (README): every
+        // line so far delivered means the previous rotation was followed. The 50 lines written
+        // from here on are still unread when the next rotation happens.
+        if (i % 1000 === 949) await delivered(i + 1);
         if (i % 1000 === 999) {
           rotations++;
           if (rotations % 2 === 1) {
@@ -408,18 +473,18 @@ describe("file source under a continuous writer", () => {
             copyFileSync(log, `${log}.${rotations}`);
             truncateSync(log, 0);
           }
-          // Two rotations within one poll would hide the generation in between (README).
-          await sleep(100);
         }
       }
       closeSync(fd);
     })();
-    const got = await take(it, total, 15_000);
     await writer;
-    const seen = texts(got);
+    await delivered(total);
+    await reader;
     expect(new Set(seen).size).toBe(seen.length); // no line twice
-    expect(seen.length).toBe(total); // none missing
-    expect(await take(it, 1, 300)).toEqual([]);
+    expect(seen.sort()).toEqual(expected(0, total, "busy").sort()); // none missing
+    // Nothing more once the renamed generations were closed after the grace period.
+    await vi.waitFor(() => expect(openOn(`${log}.`)).toBe(0), { timeout: 3000, interval: 20 });
+    expect(await settled(source, it)).toEqual([]);
   }, 30_000);
 });
 
@@ -428,9 +493,8 @@ describe("file source with a glob matching rotated names", () => {
     const dir = setup();
     const log = join(dir, "app.log");
     writeFileSync(log, "");
-    const source = start({ patterns: [`${log}*`] });
+    const source = await started({ patterns: [`${log}*`] });
     const it = source[Symbol.asyncIterator]();
-    await sleep(60);
     appendFileSync(log, lines(0, 10));
     expect(texts(await take(it, 10))).toEqual(expected(0, 10));
     appendFileSync(log, lines(10, 15));
@@ -438,7 +502,9 @@ describe("file source with a glob matching rotated names", () => {
     writeFileSync(log, lines(15, 20));
     const got = await take(it, 10);
     expect(texts(got).sort()).toEqual(expected(10, 20).sort());
-    // Past the grace period the old generation is closed; it must not come back from its start.
-    expect(await take(it, 1, 600)).toEqual([]);
+    // Past the grace period the old generation is closed; it must not come back from its start
+    // (the scan after the close would find it under its new name and read it before the marker).
+    await vi.waitFor(() => expect(openOn(`${log}.1`)).toBe(0), { timeout: 3000, interval: 20 });
+    expect(await settled(source, it)).toEqual([]);
   });
 });
