@@ -3,7 +3,9 @@
  * file, the acquisition files (or the `-dsn` entry) and the hub — and prints what the agent
  * would do, like `crowdsec -t` (CrowdSec 1.4.6 `cmd/crowdsec/main.go`, which loads the config,
  * parsers, scenarios and acquisition, then exits). Any problem is a `ConfigError` naming the
- * file, the YAML path and the reason; hub items that fail to load are errors too.
+ * file, the YAML path and the reason; hub items that fail to load are errors too. With `--local`
+ * (a `-dsn` replay whose buckets run in-process) nothing talks to the LAPI, so the credentials
+ * file is not read, as `runReplay` does not read it either.
  */
 
 import { existsSync, statSync } from "node:fs";
@@ -19,13 +21,19 @@ import { loadHubFromDirectories } from "./hub/load-hub.js";
 /** What a configuration test found. */
 export interface ConfigTestResult {
   config: AgentConfig;
-  credentials: LapiCredentials;
+  /** `null` with `--local`: no LAPI, no credentials. */
+  credentials: LapiCredentials | null;
   entries: AcquisitionEntry[];
   hub: { parsers: number; postoverflows: number; scenarios: number; warnings: string[] };
 }
 
-/** Where the acquisition comes from: the configured files or a one-shot DSN. */
-export type AcquisitionChoice = { kind: "config" } | { kind: "dsn"; dsn: string; type: string };
+/**
+ * Where the acquisition comes from: the configured files or a one-shot DSN (`local`: its buckets
+ * run in-process, `-dsn … --local`, so no LAPI credentials are needed).
+ */
+export type AcquisitionChoice =
+  | { kind: "config" }
+  | { kind: "dsn"; dsn: string; type: string; local: boolean };
 
 function requireDirectory(path: string, file: string, yamlPath: string): void {
   if (!existsSync(path) || !statSync(path).isDirectory()) {
@@ -39,7 +47,15 @@ export function testConfiguration(
   acquisition: AcquisitionChoice,
 ): ConfigTestResult {
   const config = loadAgentConfig(configPath);
-  const credentials = loadCredentials(config.lapi.credentialsPath);
+  const local = acquisition.kind === "dsn" && acquisition.local;
+  if (!local && !existsSync(config.lapi.credentialsPath)) {
+    throw new ConfigError(
+      config.file,
+      "lapi.credentials_path",
+      `${config.lapi.credentialsPath} does not exist: the agent needs it to reach the LAPI (only a -dsn replay with --local runs without one)`,
+    );
+  }
+  const credentials = local ? null : loadCredentials(config.lapi.credentialsPath);
   const entries =
     acquisition.kind === "dsn"
       ? [entryFromDsn(acquisition.dsn, { type: acquisition.type })]
@@ -75,16 +91,20 @@ export function testConfiguration(
   };
 }
 
+function describeAuth(credentials: LapiCredentials): string {
+  return credentials.auth.kind === "password"
+    ? `login ${credentials.auth.login}`
+    : `client certificate ${credentials.auth.certPath}`;
+}
+
 /** The human report `-t` prints. */
 export function formatConfigTest(result: ConfigTestResult): string {
   const { config, credentials, entries, hub } = result;
-  const auth =
-    credentials.auth.kind === "password"
-      ? `login ${credentials.auth.login}`
-      : `client certificate ${credentials.auth.certPath}`;
   const out = [
     `config: ${config.file}`,
-    `lapi: ${config.lapi.url ?? credentials.url} (${auth}, credentials ${config.lapi.credentialsPath})`,
+    credentials === null
+      ? "lapi: none (--local: buckets in-process, alerts printed; credentials not read)"
+      : `lapi: ${config.lapi.url ?? credentials.url} (${describeAuth(credentials)}, credentials ${config.lapi.credentialsPath})`,
     `state: ${config.stateDir} (offsets and cursors), spool: ${config.spoolDir}`,
     `metrics: ${config.prometheus.enabled ? `${config.prometheus.listenAddr}:${config.prometheus.listenPort}` : "disabled"}`,
     `acquisition: ${entries.length} datasource${entries.length === 1 ? "" : "s"}`,

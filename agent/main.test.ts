@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
@@ -93,6 +93,27 @@ describe.skipIf(!hasHub)("rampart-agent -t with the Debian 1.4.6 hub", { timeout
     expect(stdout).toContain(`  file [cat] type=nginx: ${dir}/app.log (1 file now)`);
   });
 
+  it("needs no credentials file for a -dsn replay with --local", () => {
+    const { dir, config } = install();
+    rmSync(join(dir, "local_api_credentials.yaml"));
+    const { code, stdout, stderr } = run([
+      "-c",
+      config,
+      "-t",
+      "-dsn",
+      `file://${dir}/app.log`,
+      "--type",
+      "syslog",
+      "--local",
+    ]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      "lapi: none (--local: buckets in-process, alerts printed; credentials not read)",
+    );
+    expect(stdout.trimEnd().endsWith("configuration test: OK")).toBe(true);
+  });
+
   it("fails on a collection the hub does not have", () => {
     const { config } = install();
     writeFileSync(config, readAgent(config).replace("crowdsecurity/linux", "crowdsecurity/nope"));
@@ -127,6 +148,28 @@ describe("rampart-agent -t on bad configurations", () => {
     expect(stderr).toContain(
       `${dir}/local_api_credentials.yaml:1:1: document 1: password: login without password`,
     );
+  });
+
+  it("names the missing credentials file and the YAML key when the LAPI is needed", () => {
+    const { dir, config } = install();
+    rmSync(join(dir, "local_api_credentials.yaml"));
+    for (const args of [
+      ["-c", config, "-t"],
+      ["-c", config, "-t", "-dsn", `file://${dir}/app.log`, "--type", "syslog"],
+    ]) {
+      const { code, stderr } = run(args);
+      expect(code).toBe(1);
+      expect(stderr).toBe(
+        `configuration test failed: ${config}: lapi.credentials_path: ${dir}/local_api_credentials.yaml does not exist: the agent needs it to reach the LAPI (only a -dsn replay with --local runs without one)\n`,
+      );
+    }
+  });
+
+  it("rejects --local without -dsn with exit 2", () => {
+    const { config } = install();
+    const { code, stderr } = run(["-c", config, "-t", "--local"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("--local needs -dsn");
   });
 
   it("names a hub directory that does not exist", () => {

@@ -21,7 +21,8 @@ export interface MainIo {
 const USAGE = `usage: rampart-agent [-c agent.yaml] [-t] [-dsn file:///path --type <type> [--local]]
   (no -t/-dsn)    run the agent daemon (SIGTERM/SIGINT: flush and stop, SIGHUP: reload)
   -c <file>       agent configuration (default ${DEFAULT_CONFIG})
-  -t              test the configuration (config, credentials, acquisition, hub) and exit
+  -t              test the configuration (config, credentials, acquisition, hub) and exit;
+                  with -dsn … --local the credentials file is not needed
   -dsn <dsn>      one-shot acquisition instead of the acquisition files (file:// only)
   --type <type>   labels.type of the -dsn lines
   --local         with -dsn: run the buckets in-process and print alerts (no LAPI)`;
@@ -77,7 +78,7 @@ export function main(args: readonly string[], io: MainIo): number | Promise<numb
     return 2;
   }
   if (flags.local && flags.dsn === null) {
-    io.stderr("--local needs -dsn\n");
+    io.stderr("--local needs -dsn (only a one-shot replay can run without the LAPI)\n");
     return 2;
   }
   if (!flags.test && flags.dsn !== null) {
@@ -89,7 +90,9 @@ export function main(args: readonly string[], io: MainIo): number | Promise<numb
   // The daemon: acquisition → pipeline → delivery until SIGTERM (agent/daemon/).
   if (!flags.test) return runDaemon(flags.config, io);
   const acquisition: AcquisitionChoice =
-    flags.dsn === null ? { kind: "config" } : { kind: "dsn", dsn: flags.dsn, type: flags.type! };
+    flags.dsn === null
+      ? { kind: "config" }
+      : { kind: "dsn", dsn: flags.dsn, type: flags.type!, local: flags.local };
   try {
     io.stdout(`${formatConfigTest(testConfiguration(flags.config, acquisition))}\n`);
     return 0;
