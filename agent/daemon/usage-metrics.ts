@@ -1,8 +1,8 @@
 /**
  * The `POST /v1/usage-metrics` body of a log processor (CrowdSec 1.6.3+ `models.AllMetrics` with
- * one `log_processors` item, pkg/models/all_metrics.go): version, OS, startup time, datasources (count per
- * acquisition module), installed hub items, and one metrics window whose items are the lines
- * read, parsed and unparsed per datasource since the previous push (1.6's `read`, `parsed`,
+ * one `log_processors` item, pkg/models/all_metrics.go): version, OS, startup time, datasources
+ * (count per acquisition module), installed hub items, and one metrics window whose items are the
+ * lines read, parsed and unparsed per datasource since the previous push (1.6's `read`, `parsed`,
  * `unparsed` items, unit `line`, labels `datasource_type` and `source`).
  */
 import { release, type } from "node:os";

@@ -8,7 +8,7 @@ import { request as httpsRequest } from "node:https";
 import { CliError, EXIT } from "./cli-error.js";
 import type { HttpRequest } from "./lapi-client.js";
 
-/** The User-Agent: LAPI login wants exactly one `/` (CrowdSec pkg/apiserver/middlewares/v1/jwt.go). */
+/** The User-Agent: LAPI login wants exactly one `/` (CrowdSec middlewares/v1/jwt.go). */
 export const USER_AGENT = "rampart-cli/0.1.0";
 
 /** TLS client material for mTLS. */

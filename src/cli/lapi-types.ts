@@ -1,4 +1,4 @@
-/** The LAPI v1 (CrowdSec pkg/models) and admin API (`/admin/v1`) bodies the CLI reads and writes. */
+/** The LAPI v1 (CrowdSec pkg/models) and admin API (`/admin/v1`) bodies the CLI reads/writes. */
 
 export interface Decision {
   id: number;

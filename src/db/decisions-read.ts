@@ -13,7 +13,7 @@ export interface DecisionRow {
   origin: string;
 }
 
-/** Bouncer-side filters shared by GET /v1/decisions and the stream (CrowdSec pkg/database/decisions.go). */
+/** Bouncer filters of GET /v1/decisions and the stream (CrowdSec pkg/database/decisions.go). */
 export interface BouncerFilter {
   ip?: IpRange;
   contains: boolean;
@@ -189,10 +189,10 @@ export interface StreamWindow {
 
 /**
  * One page of stream decisions with CrowdSec's dedup (pkg/database/decisions.go, see
- * docs/compatibility.md): a row is kept only if no
- * other decision with the same value/type/scope has a strictly later `until`. Unlike CrowdSec we
- * do not let a *simulated* row hide a real one when simulated rows are excluded (upstream that
- * hides a real ban from every bouncer); other hiders (other origins, scenarios) count as upstream.
+ * docs/compatibility.md): a row is kept only if no other decision with the same value/type/scope
+ * has a strictly later `until`. Unlike CrowdSec we do not let a *simulated* row hide a real one
+ * when simulated rows are excluded (upstream that hides a real ban from every bouncer); other
+ * hiders (other origins, scenarios) count as upstream.
  */
 export async function queryStreamPage(
   db: D1Database | D1DatabaseSession,

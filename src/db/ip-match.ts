@@ -2,8 +2,8 @@ import { blockOf, type IpRange, toHex } from "../shared/ip-range";
 
 /**
  * SQL conditions matching the IP columns of `decisions` / `allowlist_items` against a queried
- * IP or range (as CrowdSec pkg/database/decisions.go does), written so that SQLite answers them from the
- * (ip_size, start_ip, end_ip) index.
+ * IP or range (as CrowdSec pkg/database/decisions.go does), written so that SQLite answers them
+ * from the (ip_size, start_ip, end_ip) index.
  *
  * Every stored value is a CIDR block (a bare IP is a /32 or /128), so a block that *contains* the
  * query starts at the query's start masked to the block's own prefix length. The candidate

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { GoType } from "../shared/go-json";
 import type { AppContext } from "./context";
 
-/** How a route authenticates (the route groups of CrowdSec controllers/controller.go), plus our admin API. */
+/** How a route authenticates (CrowdSec controllers/controller.go groups), plus our admin API. */
 export type AuthKind = "none" | "jwt" | "refresh" | "apiKey" | "jwtOrApiKey" | "admin";
 
 export type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";

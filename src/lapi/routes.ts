@@ -13,7 +13,7 @@ import { openApiRoutes } from "./routes/openapi";
 import { usageMetricsRoutes } from "./routes/usage-metrics";
 import { watcherRoutes } from "./routes/watchers";
 
-/** The route → auth table of the LAPI v1 (CrowdSec pkg/apiserver/controllers/controller.go) and the admin API. */
+/** The route → auth table of the LAPI v1 (CrowdSec controllers/controller.go) and the admin API. */
 export const routes: readonly RouteDef[] = [
   ...healthRoutes,
   ...watcherRoutes,

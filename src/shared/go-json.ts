@@ -24,21 +24,39 @@ export interface FieldSpec {
 }
 
 export const t = {
-  string: { kind: "string" } as GoType,
-  bool: { kind: "bool" } as GoType,
-  int32: { kind: "int", go: "int32" } as GoType,
-  int64: { kind: "int", go: "int64" } as GoType,
-  float32: { kind: "float", go: "float32" } as GoType,
-  float64: { kind: "float", go: "float64" } as GoType,
-  any: { kind: "any" } as GoType,
-  array: (of: GoType): GoType => ({ kind: "array", of }),
-  map: (of: GoType): GoType => ({ kind: "map", of }),
+  string: { kind: "string" },
+  bool: { kind: "bool" },
+  int32: { kind: "int", go: "int32" },
+  int64: { kind: "int", go: "int64" },
+  float32: { kind: "float", go: "float32" },
+  float64: { kind: "float", go: "float64" },
+  any: { kind: "any" },
+  array: <T extends GoType>(of: T) => ({ kind: "array", of }) as const,
+  map: <T extends GoType>(of: T) => ({ kind: "map", of }) as const,
   struct: (name: string, fields: Record<string, FieldSpec>): GoType => ({
     kind: "struct",
     name,
     fields,
   }),
-};
+} as const satisfies Record<string, GoType | ((...args: never[]) => GoType)>;
+
+/**
+ * The value {@link decodeAs} yields for a Go type (what `z.infer` is to a zod schema): every
+ * struct field optional, and JSON `null` (absent) as `undefined`, array items included.
+ */
+export type GoValue<T> = T extends { kind: "string" }
+  ? string
+  : T extends { kind: "bool" }
+    ? boolean
+    : T extends { kind: "int" | "float" }
+      ? number
+      : T extends { kind: "array"; of: infer O }
+        ? (GoValue<O> | undefined)[]
+        : T extends { kind: "map"; of: infer O }
+          ? Record<string, GoValue<O> | undefined>
+          : T extends { kind: "struct"; fields: infer F }
+            ? { -readonly [K in keyof F]?: F[K] extends { type: infer X } ? GoValue<X> : never }
+            : unknown;
 
 export type DecodeResult<T> =
   | { ok: true; value: T }

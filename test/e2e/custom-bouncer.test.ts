@@ -113,7 +113,8 @@ describe.skipIf(skip).each(targets)("crowdsec-custom-bouncer 0.0.15 against %s",
     await nextPollDone(bouncer, target);
     const calls = bouncer.calls();
     for (const d of added) {
-      // A row inserted during a poll may come twice (CrowdSec sets `last_pull` to the poll's start), not more.
+      // A row inserted during a poll may come twice (CrowdSec sets `last_pull` to the poll's
+      // start), not more.
       expect(callsFor(calls, "add", d.value).length, `adds of ${d.value}`).toBeLessThanOrEqual(2);
     }
   });

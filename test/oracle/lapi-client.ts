@@ -7,7 +7,7 @@
 export async function machineLogin(url: string, machineId: string, password: string) {
   const res = await fetch(new URL("v1/watchers/login", url), {
     method: "POST",
-    // LAPI requires a `<name>/<version>` User-Agent for logins (pkg/apiserver/middlewares/v1/jwt.go).
+    // LAPI requires a `<name>/<version>` User-Agent for logins (middlewares/v1/jwt.go).
     headers: { "Content-Type": "application/json", "User-Agent": "rampart-e2e/1.0" },
     body: JSON.stringify({ machine_id: machineId, password }),
   });

@@ -78,7 +78,10 @@ function maskDuration(value: string): string {
   return value.startsWith("-") ? "-<duration>" : "<duration>";
 }
 
-/** Output fields later releases add and 1.4.6 never sends (docs/compatibility.md); 1.4.6 clients ignore them. */
+/**
+ * Output fields later releases add and 1.4.6 never sends (docs/compatibility.md); 1.4.6 clients
+ * ignore them.
+ */
 const LATER_RELEASE_FIELDS = new Set(["uuid", "remediation", "kind"]);
 
 /**

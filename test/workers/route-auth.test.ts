@@ -6,8 +6,9 @@ import { routes } from "../../src/lapi/routes";
 import { ADMIN, AGENT_UA, bouncerKey, call, machineToken } from "./helpers";
 
 /**
- * The route → auth conformance table (CrowdSec pkg/apiserver/middlewares/v1/jwt.go, api_key.go): every row of the route table gets the
- * assertions of its auth kind, so a new route is covered the moment it is added.
+ * The route → auth conformance table (CrowdSec pkg/apiserver/middlewares/v1/jwt.go, api_key.go):
+ * every row of the route table gets the assertions of its auth kind, so a new route is covered the
+ * moment it is added.
  */
 
 const REALM = "JWT realm=Crowdsec API local";

@@ -20,10 +20,9 @@ export interface UsageWindow {
 
 /**
  * AllMetrics with one remediation component (CrowdSec 1.6.3+ pkg/models/all_metrics.go), shaped
- * like go-cs-bouncer's
- * metrics provider: `dropped` per origin + remediation, `processed`, `active_decisions` per
- * origin. Rampart adds `passed`, `challenged` (challenge pages served) and `fallback` (one label
- * per fail-open/closed path) — LAPI stores any item name.
+ * like go-cs-bouncer's metrics provider: `dropped` per origin + remediation, `processed`,
+ * `active_decisions` per origin. Rampart adds `passed`, `challenged` (challenge pages served) and
+ * `fallback` (one label per fail-open/closed path) — LAPI stores any item name.
  */
 export function usageMetricsBody(w: UsageWindow) {
   const items: { name: string; value: number; unit: string; labels?: Record<string, string> }[] =

@@ -275,8 +275,8 @@ export class DecisionStore extends DurableObject<Env> {
 
   /**
    * Applies a `deleted` entry: by id, or — when LAPI's dedup reports another row of the same
-   * value (see docs/bouncer.md) — every held decision with that scope, value and type, which is what
-   * the CrowdSec bouncers do (they key by value).
+   * value (see docs/bouncer.md) — every held decision with that scope, value and type, which is
+   * what the CrowdSec bouncers do (they key by value).
    */
   private remove(d: StreamDecision): number {
     let rows = this.sql

@@ -2,7 +2,7 @@ import { parseGoDuration } from "../../shared/duration";
 import type { SyncConfig } from "../config";
 import { streamObjects } from "./stream-objects";
 
-/** One decision of a stream response (CrowdSec `models.Decision`), normalised the way the bouncer keys it. */
+/** A stream decision (CrowdSec `models.Decision`), normalised the way the bouncer keys it. */
 export interface StreamDecision {
   id: number;
   /** Lower-case scope (`ip`, `range`, `as`, `country`). */
@@ -112,7 +112,7 @@ function normalise(raw: unknown, at: number): StreamDecision | null {
   };
 }
 
-/** LAPI's own filter semantics (pkg/database/decisions.go): exact origins; scenario substrings, case-insensitive. */
+/** LAPI's filters (pkg/database/decisions.go): exact origins; scenario substrings, any case. */
 export function passesFilters(d: StreamDecision, config: SyncConfig): boolean {
   if (!config.scopes.includes(d.scope)) return false;
   if (config.origins.length && !config.origins.includes(d.origin)) return false;

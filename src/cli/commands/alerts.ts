@@ -178,7 +178,7 @@ function del(deps: LapiCommandDeps): Command {
       if (Object.keys(query).length === 0 && !o.all) {
         throw new CliError("at least one filter or --all must be specified", EXIT.usage);
       }
-      // cscli sends limit=0 with --all so that nothing caps the deletion (cmd/crowdsec-cli/alerts.go).
+      // cscli (cmd/crowdsec-cli/alerts.go) sends limit=0 with --all so nothing caps the deletion.
       if (o.all) query.limit = "0";
       deleted = await deps.client.deleteAlerts(query);
     }

@@ -1,7 +1,7 @@
 /**
  * `rampart decisions import`: decisions from a CSV/JSON/plain-values file, uploaded in chunks, each
- * chunk one alert carrying many decisions with origin `cscli-import` (as cscli 1.5+ does; the
- * LAPI stores alerts that arrive with decisions as they are, CrowdSec
+ * chunk one alert carrying many decisions with origin `cscli-import` (as cscli 1.5+ does; the LAPI
+ * stores alerts that arrive with decisions as they are, CrowdSec
  * pkg/apiserver/controllers/v1/alerts.go `CreateAlert`).
  */
 import { readFileSync } from "node:fs";

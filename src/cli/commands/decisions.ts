@@ -161,7 +161,8 @@ function del(deps: LapiCommandDeps): Command {
         deleted = await deps.client.deleteDecision(checkId(o.id, "decision id"));
       } else {
         const query: Query = filterQuery(o);
-        // DELETE /v1/decisions filters on `scopes` (CrowdSec pkg/database/decisions.go), not cscli's `scope`.
+        // DELETE /v1/decisions filters on `scopes` (CrowdSec pkg/database/decisions.go), not
+        // cscli's `scope`.
         if (query.scope) {
           query.scopes = query.scope;
           delete query.scope;

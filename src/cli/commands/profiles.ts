@@ -1,10 +1,10 @@
 /**
- * `rampart profiles show|apply`. `show` validates `<config dir>/profiles.yaml` (or `-f`) like
- * the LAPI does (the engine's profiles schema and expr compiler, as in CrowdSec pkg/csprofiles) and lists the
- * profiles in evaluation order; `show --remote` lists the ones the LAPI applies. `apply`
- * validates locally, then uploads the file through the admin API (`PUT /admin/v1/profiles`),
- * where it is validated again and used by the next alert, without a redeploy;
- * `--notifications` uploads http notifier configurations the same way.
+ * `rampart profiles show|apply`. `show` validates `<config dir>/profiles.yaml` (or `-f`) like the
+ * LAPI does (the engine's profiles schema and expr compiler, as in CrowdSec pkg/csprofiles) and
+ * lists the profiles in evaluation order; `show --remote` lists the ones the LAPI applies. `apply`
+ * validates locally, then uploads the file through the admin API (`PUT /admin/v1/profiles`), where
+ * it is validated again and used by the next alert, without a redeploy; `--notifications` uploads
+ * http notifier configurations the same way.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,6 +1,7 @@
 /**
- * The shape of `profiles.yaml` (CrowdSec `csconfig.ProfileCfg`, pkg/csconfig/profiles.go): a multi-document
- * YAML file, one profile per document, unknown keys rejected like 1.4.6's strict decoder.
+ * The shape of `profiles.yaml` (CrowdSec `csconfig.ProfileCfg`, pkg/csconfig/profiles.go): a
+ * multi-document YAML file, one profile per document, unknown keys rejected like 1.4.6's strict
+ * decoder.
  */
 import { parseAllDocuments } from "yaml";
 import { z } from "zod";

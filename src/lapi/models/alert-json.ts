@@ -3,11 +3,11 @@ import { formatGoDuration } from "../../shared/duration";
 import { goTimeString, rfc3339Seconds } from "./alert-time";
 
 /**
- * An alert as CrowdSec's `FormatOneAlert` (pkg/apiserver/controllers/v1/alerts.go) + gin's
- * `c.JSON` print it (types from pkg/models): keys in the
- * Go struct's (alphabetical) order, `decisions`/`events`/`labels` as `null` when empty, empty
- * optional fields omitted, each decision carrying the alert's `simulated` flag (1.4.6 cscli
- * dereferences it), durations as the remaining time rounded to seconds (1.6.3+).
+ * An alert as CrowdSec's `FormatOneAlert` (pkg/apiserver/controllers/v1/alerts.go) + gin's `c.JSON`
+ * print it (types from pkg/models): keys in the Go struct's (alphabetical) order,
+ * `decisions`/`events`/`labels` as `null` when empty, empty optional fields omitted, each decision
+ * carrying the alert's `simulated` flag (1.4.6 cscli dereferences it), durations as the remaining
+ * time rounded to seconds (1.6.3+).
  *
  * `start_at`/`stop_at` are RFC3339 like CrowdSec 1.7+ (1.4.6 printed Go `Time.String()`): both
  * cscli generations print the string verbatim, and RFC3339 is what other tools can parse.

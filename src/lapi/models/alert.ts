@@ -1,9 +1,8 @@
 import { type GoType, t } from "../../shared/go-json";
 
 /**
- * CrowdSec's `models.Alert` and its parts (pkg/models, generated from localapi_swagger.yaml) as
- * Go decoding specs, the
- * decoded TypeScript shapes, and go-swagger's validation of them.
+ * CrowdSec's `models.Alert` and its parts (pkg/models, generated from localapi_swagger.yaml) as Go
+ * decoding specs, the decoded TypeScript shapes, and go-swagger's validation of them.
  *
  * Fields are listed in alphabetical order because go-swagger validates (and reports) them in
  * that order. `required` is deliberately *not* set on the specs: go-swagger nests the failures of

@@ -45,7 +45,10 @@ async function createAlerts(c: AppContext): Promise<Response> {
   return jsonResponse(ids.map(String), 201);
 }
 
-/** GET|HEAD /v1/alerts (CrowdSec controllers/v1/alerts.go `FindAlerts`): no match is the literal `null`. */
+/**
+ * GET|HEAD /v1/alerts (CrowdSec pkg/apiserver/controllers/v1/alerts.go `FindAlerts`): no match is
+ * the literal `null`.
+ */
 async function listAlerts(c: AppContext): Promise<Response> {
   const now = c.var.startedAt;
   const filter = parseAlertFilter(new URL(c.req.url).searchParams, now, {

@@ -46,7 +46,10 @@ export function allowlistJson(l: AllowlistWithItems): Record<string, unknown> {
   return out;
 }
 
-/** CrowdSec HEAD's error for a value that is neither an IP nor a CIDR (controllers/v1/allowlist.go). */
+/**
+ * CrowdSec HEAD's error for a value that is neither an IP nor a CIDR
+ * (pkg/apiserver/controllers/v1/allowlist.go).
+ */
 export function parseAllowlistValue(value: string): IpRange {
   const range = parseIpOrRange(value);
   if (range) return range;

@@ -113,9 +113,8 @@ async function listDecisions(c: AppContext): Promise<Response> {
 
 /**
  * GET|HEAD /v1/decisions/stream (CrowdSec pkg/apiserver/controllers/v1/decisions.go
- * `StreamDecision`): startup or delta since the bouncer's
- * `last_pull`, deduplicated, streamed page by page; `last_pull = t0` only once the whole body
- * has been produced.
+ * `StreamDecision`): startup or delta since the bouncer's `last_pull`, deduplicated, streamed page
+ * by page; `last_pull = t0` only once the whole body has been produced.
  */
 async function streamDecisions(c: AppContext): Promise<Response> {
   const params = new URL(c.req.url).searchParams;

@@ -66,7 +66,7 @@ async function deleteDecisions(c: AppContext): Promise<Response> {
   return jsonResponse({ nbDeleted: String(n) });
 }
 
-/** DELETE /v1/decisions/:decision_id (CrowdSec controllers/v1/decisions.go `DeleteDecisionById`). */
+/** DELETE /v1/decisions/:decision_id (CrowdSec `DeleteDecisionById`). */
 async function deleteDecisionById(c: AppContext): Promise<Response> {
   const id = parseGoId(c.req.param("decision_id") ?? "");
   if (id === null) throw new ApiError("badRequest", "decision_id must be valid integer");
