@@ -87,6 +87,26 @@ export async function listHubItemHashes(
   return r.results;
 }
 
+/**
+ * A fingerprint of the registered items of `kind` and of every data file (name, hash, stage):
+ * equal fingerprints mean an already compiled pipeline is still current. Null when no item of
+ * `kind` is registered.
+ */
+export async function hubRegistryFingerprint(
+  db: D1Database | D1DatabaseSession,
+  kind: HubItemKind,
+): Promise<string | null> {
+  const r = await db
+    .prepare(
+      `SELECT 'i' AS t, name, hash, stage FROM hub_items WHERE kind = ?1
+       UNION ALL SELECT 'd', name, hash, '' FROM hub_data ORDER BY 1, 2`,
+    )
+    .bind(kind)
+    .all<{ t: string; name: string; hash: string; stage: string }>();
+  if (!r.results.some((row) => row.t === "i")) return null;
+  return r.results.map((row) => `${row.t}:${row.name}:${row.hash}:${row.stage}`).join("\n");
+}
+
 /** Full rows of the registered items of `kind` whose hash is in `hashes` (all when omitted). */
 export async function getHubItems(
   db: D1Database | D1DatabaseSession,

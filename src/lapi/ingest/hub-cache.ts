@@ -1,7 +1,7 @@
 import {
   getHubData,
   getHubItems,
-  type HubItemKind,
+  hubRegistryFingerprint,
   listHubItemHashes,
 } from "../../db/hub-registry";
 import type { CompiledScenario } from "../../engine/buckets";
@@ -82,15 +82,8 @@ export class HubCache {
 
   /** The postoverflow pipeline of the registry (null when none is registered). */
   async postoverflowPipeline(db: D1): Promise<Pipeline | null> {
-    const kinds = await db
-      .prepare(
-        `SELECT 'i' AS t, name, hash, stage FROM hub_items WHERE kind = ?1
-         UNION ALL SELECT 'd', name, hash, '' FROM hub_data ORDER BY 1, 2`,
-      )
-      .bind("postoverflow" satisfies HubItemKind)
-      .all<{ t: string; name: string; hash: string; stage: string }>();
-    if (!kinds.results.some((r) => r.t === "i")) return null;
-    const key = kinds.results.map((r) => `${r.t}:${r.name}:${r.hash}:${r.stage}`).join("\n");
+    const key = await hubRegistryFingerprint(db, "postoverflow");
+    if (key === null) return null;
     if (this.postoverflows?.key === key) return this.postoverflows.pipeline;
     const files = await getHubItems(db, "postoverflow");
     const data = await getHubData(
