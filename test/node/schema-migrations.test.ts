@@ -40,9 +40,9 @@ function migratedQuery<T>(sql: string): T[] {
   return out.trim() === "" ? [] : (JSON.parse(out) as T[]);
 }
 
-const tables = Object.values(schema)
-  .filter((value): value is SQLiteTable => is(value, SQLiteTable))
-  .map((table) => getTableConfig(table));
+const tables = Object.values(schema as Record<string, unknown>)
+  .filter((value) => is(value, SQLiteTable))
+  .map((table) => getTableConfig(table as SQLiteTable));
 
 describe.skipIf(skip)("the drizzle schema and the migrations", () => {
   it("declare the same tables", () => {
