@@ -42,10 +42,21 @@ describe("housekeeping (cron)", () => {
     const now = Date.now();
     const ids: number[] = [];
     for (let i = 0; i < 6; i++) ids.push(await alertAt(now));
+    // Among the alerts past the 3 newest, the second still carries an active decision.
+    await env.DB.prepare(
+      "INSERT INTO decisions (uuid, alert_id, until, scenario, type, scope, value, origin) VALUES ('u3', ?, ?, 's', 'ban', 'Ip', '192.0.2.3', 'cscli')",
+    )
+      .bind(ids[1], now + DAY)
+      .run();
+    // The newest alert, holding an active decision too.
     await seedDecisions([{ value: "192.0.2.50", ttl: DAY }]);
     await runHousekeeping({ ...env, FLUSH_MAX_AGE: "", FLUSH_MAX_ITEMS: "3" }, now);
-    const left = await count("SELECT COUNT(*) AS n FROM alerts WHERE scenario = 'old'");
-    expect(left).toBeLessThanOrEqual(3);
+    const left = await env.DB.prepare(
+      `SELECT id FROM alerts WHERE id IN (${ids.map(() => "?").join(", ")}) ORDER BY id`,
+    )
+      .bind(...ids)
+      .all<{ id: number }>();
+    expect(left.results.map((r) => r.id)).toEqual([ids[1], ids[4], ids[5]]);
     expect(await count("SELECT COUNT(*) AS n FROM decisions WHERE value = '192.0.2.50'")).toBe(1);
   });
 

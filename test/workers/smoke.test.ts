@@ -48,7 +48,13 @@ describe("LAPI basics", () => {
 
   it("gives a machine token usable on JWT routes", async () => {
     const token = await machineToken("agent-smoke");
-    expect(token.split(".")).toHaveLength(3);
+    const hb = await call("/v1/heartbeat", { headers: { Authorization: `Bearer ${token}` } });
+    expect(hb.status).toBe(200);
+    // The route checks the signature: the same claims signed otherwise are refused.
+    const [header, claims] = token.split(".");
+    const forged = `${header}.${claims}.${"A".repeat(43)}`;
+    const refused = await call("/v1/heartbeat", { headers: { Authorization: `Bearer ${forged}` } });
+    expect(refused.status).toBe(401);
   });
 });
 
