@@ -12,25 +12,27 @@
  * old generation did not get acknowledged stays spooled, and its uncommitted lines are read again
  * (same ids, the LAPI drops duplicates).
  */
-import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { type RunningAcquisition, startAcquisition } from "../acquisition/acquisition-runner.js";
 import { OffsetStore } from "../acquisition/offset-store.js";
 import { CommitTracker } from "../delivery/commit-tracker.js";
 import { DeadLetter } from "../delivery/dead-letter.js";
-import { classifyFailure, Delivery } from "../delivery/delivery.js";
-import { bucketsDigest, Spool } from "../delivery/spool.js";
-import {
-  AGENT_USER_AGENT,
-  type ClosableLapiSession,
-  createLapiSession,
-} from "../lapi/lapi-session.js";
-import { createSignalPipeline, type SignalPipeline } from "../pipeline/signal-pipeline.js";
+import { Delivery } from "../delivery/delivery.js";
+import { Spool } from "../delivery/spool.js";
+import { AGENT_USER_AGENT, type ClosableLapiSession } from "../lapi/lapi-session.js";
+import type { SignalPipeline } from "../pipeline/signal-pipeline.js";
 import { AgentMetrics } from "./agent-metrics.js";
 import { type AgentRuntime, loadRuntime } from "./agent-runtime.js";
-import { createLogger, type LogFields, type Logger } from "./logger.js";
+import { createLineConsumer } from "./daemon-consumer.js";
+import { createGenerations, type DaemonState } from "./daemon-generation.js";
+import { defaultSession, loginInBackground } from "./daemon-lapi.js";
+import { startMetricsServer } from "./daemon-metrics-server.js";
+import { createReloader } from "./daemon-reload.js";
+import { createStopper } from "./daemon-shutdown.js";
+import { startPeriodicWork } from "./daemon-timers.js";
+import { createLogger } from "./logger.js";
+import { switchableLogger } from "./switchable-logger.js";
 import { UsageMetricsWindow } from "./usage-metrics.js";
 
 /** The agent version reported to the LAPI (usage metrics). */
@@ -64,45 +66,10 @@ export interface Daemon {
   readonly done: Promise<void>;
 }
 
-interface Generation {
-  runtime: AgentRuntime;
-  session: ClosableLapiSession;
-  pipeline: SignalPipeline;
-  acquisition: RunningAcquisition;
-  consumer: Promise<void>;
-  /** Set when reload or stop closes it: its end is then expected, not a reason to stop. */
-  retiring: boolean;
-}
-
-function defaultSession(runtime: AgentRuntime): ClosableLapiSession {
-  return createLapiSession({
-    credentials: runtime.credentials,
-    url: runtime.config.lapi.url,
-    scenarios: runtime.hub.registration.scenarios.map((s) => s.name),
-    registration: runtime.hub.registration,
-    insecureSkipVerify: runtime.config.lapi.insecureSkipVerify,
-    // A batch is answered once its alerts are stored; a LAPI that hangs longer is retried.
-    timeoutMs: 120_000,
-  });
-}
-
-/** A logger whose target can be swapped on reload (level, format). */
-function switchableLogger(initial: Logger): { log: Logger; set: (next: Logger) => void } {
-  let current = initial;
-  const log: Logger = {
-    debug: (m, f) => current.debug(m, f),
-    info: (m, f) => current.info(m, f),
-    warn: (m, f) => current.warn(m, f),
-    error: (m, f) => current.error(m, f),
-    with: (fields: LogFields) => current.with(fields),
-  };
-  return { log, set: (next) => (current = next) };
-}
-
 /** Loads the configuration and starts the daemon; throws `ConfigError` on a bad configuration. */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const startedAt = Date.now();
-  let runtime = loadRuntime(options.configPath);
+  const runtime = loadRuntime(options.configPath);
   const { config } = runtime;
   const makeLogger = (rt: AgentRuntime) =>
     createLogger({ ...rt.config.log, write: options.writeLog });
@@ -116,11 +83,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const tracker = new CommitTracker((_, error) =>
     log.error("cannot commit a source position", { error }),
   );
-  let generation: Generation | null = null;
   const retired: SignalPipeline[] = [];
   const metrics: AgentMetrics = new AgentMetrics({
-    sources: () => generation?.acquisition.sources ?? [],
-    pipelines: () => [...retired, ...(generation ? [generation.pipeline] : [])].map((p) => p.stats),
+    sources: () => state.generation?.acquisition.sources ?? [],
+    pipelines: () =>
+      [...retired, ...(state.generation ? [state.generation.pipeline] : [])].map((p) => p.stats),
     spool: (): { events: number; bytes: number; maxBytes: number; full: boolean } => ({
       events: spool.events + delivery.pending,
       bytes: spool.bytes,
@@ -132,10 +99,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // Lines re-read from the committed positions whose events the previous run already spooled
   // are not sent twice: their lines wait for those spooled events' acknowledgement instead.
   const { events: previous, lastSeq: previousSeq } = await spool.indexPrevious();
-  let session = createSession(runtime);
+  const state: DaemonState = {
+    runtime,
+    session: createSession(runtime),
+    generation: null,
+    stopping: false,
+  };
   const delivery: Delivery = new Delivery({
     spool,
-    poster: session,
+    poster: state.session,
     tracker,
     deadLetter,
     logger: log,
@@ -155,210 +127,80 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     });
   }
 
-  let stopping = false;
   let releaseWaits: () => void = () => {};
   const stopSignal = new Promise<void>((resolve) => {
     releaseWaits = resolve;
   });
-  let lineErrors = 0;
-  let pauses = 0;
-  let lastPauseLog = Number.NEGATIVE_INFINITY;
+  const consume = createLineConsumer({
+    delivery,
+    spool,
+    tracker,
+    metrics,
+    log,
+    state,
+    previous,
+    stopSignal,
+  });
+  const generations = createGenerations({
+    offsets,
+    stdin: options.stdin,
+    pollIntervalMs: options.pollIntervalMs,
+    log,
+    state,
+    consume,
+    retired,
+    stop: () => daemon.stop(),
+  });
+  const login = (lapi: ClosableLapiSession) => loginInBackground(lapi, { metrics, log });
 
-  async function consume(gen: Generation): Promise<void> {
-    const { pipeline } = gen;
-    for await (const { line, source } of gen.acquisition) {
-      if (delivery.full && !stopping) {
-        const pausedAt = performance.now();
-        // A slow LAPI makes the spool flip between full and not full per batch: one warning a
-        // minute (with the pauses since the last one) instead of two lines per batch.
-        pauses++;
-        if (pausedAt - lastPauseLog >= 60_000) {
-          log.warn("spool full, reading paused until the LAPI takes events", {
-            spool_bytes: spool.bytes,
-            max_bytes: spool.maxBytes,
-            pauses_since_last_report: pauses,
-          });
-          lastPauseLog = pausedAt;
-          pauses = 0;
-        }
-        await Promise.race([delivery.waitForSpace(), stopSignal]);
-        metrics.spoolFull((performance.now() - pausedAt) / 1000);
-      }
-      const parsedBefore = pipeline.stats.parsed;
-      let event = null;
-      try {
-        event = pipeline.process(line);
-      } catch (error) {
-        // The pipeline counts bad lines itself; an exception here is a bug, never a reason to die.
-        if (lineErrors++ % 1000 === 0) {
-          log.error("line processing failed", { error, source: line.source, count: lineErrors });
-        }
-      }
-      metrics.line(line, pipeline.stats.parsed > parsedBefore);
-      const spooled = event === null ? undefined : previous.get(event.id);
-      if (spooled !== undefined && spooled.buckets === bucketsDigest(event!.buckets)) {
-        previous.delete(event!.id);
-        tracker.observe(source, line.cursor, spooled.seq);
-      } else {
-        tracker.observe(source, line.cursor, event === null ? null : delivery.enqueue(event));
-      }
-    }
-  }
+  const metricsServer = await startMetricsServer(config.prometheus, metrics, log);
+  const metricsAddress: AddressInfo | null = metricsServer?.address ?? null;
 
-  function startGeneration(rt: AgentRuntime, lapi: ClosableLapiSession): Generation {
-    const acquisition = startAcquisition(
-      rt.entries,
-      {
-        offsets,
-        stdin: options.stdin ?? process.stdin,
-        ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
-      },
-      (source, error) =>
-        log.error("datasource failed, the others keep running", { datasource: source.name, error }),
-    );
-    const gen: Generation = {
-      runtime: rt,
-      session: lapi,
-      pipeline: createSignalPipeline(rt.hub, rt.machineId),
-      acquisition,
-      consumer: Promise.resolve(),
-      retiring: false,
-    };
-    gen.consumer = consume(gen).then(
-      () => {
-        // Every source ended (stdin EOF, cat mode): nothing more will come, stop cleanly.
-        if (!gen.retiring && !stopping) {
-          log.info("every datasource ended, stopping");
-          void daemon.stop();
-        }
-      },
-      (error: unknown) => {
-        log.error("acquisition stream failed", { error });
-        if (!gen.retiring && !stopping) void daemon.stop();
-      },
-    );
-    log.info("acquisition started", {
-      datasources: rt.entries.map((e) => `${e.source}:${e.name}`),
-      scenarios: rt.hub.scenarios.length,
-      machine: rt.machineId,
-    });
-    return gen;
-  }
+  const timers = startPeriodicWork({
+    state,
+    tracker,
+    metrics,
+    log,
+    usage: new UsageMetricsWindow(AGENT_VERSION, startedAt),
+    tickIntervalMs: options.tickIntervalMs ?? 1000,
+    heartbeatIntervalMs: config.delivery.heartbeatIntervalMs,
+    usageMetricsIntervalMs: config.delivery.usageMetricsIntervalMs,
+  });
 
-  function login(lapi: ClosableLapiSession): void {
-    lapi.ensureLoggedIn().then(
-      () => log.info("logged in to the LAPI, hub registered"),
-      (error: unknown) => {
-        const failure = classifyFailure(error);
-        metrics.callFailed("login", failure.kind);
-        log.warn("cannot log in to the LAPI yet; events are spooled and retried", {
-          error: failure.message,
-          status: failure.status,
-        });
-      },
-    );
-  }
-
-  // Prometheus endpoint.
-  let server: Server | null = null;
-  let metricsAddress: AddressInfo | null = null;
-  if (config.prometheus.enabled) {
-    server = createServer((req, res) => {
-      if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/metrics") {
-        res.writeHead(404).end();
-        return;
-      }
-      metrics.registry.metrics().then(
-        (text) => res.writeHead(200, { "Content-Type": metrics.registry.contentType }).end(text),
-        (error: unknown) => res.writeHead(500).end(String(error)),
-      );
-    });
-    await new Promise<void>((resolve, reject) => {
-      server!.once("error", reject);
-      server!.listen(config.prometheus.listenPort, config.prometheus.listenAddr, () => resolve());
-    });
-    metricsAddress = server.address() as AddressInfo;
-    log.info("prometheus metrics served", {
-      url: `http://${config.prometheus.listenAddr}:${metricsAddress.port}/metrics`,
-    });
-  }
-
-  // Periodic work: commits of lines without events, UDP drop reports, heartbeat, usage metrics.
-  let lastOverflow = 0;
-  const tick = setInterval(() => {
-    void tracker.commitReady().then(() => tracker.forgetIdle());
-    const overflow = (generation?.acquisition.sources ?? []).reduce(
-      (sum, s) => sum + s.stats.skipped.overflow,
-      0,
-    );
-    if (overflow > lastOverflow) {
-      log.warn("datasources that cannot pause dropped messages while reading was paused", {
-        dropped: overflow - lastOverflow,
-        total: overflow,
-      });
-    }
-    lastOverflow = overflow;
-  }, options.tickIntervalMs ?? 1000);
-  tick.unref();
-  // The heartbeat timer is the one that keeps the process alive when nothing else does.
-  const heartbeat = setInterval(() => {
-    session.heartbeat().catch((error: unknown) => {
-      const failure = classifyFailure(error);
-      metrics.callFailed("heartbeat", failure.kind);
-      log.warn("heartbeat failed", { error: failure.message, status: failure.status });
-    });
-  }, config.delivery.heartbeatIntervalMs);
-  const usage = new UsageMetricsWindow(AGENT_VERSION, startedAt);
-  const usageTimer =
-    config.delivery.usageMetricsIntervalMs > 0
-      ? setInterval(() => {
-          const rt = generation?.runtime ?? runtime;
-          const datasources: Record<string, number> = {};
-          for (const entry of rt.entries)
-            datasources[entry.source] = (datasources[entry.source] ?? 0) + 1;
-          const items = (type: string) =>
-            rt.hub.report.items
-              .filter((item) => item.type === type)
-              .map((item) => ({ name: item.name, status: "enabled", version: "" }));
-          const { body, commit } = usage.body({
-            ...metrics.usage,
-            datasources,
-            hubItems: {
-              parsers: items("parsers"),
-              postoverflows: items("postoverflows"),
-              scenarios: rt.hub.registration.scenarios.map((s) => ({
-                name: s.name,
-                status: "enabled",
-                version: s.version,
-              })),
-            },
-          });
-          session.pushUsageMetrics(body).then(commit, (error: unknown) => {
-            const failure = classifyFailure(error);
-            metrics.callFailed("usage_metrics", failure.kind);
-            log.warn("usage metrics push failed", { error: failure.message });
-          });
-        }, config.delivery.usageMetricsIntervalMs)
-      : null;
-  usageTimer?.unref();
-
-  login(session);
-  generation = startGeneration(runtime, session);
+  login(state.session);
+  state.generation = generations.start(runtime, state.session);
 
   let resolveDone: () => void = () => {};
   const done = new Promise<void>((resolve) => {
     resolveDone = resolve;
   });
-  let stopped: Promise<void> | null = null;
-  let reloading: Promise<void> = Promise.resolve();
-
-  /** Stops a generation's sources and lets its queued lines into delivery. */
-  async function retire(gen: Generation): Promise<void> {
-    gen.retiring = true;
-    await gen.acquisition.close();
-    await gen.consumer;
-    retired.push(gen.pipeline);
-  }
+  const reloader = createReloader({
+    configPath: options.configPath,
+    config,
+    state,
+    log,
+    setLogger: (rt) => logs.set(makeLogger(rt)),
+    delivery,
+    tracker,
+    createSession,
+    login,
+    generations,
+  });
+  const stop = createStopper({
+    state,
+    log,
+    releaseWaits,
+    reloadSettled: reloader.settled,
+    retire: generations.retire,
+    delivery,
+    tracker,
+    offsets,
+    spool,
+    shutdownTimeoutMs: config.delivery.shutdownTimeoutMs,
+    timers,
+    metricsServer,
+    onStopped: () => resolveDone(),
+  });
 
   const daemon: Daemon = {
     metrics,
@@ -366,71 +208,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return metricsAddress;
     },
     delivery,
-    reload() {
-      reloading = reloading.then(async () => {
-        if (stopping || !generation) return;
-        let next: AgentRuntime;
-        try {
-          next = loadRuntime(options.configPath);
-        } catch (error) {
-          log.error("reload failed, keeping the running configuration", { error });
-          return;
-        }
-        const changed = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
-        if (
-          next.config.stateDir !== config.stateDir ||
-          next.config.spoolDir !== config.spoolDir ||
-          changed(next.config.prometheus, config.prometheus) ||
-          changed(next.config.delivery, config.delivery) ||
-          next.config.spoolMaxBytes !== config.spoolMaxBytes
-        ) {
-          log.warn(
-            "state_dir, spool, delivery and prometheus settings change on restart only; the rest is reloaded",
-          );
-        }
-        log.info("reloading: stopping datasources");
-        const old = generation;
-        await retire(old);
-        // Bounded: with the LAPI down, the new sources re-read uncommitted lines (same ids).
-        await delivery.flush(config.delivery.shutdownTimeoutMs);
-        await tracker.commitReady();
-        runtime = next;
-        logs.set(makeLogger(next));
-        const previous = session;
-        session = createSession(next);
-        delivery.poster = session;
-        login(session);
-        generation = startGeneration(next, session);
-        void previous.close();
-        log.info("reloaded");
-      });
-      return reloading;
-    },
-    stop() {
-      stopped ??= (async () => {
-        stopping = true;
-        releaseWaits();
-        await reloading;
-        log.info("stopping: closing datasources");
-        if (generation) await retire(generation);
-        const flushed = await delivery.flush(config.delivery.shutdownTimeoutMs);
-        await tracker.commitReady();
-        await offsets.flush();
-        await delivery.stop();
-        clearInterval(tick);
-        clearInterval(heartbeat);
-        if (usageTimer) clearInterval(usageTimer);
-        await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-        await session.close();
-        log.info("stopped", {
-          delivered: flushed,
-          spooled_events: spool.events,
-          spooled_bytes: spool.bytes,
-        });
-        resolveDone();
-      })();
-      return stopped;
-    },
+    reload: () => reloader.reload(),
+    stop,
     done,
   };
   return daemon;
