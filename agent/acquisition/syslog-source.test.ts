@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { connect } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createSyslogSource, type SyslogSource } from "./syslog-source.js";
-import { sleep, take } from "./test-support.js";
+import { take } from "./test-support.js";
 
 const sources: SyslogSource[] = [];
 afterEach(async () => {
@@ -89,7 +89,8 @@ describe("syslog source hostile input", () => {
     const socket = connect(tcp, "127.0.0.1");
     await new Promise((resolve) => socket.once("connect", resolve));
     socket.write(`<13>Nov 21 06:40:12 h sshd: ${"y".repeat(200_000)}`);
-    await sleep(50);
+    // The source has seen the message outgrow the limit before its end arrives.
+    await vi.waitFor(() => expect(source.stats.skipped.tooLong).toBe(1), { interval: 5 });
     socket.write(`${"y".repeat(1000)}\n<13>Nov 21 06:40:13 h sshd: next\n`);
     const [got] = await take(lines, 1);
     socket.destroy();
@@ -116,9 +117,10 @@ describe("syslog source hostile input", () => {
       );
     }
     // Consume only once every datagram was accounted for (accepted or dropped).
-    for (let i = 0; i < 200 && source.stats.read + source.stats.skipped.overflow < 100; i++) {
-      await sleep(10);
-    }
+    await vi.waitFor(() => expect(source.stats.read + source.stats.skipped.overflow).toBe(100), {
+      timeout: 5000,
+      interval: 10,
+    });
     socket.close();
     const got = await take(source[Symbol.asyncIterator](), 100, 300);
     expect(got.length).toBe(20);
