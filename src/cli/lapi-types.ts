@@ -1,67 +1,71 @@
 /** The LAPI v1 (CrowdSec pkg/models) and admin API (`/admin/v1`) bodies the CLI reads/writes. */
+import type {
+  WireAlert,
+  WireDecision,
+  WireEvent,
+  WireMetaItem,
+  WireSourceWithScope,
+  WithRequired,
+} from "../shared/wire/alert.js";
 
-export interface Decision {
-  id: number;
-  origin: string;
-  type: string;
-  scope: string;
-  value: string;
-  duration: string;
-  scenario: string;
-  simulated?: boolean;
-  until?: string;
-  uuid?: string;
-}
+/** A decision as the LAPI answers it (`models.Decision`, ids and all). */
+export type Decision = WithRequired<
+  Pick<
+    WireDecision,
+    | "id"
+    | "origin"
+    | "type"
+    | "scope"
+    | "value"
+    | "duration"
+    | "scenario"
+    | "simulated"
+    | "until"
+    | "uuid"
+  >,
+  "id" | "origin" | "type" | "scope" | "value" | "duration" | "scenario"
+>;
 
-export interface AlertSource {
-  scope: string;
-  value: string;
-  ip?: string;
-  range?: string;
-  as_number?: string;
-  as_name?: string;
-  cn?: string;
-  latitude?: number;
-  longitude?: number;
-}
+export type AlertSource = WireSourceWithScope;
 
-export interface AlertEvent {
-  timestamp: string;
-  meta: { key?: string; value?: string }[] | null;
-}
+export type AlertEvent = Required<Pick<WireEvent, "timestamp">> & { meta: WireMetaItem[] | null };
 
-export interface Alert {
-  id: number;
-  uuid?: string;
-  capacity: number;
-  created_at: string;
-  decisions: Decision[] | null;
-  events: AlertEvent[] | null;
-  events_count: number;
-  labels: string[] | null;
-  leakspeed: string;
-  machine_id: string;
-  message: string;
-  meta?: { key?: string; value?: string }[];
-  scenario: string;
-  scenario_hash: string;
-  scenario_version: string;
-  simulated: boolean;
-  source: AlertSource;
-  start_at: string;
-  stop_at: string;
-}
+/** An alert as the LAPI answers it (`models.Alert`, see src/lapi/models/alert-json.ts). */
+export type Alert = Required<
+  Pick<
+    WireAlert,
+    | "id"
+    | "capacity"
+    | "created_at"
+    | "events_count"
+    | "leakspeed"
+    | "machine_id"
+    | "message"
+    | "scenario"
+    | "scenario_hash"
+    | "scenario_version"
+    | "simulated"
+    | "start_at"
+    | "stop_at"
+  >
+> &
+  Pick<WireAlert, "uuid"> & {
+    decisions: Decision[] | null;
+    events: AlertEvent[] | null;
+    labels: string[] | null;
+    meta?: WireMetaItem[];
+    source: AlertSource;
+  };
 
 /** What `POST /v1/alerts` takes (ids and server-side fields left out). */
 export type NewDecision = Omit<Decision, "id" | "simulated" | "until" | "uuid">;
-export interface NewAlert
-  extends Omit<
-    Alert,
-    "id" | "uuid" | "created_at" | "labels" | "machine_id" | "decisions" | "events"
-  > {
+export type NewAlert = Omit<
+  Alert,
+  "id" | "uuid" | "created_at" | "labels" | "machine_id" | "decisions" | "events"
+> & {
   decisions: NewDecision[];
   events: AlertEvent[];
-}
+};
 
 export interface Machine {
   machineId: string;

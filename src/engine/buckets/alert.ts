@@ -1,39 +1,39 @@
 import { goDurationString } from "../../shared/duration.js";
 import { formatAddress, parseIpOrRange } from "../../shared/ip-range.js";
+import type {
+  WireAlert,
+  WireEvent,
+  WireMetaItem,
+  WireSourceWithScope,
+} from "../../shared/wire/alert.js";
 import { type AlertSource, EventType, type OverflowAlert } from "../event.js";
 import type { CompiledScenario } from "./compile.js";
 import { goTimeString, parseMarshaledTime } from "./event-time.js";
 import { type QueuedEvent, reviveEvent } from "./queued-event.js";
 
 /** `models.Source` as JSON (`omitempty` everywhere but scope and value). */
-export interface AlertSourceBody {
-  as_name?: string;
-  as_number?: string;
-  cn?: string;
-  ip?: string;
-  latitude?: number;
-  longitude?: number;
-  range?: string;
-  scope: string;
-  value: string;
-}
+export type AlertSourceBody = WireSourceWithScope;
 
 /** One element of the `POST /v1/alerts` body, as 1.4.6 `NewAlert` fills it. */
-export interface AlertBody {
-  capacity: number;
-  events: { meta: { key: string; value: string }[]; timestamp: string }[];
-  events_count: number;
-  leakspeed: string;
-  message: string;
-  remediation: boolean;
-  scenario: string;
-  scenario_hash: string;
-  scenario_version: string;
-  simulated: boolean;
+export type AlertBody = Required<
+  Pick<
+    WireAlert,
+    | "capacity"
+    | "events_count"
+    | "leakspeed"
+    | "message"
+    | "remediation"
+    | "scenario"
+    | "scenario_hash"
+    | "scenario_version"
+    | "simulated"
+    | "start_at"
+    | "stop_at"
+  >
+> & {
+  events: (Required<Pick<WireEvent, "timestamp">> & { meta: Required<WireMetaItem>[] })[];
   source: AlertSourceBody;
-  start_at: string;
-  stop_at: string;
-}
+};
 
 /** The bucket counters `NewAlert` reads. */
 export interface AlertInput {

@@ -1,150 +1,20 @@
-import { type GoType, t } from "../../shared/go-json";
+import type { WireAlert, WireDecision, WireSource } from "../../shared/wire/alert";
 
 /**
- * CrowdSec's `models.Alert` and its parts (pkg/models, generated from localapi_swagger.yaml) as Go
- * decoding specs, the decoded TypeScript shapes, and go-swagger's validation of them.
- *
- * Fields are listed in alphabetical order because go-swagger validates (and reports) them in
- * that order. `required` is deliberately *not* set on the specs: go-swagger nests the failures of
- * each sub-object in its own "validation failure list" and stops at the first failing array item,
- * which {@link validateAlerts} reproduces; the flat list of the generic decoder cannot.
+ * go-swagger's validation of CrowdSec's `models.Alert` (the body of POST /v1/alerts). The Go
+ * decoding specs and the decoded shapes are the shared wire model (`src/shared/wire/alert.ts`).
  */
 
-const metaItem: GoType = {
-  kind: "struct",
-  name: "MetaItems0",
-  goName: "models.MetaItems0",
-  fields: { key: { type: t.string }, value: { type: t.string } },
-};
-
-const meta: GoType = { kind: "array", of: metaItem, goName: "models.Meta" };
-
-const source: GoType = {
-  kind: "struct",
-  name: "Source",
-  goName: "models.Source",
-  fields: {
-    as_name: { type: t.string },
-    as_number: { type: t.string },
-    cn: { type: t.string },
-    ip: { type: t.string },
-    latitude: { type: t.float32 },
-    longitude: { type: t.float32 },
-    range: { type: t.string },
-    scope: { type: t.string },
-    value: { type: t.string },
-  },
-};
-
-const event: GoType = {
-  kind: "struct",
-  name: "Event",
-  goName: "models.Event",
-  fields: { meta: { type: meta }, timestamp: { type: t.string } },
-};
-
-const decision: GoType = {
-  kind: "struct",
-  name: "Decision",
-  goName: "models.Decision",
-  fields: {
-    duration: { type: t.string },
-    id: { type: t.int64 },
-    origin: { type: t.string },
-    scenario: { type: t.string },
-    scope: { type: t.string },
-    simulated: { type: t.bool },
-    type: { type: t.string },
-    until: { type: t.string },
-    uuid: { type: t.string },
-    value: { type: t.string },
-  },
-};
-
-const alert: GoType = {
-  kind: "struct",
-  name: "Alert",
-  goName: "models.Alert",
-  fields: {
-    capacity: { type: t.int32 },
-    created_at: { type: t.string },
-    decisions: { type: { kind: "array", of: decision, goName: "[]*models.Decision" } },
-    events: { type: { kind: "array", of: event, goName: "[]*models.Event" } },
-    events_count: { type: t.int32 },
-    id: { type: t.int64 },
-    kind: { type: t.string },
-    labels: { type: t.array(t.string) },
-    leakspeed: { type: t.string },
-    machine_id: { type: t.string },
-    message: { type: t.string },
-    meta: { type: meta },
-    remediation: { type: t.bool },
-    scenario: { type: t.string },
-    scenario_hash: { type: t.string },
-    scenario_version: { type: t.string },
-    simulated: { type: t.bool },
-    source: { type: source },
-    start_at: { type: t.string },
-    stop_at: { type: t.string },
-    uuid: { type: t.string },
-  },
-};
-
-/** `models.AddAlertsRequest`: the body of POST /v1/alerts. */
-export const addAlertsRequest: GoType = { kind: "array", of: alert };
-
-export const ADD_ALERTS_GO_NAME = "models.AddAlertsRequest";
-
-export interface MetaItem {
-  key?: string;
-  value?: string;
-}
-
-export interface SourceIn {
-  as_name?: string;
-  as_number?: string;
-  cn?: string;
-  ip?: string;
-  latitude?: number;
-  longitude?: number;
-  range?: string;
-  scope?: string;
-  value?: string;
-}
-
-export interface EventIn {
-  meta?: MetaItem[];
-  timestamp?: string;
-}
-
-export interface DecisionIn {
-  duration?: string;
-  origin?: string;
-  scenario?: string;
-  scope?: string;
-  type?: string;
-  value?: string;
-}
+export { ADD_ALERTS_GO_NAME, addAlertsRequest } from "../../shared/wire/alert";
 
 /** An alert as decoded (every field optional until {@link validateAlerts} passed). */
-export interface AlertIn {
-  capacity?: number;
-  decisions?: (DecisionIn | undefined)[];
-  events?: (EventIn | undefined)[];
-  events_count?: number;
-  kind?: string;
-  leakspeed?: string;
-  message?: string;
-  meta?: (MetaItem | undefined)[];
-  remediation?: boolean;
-  scenario?: string;
-  scenario_hash?: string;
-  scenario_version?: string;
-  simulated?: boolean;
-  source?: SourceIn;
-  start_at?: string;
-  stop_at?: string;
-}
+export type AlertIn = WireAlert;
+
+/** The decision fields go-swagger requires of a posted decision. */
+export type DecisionIn = Pick<
+  WireDecision,
+  "duration" | "origin" | "scenario" | "scope" | "type" | "value"
+>;
 
 /** One go-swagger error: a line, or a nested composite with its own header. */
 type SwaggerError = string | SwaggerError[];
@@ -255,4 +125,4 @@ export type ValidAlert = AlertIn &
       | "start_at"
       | "stop_at"
     >
-  > & { decisions?: Required<DecisionIn>[]; source: Required<Pick<SourceIn, "scope" | "value">> };
+  > & { decisions?: Required<DecisionIn>[]; source: Required<Pick<WireSource, "scope" | "value">> };
