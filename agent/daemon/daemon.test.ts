@@ -3,11 +3,15 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EventBatch, EventBatchResult } from "../../src/shared/ingest-wire.js";
 import { oracleFor } from "../../test/oracle/crowdsec-config.js";
+import {
+  failedPasswordLine,
+  seedOffsets,
+  writeAgentInstall,
+} from "../../test/support/agent-test-hub.js";
 import { tempDir } from "../acquisition/test-support.js";
 import { LapiError } from "../lapi/lapi-error.js";
 import type { ClosableLapiSession } from "../lapi/lapi-session.js";
 import { type Daemon, startDaemon } from "./daemon.js";
-import { failedPasswordLine, seedOffsets, writeAgentInstall } from "./test-hub.js";
 
 /**
  * An in-memory LAPI session double: it records every acknowledged id (how many times) and can

@@ -15,35 +15,44 @@ export interface DaemonIo {
 
 /** Runs the daemon until it stops; returns the exit code. */
 export async function runDaemon(configPath: string, io: DaemonIo): Promise<number> {
-  let daemon: Awaited<ReturnType<typeof startDaemon>>;
-  try {
-    daemon = await startDaemon({ configPath, writeLog: io.stderr });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.stderr(`rampart-agent: ${error.message}\n`);
-      return 1;
-    }
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE" || code === "EACCES") {
-      io.stderr(`rampart-agent: cannot serve prometheus metrics: ${(error as Error).message}\n`);
-      return 1;
-    }
-    throw error;
-  }
+  // Handlers go in before the daemon starts: a signal that arrives while it starts (after it
+  // logged "acquisition started", say) must not take Node's default action and kill it. Such a
+  // signal is applied once the daemon is up.
+  let daemon: Awaited<ReturnType<typeof startDaemon>> | null = null;
   let stopRequested = false;
+  let reloadRequested = false;
   const onStop = (signal: NodeJS.Signals) => {
     if (stopRequested) {
       io.stderr(`rampart-agent: ${signal} again, exiting without flushing\n`);
       process.exit(1);
     }
     stopRequested = true;
-    void daemon.stop();
+    if (daemon) void daemon.stop();
   };
-  const onReload = () => void daemon.reload();
+  const onReload = () => {
+    if (daemon) void daemon.reload();
+    else reloadRequested = true;
+  };
   process.on("SIGTERM", onStop);
   process.on("SIGINT", onStop);
   process.on("SIGHUP", onReload);
   try {
+    try {
+      daemon = await startDaemon({ configPath, writeLog: io.stderr });
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        io.stderr(`rampart-agent: ${error.message}\n`);
+        return 1;
+      }
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EADDRINUSE" || code === "EACCES") {
+        io.stderr(`rampart-agent: cannot serve prometheus metrics: ${(error as Error).message}\n`);
+        return 1;
+      }
+      throw error;
+    }
+    if (stopRequested) void daemon.stop();
+    else if (reloadRequested) void daemon.reload();
     await daemon.done;
   } finally {
     process.off("SIGTERM", onStop);

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { oracleFor } from "../../test/oracle/crowdsec-config.js";
+import { TEST_SCENARIO, writeTestHub } from "../../test/support/agent-test-hub.js";
 import type { AgentConfig } from "../config/agent-config.js";
 import { ConfigError } from "../config/config-error.js";
-import { TEST_SCENARIO, writeTestHub } from "../daemon/test-hub.js";
 import { assertHubLoaded, loadConfiguredHub } from "./configured-hub.js";
 
 const hasHub = !oracleFor("loadConfiguredHub").skip;

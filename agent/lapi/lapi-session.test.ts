@@ -7,11 +7,11 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EventBatch, HubRegistration } from "../../src/shared/ingest-wire.js";
 import { skipUnlessPresent } from "../../test/oracle/prerequisites.js";
+import { FakeLapi } from "../../test/support/fake-lapi.js";
 import { tempDir } from "../acquisition/test-support.js";
 import type { LapiCredentials } from "../config/credentials.js";
 import { LapiError } from "./lapi-error.js";
 import { type ClosableLapiSession, createLapiSession } from "./lapi-session.js";
-import { FakeLapi } from "./test-lapi.js";
 
 const HASH = "a".repeat(64);
 const REGISTRATION: HubRegistration = {

@@ -24,10 +24,10 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { failedPasswordLine, seedOffsets, writeAgentInstall } from "../../agent/daemon/test-hub.js";
 import { makeTempDir, oracleFor, removeDir, repoRoot } from "../oracle/crowdsec-config.js";
 import { type ManagedProcess, runCommand, startProcess, waitFor } from "../oracle/processes.js";
 import { type RampartDev, startRampartDev } from "../oracle/rampart-dev.js";
+import { failedPasswordLine, seedOffsets, writeAgentInstall } from "../support/agent-test-hub.js";
 
 const MACHINE = "no-loss-agent";
 const PASSWORD = "no-loss-agent-password-0123456789";

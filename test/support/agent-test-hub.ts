@@ -7,8 +7,8 @@
  */
 import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { crowdsecInstall } from "../../test/oracle/crowdsec-config.js";
-import { debianDirectories, type HubDirectories } from "../hub/hub-fs.js";
+import { debianDirectories, type HubDirectories } from "../../agent/hub/hub-fs.js";
+import { crowdsecInstall } from "../oracle/crowdsec-config.js";
 
 /** Where the CrowdSec 1.4.6 Debian packages are unpacked (see scripts/fetch-crowdsec.ts). */
 export const ORACLE_ROOT = crowdsecInstall().root;
