@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // `npm start`: the whole stack locally — local D1 migrated, dev secrets generated on first start,
-// LAPI under `wrangler dev` on http://127.0.0.1:8080.
+// LAPI under `wrangler dev` on http://127.0.0.1:$PORT (default 8080). The banner is printed only
+// once our own wrangler child answers /health: the port is checked free before it starts, and
+// the child must still be running, so another server on that port is never taken for Rampart.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -20,6 +24,38 @@ function readVars(file) {
   }
   return vars;
 }
+
+const host = "127.0.0.1";
+const port = Number(process.env.PORT ?? "8080");
+if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  console.error(`rampart: PORT=${process.env.PORT} is not a TCP port (1-65535)`);
+  process.exit(2);
+}
+const base = `http://${host}:${port}`;
+
+/** Resolves when nothing listens on host:port (we could bind it), rejects with the bind error. */
+function checkPortFree() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve()));
+  });
+}
+
+async function requirePortFree() {
+  try {
+    await checkPortFree();
+  } catch (error) {
+    const why = error.code === "EADDRINUSE" ? "is in use" : `cannot be bound (${error.code})`;
+    const other = port === 8787 ? 8788 : 8787;
+    console.error(
+      `rampart: port ${port} ${why} on ${host}; set PORT=… to a free one, e.g. PORT=${other} npm start`,
+    );
+    process.exit(1);
+  }
+}
+
+await requirePortFree();
 
 const vars = readVars(devVars);
 let generated = false;
@@ -50,14 +86,10 @@ if (migrate.status !== 0) {
   process.exit(1);
 }
 
-console.log(`
-Rampart LAPI  http://127.0.0.1:8080   (health: http://127.0.0.1:8080/health)
-Admin token   ${vars.ADMIN_TOKEN}   (in .dev.vars as ADMIN_TOKEN${generated ? ", generated now" : ""})
-Admin API     curl -H "Authorization: Bearer $ADMIN_TOKEN" http://127.0.0.1:8080/admin/v1/machines
-OpenAPI       http://127.0.0.1:8080/admin/v1/openapi.json
-`);
+// Checked again right before wrangler starts: the migrations take a few seconds.
+await requirePortFree();
 
-const child = spawn(wrangler, ["dev", "--ip", "127.0.0.1", "--port", "8080"], {
+const child = spawn(wrangler, ["dev", "--ip", host, "--port", String(port)], {
   cwd: root,
   stdio: "inherit",
   env: { WRANGLER_SEND_METRICS: "false", ...process.env },
@@ -65,4 +97,29 @@ const child = spawn(wrangler, ["dev", "--ip", "127.0.0.1", "--port", "8080"], {
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => child.kill(signal));
 }
-child.on("exit", (code) => process.exit(code ?? 0));
+// Before the banner this is wrangler failing (its error is on stderr); after it, the stop.
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+
+/** Whether `GET /health` answers Rampart's `{"status":"up"}`. */
+async function healthy() {
+  try {
+    const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(30_000) });
+    const body = await res.json();
+    return res.status === 200 && body?.status === "up";
+  } catch {
+    return false;
+  }
+}
+
+// The port was free just before the child started and the child is still running, so the
+// server answering is ours (the exit handler above ends this process if wrangler dies).
+while (!(await healthy()) || child.exitCode !== null || child.signalCode !== null) {
+  await sleep(250);
+}
+
+console.log(`
+Rampart LAPI  ${base}   (health: ${base}/health)
+Admin token   ${vars.ADMIN_TOKEN}   (in .dev.vars as ADMIN_TOKEN${generated ? ", generated now" : ""})
+Admin API     curl -H "Authorization: Bearer $ADMIN_TOKEN" ${base}/admin/v1/machines
+OpenAPI       ${base}/admin/v1/openapi.json
+`);
