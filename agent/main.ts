@@ -5,7 +5,7 @@
  */
 
 import { ConfigError } from "./config/config-error.js";
-import { type AcquisitionChoice, formatConfigTest, testConfiguration } from "./config-test.js";
+import { type AcquisitionChoice, formatConfigTest, testConfiguration } from "./check-config.js";
 import { runDaemon } from "./daemon/run-daemon.js";
 import { runReplay } from "./replay/run-replay.js";
 
