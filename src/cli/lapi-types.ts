@@ -1,5 +1,6 @@
 /** The LAPI v1 (CrowdSec pkg/models) and admin API (`/admin/v1`) bodies the CLI reads/writes. */
 import type {
+  RequiredAlertScalar,
   WireAlert,
   WireDecision,
   WireEvent,
@@ -32,22 +33,7 @@ export type AlertEvent = Required<Pick<WireEvent, "timestamp">> & { meta: WireMe
 
 /** An alert as the LAPI answers it (`models.Alert`, see src/lapi/models/alert-json.ts). */
 export type Alert = Required<
-  Pick<
-    WireAlert,
-    | "id"
-    | "capacity"
-    | "created_at"
-    | "events_count"
-    | "leakspeed"
-    | "machine_id"
-    | "message"
-    | "scenario"
-    | "scenario_hash"
-    | "scenario_version"
-    | "simulated"
-    | "start_at"
-    | "stop_at"
-  >
+  Pick<WireAlert, RequiredAlertScalar | "id" | "created_at" | "machine_id">
 > &
   Pick<WireAlert, "uuid"> & {
     decisions: Decision[] | null;

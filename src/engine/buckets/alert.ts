@@ -1,6 +1,7 @@
 import { goDurationString } from "../../shared/duration.js";
 import { formatAddress, parseIpOrRange } from "../../shared/ip-range.js";
 import type {
+  RequiredAlertScalar,
   WireAlert,
   WireEvent,
   WireMetaItem,
@@ -15,22 +16,7 @@ import { type QueuedEvent, reviveEvent } from "./queued-event.js";
 export type AlertSourceBody = WireSourceWithScope;
 
 /** One element of the `POST /v1/alerts` body, as 1.4.6 `NewAlert` fills it. */
-export type AlertBody = Required<
-  Pick<
-    WireAlert,
-    | "capacity"
-    | "events_count"
-    | "leakspeed"
-    | "message"
-    | "remediation"
-    | "scenario"
-    | "scenario_hash"
-    | "scenario_version"
-    | "simulated"
-    | "start_at"
-    | "stop_at"
-  >
-> & {
+export type AlertBody = Required<Pick<WireAlert, RequiredAlertScalar | "remediation">> & {
   events: (Required<Pick<WireEvent, "timestamp">> & { meta: Required<WireMetaItem>[] })[];
   source: AlertSourceBody;
 };

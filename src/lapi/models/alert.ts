@@ -1,4 +1,9 @@
-import type { WireAlert, WireDecision, WireSource } from "../../shared/wire/alert";
+import type {
+  RequiredAlertScalar,
+  WireAlert,
+  WireDecision,
+  WireSource,
+} from "../../shared/wire/alert";
 
 /**
  * go-swagger's validation of CrowdSec's `models.Alert` (the body of POST /v1/alerts). The Go
@@ -109,20 +114,7 @@ export function validateAlerts(alerts: (AlertIn | undefined)[]): string | null {
 
 /** A validated alert: the required fields are present. */
 export type ValidAlert = AlertIn &
-  Required<
-    Pick<
-      AlertIn,
-      | "capacity"
-      | "events"
-      | "events_count"
-      | "leakspeed"
-      | "message"
-      | "scenario"
-      | "scenario_hash"
-      | "scenario_version"
-      | "simulated"
-      | "source"
-      | "start_at"
-      | "stop_at"
-    >
-  > & { decisions?: Required<DecisionIn>[]; source: Required<Pick<WireSource, "scope" | "value">> };
+  Required<Pick<AlertIn, RequiredAlertScalar | "events" | "source">> & {
+    decisions?: Required<DecisionIn>[];
+    source: Required<Pick<WireSource, "scope" | "value">>;
+  };

@@ -108,6 +108,19 @@ export type WireDecision = GoValue<typeof decision>;
 /** `models.Alert` as decoded: every field optional, `null` items as `undefined`. */
 export type WireAlert = GoValue<typeof alert>;
 
+/** The scalar alert fields go-swagger requires of a posted alert (besides `events` and `source`). */
+export type RequiredAlertScalar =
+  | "capacity"
+  | "events_count"
+  | "leakspeed"
+  | "message"
+  | "scenario"
+  | "scenario_hash"
+  | "scenario_version"
+  | "simulated"
+  | "start_at"
+  | "stop_at";
+
 /** `T` with the fields `K` present (not optional, not `undefined`). */
 export type WithRequired<T, K extends keyof T> = T & Required<Pick<T, K>>;
 
