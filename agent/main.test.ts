@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { tempDir } from "./acquisition/test-support.js";
+import { tempDir } from "../test/support/acquisition.js";
 import { main } from "./main.js";
 
 const ROOT = resolve(import.meta.dirname, "../.cache/crowdsec/root");

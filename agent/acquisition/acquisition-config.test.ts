@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { tempDir } from "../../test/support/acquisition.js";
 import { ConfigError } from "../config/config-error.js";
 import { entryFromDsn, loadAcquisition, parseAcquisition } from "./acquisition-config.js";
 import { OffsetStore } from "./offset-store.js";
 import { createSource, describeEntry, sourceRegistry } from "./source-registry.js";
-import { tempDir } from "./test-support.js";
 
 const FILE = "/etc/rampart/acquis.yaml";
 

@@ -2,10 +2,10 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "../../test/support/acquisition.js";
 import { parseAcquisition } from "./acquisition-config.js";
 import { startAcquisition } from "./acquisition-runner.js";
 import { OffsetStore } from "./offset-store.js";
-import { tempDir } from "./test-support.js";
 
 describe("acquisition runner", () => {
   it("merges every source, keeps each line's source for commits, and reports a failing source", async () => {

@@ -15,9 +15,9 @@ import {
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { sleep, take, tempDir } from "../../test/support/acquisition.js";
 import { createFileSource, type FileSourceOptions } from "./file-source.js";
 import { OffsetStore } from "./offset-store.js";
-import { sleep, take, tempDir } from "./test-support.js";
 import type { AcquisitionSource, FileCursor, LogLine } from "./types.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];

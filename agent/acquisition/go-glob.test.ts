@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { tempDir } from "../../test/support/acquisition.js";
 import { goGlob, segmentRegExp } from "./go-glob.js";
-import { tempDir } from "./test-support.js";
 
 const t = tempDir();
 afterAll(t.cleanup);

@@ -10,6 +10,7 @@ import {
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { JOURNAL_REMOTE, skipWithoutJournal } from "../../test/oracle/prerequisites.js";
+import { sleep, take, tempDir } from "../../test/support/acquisition.js";
 import { decodeJournalEntry, shortTimestamp } from "./journal-entry.js";
 import {
   createJournalctlSource,
@@ -18,7 +19,6 @@ import {
   journalOffsetKey,
 } from "./journalctl-source.js";
 import { OffsetStore } from "./offset-store.js";
-import { sleep, take, tempDir } from "./test-support.js";
 import type { AcquisitionSource, LogLine } from "./types.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];

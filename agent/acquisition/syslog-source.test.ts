@@ -2,8 +2,8 @@ import { execFileSync } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { connect } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { take } from "../../test/support/acquisition.js";
 import { createSyslogSource, type SyslogSource } from "./syslog-source.js";
-import { take } from "./test-support.js";
 
 const sources: SyslogSource[] = [];
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { tempDir } from "../acquisition/test-support.js";
+import { tempDir } from "../../test/support/acquisition.js";
 import { loadAgentConfig, parseAgentConfig } from "./agent-config.js";
 import { ConfigError } from "./config-error.js";
 import { loadCredentials } from "./credentials.js";

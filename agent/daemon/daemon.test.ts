@@ -3,12 +3,12 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EventBatch, EventBatchResult } from "../../src/shared/ingest-wire.js";
 import { oracleFor } from "../../test/oracle/crowdsec-config.js";
+import { tempDir } from "../../test/support/acquisition.js";
 import {
   failedPasswordLine,
   seedOffsets,
   writeAgentInstall,
 } from "../../test/support/agent-test-hub.js";
-import { tempDir } from "../acquisition/test-support.js";
 import { LapiError } from "../lapi/lapi-error.js";
 import type { ClosableLapiSession } from "../lapi/lapi-session.js";
 import { type Daemon, startDaemon } from "./daemon.js";

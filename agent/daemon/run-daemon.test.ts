@@ -3,8 +3,8 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { oracleFor } from "../../test/oracle/crowdsec-config.js";
+import { tempDir } from "../../test/support/acquisition.js";
 import { seedOffsets, writeAgentInstall } from "../../test/support/agent-test-hub.js";
-import { tempDir } from "../acquisition/test-support.js";
 
 const BIN = resolve(import.meta.dirname, "../../bin/rampart-agent.mjs");
 

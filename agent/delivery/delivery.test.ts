@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EventBatch, EventBatchResult, WireEvent } from "../../src/shared/ingest-wire.js";
-import { tempDir } from "../acquisition/test-support.js";
+import { tempDir } from "../../test/support/acquisition.js";
 import type { Cursor } from "../acquisition/types.js";
 import { silentLogger } from "../daemon/logger.js";
 import { LapiError } from "../lapi/lapi-error.js";

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { WireEvent } from "../../src/shared/ingest-wire.js";
-import { tempDir } from "../acquisition/test-support.js";
+import { tempDir } from "../../test/support/acquisition.js";
 import { bucketsDigest, Spool } from "./spool.js";
 
 const event = (id: string): WireEvent => ({

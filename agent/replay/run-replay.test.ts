@@ -6,8 +6,8 @@ import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EventBatch } from "../../src/shared/ingest-wire.js";
 import { oracleFor } from "../../test/oracle/crowdsec-config.js";
+import { tempDir } from "../../test/support/acquisition.js";
 import { FakeLapi } from "../../test/support/fake-lapi.js";
-import { tempDir } from "../acquisition/test-support.js";
 import { main } from "../main.js";
 import { runReplay } from "./run-replay.js";
 

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { LogLine } from "./types.js";
+import type { LogLine } from "../../agent/acquisition/types.js";
 
 /** A fresh temp directory and its cleanup. */
 export function tempDir(prefix = "rampart-acq-"): { dir: string; cleanup: () => void } {

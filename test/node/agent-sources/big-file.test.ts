@@ -10,7 +10,7 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { tempDir } from "../../../agent/acquisition/test-support.js";
+import { tempDir } from "../../support/acquisition.js";
 
 const CHILD = resolve(import.meta.dirname, "big-file-child.ts");
 const MIB = Number(process.env.RAMPART_BIG_FILE_MIB ?? 1024);

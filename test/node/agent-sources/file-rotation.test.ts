@@ -18,7 +18,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { entryFromDsn } from "../../../agent/acquisition/acquisition-config.js";
 import { startAcquisition } from "../../../agent/acquisition/acquisition-runner.js";
 import { OffsetStore } from "../../../agent/acquisition/offset-store.js";
-import { sleep, tempDir } from "../../../agent/acquisition/test-support.js";
+import { sleep, tempDir } from "../../support/acquisition.js";
 import {
   type Acquisition,
   collect,

@@ -11,8 +11,8 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { tempDir } from "../../../agent/acquisition/test-support.js";
 import type { SkipCounters } from "../../../agent/acquisition/types.js";
+import { tempDir } from "../../support/acquisition.js";
 import { type Acquisition, collect, startFromYaml } from "./support.js";
 
 const MiB = 1024 * 1024;

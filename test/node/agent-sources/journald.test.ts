@@ -14,8 +14,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AcquiredLine } from "../../../agent/acquisition/acquisition-runner.js";
 import { OffsetStore } from "../../../agent/acquisition/offset-store.js";
-import { sleep, tempDir } from "../../../agent/acquisition/test-support.js";
 import { JOURNAL_REMOTE, skipWithoutJournal } from "../../oracle/prerequisites.js";
+import { sleep, tempDir } from "../../support/acquisition.js";
 import { type Acquisition, collect, run, startFromYaml } from "./support.js";
 
 const skipJournal = skipWithoutJournal("journalctl source on a real journal");

@@ -11,8 +11,8 @@ import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SyslogSource } from "../../../agent/acquisition/syslog-source.js";
-import { sleep, tempDir } from "../../../agent/acquisition/test-support.js";
 import { freePort } from "../../oracle/processes.js";
+import { sleep, tempDir } from "../../support/acquisition.js";
 import { collect, numbered, run, startFromYaml } from "./support.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
