@@ -4,8 +4,8 @@
  * exit code; only the bin shim sets it.
  */
 
-import { ConfigError } from "./config/config-error.js";
 import { type AcquisitionChoice, formatConfigTest, testConfiguration } from "./check-config.js";
+import { ConfigError } from "./config/config-error.js";
 import { runDaemon } from "./daemon/run-daemon.js";
 import { runReplay } from "./replay/run-replay.js";
 
