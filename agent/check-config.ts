@@ -15,8 +15,7 @@ import { type AcquisitionEntry, describeEntry } from "./acquisition/source-regis
 import { type AgentConfig, loadAgentConfig } from "./config/agent-config.js";
 import { ConfigError } from "./config/config-error.js";
 import { type LapiCredentials, loadCredentials } from "./config/credentials.js";
-import { assertHubLoaded } from "./hub/configured-hub.js";
-import { loadHubFromDirectories } from "./hub/load-hub.js";
+import { loadConfiguredHub } from "./hub/configured-hub.js";
 
 /** What a configuration test found. */
 export interface ConfigTestResult {
@@ -67,16 +66,8 @@ export function testConfiguration(
   if (!existsSync(join(config.hub.hubDir, ".index.json"))) {
     throw new ConfigError(config.file, "hub.hub_dir", `no .index.json in ${config.hub.hubDir}`);
   }
-  const hub = loadHubFromDirectories(
-    { hubDir: config.hub.hubDir, dataDir: config.hub.dataDir, patternsDir: config.hub.patternsDir },
-    {
-      collections: config.hub.collections,
-      parsers: config.hub.parsers,
-      postoverflows: config.hub.postoverflows,
-      scenarios: config.hub.scenarios,
-    },
-  );
-  assertHubLoaded(hub.report, config.file);
+  // The daemon's own loader and checks: what -t accepts, the daemon starts with.
+  const hub = loadConfiguredHub(config);
   const count = (type: string) => hub.report.items.filter((item) => item.type === type).length;
   return {
     config,
@@ -85,7 +76,8 @@ export function testConfiguration(
     hub: {
       parsers: count("parsers"),
       postoverflows: count("postoverflows"),
-      scenarios: count("scenarios"),
+      // Scenario files (one may hold several scenarios), as the load report counts items.
+      scenarios: new Set(hub.scenarios.map((scenario) => scenario.path)).size,
       warnings: hub.report.items.flatMap((item) => item.warnings.map((w) => `${item.name}: ${w}`)),
     },
   };
