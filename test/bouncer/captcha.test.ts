@@ -109,8 +109,12 @@ describe("captcha remediation with Turnstile (siteverify simulated)", () => {
       headers: { Cookie: cookie },
     });
     expect(otherHost.status).toBe(403);
-    // A tampered cookie fails its signature.
-    const tampered = cookie.replace(/.$/, (c) => (c === "A" ? "B" : "A"));
+    // A tampered cookie fails its signature. The signature's first character is flipped: its
+    // last one (43 base64url characters for 32 bytes) holds 2 unused bits, so "A" ↔ "B" there
+    // decodes to the same HMAC one time in 16.
+    const dot = cookie.lastIndexOf(".") + 1;
+    const flipped = cookie[dot] === "A" ? "Q" : "A";
+    const tampered = `${cookie.slice(0, dot)}${flipped}${cookie.slice(dot + 1)}`;
     expect(
       (await visit("http://site.test/", CAPTCHA_IP, { headers: { Cookie: tampered } })).status,
     ).toBe(403);
