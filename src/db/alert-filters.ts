@@ -1,11 +1,14 @@
+import { and, eq, exists, gte, inArray, lte, not, notExists, or, type SQL, sql } from "drizzle-orm";
+import { alias, QueryBuilder } from "drizzle-orm/sqlite-core";
 import type { IpRange } from "../shared/ip-range";
 import { ipCondition } from "./ip-match";
+import { alerts, decisions } from "./schema";
 
 /**
  * The alert filters of GET/DELETE /v1/alerts (CrowdSec pkg/database/alertfilter.go, contract
- * §3.6) as SQL over `alerts a`. Decision-based conditions are sub-selects on `decisions`; the IP
- * condition goes through the IP index (src/db/ip-match.ts) and, unlike CrowdSec's one EXISTS per
- * column, requires a single decision to satisfy the whole range test.
+ * §3.6) as conditions over `alerts`. Decision-based conditions are sub-selects on `decisions`;
+ * the IP condition goes through the IP index (src/db/ip-match.ts) and, unlike CrowdSec's one
+ * EXISTS per column, requires a single decision to satisfy the whole range test.
  */
 export interface AlertFilter {
   /** Source scope, already normalised (`ip` → `Ip`, `range` → `Range`). */
@@ -39,40 +42,56 @@ export interface AlertFilter {
   withDecisions: boolean;
 }
 
-/** WHERE clause and bound parameters (far below D1's 100-parameter cap) for a filter. */
-export function alertWhere(f: AlertFilter, now: number): { sql: string; params: unknown[] } {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, ...values: unknown[]) => {
-    where.push(sql);
-    params.push(...values);
-  };
-  const hasDecision = (cond: string) =>
-    `EXISTS (SELECT 1 FROM decisions d WHERE d.alert_id = a.id AND ${cond})`;
-  if (f.scope !== undefined) add("a.source_scope = ?", f.scope);
-  if (f.value !== undefined) add("a.source_value = ?", f.value);
+const d = alias(decisions, "d");
+const qb = new QueryBuilder();
+
+/** Some decision of the alert satisfies `cond` (all of them when omitted). */
+const decisionsOf = (cond?: SQL) =>
+  qb
+    .select({ one: sql`1` })
+    .from(d)
+    .where(and(eq(d.alertId, alerts.id), cond));
+
+/** The condition on `alerts` for a filter (its bound parameters stay far below D1's 100). */
+export function alertWhere(f: AlertFilter, now: number): SQL {
+  const where: (SQL | undefined)[] = [];
+  if (f.scope !== undefined) where.push(eq(alerts.sourceScope, f.scope));
+  if (f.value !== undefined) where.push(eq(alerts.sourceValue, f.value));
   if (f.scenario !== undefined) {
-    add(`(a.scenario = ? OR ${hasDecision("d.scenario = ?")})`, f.scenario, f.scenario);
-  }
-  if (f.ip) {
-    add(`a.id IN (SELECT d.alert_id FROM decisions d WHERE ${ipCondition(f.ip, f.contains, "d")})`);
-  }
-  if (f.since !== undefined) add("a.start_at_ms >= ?", f.since);
-  if (f.until !== undefined) add("a.start_at_ms <= ?", f.until);
-  if (f.createdBefore !== undefined) add("a.created_at <= ?", f.createdBefore);
-  if (f.decisionType !== undefined) add(hasDecision("d.type = ?"), f.decisionType);
-  if (f.origin !== undefined) add(hasDecision("d.origin = ?"), f.origin);
-  if (f.excludeCapi && f.origin === undefined && f.legacyCapiFilter) {
-    add(hasDecision("d.origin IN ('crowdsec', 'cscli')"));
-  } else if (f.excludeCapi && f.origin === undefined) {
-    add(`NOT ${hasDecision("d.origin IN ('CAPI', 'lists')")}`);
-    add(
-      `NOT (NOT ${hasDecision("1")} AND (substr(a.source_scope, 1, 6) = 'lists:' OR a.source_scope = 'crowdsecurity/community-blocklist'))`,
+    where.push(
+      or(eq(alerts.scenario, f.scenario), exists(decisionsOf(eq(d.scenario, f.scenario)))),
     );
   }
-  if (f.hasActiveDecision === true) add(hasDecision("d.until >= ?"), now);
-  if (f.hasActiveDecision === false) add(`NOT ${hasDecision("1")}`);
-  if (f.excludeSimulated) add("a.simulated = 0");
-  if (f.kind !== undefined) add("a.kind = ?", f.kind);
-  return { sql: where.length > 0 ? where.join(" AND ") : "1", params };
+  if (f.ip) {
+    // ipCondition inlines the candidate block starts as BLOB literals (see ip-match.ts).
+    const match = sql.raw(ipCondition(f.ip, f.contains, "d"));
+    where.push(inArray(alerts.id, qb.select({ id: d.alertId }).from(d).where(match)));
+  }
+  if (f.since !== undefined) where.push(gte(alerts.startAtMs, f.since));
+  if (f.until !== undefined) where.push(lte(alerts.startAtMs, f.until));
+  if (f.createdBefore !== undefined) where.push(lte(alerts.createdAt, f.createdBefore));
+  if (f.decisionType !== undefined) where.push(exists(decisionsOf(eq(d.type, f.decisionType))));
+  if (f.origin !== undefined) where.push(exists(decisionsOf(eq(d.origin, f.origin))));
+  if (f.excludeCapi && f.origin === undefined && f.legacyCapiFilter) {
+    where.push(exists(decisionsOf(inArray(d.origin, ["crowdsec", "cscli"]))));
+  } else if (f.excludeCapi && f.origin === undefined) {
+    where.push(notExists(decisionsOf(inArray(d.origin, ["CAPI", "lists"]))));
+    where.push(
+      not(
+        and(
+          notExists(decisionsOf()),
+          or(
+            // A case-sensitive prefix test (LIKE would ignore case).
+            sql`substr(${alerts.sourceScope}, 1, 6) = 'lists:'`,
+            eq(alerts.sourceScope, "crowdsecurity/community-blocklist"),
+          ),
+        )!,
+      ),
+    );
+  }
+  if (f.hasActiveDecision === true) where.push(exists(decisionsOf(gte(d.until, now))));
+  if (f.hasActiveDecision === false) where.push(notExists(decisionsOf()));
+  if (f.excludeSimulated) where.push(eq(alerts.simulated, false));
+  if (f.kind !== undefined) where.push(eq(alerts.kind, f.kind));
+  return and(...where) ?? sql`1`;
 }

@@ -1,6 +1,9 @@
+import { and, count, eq, gt, gte, inArray, isNull, or, sql } from "drizzle-orm";
 import { type IpRange, parseIpOrRange, toHex } from "../shared/ip-range";
-import { isUniqueViolation } from "./client";
+import { batchAll, type Db, isUniqueViolation, type Statement } from "./client";
 import { ipCondition } from "./ip-match";
+import { inJson } from "./json-chunks";
+import { allowlistItems, allowlists, decisions } from "./schema";
 
 /**
  * Allowlists (CrowdSec 1.6.6+, pkg/database/allowlists.go): named lists of IPs and CIDR blocks
@@ -9,76 +12,57 @@ import { ipCondition } from "./ip-match";
  * lookup (src/db/ip-match.ts).
  */
 
-type D1 = D1Database | D1DatabaseSession;
+export type AllowlistRow = typeof allowlists.$inferSelect;
 
-export interface AllowlistRow {
-  id: number;
-  allowlistId: string;
-  name: string;
-  description: string;
-  fromConsole: boolean;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface AllowlistItemRow {
-  id: number;
-  allowlistId: number;
-  value: string;
-  comment: string;
-  /** ms; null = never expires. */
-  expiresAt: number | null;
-  createdAt: number;
-}
+export type AllowlistItemRow = Pick<
+  typeof allowlistItems.$inferSelect,
+  "id" | "allowlistId" | "value" | "comment" | "expiresAt" | "createdAt"
+>;
 
 export interface AllowlistWithItems extends AllowlistRow {
   /** Non-expired items, in insertion order (only when content was asked for). */
   items: AllowlistItemRow[];
 }
 
-const LIST_COLUMNS =
-  "id, allowlist_id AS allowlistId, name, description, from_console AS fromConsole, created_at AS createdAt, updated_at AS updatedAt";
-const ITEM_COLUMNS =
-  "i.id, i.allowlist_id AS allowlistId, i.value, i.comment, i.expires_at AS expiresAt, i.created_at AS createdAt";
 /** CrowdSec keeps an item while `expires_at >= now` (ExpiresAtGTE) or when it has none. */
-const ITEM_ACTIVE = "(i.expires_at IS NULL OR i.expires_at >= ?)";
-
-function toList(r: Record<string, unknown>): AllowlistRow {
-  return { ...(r as unknown as AllowlistRow), fromConsole: Boolean(r.fromConsole) };
-}
+const itemActive = (now: number) =>
+  or(isNull(allowlistItems.expiresAt), gte(allowlistItems.expiresAt, now));
 
 /** Creates a list; `duplicate` when the name is taken (names are unique, like CrowdSec's). */
 export async function createAllowlist(
-  db: D1Database,
+  db: Db,
   list: { name: string; description: string },
 ): Promise<AllowlistRow | "duplicate"> {
   try {
-    const row = await db
-      .prepare(
-        `INSERT INTO allowlists (allowlist_id, name, description) VALUES ('', ?, ?) RETURNING ${LIST_COLUMNS}`,
-      )
-      .bind(list.name, list.description)
-      .first<Record<string, unknown>>();
-    return toList(row!);
+    const [row] = await db
+      .insert(allowlists)
+      .values({ allowlistId: "", name: list.name, description: list.description })
+      .returning();
+    return row!;
   } catch (e) {
     if (isUniqueViolation(e)) return "duplicate";
     throw e;
   }
 }
 
-async function itemsOf(db: D1, listIds: number[], now: number): Promise<AllowlistItemRow[]> {
+async function itemsOf(db: Db, listIds: number[], now: number): Promise<AllowlistItemRow[]> {
   if (listIds.length === 0) return [];
-  const r = await db
-    .prepare(
-      `SELECT ${ITEM_COLUMNS} FROM allowlist_items i WHERE i.allowlist_id IN (SELECT value FROM json_each(?)) AND ${ITEM_ACTIVE} ORDER BY i.id`,
-    )
-    .bind(JSON.stringify(listIds), now)
-    .all<AllowlistItemRow>();
-  return r.results;
+  return db
+    .select({
+      id: allowlistItems.id,
+      allowlistId: allowlistItems.allowlistId,
+      value: allowlistItems.value,
+      comment: allowlistItems.comment,
+      expiresAt: allowlistItems.expiresAt,
+      createdAt: allowlistItems.createdAt,
+    })
+    .from(allowlistItems)
+    .where(and(inJson(allowlistItems.allowlistId, listIds), itemActive(now)))
+    .orderBy(allowlistItems.id);
 }
 
 async function withItems(
-  db: D1,
+  db: Db,
   lists: AllowlistRow[],
   withContent: boolean,
   now: number,
@@ -95,43 +79,35 @@ async function withItems(
 
 /** All lists in creation order, with their live items when `withContent`. */
 export async function listAllowlists(
-  db: D1,
+  db: Db,
   withContent: boolean,
   now: number,
 ): Promise<AllowlistWithItems[]> {
-  const r = await db
-    .prepare(`SELECT ${LIST_COLUMNS} FROM allowlists ORDER BY id`)
-    .all<Record<string, unknown>>();
-  return withItems(db, r.results.map(toList), withContent, now);
+  const lists = await db.select().from(allowlists).orderBy(allowlists.id);
+  return withItems(db, lists, withContent, now);
 }
 
 /** One list by name (undefined when absent), with its live items when `withContent`. */
 export async function getAllowlist(
-  db: D1,
+  db: Db,
   name: string,
   withContent: boolean,
   now: number,
 ): Promise<AllowlistWithItems | undefined> {
-  const row = await db
-    .prepare(`SELECT ${LIST_COLUMNS} FROM allowlists WHERE name = ?`)
-    .bind(name)
-    .first<Record<string, unknown>>();
+  const row = await db.select().from(allowlists).where(eq(allowlists.name, name)).get();
   if (!row) return undefined;
-  const [list] = await withItems(db, [toList(row)], withContent, now);
+  const [list] = await withItems(db, [row], withContent, now);
   return list;
 }
 
 /** Deletes a list and its items in one batch; false when no list has that name. */
-export async function deleteAllowlist(db: D1Database, name: string): Promise<boolean> {
+export async function deleteAllowlist(db: Db, name: string): Promise<boolean> {
+  const named = db.select({ id: allowlists.id }).from(allowlists).where(eq(allowlists.name, name));
   const [, deleted] = await db.batch([
-    db
-      .prepare(
-        "DELETE FROM allowlist_items WHERE allowlist_id IN (SELECT id FROM allowlists WHERE name = ?)",
-      )
-      .bind(name),
-    db.prepare("DELETE FROM allowlists WHERE name = ? RETURNING id").bind(name),
+    db.delete(allowlistItems).where(inArray(allowlistItems.allowlistId, named)),
+    db.delete(allowlists).where(eq(allowlists.name, name)).returning({ id: allowlists.id }),
   ]);
-  return deleted!.results.length > 0;
+  return deleted.length > 0;
 }
 
 const INSERT_ROWS = 14;
@@ -164,33 +140,27 @@ function balancedOr(conds: string[]): string {
  * expiry of active decisions that overlap a new item, so bouncers drop them on their next poll.
  */
 export async function addAllowlistItems(
-  db: D1Database,
+  db: Db,
   listId: number,
   items: NewAllowlistItem[],
   now: number,
   expireDecisions: boolean,
 ): Promise<AddItemsResult> {
-  const statements: D1PreparedStatement[] = [];
+  const statements: Statement[] = [];
   // Multi-row inserts, 7 bound values a row, kept under D1's 100-parameter cap.
+  type Blob = (typeof allowlistItems.$inferInsert)["startIp"];
   for (let i = 0; i < items.length; i += INSERT_ROWS) {
-    const chunk = items.slice(i, i + INSERT_ROWS);
-    statements.push(
-      db
-        .prepare(
-          `INSERT INTO allowlist_items (allowlist_id, value, comment, expires_at, ip_size, start_ip, end_ip) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
-        )
-        .bind(
-          ...chunk.flatMap((item) => [
-            listId,
-            item.value,
-            item.comment,
-            item.expiresAt,
-            item.range.size,
-            item.range.start,
-            item.range.end,
-          ]),
-        ),
-    );
+    const rows = items.slice(i, i + INSERT_ROWS).map((item) => ({
+      allowlistId: listId,
+      value: item.value,
+      comment: item.comment,
+      expiresAt: item.expiresAt,
+      ipSize: item.range.size,
+      // The column is typed Buffer (what drizzle reads back); D1 binds any Uint8Array as a BLOB.
+      startIp: item.range.start as Blob,
+      endIp: item.range.end as Blob,
+    }));
+    statements.push(db.insert(allowlistItems).values(rows));
   }
   const expireFrom = statements.length;
   if (expireDecisions) {
@@ -213,53 +183,62 @@ export async function addAllowlistItems(
     // when a wide range is allowlisted. A decision expired by one group no longer counts for
     // the next (`until > now`).
     for (const group of groups) {
-      const cond = `until > ? AND ${balancedOr(group)}`;
+      const cond = and(gt(decisions.until, now), sql.raw(balancedOr(group)));
       statements.push(
-        db.prepare(`SELECT COUNT(*) AS n FROM decisions WHERE ${cond}`).bind(now),
-        db
-          .prepare(`UPDATE decisions SET until = ?, updated_at = ? WHERE ${cond}`)
-          .bind(now, now, now),
+        db.select({ n: count() }).from(decisions).where(cond),
+        db.update(decisions).set({ until: now, updatedAt: now }).where(cond),
       );
     }
   }
-  statements.push(
-    db.prepare("UPDATE allowlists SET updated_at = ? WHERE id = ?").bind(now, listId),
-  );
-  const results = await db.batch<{ n?: number }>(statements);
+  statements.push(touchList(db, listId, now));
+  const results = await batchAll(db, statements);
   let decisionsExpired = 0;
   for (let k = expireFrom; k < results.length - 1; k += 2) {
-    decisionsExpired += results[k]!.results[0]?.n ?? 0;
+    decisionsExpired += (results[k] as { n: number }[])[0]?.n ?? 0;
   }
   return { added: items.length, decisionsExpired };
 }
 
 /** Removes the items of a list whose value is one of `values`; returns how many went. */
 export async function removeAllowlistItems(
-  db: D1Database,
+  db: Db,
   listId: number,
   values: string[],
   now: number,
 ): Promise<number> {
   const [removed] = await db.batch([
     db
-      .prepare(
-        "DELETE FROM allowlist_items WHERE allowlist_id = ? AND value IN (SELECT value FROM json_each(?)) RETURNING id",
-      )
-      .bind(listId, JSON.stringify(values)),
-    db.prepare("UPDATE allowlists SET updated_at = ? WHERE id = ?").bind(now, listId),
+      .delete(allowlistItems)
+      .where(and(eq(allowlistItems.allowlistId, listId), inJson(allowlistItems.value, values)))
+      .returning({ id: allowlistItems.id }),
+    touchList(db, listId, now),
   ]);
-  return removed!.results.length;
+  return removed.length;
 }
 
-/** The reasons query for one value (two index lookups); binds `now` twice. Exported for plans. */
-export function allowlistReasonsSql(range: IpRange): string {
+function touchList(db: Db, listId: number, now: number) {
+  return db.update(allowlists).set({ updatedAt: now }).where(eq(allowlists.id, listId));
+}
+
+/** The reasons query for one value (two index lookups), `now` as the SQL text given. */
+function reasonsSql(range: IpRange, now: string): string {
   const select = (cond: string) =>
-    `SELECT i.id AS item_id, i.value AS value, i.comment AS comment, l.name AS name FROM allowlist_items i JOIN allowlists l ON l.id = i.allowlist_id WHERE ${cond} AND ${ITEM_ACTIVE}`;
+    `SELECT i.id AS item_id, i.value AS value, i.comment AS comment, l.name AS name FROM allowlist_items i JOIN allowlists l ON l.id = i.allowlist_id WHERE ${cond} AND (i.expires_at IS NULL OR i.expires_at >= ${now})`;
   return `${select(ipCondition(range, true, "i"))} UNION ${select(ipCondition(range, false, "i"))} ORDER BY name, item_id`;
 }
 
-function reasonsStatement(db: D1, range: IpRange, now: number): D1PreparedStatement {
-  return db.prepare(allowlistReasonsSql(range)).bind(now, now);
+/** The reasons query with `now` bound twice, for the query-plan test. */
+export function allowlistReasonsSql(range: IpRange): string {
+  return reasonsSql(range, "?");
+}
+
+/**
+ * Raw SQL: a UNION ordered by its result columns, over index-probe conditions that are SQL text
+ * already (ip-match.ts). `now` is inlined (our own number) because drizzle batches raw
+ * statements only when they bind nothing.
+ */
+function reasonsStatement(db: Db, range: IpRange, now: number) {
+  return db.all<ReasonRow>(sql.raw(reasonsSql(range, String(Math.trunc(now)))));
 }
 
 type ReasonRow = { item_id: number; value: string; comment: string; name: string };
@@ -275,9 +254,8 @@ function reasonTexts(rows: ReasonRow[]): string[] {
  * value or is contained in it, `"<item> from <list>[ (<comment>)]"`, sorted by list name (stable,
  * so items of one list keep their insertion order). Both halves are index lookups.
  */
-export async function allowlistReasons(db: D1, range: IpRange, now: number): Promise<string[]> {
-  const r = await reasonsStatement(db, range, now).all<ReasonRow>();
-  return reasonTexts(r.results);
+export async function allowlistReasons(db: Db, range: IpRange, now: number): Promise<string[]> {
+  return reasonTexts(await reasonsStatement(db, range, now));
 }
 
 /** Statements per D1 batch in bulk checks (cscli `decisions import` checks every line). */
@@ -323,17 +301,26 @@ function overlapMatcher(items: LoadedItem[]): (t: IpRange) => number[] {
   };
 }
 
-async function loadAllItems(db: D1, now: number): Promise<LoadedItem[][]> {
-  const r = await db
-    .prepare(
-      `SELECT i.ip_size AS size, lower(hex(i.start_ip)) AS start, lower(hex(i.end_ip)) AS "end", i.id AS item_id, i.value, i.comment, l.name FROM allowlist_items i JOIN allowlists l ON l.id = i.allowlist_id WHERE ${ITEM_ACTIVE} ORDER BY l.name, i.id`,
-    )
-    .bind(now)
-    .all<{ size: number; start: string; end: string } & ReasonRow>();
-  const reasons = reasonTexts(r.results);
+async function loadAllItems(db: Db, now: number): Promise<LoadedItem[][]> {
+  const rows = await db
+    .select({
+      size: allowlistItems.ipSize,
+      // Fixed-width hex: string order is numeric order (overlapMatcher).
+      start: sql<string>`lower(hex(${allowlistItems.startIp}))`,
+      end: sql<string>`lower(hex(${allowlistItems.endIp}))`,
+      item_id: allowlistItems.id,
+      value: allowlistItems.value,
+      comment: allowlistItems.comment,
+      name: allowlists.name,
+    })
+    .from(allowlistItems)
+    .innerJoin(allowlists, eq(allowlists.id, allowlistItems.allowlistId))
+    .where(itemActive(now))
+    .orderBy(allowlists.name, allowlistItems.id);
+  const reasons = reasonTexts(rows);
   const v4: LoadedItem[] = [];
   const v6: LoadedItem[] = [];
-  r.results.forEach((row, order) => {
+  rows.forEach((row, order) => {
     (row.size === 4 ? v4 : v6).push({
       order,
       start: row.start,
@@ -351,16 +338,14 @@ async function loadAllItems(db: D1, now: number): Promise<LoadedItem[][]> {
  * batched index lookups, a round trip per 200 values.
  */
 export async function allowlistReasonsMany(
-  db: D1,
+  db: Db,
   ranges: IpRange[],
   now: number,
 ): Promise<string[][]> {
-  const any = await db.prepare("SELECT 1 FROM allowlist_items LIMIT 1").first();
-  if (!any) return ranges.map(() => []);
-  const many = await db
-    .prepare("SELECT 1 FROM allowlist_items LIMIT 1 OFFSET ?")
-    .bind(ranges.length * LOAD_ALL_PER_TARGET)
-    .first();
+  const anyItem = (offset: number) =>
+    db.select({ one: sql`1` }).from(allowlistItems).limit(1).offset(offset).get();
+  if (!(await anyItem(0))) return ranges.map(() => []);
+  const many = await anyItem(ranges.length * LOAD_ALL_PER_TARGET);
   if (!many) {
     const [v4, v6] = await loadAllItems(db, now);
     const reasonOf = new Map([...v4!, ...v6!].map((i) => [i.order, i.reason]));
@@ -371,8 +356,8 @@ export async function allowlistReasonsMany(
   const out: string[][] = [];
   for (let i = 0; i < ranges.length; i += CHECK_BATCH) {
     const chunk = ranges.slice(i, i + CHECK_BATCH).map((r) => reasonsStatement(db, r, now));
-    const results = await db.batch<ReasonRow>(chunk);
-    for (const r of results) out.push(reasonTexts(r.results));
+    const results = (await batchAll(db, chunk)) as ReasonRow[][];
+    for (const r of results) out.push(reasonTexts(r));
   }
   return out;
 }
@@ -390,7 +375,7 @@ export interface AllowlistCheck {
  * keeps the alert.
  */
 export async function isAllowlisted(
-  db: D1,
+  db: Db,
   value: string,
   now: number,
 ): Promise<AllowlistCheck | null> {

@@ -1,3 +1,7 @@
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "./client";
+import { configDocuments } from "./schema";
+
 /**
  * Configuration documents stored in D1 (`config_documents`, one row per kind): the LAPI's
  * `profiles.yaml` and its notifier configurations, editable through the admin API without a
@@ -7,36 +11,25 @@
 /** The kinds of stored configuration. */
 export type ConfigDocumentKind = "profiles" | "notifications";
 
-export interface ConfigDocument {
-  kind: ConfigDocumentKind;
-  content: string;
-  updatedAt: number;
-  updatedBy: string;
-}
-
-type D1 = D1Database | D1DatabaseSession;
+export type ConfigDocument = typeof configDocuments.$inferSelect & { kind: ConfigDocumentKind };
 
 /** One document, or null when none is stored (the built-in default applies). */
 export async function getConfigDocument(
-  db: D1,
+  db: Db,
   kind: ConfigDocumentKind,
 ): Promise<ConfigDocument | null> {
-  return db
-    .prepare(
-      "SELECT kind, content, updated_at AS updatedAt, updated_by AS updatedBy FROM config_documents WHERE kind = ?",
-    )
-    .bind(kind)
-    .first<ConfigDocument>();
+  const row = await db.select().from(configDocuments).where(eq(configDocuments.kind, kind)).get();
+  return (row as ConfigDocument | undefined) ?? null;
 }
 
 /** `updated_at` of every stored kind: a cheap check before re-reading and recompiling. */
 export async function configDocumentVersions(
-  db: D1,
+  db: Db,
 ): Promise<Partial<Record<ConfigDocumentKind, number>>> {
-  const r = await db
-    .prepare("SELECT kind, updated_at AS updatedAt FROM config_documents")
-    .all<{ kind: ConfigDocumentKind; updatedAt: number }>();
-  return Object.fromEntries(r.results.map((row) => [row.kind, row.updatedAt]));
+  const rows = await db
+    .select({ kind: configDocuments.kind, updatedAt: configDocuments.updatedAt })
+    .from(configDocuments);
+  return Object.fromEntries(rows.map((row) => [row.kind, row.updatedAt]));
 }
 
 /**
@@ -44,33 +37,33 @@ export async function configDocumentVersions(
  * same millisecond, so caches keyed by it never keep an old compiled form.
  */
 export async function putConfigDocument(
-  db: D1Database,
+  db: Db,
   kind: ConfigDocumentKind,
   content: string,
   updatedBy: string,
   now: number,
 ): Promise<ConfigDocument> {
-  const row = await db
-    .prepare(
-      `INSERT INTO config_documents (kind, content, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
-       ON CONFLICT (kind) DO UPDATE SET content = excluded.content,
-         updated_at = MAX(excluded.updated_at, config_documents.updated_at + 1),
-         updated_by = excluded.updated_by
-       RETURNING kind, content, updated_at AS updatedAt, updated_by AS updatedBy`,
-    )
-    .bind(kind, content, now, updatedBy)
-    .first<ConfigDocument>();
-  return row!;
+  const [row] = await db
+    .insert(configDocuments)
+    .values({ kind, content, updatedAt: now, updatedBy })
+    .onConflictDoUpdate({
+      target: configDocuments.kind,
+      set: {
+        content,
+        // MAX(a, b) is SQLite's scalar max, which the builder does not have.
+        updatedAt: sql`MAX(${now}, ${configDocuments.updatedAt} + 1)`,
+        updatedBy,
+      },
+    })
+    .returning();
+  return row as ConfigDocument;
 }
 
 /** Removes a document (back to the built-in default); false when none was stored. */
-export async function deleteConfigDocument(
-  db: D1Database,
-  kind: ConfigDocumentKind,
-): Promise<boolean> {
+export async function deleteConfigDocument(db: Db, kind: ConfigDocumentKind): Promise<boolean> {
   const r = await db
-    .prepare("DELETE FROM config_documents WHERE kind = ? RETURNING kind")
-    .bind(kind)
-    .all();
-  return r.results.length > 0;
+    .delete(configDocuments)
+    .where(eq(configDocuments.kind, kind))
+    .returning({ kind: configDocuments.kind });
+  return r.length > 0;
 }

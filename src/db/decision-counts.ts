@@ -1,4 +1,6 @@
+import { sql } from "drizzle-orm";
 import type { IpRange } from "../shared/ip-range";
+import { batchAll, type Db } from "./client";
 import { ipCondition } from "./ip-match";
 
 /**
@@ -9,10 +11,10 @@ import { ipCondition } from "./ip-match";
  * A batch of overflows can ask thousands of counts at once, and D1 counts every statement against
  * the per-invocation query limit, so counts are packed: one statement answers up to 100 counts
  * as the columns of a single row (scalar subqueries, numbers inlined). D1 allows 100 result
- * columns, only 5 compound-select terms, and 100 KB of SQL per statement.
+ * columns, only 5 compound-select terms, and 100 KB of SQL per statement. The statements are raw
+ * SQL: the builder has no FROM-less select of scalar subqueries, and it would bind every number
+ * (D1 allows 100 bound parameters per statement).
  */
-
-type D1 = D1Database | D1DatabaseSession;
 
 /** One count: `createdAfter` limits to decisions created after it (ms), `activeAt` to unexpired. */
 export interface DecisionCountQuery {
@@ -36,7 +38,7 @@ function subquery(q: DecisionCountQuery): string {
 
 /** Answers every query: a count, or the longest remaining time (ms, 0 if none). */
 export async function decisionCounts(
-  db: D1,
+  db: Db,
   queries: readonly DecisionCountQuery[],
 ): Promise<number[]> {
   if (queries.length === 0) return [];
@@ -44,24 +46,25 @@ export async function decisionCounts(
   let current: string[] = [];
   let size = 0;
   for (const q of queries) {
-    const sql = subquery(q);
+    const text = subquery(q);
     if (
       current.length > 0 &&
-      (current.length >= MAX_COLUMNS || size + sql.length > MAX_SQL_CHARS)
+      (current.length >= MAX_COLUMNS || size + text.length > MAX_SQL_CHARS)
     ) {
       chunks.push(current);
       current = [];
       size = 0;
     }
-    current.push(sql);
-    size += sql.length + 8;
+    current.push(text);
+    size += text.length + 8;
   }
   chunks.push(current);
-  const results = await db.batch<Record<string, number | null>>(
-    chunks.map((c) => db.prepare(`SELECT ${c.map((sql, i) => `${sql} AS n${i}`).join(", ")}`)),
-  );
+  const results = (await batchAll(
+    db,
+    chunks.map((c) => db.all(sql.raw(`SELECT ${c.map((q, i) => `${q} AS n${i}`).join(", ")}`))),
+  )) as Record<string, number | null>[][];
   return chunks.flatMap((c, j) => {
-    const row = results[j]!.results[0] ?? {};
+    const row = results[j]![0] ?? {};
     return c.map((_, i) => Math.max(0, row[`n${i}`] ?? 0));
   });
 }

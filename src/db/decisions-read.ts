@@ -1,17 +1,17 @@
+import { and, eq, gt, gte, inArray, lt, lte, not, notExists, or, type SQL, sql } from "drizzle-orm";
+import { alias, QueryBuilder } from "drizzle-orm/sqlite-core";
 import type { IpRange } from "../shared/ip-range";
+import type { Db } from "./client";
 import { ipCondition } from "./ip-match";
+import { bouncers, decisions, decisionTombstones } from "./schema";
+
+type Decision = typeof decisions.$inferSelect;
 
 /** A decision row as the bouncer endpoints serve it. */
-export interface DecisionRow {
-  id: number;
-  uuid: string;
-  until: number;
-  scenario: string;
-  type: string;
-  scope: string;
-  value: string;
-  origin: string;
-}
+export type DecisionRow = Pick<
+  Decision,
+  "id" | "uuid" | "until" | "scenario" | "type" | "scope" | "value" | "origin"
+>;
 
 /** Bouncer filters of GET /v1/decisions and the stream (CrowdSec pkg/database/decisions.go). */
 export interface BouncerFilter {
@@ -30,10 +30,22 @@ export interface BouncerFilter {
   idGt?: number;
 }
 
-const COLUMNS = "d.id, d.uuid, d.until, d.scenario, d.type, d.scope, d.value, d.origin";
+const d = alias(decisions, "d");
+const qb = new QueryBuilder();
+
+const COLUMNS = {
+  id: d.id,
+  uuid: d.uuid,
+  until: d.until,
+  scenario: d.scenario,
+  type: d.type,
+  scope: d.scope,
+  value: d.value,
+  origin: d.origin,
+};
 
 /**
- * The filter of {@link filterSql} evaluated in memory, for lookups served from an isolate's
+ * The filter of {@link filterWhere} evaluated in memory, for lookups served from an isolate's
  * decision index; keep the two in step.
  */
 export function matchesFilter(
@@ -58,126 +70,95 @@ export function matchesFilter(
 }
 
 /** A decision row with what an in-memory index needs (IP columns, simulated flag). */
-export interface IndexRow extends DecisionRow {
-  simulated: number;
-  created_at: number;
-}
+export type IndexRow = DecisionRow & Pick<Decision, "simulated" | "createdAt">;
 
-const INDEX_COLUMNS = `${COLUMNS}, d.simulated, d.created_at`;
+const INDEX_COLUMNS = { ...COLUMNS, simulated: d.simulated, createdAt: d.createdAt };
 
 /** Active Ip/Range decisions with id > afterId, one page, for a full index load. */
-export async function loadIndexPage(
-  db: D1Database,
+export function loadIndexPage(
+  db: Db,
   now: number,
   afterId: number,
   pageSize: number,
 ): Promise<IndexRow[]> {
-  const r = await db
-    .prepare(
-      `SELECT ${INDEX_COLUMNS} FROM decisions d WHERE d.id > ? AND d.ip_size > 0 AND d.until >= ? ORDER BY d.id LIMIT ${pageSize}`,
-    )
-    .bind(afterId, now)
-    .all<IndexRow>();
-  return r.results;
+  return db
+    .select(INDEX_COLUMNS)
+    .from(d)
+    .where(and(gt(d.id, afterId), gt(d.ipSize, 0), gte(d.until, now)))
+    .orderBy(d.id)
+    .limit(pageSize);
 }
 
 /** What changed since a cursor: new rows, updated rows and hard-deleted ids (one round trip). */
 export async function loadIndexChanges(
-  db: D1Database,
+  db: Db,
   afterId: number,
   changedSince: number,
 ): Promise<{ added: IndexRow[]; updated: IndexRow[]; deleted: number[] }> {
   const [added, updated, deleted] = await db.batch([
     db
-      .prepare(
-        `SELECT ${INDEX_COLUMNS} FROM decisions d WHERE d.id > ? AND d.ip_size > 0 ORDER BY d.id`,
-      )
-      .bind(afterId),
+      .select(INDEX_COLUMNS)
+      .from(d)
+      .where(and(gt(d.id, afterId), gt(d.ipSize, 0)))
+      .orderBy(d.id),
     db
-      .prepare(
-        `SELECT ${INDEX_COLUMNS} FROM decisions d WHERE d.updated_at > ? AND d.id <= ? AND d.ip_size > 0`,
-      )
-      .bind(changedSince, afterId),
+      .select(INDEX_COLUMNS)
+      .from(d)
+      .where(and(gt(d.updatedAt, changedSince), lte(d.id, afterId), gt(d.ipSize, 0))),
     db
-      .prepare("SELECT decision_id AS id FROM decision_tombstones WHERE deleted_at > ?")
-      .bind(changedSince),
+      .select({ id: decisionTombstones.decisionId })
+      .from(decisionTombstones)
+      .where(gt(decisionTombstones.deletedAt, changedSince)),
   ]);
-  return {
-    added: added!.results as IndexRow[],
-    updated: updated!.results as IndexRow[],
-    deleted: (deleted!.results as Array<{ id: number }>).map((r) => r.id),
-  };
+  return { added, updated, deleted: deleted.map((r) => r.id) };
 }
 
-/** WHERE clauses (with their bound params) for a filter, over `decisions d`. */
-function filterSql(f: BouncerFilter): { where: string[]; params: unknown[] } {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (f.ip) where.push(ipCondition(f.ip, f.contains, "d"));
-  if (f.scopes) {
-    if (f.scopes.length === 0) where.push("0");
-    else {
-      where.push(`d.scope IN (${f.scopes.map(() => "?").join(",")})`);
-      params.push(...f.scopes);
-    }
-  }
-  if (f.value !== undefined) {
-    where.push("d.value = ?");
-    params.push(f.value);
-  }
-  if (f.type !== undefined) {
-    where.push("d.type = ?");
-    params.push(f.type);
-  }
-  if (f.origins) {
-    where.push(`d.origin IN (${f.origins.map(() => "?").join(",")})`);
-    params.push(...f.origins);
-  }
-  if (f.scenariosContaining?.length) {
-    where.push(
-      `(${f.scenariosContaining.map(() => "instr(lower(d.scenario), ?) > 0").join(" OR ")})`,
-    );
-    params.push(...f.scenariosContaining.map((s) => s.toLowerCase()));
-  }
+/** `instr(lower(scenario), s) > 0` for any of `parts` (drizzle has no instr). */
+function scenarioContainsAny(parts: string[]): SQL | undefined {
+  return or(...parts.map((s) => sql`instr(lower(${d.scenario}), ${s.toLowerCase()}) > 0`));
+}
+
+/** The conditions of a filter over `decisions d`. */
+function filterWhere(f: BouncerFilter): (SQL | undefined)[] {
+  const where: (SQL | undefined)[] = [];
+  // ipCondition inlines the candidate block starts as BLOB literals (see ip-match.ts).
+  if (f.ip) where.push(sql.raw(ipCondition(f.ip, f.contains, "d")));
+  if (f.scopes) where.push(f.scopes.length === 0 ? sql`0` : inArray(d.scope, f.scopes));
+  if (f.value !== undefined) where.push(eq(d.value, f.value));
+  if (f.type !== undefined) where.push(eq(d.type, f.type));
+  if (f.origins) where.push(inArray(d.origin, f.origins));
+  if (f.scenariosContaining?.length) where.push(scenarioContainsAny(f.scenariosContaining));
   if (f.scenariosNotContaining?.length) {
-    where.push(
-      `NOT (${f.scenariosNotContaining.map(() => "instr(lower(d.scenario), ?) > 0").join(" OR ")})`,
-    );
-    params.push(...f.scenariosNotContaining.map((s) => s.toLowerCase()));
+    where.push(not(scenarioContainsAny(f.scenariosNotContaining)!));
   }
-  if (!f.includeSimulated) where.push("d.simulated = 0");
-  if (f.idGt !== undefined) {
-    where.push("d.id > ?");
-    params.push(f.idGt);
-  }
-  return { where, params };
+  if (!f.includeSimulated) where.push(eq(d.simulated, false));
+  if (f.idGt !== undefined) where.push(gt(d.id, f.idGt));
+  return where;
 }
 
 /** Live mode: active decisions (`until >= now`), no dedup, id order. */
 export async function queryActiveDecisions(
-  db: D1Database | D1DatabaseSession,
+  db: Db,
   f: BouncerFilter,
   now: number,
 ): Promise<{ rows: DecisionRow[]; rowsRead: number }> {
-  const { where, params } = filterSql(f);
-  where.push("d.until >= ?");
-  params.push(now);
-  let sql = `SELECT ${COLUMNS} FROM decisions d WHERE ${where.join(" AND ")}`;
+  const query = db
+    .select(COLUMNS)
+    .from(d)
+    .where(and(...filterWhere(f), gte(d.until, now)))
+    .$dynamic();
   const paged = f.limit !== undefined || f.offset !== undefined || f.idGt !== undefined;
   // An IP lookup returns a handful of rows: sorting them here spares SQLite a temp B-tree
   // (and the rows it reads twice); paged listings must sort in SQL.
-  if (paged || !f.ip) sql += " ORDER BY d.id";
+  if (paged || !f.ip) query.orderBy(d.id);
   if (f.limit !== undefined || f.offset !== undefined) {
-    sql += ` LIMIT ${f.limit ?? -1} OFFSET ${f.offset ?? 0}`;
+    query.limit(f.limit ?? -1).offset(f.offset ?? 0);
   }
-  const r = await db
-    .prepare(sql)
-    .bind(...params)
-    .all<DecisionRow>();
+  // run() keeps D1's meta (rows_read); the selected columns need no mapping (same names).
+  const r = (await query.run()) as D1Result<DecisionRow>;
   const rows = paged || !f.ip ? r.results : r.results.sort((a, b) => a.id - b.id);
   return { rows, rowsRead: r.meta.rows_read ?? 0 };
 }
-
 export interface StreamWindow {
   /** `new`: until > t0 (and created_at > createdAfter when set). */
   kind: "new" | "deleted";
@@ -194,56 +175,58 @@ export interface StreamWindow {
  * when simulated rows are excluded (upstream that hides a real ban from every bouncer); other
  * hiders (other origins, scenarios) count as upstream.
  */
-export async function queryStreamPage(
-  db: D1Database | D1DatabaseSession,
+export function queryStreamPage(
+  db: Db,
   f: BouncerFilter,
   w: StreamWindow,
   dedup: boolean,
   afterId: number,
   pageSize: number,
 ): Promise<DecisionRow[]> {
-  const { where, params } = filterSql(f);
+  const where = filterWhere(f);
   if (w.kind === "new") {
-    where.push("d.until > ?");
-    params.push(w.t0);
-    if (w.createdAfter !== undefined) {
-      where.push("d.created_at > ?");
-      params.push(w.createdAfter);
-    }
+    where.push(gt(d.until, w.t0));
+    if (w.createdAfter !== undefined) where.push(gt(d.createdAt, w.createdAfter));
   } else {
-    where.push("d.until < ?");
-    params.push(w.t0);
-    if (w.untilAfter !== undefined) {
-      where.push("d.until > ?");
-      params.push(w.untilAfter);
-    }
+    where.push(lt(d.until, w.t0));
+    if (w.untilAfter !== undefined) where.push(gt(d.until, w.untilAfter));
   }
   if (dedup) {
-    const hiderSim = f.includeSimulated ? "" : " AND t.simulated = 0";
-    where.push(
-      `NOT EXISTS (SELECT 1 FROM decisions t WHERE t.value = d.value AND t.type = d.type AND t.scope = d.scope AND t.until > d.until${hiderSim})`,
-    );
+    const t = alias(decisions, "t");
+    const hiders = qb
+      .select({ one: sql`1` })
+      .from(t)
+      .where(
+        and(
+          eq(t.value, d.value),
+          eq(t.type, d.type),
+          eq(t.scope, d.scope),
+          gt(t.until, d.until),
+          f.includeSimulated ? undefined : eq(t.simulated, false),
+        ),
+      );
+    where.push(notExists(hiders));
   }
-  where.push("d.id > ?");
-  params.push(afterId);
-  const sql = `SELECT ${COLUMNS} FROM decisions d WHERE ${where.join(" AND ")} ORDER BY d.id LIMIT ${pageSize}`;
-  const r = await db
-    .prepare(sql)
-    .bind(...params)
-    .all<DecisionRow>();
-  return r.results;
+  where.push(gt(d.id, afterId));
+  return db
+    .select(COLUMNS)
+    .from(d)
+    .where(and(...where))
+    .orderBy(d.id)
+    .limit(pageSize);
 }
 
 /** A bouncer's `last_pull` as stored (the stream's delta window must never use a cached one). */
-export async function getLastPull(db: D1Database, bouncerId: number): Promise<number | null> {
+export async function getLastPull(db: Db, bouncerId: number): Promise<number | null> {
   const row = await db
-    .prepare("SELECT last_pull FROM bouncers WHERE id = ?")
-    .bind(bouncerId)
-    .first<{ last_pull: number | null }>();
-  return row?.last_pull ?? null;
+    .select({ lastPull: bouncers.lastPull })
+    .from(bouncers)
+    .where(eq(bouncers.id, bouncerId))
+    .get();
+  return row?.lastPull ?? null;
 }
 
 /** Sets a bouncer's `last_pull`. */
-export async function setLastPull(db: D1Database, bouncerId: number, at: number): Promise<void> {
-  await db.prepare("UPDATE bouncers SET last_pull = ? WHERE id = ?").bind(at, bouncerId).run();
+export async function setLastPull(db: Db, bouncerId: number, at: number): Promise<void> {
+  await db.update(bouncers).set({ lastPull: at }).where(eq(bouncers.id, bouncerId));
 }

@@ -1,5 +1,9 @@
+import { and, count, eq, gt, type SQL, sql } from "drizzle-orm";
 import type { IpRange } from "../shared/ip-range";
+import type { Db } from "./client";
 import { ipCondition } from "./ip-match";
+import { inJson } from "./json-chunks";
+import { decisions } from "./schema";
 
 /**
  * Soft deletion of decisions (CrowdSec pkg/database/decisions.go): matching
@@ -21,40 +25,35 @@ export interface DecisionDeleteFilter {
 
 /** Expires the active decisions matching the filter; returns how many. */
 export async function expireDecisions(
-  db: D1Database,
+  db: Db,
   f: DecisionDeleteFilter,
   now: number,
 ): Promise<number> {
-  const where = ["until > ?"];
-  const params: unknown[] = [now];
-  const add = (sql: string, value: unknown) => {
-    where.push(sql);
-    params.push(value);
-  };
-  if (f.ip) where.push(ipCondition(f.ip, f.contains));
-  if (f.scope !== undefined) add("scope = ?", f.scope);
-  if (f.value !== undefined) add("value = ?", f.value);
-  if (f.type !== undefined) add("type = ?", f.type);
-  if (f.scenario !== undefined) add("scenario = ?", f.scenario);
-  if (f.origin !== undefined) add("origin = ?", f.origin);
-  if (f.uuids) add("uuid IN (SELECT value FROM json_each(?))", JSON.stringify(f.uuids));
+  const where: (SQL | undefined)[] = [gt(decisions.until, now)];
+  // ipCondition inlines the candidate block starts as BLOB literals (see ip-match.ts).
+  if (f.ip) where.push(sql.raw(ipCondition(f.ip, f.contains)));
+  if (f.scope !== undefined) where.push(eq(decisions.scope, f.scope));
+  if (f.value !== undefined) where.push(eq(decisions.value, f.value));
+  if (f.type !== undefined) where.push(eq(decisions.type, f.type));
+  if (f.scenario !== undefined) where.push(eq(decisions.scenario, f.scenario));
+  if (f.origin !== undefined) where.push(eq(decisions.origin, f.origin));
+  if (f.uuids) where.push(inJson(decisions.uuid, f.uuids));
   // Counted in the same transaction rather than from meta.changes, which D1 inflates with the
   // rows the `decisions_touch` trigger (migration 0003) updates.
-  const cond = where.join(" AND ");
-  const [count] = await db.batch<{ n: number }>([
-    db.prepare(`SELECT COUNT(*) AS n FROM decisions WHERE ${cond}`).bind(...params),
-    db
-      .prepare(`UPDATE decisions SET until = ?, updated_at = ? WHERE ${cond}`)
-      .bind(now, now, ...params),
+  const cond = and(...where);
+  const [counted] = await db.batch([
+    db.select({ n: count() }).from(decisions).where(cond),
+    db.update(decisions).set({ until: now, updatedAt: now }).where(cond),
   ]);
-  return count!.results[0]!.n;
+  return counted[0]!.n;
 }
 
 /** Expires one decision, even an already expired one (CrowdSec does); false if it does not exist. */
-export async function expireDecision(db: D1Database, id: number, now: number): Promise<boolean> {
+export async function expireDecision(db: Db, id: number, now: number): Promise<boolean> {
   const r = await db
-    .prepare("UPDATE decisions SET until = ?, updated_at = ? WHERE id = ? RETURNING id")
-    .bind(now, now, id)
-    .all();
-  return r.results.length > 0;
+    .update(decisions)
+    .set({ until: now, updatedAt: now })
+    .where(eq(decisions.id, id))
+    .returning({ id: decisions.id });
+  return r.length > 0;
 }

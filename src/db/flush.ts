@@ -1,3 +1,8 @@
+import { and, eq, gt, isNotNull, lt, lte, max, notExists, sql } from "drizzle-orm";
+import { alias, QueryBuilder } from "drizzle-orm/sqlite-core";
+import { batchAll, type Db, type Statement } from "./client";
+import { alerts, allowlistItems, decisions, decisionTombstones, usageMetrics } from "./schema";
+
 /**
  * CrowdSec's flush (pkg/database/flush.go) as a few set-based statements. Like
  * CrowdSec 1.5+, alerts that still carry an active decision are never flushed (1.4.6 did, which
@@ -17,53 +22,56 @@ export interface FlushResult {
   tombstones: number;
 }
 
-const NO_ACTIVE_DECISION =
-  "NOT EXISTS (SELECT 1 FROM decisions d WHERE d.alert_id = alerts.id AND d.until > ?)";
+const d = alias(decisions, "d");
+const qb = new QueryBuilder();
+
+const noActiveDecision = (now: number) =>
+  notExists(
+    qb
+      .select({ one: sql`1` })
+      .from(d)
+      .where(and(eq(d.alertId, alerts.id), gt(d.until, now))),
+  );
 
 const USAGE_METRICS_TTL_MS = 7 * 86_400_000;
 /** Tombstones outlive any isolate cache's sync gap (caches older than half this reload fully). */
 export const TOMBSTONE_TTL_MS = 3_600_000;
 
-export async function flushAlerts(db: D1Database, p: FlushPolicy): Promise<FlushResult> {
-  const statements: D1PreparedStatement[] = [];
+export async function flushAlerts(db: Db, p: FlushPolicy): Promise<FlushResult> {
+  const statements: Statement[] = [];
   const kinds: Array<keyof FlushResult> = [];
   if (p.maxAgeMs !== null) {
     statements.push(
       db
-        .prepare(`DELETE FROM alerts WHERE created_at < ? AND ${NO_ACTIVE_DECISION}`)
-        .bind(p.now - p.maxAgeMs, p.now),
+        .delete(alerts)
+        .where(and(lt(alerts.createdAt, p.now - p.maxAgeMs), noActiveDecision(p.now))),
     );
     kinds.push("byAge");
   }
   if (p.maxItems !== null) {
+    const maxId = qb.select({ id: max(alerts.id) }).from(alerts);
     statements.push(
       db
-        .prepare(
-          `DELETE FROM alerts WHERE id <= (SELECT MAX(id) FROM alerts) - ? AND ${NO_ACTIVE_DECISION}`,
-        )
-        .bind(p.maxItems, p.now),
+        .delete(alerts)
+        .where(and(lte(alerts.id, sql`(${maxId}) - ${p.maxItems}`), noActiveDecision(p.now))),
     );
     kinds.push("byCount");
   }
   statements.push(
-    db
-      .prepare("DELETE FROM usage_metrics WHERE received_at < ?")
-      .bind(p.now - USAGE_METRICS_TTL_MS),
+    db.delete(usageMetrics).where(lt(usageMetrics.receivedAt, p.now - USAGE_METRICS_TTL_MS)),
   );
   kinds.push("usageMetrics");
   statements.push(
     db
-      .prepare("DELETE FROM allowlist_items WHERE expires_at IS NOT NULL AND expires_at < ?")
-      .bind(p.now),
+      .delete(allowlistItems)
+      .where(and(isNotNull(allowlistItems.expiresAt), lt(allowlistItems.expiresAt, p.now))),
   );
   kinds.push("allowlistItems");
   statements.push(
-    db
-      .prepare("DELETE FROM decision_tombstones WHERE deleted_at < ?")
-      .bind(p.now - TOMBSTONE_TTL_MS),
+    db.delete(decisionTombstones).where(lt(decisionTombstones.deletedAt, p.now - TOMBSTONE_TTL_MS)),
   );
   kinds.push("tombstones");
-  const results = await db.batch(statements);
+  const results = (await batchAll(db, statements)) as D1Result[];
   const out: FlushResult = {
     byAge: 0,
     byCount: 0,

@@ -4,40 +4,34 @@
  * ingestion endpoint compile from here, so adding a scenario needs no redeploy.
  */
 
-import { chunkJsonRows } from "./json-chunks";
+import { and, eq, sql } from "drizzle-orm";
+import { batchAll, type Db, type Statement } from "./client";
+import { chunkJsonRows, inJson, selectJsonRows } from "./json-chunks";
+import { hubData, hubItems, scenarioSettings } from "./schema";
 
 export type HubItemKind = "scenario" | "postoverflow";
 
 /** One registered file. `name` is the hub item name (a file may hold several scenarios). */
-export interface HubItemRow {
+export type HubItemRow = Omit<typeof hubItems.$inferSelect, "updatedAt" | "updatedBy"> & {
   kind: HubItemKind;
-  name: string;
-  hash: string;
-  version: string;
-  content: string;
-  stage: string;
-}
+};
 
 /** Bucket partitioning of a scenario: one deployment-wide bucket, or one per machine. */
 export type BucketsMode = "deployment" | "machine";
 
-export interface ScenarioSettingRow {
-  name: string;
-  buckets: BucketsMode;
-  updatedAt: number;
-}
+export type ScenarioSettingRow = typeof scenarioSettings.$inferSelect & { buckets: BucketsMode };
 
-const UPSERT_ITEMS = `INSERT INTO hub_items (kind, name, hash, version, content, stage, updated_at, updated_by)
-SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5, ?2, ?3
-FROM json_each(?1) j WHERE true
-ON CONFLICT (kind, name) DO UPDATE SET hash = excluded.hash, version = excluded.version,
-  content = excluded.content, stage = excluded.stage, updated_at = excluded.updated_at,
-  updated_by = excluded.updated_by`;
+const ITEM_KEYS = ["kind", "name", "hash", "version", "content", "stage"] as const;
+const DATA_KEYS = ["name", "hash", "content"] as const;
 
-const UPSERT_DATA = `INSERT INTO hub_data (name, hash, content, updated_at)
-SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, ?2 FROM json_each(?1) j WHERE true
-ON CONFLICT (name) DO UPDATE SET hash = excluded.hash, content = excluded.content,
-  updated_at = excluded.updated_at`;
+const ITEM_FIELDS = {
+  kind: hubItems.kind,
+  name: hubItems.name,
+  hash: hubItems.hash,
+  version: hubItems.version,
+  content: hubItems.content,
+  stage: hubItems.stage,
+};
 
 /**
  * Stores registered items and data files in one batch (one transaction): items replace the stored
@@ -45,46 +39,80 @@ ON CONFLICT (name) DO UPDATE SET hash = excluded.hash, content = excluded.conten
  * content (a re-registration of the same hub changes nothing).
  */
 export async function upsertHubRegistration(
-  db: D1Database,
+  db: Db,
   items: readonly HubItemRow[],
   data: readonly { name: string; hash: string; content: string }[],
   machineId: string,
   now: number,
 ): Promise<{ itemsChanged: number; dataChanged: number }> {
   const known = await db
-    .prepare("SELECT kind, name, hash, stage FROM hub_items")
-    .all<{ kind: string; name: string; hash: string; stage: string }>();
-  const knownItems = new Map(known.results.map((r) => [`${r.kind}\u0000${r.name}`, r]));
+    .select({
+      kind: hubItems.kind,
+      name: hubItems.name,
+      hash: hubItems.hash,
+      stage: hubItems.stage,
+    })
+    .from(hubItems);
+  const knownItems = new Map(known.map((r) => [`${r.kind}\u0000${r.name}`, r]));
   const changedItems = items.filter((i) => {
     const old = knownItems.get(`${i.kind}\u0000${i.name}`);
     return !old || old.hash !== i.hash || old.stage !== i.stage;
   });
-  const knownData = await db
-    .prepare("SELECT name, hash FROM hub_data")
-    .all<{ name: string; hash: string }>();
-  const dataHashes = new Map(knownData.results.map((r) => [r.name, r.hash]));
+  const knownData = await db.select({ name: hubData.name, hash: hubData.hash }).from(hubData);
+  const dataHashes = new Map(knownData.map((r) => [r.name, r.hash]));
   const changedData = data.filter((d) => dataHashes.get(d.name) !== d.hash);
-  const statements: D1PreparedStatement[] = [];
-  for (const chunk of chunkJsonRows(
-    changedItems.map((i) => [i.kind, i.name, i.hash, i.version, i.content, i.stage]),
-  )) {
-    statements.push(db.prepare(UPSERT_ITEMS).bind(chunk, now, machineId));
+  const statements: Statement[] = [];
+  for (const chunk of chunkJsonRows(changedItems.map((i) => ITEM_KEYS.map((k) => i[k])))) {
+    const select = selectJsonRows(hubItems, ITEM_KEYS, chunk, {
+      updatedAt: sql`${now}`,
+      updatedBy: sql`${machineId}`,
+    });
+    statements.push(
+      db
+        .insert(hubItems)
+        .select(select)
+        .onConflictDoUpdate({
+          target: [hubItems.kind, hubItems.name],
+          set: {
+            hash: sql`excluded.hash`,
+            version: sql`excluded.version`,
+            content: sql`excluded.content`,
+            stage: sql`excluded.stage`,
+            updatedAt: sql`excluded.updated_at`,
+            updatedBy: sql`excluded.updated_by`,
+          },
+        }),
+    );
   }
-  for (const chunk of chunkJsonRows(changedData.map((d) => [d.name, d.hash, d.content]))) {
-    statements.push(db.prepare(UPSERT_DATA).bind(chunk, now));
+  for (const chunk of chunkJsonRows(changedData.map((d) => DATA_KEYS.map((k) => d[k])))) {
+    const select = selectJsonRows(hubData, DATA_KEYS, chunk, { updatedAt: sql`${now}` });
+    statements.push(
+      db
+        .insert(hubData)
+        .select(select)
+        .onConflictDoUpdate({
+          target: hubData.name,
+          set: {
+            hash: sql`excluded.hash`,
+            content: sql`excluded.content`,
+            updatedAt: sql`excluded.updated_at`,
+          },
+        }),
+    );
   }
-  if (statements.length > 0) await db.batch(statements);
+  if (statements.length > 0) await batchAll(db, statements);
   return { itemsChanged: changedItems.length, dataChanged: changedData.length };
 }
 
 /** Name and hash of every registered item (small: what the ingestion path checks targets with). */
 export async function listHubItemHashes(
-  db: D1Database | D1DatabaseSession,
+  db: Db,
 ): Promise<{ kind: HubItemKind; name: string; hash: string }[]> {
-  const r = await db
-    .prepare("SELECT kind, name, hash FROM hub_items ORDER BY kind, name")
-    .all<{ kind: HubItemKind; name: string; hash: string }>();
-  return r.results;
+  const rows = await db
+    .select({ kind: hubItems.kind, name: hubItems.name, hash: hubItems.hash })
+    .from(hubItems)
+    .orderBy(hubItems.kind, hubItems.name);
+  return rows as { kind: HubItemKind; name: string; hash: string }[];
 }
 
 /**
@@ -92,71 +120,71 @@ export async function listHubItemHashes(
  * equal fingerprints mean an already compiled pipeline is still current. Null when no item of
  * `kind` is registered.
  */
-export async function hubRegistryFingerprint(
-  db: D1Database | D1DatabaseSession,
-  kind: HubItemKind,
-): Promise<string | null> {
-  const r = await db
-    .prepare(
-      `SELECT 'i' AS t, name, hash, stage FROM hub_items WHERE kind = ?1
-       UNION ALL SELECT 'd', name, hash, '' FROM hub_data ORDER BY 1, 2`,
+export async function hubRegistryFingerprint(db: Db, kind: HubItemKind): Promise<string | null> {
+  const rows = await db
+    .select({
+      t: sql<string>`'i'`,
+      name: hubItems.name,
+      hash: hubItems.hash,
+      stage: hubItems.stage,
+    })
+    .from(hubItems)
+    .where(eq(hubItems.kind, kind))
+    .unionAll(
+      db
+        .select({
+          t: sql<string>`'d'`,
+          name: hubData.name,
+          hash: hubData.hash,
+          stage: sql<string>`''`,
+        })
+        .from(hubData),
     )
-    .bind(kind)
-    .all<{ t: string; name: string; hash: string; stage: string }>();
-  if (!r.results.some((row) => row.t === "i")) return null;
-  return r.results.map((row) => `${row.t}:${row.name}:${row.hash}:${row.stage}`).join("\n");
+    // A compound select orders by result column position.
+    .orderBy(sql`1`, sql`2`);
+  if (!rows.some((row) => row.t === "i")) return null;
+  return rows.map((row) => `${row.t}:${row.name}:${row.hash}:${row.stage}`).join("\n");
 }
 
 /** Full rows of the registered items of `kind` whose hash is in `hashes` (all when omitted). */
 export async function getHubItems(
-  db: D1Database | D1DatabaseSession,
+  db: Db,
   kind: HubItemKind,
   hashes?: readonly string[],
 ): Promise<HubItemRow[]> {
-  const sql = `SELECT kind, name, hash, version, content, stage FROM hub_items WHERE kind = ?1${
-    hashes ? " AND hash IN (SELECT value FROM json_each(?2))" : ""
-  } ORDER BY name`;
-  const stmt = hashes
-    ? db.prepare(sql).bind(kind, JSON.stringify(hashes))
-    : db.prepare(sql).bind(kind);
-  return (await stmt.all<HubItemRow>()).results;
+  const rows = await db
+    .select(ITEM_FIELDS)
+    .from(hubItems)
+    .where(and(eq(hubItems.kind, kind), hashes ? inJson(hubItems.hash, hashes) : undefined))
+    .orderBy(hubItems.name);
+  return rows as HubItemRow[];
 }
 
 /** Data files by name; names not registered are absent from the map. */
-export async function getHubData(
-  db: D1Database | D1DatabaseSession,
-  names: readonly string[],
-): Promise<Map<string, string>> {
+export async function getHubData(db: Db, names: readonly string[]): Promise<Map<string, string>> {
   if (names.length === 0) return new Map();
-  const r = await db
-    .prepare("SELECT name, content FROM hub_data WHERE name IN (SELECT value FROM json_each(?1))")
-    .bind(JSON.stringify([...new Set(names)]))
-    .all<{ name: string; content: string }>();
-  return new Map(r.results.map((row) => [row.name, row.content]));
+  const rows = await db
+    .select({ name: hubData.name, content: hubData.content })
+    .from(hubData)
+    .where(inJson(hubData.name, [...new Set(names)]));
+  return new Map(rows.map((row) => [row.name, row.content]));
 }
 
 /** Every scenario setting an admin chose (scenarios absent here use deployment-wide buckets). */
-export async function listScenarioSettings(
-  db: D1Database | D1DatabaseSession,
-): Promise<ScenarioSettingRow[]> {
-  const r = await db
-    .prepare("SELECT name, buckets, updated_at AS updatedAt FROM scenario_settings ORDER BY name")
-    .all<ScenarioSettingRow>();
-  return r.results;
+export async function listScenarioSettings(db: Db): Promise<ScenarioSettingRow[]> {
+  const rows = await db.select().from(scenarioSettings).orderBy(scenarioSettings.name);
+  return rows as ScenarioSettingRow[];
 }
 
 /** Sets the bucket partitioning of one scenario. */
 export async function setScenarioSetting(
-  db: D1Database,
+  db: Db,
   name: string,
   buckets: BucketsMode,
   now: number,
 ): Promise<void> {
   await db
-    .prepare(
-      `INSERT INTO scenario_settings (name, buckets, updated_at) VALUES (?1, ?2, ?3)
-       ON CONFLICT (name) DO UPDATE SET buckets = excluded.buckets, updated_at = excluded.updated_at`,
-    )
-    .bind(name, buckets, now)
-    .run();
+    .insert(scenarioSettings)
+    .values({ name, buckets, updatedAt: now })
+    .onConflictDoUpdate({ target: scenarioSettings.name, set: { buckets, updatedAt: now } });
 }

@@ -1,3 +1,7 @@
+import { and, desc, eq } from "drizzle-orm";
+import type { Db } from "./client";
+import { bouncers, machines, usageMetrics } from "./schema";
+
 /**
  * Usage metrics (POST /v1/usage-metrics, CrowdSec 1.6.3+): the payload is kept 7 days (flush.ts)
  * and the sender's row gets its OS, version and feature flags, as CrowdSec's
@@ -33,58 +37,43 @@ export type MetricsSender =
 
 /** Stores one metrics payload and refreshes the sender's row, atomically. */
 export async function storeUsageMetrics(
-  db: D1Database,
+  db: Db,
   sender: MetricsSender,
   receivedAt: number,
   payload: string,
 ): Promise<void> {
   const u = sender.update;
+  const base = {
+    ...(u.version !== undefined ? { version: u.version } : {}),
+    osName: u.osName,
+    osVersion: u.osVersion,
+    featureflags: u.featureflags,
+    updatedAt: receivedAt,
+  };
   const rowUpdate =
     sender.kind === "RC"
-      ? db
-          .prepare(
-            "UPDATE bouncers SET version = COALESCE(?, version), os_name = ?, os_version = ?, featureflags = ?, updated_at = ? WHERE id = ?",
-          )
-          .bind(
-            u.version ?? null,
-            u.osName,
-            u.osVersion,
-            u.featureflags,
-            receivedAt,
-            sender.bouncerId,
-          )
+      ? db.update(bouncers).set(base).where(eq(bouncers.id, sender.bouncerId))
       : db
-          .prepare(
-            "UPDATE machines SET version = COALESCE(?, version), os_name = ?, os_version = ?, featureflags = ?, hubstate = ?, datasources = ?, last_heartbeat = ?, updated_at = ? WHERE machine_id = ?",
-          )
-          .bind(
-            u.version ?? null,
-            u.osName,
-            u.osVersion,
-            u.featureflags,
-            sender.update.hubstate,
-            sender.update.datasources,
-            sender.update.lastHeartbeat,
-            receivedAt,
-            sender.machineId,
-          );
+          .update(machines)
+          .set({
+            ...base,
+            hubstate: sender.update.hubstate,
+            datasources: sender.update.datasources,
+            lastHeartbeat: sender.update.lastHeartbeat,
+          })
+          .where(eq(machines.machineId, sender.machineId));
   const generatedBy = sender.kind === "RC" ? sender.name : sender.machineId;
   await db.batch([
     rowUpdate,
     db
-      .prepare(
-        "INSERT INTO usage_metrics (generated_type, generated_by, received_at, payload) VALUES (?, ?, ?, ?)",
-      )
-      .bind(sender.kind, generatedBy, receivedAt, payload),
+      .insert(usageMetrics)
+      .values({ generatedType: sender.kind, generatedBy, receivedAt, payload }),
   ]);
 }
 
-export interface StoredMetrics {
+export type StoredMetrics = Omit<typeof usageMetrics.$inferSelect, "id"> & {
   generatedType: GeneratedType;
-  generatedBy: string;
-  receivedAt: number;
-  payload: string;
-}
+};
 
 export interface MetricsQuery {
   generatedBy?: string;
@@ -93,25 +82,22 @@ export interface MetricsQuery {
 }
 
 /** Stored payloads, newest first (what `cscli metrics` reads from CrowdSec's database). */
-export async function listUsageMetrics(
-  db: D1Database | D1DatabaseSession,
-  q: MetricsQuery,
-): Promise<StoredMetrics[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (q.generatedBy !== undefined) {
-    where.push("generated_by = ?");
-    params.push(q.generatedBy);
-  }
-  if (q.generatedType !== undefined) {
-    where.push("generated_type = ?");
-    params.push(q.generatedType);
-  }
-  const r = await db
-    .prepare(
-      `SELECT generated_type AS generatedType, generated_by AS generatedBy, received_at AS receivedAt, payload FROM usage_metrics ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`,
+export async function listUsageMetrics(db: Db, q: MetricsQuery): Promise<StoredMetrics[]> {
+  const rows = await db
+    .select({
+      generatedType: usageMetrics.generatedType,
+      generatedBy: usageMetrics.generatedBy,
+      receivedAt: usageMetrics.receivedAt,
+      payload: usageMetrics.payload,
+    })
+    .from(usageMetrics)
+    .where(
+      and(
+        q.generatedBy === undefined ? undefined : eq(usageMetrics.generatedBy, q.generatedBy),
+        q.generatedType === undefined ? undefined : eq(usageMetrics.generatedType, q.generatedType),
+      ),
     )
-    .bind(...params, q.limit)
-    .all<StoredMetrics>();
-  return r.results;
+    .orderBy(desc(usageMetrics.id))
+    .limit(q.limit);
+  return rows as StoredMetrics[];
 }

@@ -1,4 +1,5 @@
 import { Hono, type MiddlewareHandler } from "hono";
+import { openDb } from "../db/client";
 import { BouncerKeyCache } from "./auth/bouncer-key-cache";
 import { adminAuth, bouncerAuth, eitherAuth, machineAuth } from "./auth/middleware";
 import { clientIpOf } from "./client-ip";
@@ -74,7 +75,9 @@ export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppE
     c.set("config", config);
     c.set("startedAt", Date.now());
     c.set("clientIp", clientIpOf(c.req.raw.headers, config.trustedProxies));
-    c.set("db", c.env.DB);
+    const db = openDb(c.env.DB);
+    c.set("db", db);
+    c.set("primaryDb", db);
     caches ??= {
       decisions: new DecisionCache(config.decisionCache),
       bouncerKeys: new BouncerKeyCache(config.decisionCache.refreshMs),
@@ -99,7 +102,7 @@ export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppE
         const session = c.env.DB.withSession(
           c.req.header("X-D1-Bookmark") || "first-unconstrained",
         );
-        c.set("db", session);
+        c.set("db", openDb(session));
         await next();
         const bookmark = session.getBookmark();
         if (bookmark) c.header("X-D1-Bookmark", bookmark);

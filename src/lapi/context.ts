@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type { Db } from "../db/client";
 import type { BouncerKeyCache } from "./auth/bouncer-key-cache";
 import type { Config } from "./config";
 import type { DecisionCache } from "./decision-cache";
@@ -25,8 +26,13 @@ export interface AppVariables {
   config: Config;
   /** Client IP: CF-Connecting-IP, or X-Forwarded-For/X-Real-IP from a trusted proxy. */
   clientIp: string;
-  /** D1 handle for this request (a session on read-replicated routes). */
-  db: D1Database | D1DatabaseSession;
+  /** The database for this request: a read-replication session on `replicaReads` routes. */
+  db: Db;
+  /**
+   * The primary, for reads that must not lag behind another request's write (credentials,
+   * `last_pull`, the isolate's decision index); the same handle as `db` on other routes.
+   */
+  primaryDb: Db;
   /** Machine id from the JWT (machine routes). */
   machineId: string;
   bouncer: BouncerIdentity;

@@ -1,3 +1,4 @@
+import type { Db } from "../db/client";
 import {
   type BouncerFilter,
   type DecisionRow,
@@ -70,7 +71,7 @@ export class DecisionCache {
    * cache cannot answer yet (the caller queries D1). Starts the first load in the background.
    */
   async lookup(
-    db: D1Database,
+    db: Db,
     q: IpRange,
     filter: BouncerFilter,
     now: number,
@@ -88,7 +89,7 @@ export class DecisionCache {
    * refresh interval), so a stream answer built from it has no gap; `null` when not loaded.
    */
   async snapshot(
-    db: D1Database,
+    db: Db,
     now: number,
     waitUntil: (p: Promise<unknown>) => void,
   ): Promise<CachedDecision[] | null> {
@@ -98,7 +99,7 @@ export class DecisionCache {
 
   /** Loads or re-syncs as needed; true when the copy can answer. */
   private async ensureFresh(
-    db: D1Database,
+    db: Db,
     now: number,
     waitUntil: (p: Promise<unknown>) => void,
     force: boolean,
@@ -143,8 +144,8 @@ export class DecisionCache {
       scope: row.scope,
       value: row.value,
       origin: row.origin,
-      simulated: row.simulated === 1,
-      createdAt: row.created_at,
+      simulated: row.simulated,
+      createdAt: row.createdAt,
       streamTail: decisionTail(row, true),
       size: range.size,
       prefix: range.prefix,
@@ -161,7 +162,7 @@ export class DecisionCache {
     }
   }
 
-  private async load(db: D1Database, now: number): Promise<void> {
+  private async load(db: Db, now: number): Promise<void> {
     try {
       this.cursor = now - CLOCK_OVERLAP_MS;
       let afterId = 0;
@@ -187,7 +188,7 @@ export class DecisionCache {
     }
   }
 
-  private async refresh(db: D1Database, now: number): Promise<void> {
+  private async refresh(db: Db, now: number): Promise<void> {
     this.stale = false;
     const since = this.cursor;
     this.cursor = now - CLOCK_OVERLAP_MS;

@@ -14,12 +14,12 @@ import { loadIngestConfig } from "./ingest/ingest-config";
  */
 export async function runHousekeeping(env: Env, now: number) {
   const config = loadConfig(env);
-  const flushed = await flushAlerts(env.DB, {
+  const db = openDb(env.DB);
+  const flushed = await flushAlerts(db, {
     now,
     maxAgeMs: config.flushMaxAgeMs,
     maxItems: config.flushMaxItems,
   });
-  const db = openDb(env.DB);
   const removed = { machines: 0, bouncers: 0 };
   const { agentsAutodelete: a, bouncersAutodelete: b } = config;
   if (a.password !== null)
@@ -28,7 +28,7 @@ export async function runHousekeeping(env: Env, now: number) {
   if (b.apiKey !== null)
     removed.bouncers += await deleteStaleBouncers(db, "api-key", now - b.apiKey);
   if (b.tls !== null) removed.bouncers += await deleteStaleBouncers(db, "tls", now - b.tls);
-  const ingest = await purgeIngestLedgers(env.DB, now - loadIngestConfig(env).retentionMs);
+  const ingest = await purgeIngestLedgers(db, now - loadIngestConfig(env).retentionMs);
   return {
     ...flushed,
     ...removed,

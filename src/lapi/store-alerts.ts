@@ -5,6 +5,7 @@
  */
 import { insertAlerts } from "../db/alerts";
 import { allowlistReasonsMany } from "../db/allowlists";
+import type { Db, Statement } from "../db/client";
 import { evaluateProfiles, type ProfileOutcome } from "../engine/profiles";
 import { parseIpOrRange } from "../shared/ip-range";
 import { ApiError } from "./errors";
@@ -17,7 +18,7 @@ import { ProfileCache } from "./profiles/profile-cache";
 
 /** What storing alerts needs from its caller (a request context, a Durable Object, a cron). */
 export interface AlertStoreDeps {
-  db: D1Database;
+  db: Db;
   /** Keeps background work (notifications) alive after the response. */
   waitUntil(promise: Promise<unknown>): void;
   /** The isolate's compiled profiles (app caches); without it they are loaded for this call. */
@@ -28,7 +29,7 @@ export interface AlertStoreDeps {
    * Statements written in the same D1 transaction as the alerts (alone when no alert is kept),
    * e.g. the ingestion's delivery marker that makes an overflow's alerts exactly-once.
    */
-  sameTransaction?: readonly D1PreparedStatement[];
+  sameTransaction?: readonly Statement[];
 }
 
 function ipSource(a: { sourceScope: string; sourceValue: string }) {

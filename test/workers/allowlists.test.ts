@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { allowlistReasonsSql, isAllowlisted } from "../../src/db/allowlists";
+import { openDb } from "../../src/db/client";
 import { parseIpOrRange } from "../../src/shared/ip-range";
 import { ADMIN, bouncerKey, call, jsonInit, machineToken } from "./helpers";
 import { seedDecisions } from "./seed";
@@ -358,15 +359,15 @@ describe("isAllowlisted (used by POST /v1/alerts)", () => {
   it("returns the reason for a covered value, false for others, null for non-IPs", async () => {
     await makeList("fn-1", ["81.0.0.0/8"], { comment: "isp" });
     const now = Date.now();
-    expect(await isAllowlisted(env.DB, "81.2.3.4", now)).toEqual({
+    expect(await isAllowlisted(openDb(env.DB), "81.2.3.4", now)).toEqual({
       allowlisted: true,
       reason: "81.0.0.0/8 from fn-1 (isp)",
     });
-    expect(await isAllowlisted(env.DB, "82.2.3.4", now)).toEqual({
+    expect(await isAllowlisted(openDb(env.DB), "82.2.3.4", now)).toEqual({
       allowlisted: false,
       reason: "",
     });
-    expect(await isAllowlisted(env.DB, "not-an-ip", now)).toBeNull();
+    expect(await isAllowlisted(openDb(env.DB), "not-an-ip", now)).toBeNull();
   });
 
   it("answers from the IP index, not a table scan, for IPs and ranges of both families", async () => {

@@ -1,6 +1,7 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { openDb } from "../../src/db/client";
 import type { CompiledScenario } from "../../src/engine/buckets";
 import { ExpectMode } from "../../src/engine/event";
 import type { BucketObject } from "../../src/lapi/buckets/bucket-object";
@@ -241,7 +242,7 @@ describe.skipIf(!HUB)("bucket objects", () => {
     expect(poured.outbox).toHaveLength(1);
     // The first request stored the alert, then died before acknowledging it to the object.
     const first = await deliverOverflows(
-      { db: env.DB, waitUntil: () => {}, postoverflows: null, now: Date.now() },
+      { db: openDb(env.DB), waitUntil: () => {}, postoverflows: null, now: Date.now() },
       poured.outbox,
     );
     expect(first.alertIds).toHaveLength(1);
@@ -298,7 +299,7 @@ describe.skipIf(!HUB)("bucket objects", () => {
     const [name, request] = [...routed.requests][0]!;
     const { outbox } = await bucketObject(env.BUCKETS, name).pour(request);
     expect(outbox).toHaveLength(1);
-    const deps = { db: env.DB, waitUntil: () => {}, postoverflows: null, now: Date.now() };
+    const deps = { db: openDb(env.DB), waitUntil: () => {}, postoverflows: null, now: Date.now() };
     const [a, b] = await Promise.all([
       deliverOverflows(deps, outbox),
       deliverOverflows(deps, outbox),

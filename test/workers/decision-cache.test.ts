@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { openDb } from "../../src/db/client";
 import { DecisionCache } from "../../src/lapi/decision-cache";
 import { parseBouncerFilter } from "../../src/lapi/routes/decisions-read";
 import { parseIpOrRange } from "../../src/shared/ip-range";
@@ -11,7 +12,9 @@ const filter = parseBouncerFilter(new URLSearchParams(), false);
 /** Runs a lookup, waiting for any background load it started. */
 async function lookup(cache: DecisionCache, ip: string, now = Date.now()) {
   const pending: Promise<unknown>[] = [];
-  const rows = await cache.lookup(env.DB, parseIpOrRange(ip)!, filter, now, (p) => pending.push(p));
+  const rows = await cache.lookup(openDb(env.DB), parseIpOrRange(ip)!, filter, now, (p) =>
+    pending.push(p),
+  );
   await Promise.all(pending);
   return rows?.map((r) => r.value) ?? null;
 }

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { openDb } from "../../src/db/client";
 import { queryActiveDecisions } from "../../src/db/decisions-read";
 import { createApp } from "../../src/lapi/app";
 import { parseBouncerFilter } from "../../src/lapi/routes/decisions-read";
@@ -125,7 +126,7 @@ describe("GET /v1/decisions (live mode)", () => {
     await seedDecisions(many);
     await seedDecisions([{ value: "100.64.0.0/16", scope: "Range", ttl: HOUR }]);
     const filter = parseBouncerFilter(new URLSearchParams("ip=100.64.3.7"), false);
-    const { rows, rowsRead } = await queryActiveDecisions(env.DB, filter, Date.now());
+    const { rows, rowsRead } = await queryActiveDecisions(openDb(env.DB), filter, Date.now());
     expect(values(rows as unknown as WireDecision[])).toEqual(["100.64.0.0/16", "100.64.3.7"]);
     // A length-table row and an index probe per prefix length in use, then the matches:
     // independent of the 3,000 decisions stored.

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { openDb } from "../../src/db/client";
 import { compileProfiles, evaluateProfiles } from "../../src/engine/profiles";
 import { d1HelperFetcher } from "../../src/lapi/profiles/d1-helpers";
 import { seedDecisions } from "./seed";
@@ -19,7 +20,7 @@ describe("profile helpers on D1", () => {
       ],
       now,
     );
-    const fetch = d1HelperFetcher(env.DB, now);
+    const fetch = d1HelperFetcher(openDb(env.DB), now);
     const calls = [
       ["GetDecisionsCount", ["198.18.0.7"]],
       ["GetDecisionsSinceCount", ["198.18.0.7", "2h"]],
@@ -53,7 +54,11 @@ describe("profile helpers on D1", () => {
       },
       machineId: "m",
     }));
-    const outcomes = await evaluateProfiles(r.value, subjects, d1HelperFetcher(env.DB, now));
+    const outcomes = await evaluateProfiles(
+      r.value,
+      subjects,
+      d1HelperFetcher(openDb(env.DB), now),
+    );
     const banned = outcomes.filter((o) => o.ok && o.decisions.length > 0).length;
     // Odd i → 198.19.0.(i % 100) with i % 100 odd: seeded when below 50, i.e. 25 of every 50 odd.
     expect(banned).toBe(subjects.filter((_, i) => i % 2 === 1 && i % 100 < 50).length);

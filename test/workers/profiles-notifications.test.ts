@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
+import { openDb } from "../../src/db/client";
 import type { ValidAlert } from "../../src/lapi/models/alert";
 import { ProfileCache } from "../../src/lapi/profiles/profile-cache";
 import { storeAlerts } from "../../src/lapi/store-alerts";
@@ -95,7 +96,7 @@ describe("profile notifications", () => {
     const hook = receiver();
     const bg = background();
     const ids = await storeAlerts(
-      { db: env.DB, ...bg, profiles: new ProfileCache(), fetch: hook.fetch },
+      { db: openDb(env.DB), ...bg, profiles: new ProfileCache(), fetch: hook.fetch },
       [
         valid({
           remediation: true,
@@ -153,7 +154,7 @@ describe("profile notifications", () => {
     const hook = receiver(503);
     const bg = background();
     const [id] = await storeAlerts(
-      { db: env.DB, ...bg, profiles: new ProfileCache(), fetch: hook.fetch },
+      { db: openDb(env.DB), ...bg, profiles: new ProfileCache(), fetch: hook.fetch },
       [valid({ remediation: true, source: { scope: "Ip", value: "192.0.2.40" } })],
       "notify-machine",
       Date.now(),
@@ -169,7 +170,7 @@ describe("profile notifications", () => {
     const hook = receiver();
     const bg = background();
     await storeAlerts(
-      { db: env.DB, ...bg, fetch: hook.fetch },
+      { db: openDb(env.DB), ...bg, fetch: hook.fetch },
       [valid({ remediation: true, source: { scope: "Ip", value: "192.0.2.50" } })],
       "notify-machine",
       Date.now(),

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { openDb } from "../../src/db/client";
 import { queryStreamPage } from "../../src/db/decisions-read";
 import { DecisionCache } from "../../src/lapi/decision-cache";
 import { parseBouncerFilter } from "../../src/lapi/routes/decisions-read";
@@ -28,9 +29,9 @@ describe("stream new list from the isolate snapshot", () => {
     await seedDecisions(rows, now);
     const cache = new DecisionCache({ refreshMs: 0, maxEntries: 10_000 });
     const pending: Promise<unknown>[] = [];
-    await cache.snapshot(env.DB, now, (p) => pending.push(p));
+    await cache.snapshot(openDb(env.DB), now, (p) => pending.push(p));
     await Promise.all(pending);
-    const snapshot = await cache.snapshot(env.DB, now, () => {});
+    const snapshot = await cache.snapshot(openDb(env.DB), now, () => {});
     expect(snapshot).not.toBeNull();
     const queries = [
       "",
@@ -49,7 +50,7 @@ describe("stream new list from the isolate snapshot", () => {
       const dedup = params.get("dedup") !== "false";
       for (const createdAfter of [undefined, now - 2500]) {
         const window = { kind: "new" as const, t0: now, createdAfter };
-        const sql = await queryStreamPage(env.DB, filter, window, dedup, 0, 100_000);
+        const sql = await queryStreamPage(openDb(env.DB), filter, window, dedup, 0, 100_000);
         const seen = new Set<string>();
         const sqlIds = sql
           .filter((d) => {

@@ -1,6 +1,11 @@
 import type { MiddlewareHandler } from "hono";
-import { type Bouncer, createBouncer, findBouncersByHash, updateBouncer } from "../../db/bouncers";
-import { openDb } from "../../db/client";
+import {
+  type Bouncer,
+  createBouncer,
+  findBouncerByName,
+  findBouncersByHash,
+  updateBouncer,
+} from "../../db/bouncers";
 import type { AppContext, AppEnv } from "../context";
 import { ApiError } from "../errors";
 import { baseBouncerName, generateApiKey, hashApiKey } from "./api-key";
@@ -66,7 +71,7 @@ async function constantTimeEqual(a: string, b: string): Promise<boolean> {
 }
 
 async function authenticateBouncer(c: AppContext): Promise<Bouncer> {
-  const db = openDb(c.env.DB);
+  const db = c.var.primaryDb;
   const key = c.req.header("X-Api-Key");
   const ip = c.var.clientIp;
   let bouncer: Bouncer;
@@ -78,8 +83,7 @@ async function authenticateBouncer(c: AppContext): Promise<Bouncer> {
       throw new ApiError("forbidden", FORBIDDEN);
     }
     const name = `${cert.identity.cn}@${ip}`;
-    const existing =
-      (await db.query.bouncers.findFirst({ where: (b, { eq }) => eq(b.name, name) })) ?? null;
+    const existing = (await findBouncerByName(db, name)) ?? null;
     if (existing && existing.authType !== "tls") throw new ApiError("forbidden", FORBIDDEN);
     if (existing) bouncer = existing;
     else {
@@ -103,7 +107,7 @@ async function authenticateBouncer(c: AppContext): Promise<Bouncer> {
  * each host gets its own `last_pull` and stream deltas.
  */
 async function bouncerForKey(c: AppContext, hash: string): Promise<Bouncer> {
-  const db = openDb(c.env.DB);
+  const db = c.var.primaryDb;
   const cache = c.var.caches.bouncerKeys;
   let rows = cache.get(hash, c.var.startedAt);
   if (!rows) {
@@ -143,7 +147,7 @@ async function refreshBouncerRow(c: AppContext, b: Bouncer): Promise<void> {
   if (b.type !== split.type) fields.type = split.type;
   if (b.version !== split.version) fields.version = split.version;
   if (Object.keys(fields).length > 0) {
-    await updateBouncer(openDb(c.env.DB), b.id, fields);
+    await updateBouncer(c.var.primaryDb, b.id, fields);
     // `b` may be the cached row: keep it in step so the update is not repeated.
     Object.assign(b, fields);
   }

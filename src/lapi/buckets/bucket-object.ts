@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { type Db, openDb } from "../../db/client";
 import {
   type BlackholeState,
   type BucketState,
@@ -65,9 +66,11 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
   private readonly hub = new HubCache();
   private readonly profiles = new ProfileCache();
   private readonly config: IngestConfig;
+  private readonly db: Db;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.db = openDb(env.DB);
     this.store = new BucketStore(ctx.storage.sql);
     this.config = loadIngestConfig(env);
   }
@@ -75,7 +78,7 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
   /** Pours a request's events, in order, into their partitions; see {@link PourResponse}. */
   async pour(request: PourRequest): Promise<PourResponse> {
     const hashes = request.events.flatMap((e) => e.targets.map((t) => t.hash));
-    const files = await this.hub.scenarioFiles(this.env.DB, hashes);
+    const files = await this.hub.scenarioFiles(this.db, hashes);
     const unknown = new Map<string, { scenario: string; hash: string }>();
     for (const e of request.events) {
       for (const t of e.targets) {
@@ -278,7 +281,7 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
    * defines the scenario now, so a counter's timed overflow is not lost to a hub upgrade.
    */
   private async scenariosFor(rows: readonly BucketRow[]) {
-    const db = this.env.DB;
+    const { db } = this;
     const files = await this.hub.scenarioFiles(
       db,
       rows.map((r) => r.hash),
@@ -302,6 +305,7 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
     );
     const deps: FlowDeps = {
       env: this.env,
+      db: this.db,
       config: this.config,
       hub: this.hub,
       waitUntil: (p) => this.ctx.waitUntil(p),

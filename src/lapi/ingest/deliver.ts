@@ -1,5 +1,9 @@
-import { isUniqueViolation } from "../../db/client";
-import { deliveredOverflows, markDeliveredStatement } from "../../db/ingested-events";
+import type { Db } from "../../db/client";
+import {
+  deliveredOverflows,
+  isAlreadyDelivered,
+  markDeliveredStatement,
+} from "../../db/ingested-events";
 import { type AlertBody, overflowEvent } from "../../engine/buckets";
 import { type QueuedEvent, snapshotEvent } from "../../engine/buckets/queued-event";
 import type { Pipeline } from "../../engine/parser/pipeline";
@@ -18,7 +22,7 @@ import { storeAlerts } from "../store-alerts";
  */
 
 export interface DeliverDeps {
-  db: D1Database;
+  db: Db;
   waitUntil(promise: Promise<unknown>): void;
   postoverflows: Pipeline | null;
   /** The caller's compiled profiles (isolate or object cache). */
@@ -98,7 +102,7 @@ export async function deliverOverflows(
       out.alertIds.push(...ids.filter((id) => id >= 0));
     } catch (error) {
       // Another deliverer stored some of these meanwhile: nothing of this batch was written.
-      if (retried || !isUniqueViolation(error)) throw error;
+      if (retried || !isAlreadyDelivered(error)) throw error;
       const retry = entries.filter((e) => group.ids.includes(e.id));
       const again = await deliverOverflows(deps, retry, true);
       out.alertIds.push(...again.alertIds);

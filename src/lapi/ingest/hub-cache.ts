@@ -1,3 +1,4 @@
+import type { Db } from "../../db/client";
 import {
   getHubData,
   getHubItems,
@@ -12,8 +13,6 @@ import {
   dataFilesOf,
   scenarioNamesOf,
 } from "./hub-compile";
-
-type D1 = D1Database | D1DatabaseSession;
 
 /** A registered file compiled: its scenarios by name. */
 export type CompiledFile = Map<string, CompiledScenario>;
@@ -30,7 +29,7 @@ export class HubCache {
   private postoverflows: { key: string; pipeline: Pipeline } | null = null;
 
   /** Compiled files by hash; hashes the registry does not hold are absent from the result. */
-  async scenarioFiles(db: D1, hashes: Iterable<string>): Promise<Map<string, CompiledFile>> {
+  async scenarioFiles(db: Db, hashes: Iterable<string>): Promise<Map<string, CompiledFile>> {
     const wanted = [...new Set(hashes)];
     const missing = wanted.filter((h) => !this.files.has(h));
     if (missing.length > 0) {
@@ -56,7 +55,7 @@ export class HubCache {
    * The scenarios agents may target now: scenario name → hash of the registered file defining
    * it. Reads the (small) name/hash list on every call, file contents only for unseen hashes.
    */
-  async targetable(db: D1): Promise<Map<string, string>> {
+  async targetable(db: Db): Promise<Map<string, string>> {
     const items = (await listHubItemHashes(db)).filter((i) => i.kind === "scenario");
     const unseen = items.filter((i) => !this.names.has(i.hash)).map((i) => i.hash);
     if (unseen.length > 0) {
@@ -72,7 +71,7 @@ export class HubCache {
   }
 
   /** Every registered scenario, compiled (reprocess: overflow events go through every filter). */
-  async allScenarios(db: D1): Promise<CompiledScenario[]> {
+  async allScenarios(db: Db): Promise<CompiledScenario[]> {
     const hashes = (await listHubItemHashes(db))
       .filter((i) => i.kind === "scenario")
       .map((i) => i.hash);
@@ -81,7 +80,7 @@ export class HubCache {
   }
 
   /** The postoverflow pipeline of the registry (null when none is registered). */
-  async postoverflowPipeline(db: D1): Promise<Pipeline | null> {
+  async postoverflowPipeline(db: Db): Promise<Pipeline | null> {
     const key = await hubRegistryFingerprint(db, "postoverflow");
     if (key === null) return null;
     if (this.postoverflows?.key === key) return this.postoverflows.pipeline;

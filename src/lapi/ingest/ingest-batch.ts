@@ -36,7 +36,7 @@ export async function ingestBatch(
     if (!parsed.ok) throw new ApiError("badRequest", `events.${i}.event.${parsed.message}`);
     return { id: e.id, time: e.time, event: parsed.event, buckets: e.buckets };
   });
-  const db = deps.env.DB;
+  const { db } = deps;
   const [targetable, settings] = await Promise.all([deps.hub.targetable(db), scenarioModes(db)]);
   for (const e of events) {
     for (const t of e.buckets) {

@@ -1,3 +1,4 @@
+import type { Db } from "../../db/client";
 import { type BucketsMode, listScenarioSettings } from "../../db/hub-registry";
 import type { CompiledScenario } from "../../engine/buckets";
 import { type QueuedEvent, reviveEvent } from "../../engine/buckets/queued-event";
@@ -22,6 +23,7 @@ import type { IngestConfig } from "./ingest-config";
 
 export interface FlowDeps {
   env: Env;
+  db: Db;
   config: IngestConfig;
   hub: HubCache;
   waitUntil(promise: Promise<unknown>): void;
@@ -169,9 +171,9 @@ export async function settleOverflows(
     result.overflows += queue.length;
     const delivery = await deliverOverflows(
       {
-        db: deps.env.DB,
+        db: deps.db,
         waitUntil: deps.waitUntil,
-        postoverflows: await deps.hub.postoverflowPipeline(deps.env.DB),
+        postoverflows: await deps.hub.postoverflowPipeline(deps.db),
         ...(deps.profiles ? { profiles: deps.profiles } : {}),
         now: deps.now,
       },
@@ -195,8 +197,8 @@ async function pourReprocessed(
   deps: FlowDeps,
   items: { entry: OutboxEntry; event: QueuedEvent }[],
 ): Promise<{ object: string; entry: OutboxEntry }[]> {
-  const scenarios = await deps.hub.allScenarios(deps.env.DB);
-  const settings = await scenarioModes(deps.env.DB);
+  const scenarios = await deps.hub.allScenarios(deps.db);
+  const settings = await scenarioModes(deps.db);
   const byMachine = new Map<string, TargetedEvent[]>();
   for (const { entry, event } of items) {
     const buckets = targetsOf(scenarios, event);
@@ -223,8 +225,6 @@ export function ackByRpc(env: Env) {
 }
 
 /** Per-scenario bucket partitioning chosen by admins. */
-export async function scenarioModes(
-  db: D1Database | D1DatabaseSession,
-): Promise<Map<string, BucketsMode>> {
+export async function scenarioModes(db: Db): Promise<Map<string, BucketsMode>> {
   return new Map((await listScenarioSettings(db)).map((row) => [row.name, row.buckets]));
 }

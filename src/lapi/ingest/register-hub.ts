@@ -1,3 +1,4 @@
+import type { Db } from "../../db/client";
 import { type HubItemRow, upsertHubRegistration } from "../../db/hub-registry";
 import type { HubRegistration } from "../../shared/ingest-wire";
 import { ApiError } from "../errors";
@@ -30,7 +31,7 @@ async function sha256Hex(text: string): Promise<string> {
  * 400 naming the item and the reason.
  */
 export async function registerHub(
-  db: D1Database,
+  db: Db,
   reg: HubRegistration,
   machineId: string,
   now: number,

@@ -15,7 +15,7 @@ import { goTimeString, rfc3339Seconds } from "./alert-time";
  */
 export function alertJson(r: AlertRecord, now: number): Record<string, unknown> {
   const a = r.alert;
-  const simulated = a.simulated === 1;
+  const { simulated } = a;
   const decisions =
     r.decisions && r.decisions.length > 0
       ? r.decisions.map((d) => ({
@@ -62,7 +62,7 @@ export function alertJson(r: AlertRecord, now: number): Record<string, unknown> 
       ...(m.value ? { value: m.value } : {}),
     }));
   }
-  if (a.remediation === 1) out.remediation = true;
+  if (a.remediation) out.remediation = true;
   out.scenario = a.scenario;
   out.scenario_hash = a.scenarioHash;
   out.scenario_version = a.scenarioVersion;

@@ -1,3 +1,4 @@
+import type { Db } from "../../db/client";
 import { type DecisionCountQuery, decisionCounts } from "../../db/decision-counts";
 import type { HelperCall, HelperFetcher } from "../../engine/profiles";
 import { parseGoDuration } from "../../shared/duration";
@@ -8,7 +9,7 @@ import { parseIpOrRange } from "../../shared/ip-range";
  * value that is not an IP or range, or a `since` that is not a Go duration, counts 0 (1.4.6
  * logs the error and returns 0).
  */
-export function d1HelperFetcher(db: D1Database, now: number): HelperFetcher {
+export function d1HelperFetcher(db: Db, now: number): HelperFetcher {
   return async (calls: readonly HelperCall[]) => {
     const queries: (DecisionCountQuery | null)[] = calls.map((call) => {
       const [value, since] = call.args;

@@ -1,3 +1,4 @@
+import type { Db } from "../../db/client";
 import {
   type ConfigDocumentKind,
   configDocumentVersions,
@@ -38,7 +39,7 @@ export class ProfileCache {
   private profiles: { version: number; value: CompiledProfiles } | null = null;
   private notifiers: { version: number; value: Map<string, CompiledNotifier> } | null = null;
 
-  async load(db: D1Database | D1DatabaseSession): Promise<ActiveProfiles> {
+  async load(db: Db): Promise<ActiveProfiles> {
     const versions = await configDocumentVersions(db);
     const pv = versions.profiles ?? 0;
     const nv = versions.notifications ?? 0;

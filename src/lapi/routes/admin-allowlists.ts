@@ -64,14 +64,14 @@ export const removeItemsBody = z
   .strict();
 
 async function listOrThrow(c: AppContext, name: string) {
-  const list = await getAllowlist(c.env.DB, name, true, Date.now());
+  const list = await getAllowlist(c.var.db, name, true, Date.now());
   if (!list) throw new ApiError("notFound", `allowlist '${name}' not found`);
   return list;
 }
 
 async function create(c: AppContext): Promise<Response> {
   const body = await readAdminBody(c, newAllowlistBody);
-  const created = await createAllowlist(c.env.DB, body);
+  const created = await createAllowlist(c.var.db, body);
   if (created === "duplicate") {
     throw new ApiError("conflict", `allowlist '${body.name}' already exists`);
   }
@@ -79,7 +79,7 @@ async function create(c: AppContext): Promise<Response> {
 }
 
 async function list(c: AppContext): Promise<Response> {
-  const lists = await listAllowlists(c.env.DB, true, Date.now());
+  const lists = await listAllowlists(c.var.db, true, Date.now());
   return jsonResponse(lists.map(allowlistJson));
 }
 
@@ -89,7 +89,7 @@ async function inspect(c: AppContext): Promise<Response> {
 
 async function remove(c: AppContext): Promise<Response> {
   const name = c.req.param("name")!;
-  if (!(await deleteAllowlist(c.env.DB, name))) {
+  if (!(await deleteAllowlist(c.var.db, name))) {
     throw new ApiError("notFound", `allowlist '${name}' not found`);
   }
   return jsonResponse({ deleted: name });
@@ -117,7 +117,7 @@ async function addItems(c: AppContext): Promise<Response> {
     fresh.length === 0
       ? { added: 0, decisionsExpired: 0 }
       : await addAllowlistItems(
-          c.env.DB,
+          c.var.db,
           target.id,
           fresh.map((f) => ({ ...f, comment: body.comment, expiresAt })),
           now,
@@ -136,7 +136,7 @@ async function addItems(c: AppContext): Promise<Response> {
 async function removeItems(c: AppContext): Promise<Response> {
   const body = await readAdminBody(c, removeItemsBody);
   const target = await listOrThrow(c, c.req.param("name")!);
-  const removed = await removeAllowlistItems(c.env.DB, target.id, body.values, Date.now());
+  const removed = await removeAllowlistItems(c.var.db, target.id, body.values, Date.now());
   return jsonResponse({ removed });
 }
 

@@ -59,7 +59,7 @@ const KINDS: Record<ConfigDocumentKind, DocumentKind> = {
 
 function show(k: DocumentKind) {
   return async (c: AppContext): Promise<Response> => {
-    const doc = await getConfigDocument(c.env.DB, k.kind);
+    const doc = await getConfigDocument(c.var.db, k.kind);
     return jsonResponse({
       kind: k.kind,
       source: doc ? "stored" : "default",
@@ -86,8 +86,8 @@ async function documentText(c: AppContext): Promise<string> {
  */
 async function unknownNotifiers(c: AppContext): Promise<string[]> {
   const [profiles, notifiers] = await Promise.all([
-    getConfigDocument(c.env.DB, "profiles"),
-    getConfigDocument(c.env.DB, "notifications"),
+    getConfigDocument(c.var.db, "profiles"),
+    getConfigDocument(c.var.db, "notifications"),
   ]);
   const used = compileProfiles(profiles?.content ?? DEFAULT_PROFILES_YAML);
   const defined = compileNotifiers(notifiers?.content ?? "");
@@ -100,7 +100,7 @@ function put(k: DocumentKind) {
     const text = await documentText(c);
     const r = k.validate(text);
     if (!r.ok) throw new ApiError("badRequest", `${k.kind}: ${formatIssue(r.issue)}`);
-    const doc = await putConfigDocument(c.env.DB, k.kind, text, "admin", Date.now());
+    const doc = await putConfigDocument(c.var.db, k.kind, text, "admin", Date.now());
     return jsonResponse({
       kind: k.kind,
       items: k.count(text),
@@ -112,7 +112,7 @@ function put(k: DocumentKind) {
 
 function remove(k: DocumentKind) {
   return async (c: AppContext): Promise<Response> => {
-    const deleted = await deleteConfigDocument(c.env.DB, k.kind);
+    const deleted = await deleteConfigDocument(c.var.db, k.kind);
     return jsonResponse({ kind: k.kind, deleted });
   };
 }

@@ -28,8 +28,8 @@ interface ScenarioJson {
 
 async function registeredScenarios(c: AppContext): Promise<ScenarioJson[]> {
   const [files, settings] = await Promise.all([
-    getHubItems(c.env.DB, "scenario"),
-    listScenarioSettings(c.env.DB),
+    getHubItems(c.var.db, "scenario"),
+    listScenarioSettings(c.var.db),
   ]);
   const modes = new Map(settings.map((s) => [s.name, s.buckets]));
   return files
@@ -58,7 +58,7 @@ async function putScenario(c: AppContext): Promise<Response> {
   const body = await readAdminBody(c, scenarioSettingBody);
   const found = (await registeredScenarios(c)).find((s) => s.name === full);
   if (!found) throw new ApiError("notFound", `scenario ${full} is not registered`);
-  await setScenarioSetting(c.env.DB, full, body.buckets, c.var.startedAt);
+  await setScenarioSetting(c.var.db, full, body.buckets, c.var.startedAt);
   return jsonResponse({ ...found, buckets: body.buckets });
 }
 

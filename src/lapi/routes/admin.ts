@@ -1,7 +1,6 @@
 import bcrypt from "bcryptjs";
 import { z } from "zod";
 import { createBouncer, deleteBouncer, listBouncers } from "../../db/bouncers";
-import { openDb } from "../../db/client";
 import { createMachine, deleteMachine, listMachines, setValidated } from "../../db/machines";
 import { readAdminBody } from "../admin-body";
 import { generateApiKey, hashApiKey } from "../auth/api-key";
@@ -42,7 +41,7 @@ function iso(ms: number | null): string | null {
 
 async function addMachine(c: AppContext): Promise<Response> {
   const body = await readAdminBody(c, newMachine);
-  const created = await createMachine(openDb(c.env.DB), {
+  const created = await createMachine(c.var.db, {
     machineId: body.machine_id,
     passwordHash: await bcrypt.hash(body.password, 10),
     ipAddress: "",
@@ -57,14 +56,14 @@ async function addMachine(c: AppContext): Promise<Response> {
 
 async function validateMachine(c: AppContext): Promise<Response> {
   const id = c.req.param("machine_id")!;
-  if (!(await setValidated(openDb(c.env.DB), id))) {
+  if (!(await setValidated(c.var.db, id))) {
     throw new ApiError("notFound", `machine '${id}' not found`);
   }
   return jsonResponse({ machine_id: id, validated: true });
 }
 
 async function getMachines(c: AppContext): Promise<Response> {
-  const rows = await listMachines(openDb(c.env.DB));
+  const rows = await listMachines(c.var.db);
   return jsonResponse(
     rows.map((m) => ({
       machineId: m.machineId,
@@ -84,7 +83,7 @@ async function getMachines(c: AppContext): Promise<Response> {
 
 async function removeMachine(c: AppContext): Promise<Response> {
   const id = c.req.param("machine_id")!;
-  if (!(await deleteMachine(openDb(c.env.DB), id))) {
+  if (!(await deleteMachine(c.var.db, id))) {
     throw new ApiError("notFound", `machine '${id}' not found`);
   }
   return jsonResponse({ deleted: id });
@@ -93,7 +92,7 @@ async function removeMachine(c: AppContext): Promise<Response> {
 async function addBouncer(c: AppContext): Promise<Response> {
   const body = await readAdminBody(c, newBouncer);
   const key = body.key ?? generateApiKey();
-  const created = await createBouncer(openDb(c.env.DB), {
+  const created = await createBouncer(c.var.db, {
     name: body.name,
     apiKeyHash: await hashApiKey(key),
     authType: "api-key",
@@ -105,7 +104,7 @@ async function addBouncer(c: AppContext): Promise<Response> {
 }
 
 async function getBouncers(c: AppContext): Promise<Response> {
-  const rows = await listBouncers(openDb(c.env.DB));
+  const rows = await listBouncers(c.var.db);
   return jsonResponse(
     rows.map((b) => ({
       name: b.name,
@@ -125,7 +124,7 @@ async function getBouncers(c: AppContext): Promise<Response> {
 
 async function removeBouncer(c: AppContext): Promise<Response> {
   const name = c.req.param("name")!;
-  const n = await deleteBouncer(openDb(c.env.DB), name);
+  const n = await deleteBouncer(c.var.db, name);
   if (n === 0) throw new ApiError("notFound", `bouncer '${name}' not found`);
   return jsonResponse({ deleted: name, count: n });
 }

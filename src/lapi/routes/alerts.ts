@@ -37,7 +37,7 @@ async function createAlerts(c: AppContext): Promise<Response> {
   // A null item makes CrowdSec panic (500, empty body); we ignore it instead.
   const alerts = input.filter((a): a is AlertIn => a !== undefined) as ValidAlert[];
   const deps = {
-    db: c.env.DB,
+    db: c.var.db,
     waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p),
     profiles: c.var.caches.profiles,
   };
@@ -88,7 +88,7 @@ async function deleteAlertsByFilter(c: AppContext): Promise<Response> {
   const filter = parseAlertFilter(new URL(c.req.url).searchParams, now, {
     legacyClient: isCrowdsecClientBefore(c.req.header("User-Agent"), [1, 5, 5]),
   });
-  const n = await deleteAlerts(c.env.DB, filter, now);
+  const n = await deleteAlerts(c.var.db, filter, now);
   return jsonResponse({ nbDeleted: String(n) });
 }
 
@@ -96,7 +96,7 @@ async function deleteAlertsByFilter(c: AppContext): Promise<Response> {
 async function deleteAlertById(c: AppContext): Promise<Response> {
   requireTrustedIp(c);
   const id = alertId(c);
-  if (!(await deleteAlert(c.env.DB, id))) throw new ApiError("serverError", "ent: alert not found");
+  if (!(await deleteAlert(c.var.db, id))) throw new ApiError("serverError", "ent: alert not found");
   return jsonResponse({ nbDeleted: "1" });
 }
 

@@ -91,14 +91,14 @@ async function listDecisions(c: AppContext): Promise<Response> {
   let rowsRead = 0;
   const simple = filter.ip && filter.contains && filter.limit === undefined;
   if (simple && filter.offset === undefined && filter.idGt === undefined) {
-    rows = await c.var.caches.decisions.lookup(c.env.DB, filter.ip!, filter, now, (p) =>
+    rows = await c.var.caches.decisions.lookup(c.var.primaryDb, filter.ip!, filter, now, (p) =>
       c.executionCtx.waitUntil(p),
     );
   }
   if (rows === null) ({ rows, rowsRead } = await queryActiveDecisions(c.var.db, filter, now));
   const { bouncer } = c.var;
   if (bouncer.lastPull === null || now - bouncer.lastPull >= LIVE_PULL_REFRESH_MS) {
-    c.executionCtx.waitUntil(setLastPull(c.env.DB, bouncer.id, now));
+    c.executionCtx.waitUntil(setLastPull(c.var.primaryDb, bouncer.id, now));
     bouncer.lastPull = now;
   }
   const durations = durationTexts(now);
@@ -125,7 +125,7 @@ async function streamDecisions(c: AppContext): Promise<Response> {
   const startup = params.get("startup") === "true";
   const dedup = params.get("dedup") !== "false";
   const bouncer = c.var.bouncer;
-  const lastPull = await getLastPull(c.env.DB, bouncer.id);
+  const lastPull = await getLastPull(c.var.primaryDb, bouncer.id);
   const windows: Array<[string, StreamWindow]> = [
     [
       "deleted",
@@ -143,7 +143,7 @@ async function streamDecisions(c: AppContext): Promise<Response> {
   // The bulk of a startup answer comes from the isolate's snapshot when it can serve the filter.
   let cachedNew: DecisionRow[] | null = null;
   if (snapshotCanServe(filter)) {
-    const snapshot = await c.var.caches.decisions.snapshot(c.env.DB, t0, (p) =>
+    const snapshot = await c.var.caches.decisions.snapshot(c.var.primaryDb, t0, (p) =>
       c.executionCtx.waitUntil(p),
     );
     const newWindow = windows[1]![1];
@@ -156,7 +156,7 @@ async function streamDecisions(c: AppContext): Promise<Response> {
   const db = c.var.db;
   const encoder = new TextEncoder();
   const bouncerId = c.var.bouncer.id;
-  const env = c.env;
+  const primaryDb = c.var.primaryDb;
 
   async function* chunks(): AsyncGenerator<string> {
     let sep = "{";
@@ -192,7 +192,7 @@ async function streamDecisions(c: AppContext): Promise<Response> {
       yield first ? emptyList : "]";
     }
     yield "}";
-    await setLastPull(env.DB, bouncerId, t0);
+    await setLastPull(primaryDb, bouncerId, t0);
     bouncer.lastPull = t0;
   }
 

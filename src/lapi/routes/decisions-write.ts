@@ -62,7 +62,7 @@ export function parseDecisionDeleteFilter(params: URLSearchParams): DecisionDele
 /** DELETE /v1/decisions (CrowdSec controllers/v1/decisions.go `DeleteDecisions`). */
 async function deleteDecisions(c: AppContext): Promise<Response> {
   const filter = parseDecisionDeleteFilter(new URL(c.req.url).searchParams);
-  const n = await expireDecisions(c.env.DB, filter, c.var.startedAt);
+  const n = await expireDecisions(c.var.db, filter, c.var.startedAt);
   return jsonResponse({ nbDeleted: String(n) });
 }
 
@@ -70,7 +70,7 @@ async function deleteDecisions(c: AppContext): Promise<Response> {
 async function deleteDecisionById(c: AppContext): Promise<Response> {
   const id = parseGoId(c.req.param("decision_id") ?? "");
   if (id === null) throw new ApiError("badRequest", "decision_id must be valid integer");
-  if (!(await expireDecision(c.env.DB, id.value, c.var.startedAt))) {
+  if (!(await expireDecision(c.var.db, id.value, c.var.startedAt))) {
     throw new ApiError(
       "serverError",
       `decision with id '${id.text}' doesn't exist: unable to delete`,

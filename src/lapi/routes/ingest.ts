@@ -33,6 +33,7 @@ function readWireBody<T extends z.ZodTypeAny>(c: AppContext, schema: T): Promise
 export function ingestRoutes(hub = new HubCache()): RouteDef[] {
   const flowDeps = (c: AppContext) => ({
     env: c.env,
+    db: c.var.db,
     config: loadIngestConfig(c.env),
     hub,
     waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p),
@@ -43,7 +44,7 @@ export function ingestRoutes(hub = new HubCache()): RouteDef[] {
   /** POST /v1/rampart/hub: scenarios, postoverflows and data files of the agent. */
   async function postHub(c: AppContext): Promise<Response> {
     const reg = await readWireBody(c, hubRegistrationSchema);
-    const result = await registerHub(c.env.DB, reg, c.var.machineId, c.var.startedAt);
+    const result = await registerHub(c.var.db, reg, c.var.machineId, c.var.startedAt);
     return jsonResponse(result);
   }
 
@@ -57,7 +58,7 @@ export function ingestRoutes(hub = new HubCache()): RouteDef[] {
   async function stats(c: AppContext): Promise<Response> {
     const machineId = c.req.query("machine_id") || undefined;
     const config = loadIngestConfig(c.env);
-    const events = await countIngestedEvents(c.env.DB, machineId);
+    const events = await countIngestedEvents(c.var.db, machineId);
     if (config.shards === 0) {
       // One object per key: the objects cannot be enumerated, so only the ledger is counted.
       return jsonResponse({ events, pours: null, duplicates: null, shards: 0 });

@@ -227,7 +227,7 @@ async function postUsageMetrics(c: AppContext): Promise<Response> {
       "No machineID or bouncer in request context after authentication",
     );
   }
-  await storeUsageMetrics(c.env.DB, sender, now, JSON.stringify(payload));
+  await storeUsageMetrics(c.var.db, sender, now, JSON.stringify(payload));
   return emptyResponse(201);
 }
 
@@ -244,7 +244,7 @@ async function getUsageMetrics(c: AppContext): Promise<Response> {
   if (!/^\d+$/.test(limitText) || limit < 1 || limit > MAX_LISTED) {
     throw new ApiError("badRequest", `limit must be an integer from 1 to ${MAX_LISTED}`);
   }
-  const rows = await listUsageMetrics(c.env.DB, {
+  const rows = await listUsageMetrics(c.var.db, {
     generatedBy: c.req.query("generated_by"),
     generatedType: type,
     limit,

@@ -1,5 +1,4 @@
 import bcrypt from "bcryptjs";
-import { openDb } from "../../db/client";
 import {
   createMachine,
   deleteMachine,
@@ -78,7 +77,7 @@ async function register(c: AppContext): Promise<Response> {
     throw new ApiError("badRequest", "unable to hash");
   }
   const passwordHash = await bcrypt.hash(body.password, BCRYPT_COST);
-  const created = await createMachine(openDb(c.env.DB), {
+  const created = await createMachine(c.var.db, {
     machineId: body.machine_id,
     passwordHash,
     ipAddress: clientIp,
@@ -107,7 +106,7 @@ function loginFailure(message: string): ApiError {
  */
 async function login(c: AppContext): Promise<Response> {
   const { config, clientIp, startedAt } = c.var;
-  const db = openDb(c.env.DB);
+  const db = c.var.db;
   const decodeOpts = {
     goName: "models.WatcherAuthRequest",
     limit: UNAUTHENTICATED_BODY_LIMIT,
@@ -170,7 +169,7 @@ async function recordLoginDetails(
   if (scenarios && scenarios.length > 0) update.scenarios = scenarios.join(",");
   if (machine.ipAddress !== c.var.clientIp) update.ipAddress = c.var.clientIp;
   if (machine.version !== ua.version) update.version = ua.version;
-  await recordLogin(openDb(c.env.DB), id, update);
+  await recordLogin(c.var.db, id, update);
 }
 
 async function tokenResponse(secret: Uint8Array, machineId: string, now: number) {
@@ -189,7 +188,7 @@ async function refresh(c: AppContext): Promise<Response> {
 
 /** GET /v1/heartbeat. */
 async function heartbeat(c: AppContext): Promise<Response> {
-  const found = await recordHeartbeat(openDb(c.env.DB), c.var.machineId, c.var.startedAt);
+  const found = await recordHeartbeat(c.var.db, c.var.machineId, c.var.startedAt);
   if (!found) throw new ApiError("serverError", "ent: machine not found");
   return emptyResponse(200);
 }
@@ -197,7 +196,7 @@ async function heartbeat(c: AppContext): Promise<Response> {
 /** DELETE /v1/watchers/self (1.7+). */
 async function deleteSelf(c: AppContext): Promise<Response> {
   const id = c.var.machineId;
-  if (!(await deleteMachine(openDb(c.env.DB), id))) {
+  if (!(await deleteMachine(c.var.db, id))) {
     throw new ApiError("serverError", `'${id}' does not exist`);
   }
   return emptyResponse(204);
