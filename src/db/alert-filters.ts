@@ -2,8 +2,8 @@ import type { IpRange } from "../shared/ip-range";
 import { ipCondition } from "./ip-match";
 
 /**
- * The alert filters of GET/DELETE /v1/alerts (CrowdSec pkg/database/alertfilter.go, contract
- * §3.6) as SQL over `alerts a`. Decision-based conditions are sub-selects on `decisions`; the IP
+ * The alert filters of GET/DELETE /v1/alerts (pkg/database/alerts.go of CrowdSec
+ * 1.4.6) as SQL over `alerts a`. Decision-based conditions are sub-selects on `decisions`; the IP
  * condition goes through the IP index (src/db/ip-match.ts) and, unlike CrowdSec's one EXISTS per
  * column, requires a single decision to satisfy the whole range test.
  */
