@@ -4,10 +4,11 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { tempDir } from "../test/support/acquisition.js";
+import { agentCommand } from "../test/support/bins.js";
 import { main } from "./main.js";
 
 const ROOT = resolve(import.meta.dirname, "../.cache/crowdsec/root");
-const BIN = resolve(import.meta.dirname, "../bin/rampart-agent.mjs");
+const AGENT = agentCommand();
 const hasHub = existsSync(join(ROOT, "usr/share/crowdsec/hub/.index.json"));
 
 const cleanups: (() => void)[] = [];
@@ -205,9 +206,14 @@ describe("rampart-agent -t on bad configurations", () => {
     expect(io.err).toContain("lapi.credentials_path");
   });
 
-  it("exits non-zero from the real bin shim with the message on stderr", async () => {
+  it("exits non-zero from the bin's entry with the message on stderr", async () => {
     const { config } = install({ agent: "lapi: {credentials_path: 3}\n" });
-    const result = await promisify(execFile)(process.execPath, [BIN, "-c", config, "-t"]).then(
+    const result = await promisify(execFile)(AGENT.command, [
+      ...AGENT.args,
+      "-c",
+      config,
+      "-t",
+    ]).then(
       () => ({ code: 0, stderr: "" }),
       (error: { code: number; stderr: string }) => error,
     );
