@@ -1,14 +1,15 @@
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { tempDir } from "../test/support/acquisition.js";
+import { debianHubAgentYaml, ORACLE_ROOT } from "../test/support/agent-test-hub.js";
+import { agentCommand } from "../test/support/bins.js";
 import { main } from "./main.js";
 
-const ROOT = resolve(import.meta.dirname, "../.cache/crowdsec/root");
-const BIN = resolve(import.meta.dirname, "../bin/rampart-agent.mjs");
-const hasHub = existsSync(join(ROOT, "usr/share/crowdsec/hub/.index.json"));
+const AGENT = agentCommand();
+const hasHub = existsSync(join(ORACLE_ROOT, "usr/share/crowdsec/hub/.index.json"));
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -19,22 +20,7 @@ function install(overrides: { agent?: string; acquis?: string; creds?: string } 
   const t = tempDir("rampart-agent-t-");
   cleanups.push(t.cleanup);
   writeFileSync(join(t.dir, "app.log"), "");
-  const agent =
-    overrides.agent ??
-    `lapi:
-  credentials_path: local_api_credentials.yaml
-hub:
-  hub_dir: ${ROOT}/usr/share/crowdsec/hub
-  data_dir: ${ROOT}/usr/share/crowdsec/data
-  patterns_dir: ${ROOT}/etc/crowdsec/patterns
-  collections: [crowdsecurity/linux]
-acquisition:
-  acquisition_path: acquis.yaml
-state_dir: state
-spool:
-  dir: spool
-`;
-  writeFileSync(join(t.dir, "agent.yaml"), agent);
+  writeFileSync(join(t.dir, "agent.yaml"), overrides.agent ?? debianHubAgentYaml());
   writeFileSync(
     join(t.dir, "local_api_credentials.yaml"),
     overrides.creds ?? "url: http://127.0.0.1:8080/\nlogin: host-1\npassword: pw\n",
@@ -45,6 +31,11 @@ spool:
       `filenames: [${t.dir}/*.log]\nlabels: {type: syslog}\n---\nsource: journalctl\njournalctl_filter: ["_SYSTEMD_UNIT=ssh.service"]\nlabels: {type: syslog}\n`,
   );
   return { dir: t.dir, config: join(t.dir, "agent.yaml") };
+}
+
+/** `-t` with a `-dsn` entry for `app.log` in `dir`. */
+function checkDsn(config: string, dir: string, type: string, ...extra: string[]) {
+  return run(["-c", config, "-t", "-dsn", `file://${dir}/app.log`, "--type", type, ...extra]);
 }
 
 function run(args: string[]) {
@@ -80,15 +71,7 @@ describe.skipIf(!hasHub)("rampart-agent -t with the Debian 1.4.6 hub", { timeout
 
   it("uses a -dsn entry instead of the acquisition files", () => {
     const { dir, config } = install({ acquis: "not: [valid" });
-    const { code, stdout } = run([
-      "-c",
-      config,
-      "-t",
-      "-dsn",
-      `file://${dir}/app.log`,
-      "--type",
-      "nginx",
-    ]);
+    const { code, stdout } = checkDsn(config, dir, "nginx");
     expect(code).toBe(0);
     expect(stdout).toContain(`  file [cat] type=nginx: ${dir}/app.log (1 file now)`);
   });
@@ -96,16 +79,7 @@ describe.skipIf(!hasHub)("rampart-agent -t with the Debian 1.4.6 hub", { timeout
   it("needs no credentials file for a -dsn replay with --local", () => {
     const { dir, config } = install();
     rmSync(join(dir, "local_api_credentials.yaml"));
-    const { code, stdout, stderr } = run([
-      "-c",
-      config,
-      "-t",
-      "-dsn",
-      `file://${dir}/app.log`,
-      "--type",
-      "syslog",
-      "--local",
-    ]);
+    const { code, stdout, stderr } = checkDsn(config, dir, "syslog", "--local");
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout).toContain(
@@ -205,9 +179,14 @@ describe("rampart-agent -t on bad configurations", () => {
     expect(io.err).toContain("lapi.credentials_path");
   });
 
-  it("exits non-zero from the real bin shim with the message on stderr", async () => {
+  it("exits non-zero from the bin's entry with the message on stderr", async () => {
     const { config } = install({ agent: "lapi: {credentials_path: 3}\n" });
-    const result = await promisify(execFile)(process.execPath, [BIN, "-c", config, "-t"]).then(
+    const result = await promisify(execFile)(AGENT.command, [
+      ...AGENT.args,
+      "-c",
+      config,
+      "-t",
+    ]).then(
       () => ({ code: 0, stderr: "" }),
       (error: { code: number; stderr: string }) => error,
     );

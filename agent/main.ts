@@ -1,7 +1,7 @@
 /**
  * `rampart-agent` command line, CrowdSec-style flags: `-c <agent.yaml>`, `-t` (test the
  * configuration and exit), `-dsn <file://…> --type <label>` (one-shot acquisition). Returns the
- * exit code; only the bin shim sets it.
+ * exit code; only the bin's entry (`daemon/bundle-entry.ts`) sets it.
  */
 
 import { type AcquisitionChoice, formatConfigTest, testConfiguration } from "./check-config.js";

@@ -1,8 +1,10 @@
+#!/usr/bin/env node
 /**
- * Entry of the bundled agent (`npm run build:agent` → `dist/rampart-agent.mjs`): one file with
- * every dependency inside, runnable with plain `node` 20 on a host without `node_modules` (the
- * systemd unit runs it). `bin/rampart-agent.mjs` runs the sources through tsx instead, so a
- * checkout never runs a stale build.
+ * Entry of the `rampart-agent` bin: `npm run build:agent` bundles it into
+ * `dist/rampart-agent.mjs` (the package's `bin`; `npm install` and `npm ci` build it through the
+ * `prepare` script), one file with every dependency inside, runnable with plain `node` 20 on a
+ * host without `node_modules` (the systemd unit runs it). Tests run this file from source through
+ * tsx (`test/support/bins.ts`), so they never run a stale build.
  */
 import { main } from "../main.js";
 

@@ -1,12 +1,13 @@
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { oracleFor } from "../../test/oracle/crowdsec-config.js";
 import { tempDir } from "../../test/support/acquisition.js";
 import { seedOffsets, writeAgentInstall } from "../../test/support/agent-test-hub.js";
+import { agentCommand } from "../../test/support/bins.js";
 
-const BIN = resolve(import.meta.dirname, "../../bin/rampart-agent.mjs");
+const AGENT = agentCommand();
 
 describe.skipIf(oracleFor("rampart-agent process signals").skip)(
   "rampart-agent process signals",
@@ -28,7 +29,7 @@ describe.skipIf(oracleFor("rampart-agent process signals").skip)(
         logLevel: "info",
         shutdownTimeout: "200ms",
       });
-      const child = spawn(process.execPath, [BIN, "-c", config], {
+      const child = spawn(AGENT.command, [...AGENT.args, "-c", config], {
         stdio: ["ignore", "pipe", "pipe"],
       });
       cleanups.push(() => child.kill("SIGKILL"));

@@ -7,12 +7,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { EventBatch } from "../../src/shared/ingest-wire.js";
 import { oracleFor } from "../../test/oracle/crowdsec-config.js";
 import { tempDir } from "../../test/support/acquisition.js";
+import { debianHubAgentYaml } from "../../test/support/agent-test-hub.js";
 import { FakeLapi } from "../../test/support/fake-lapi.js";
 import { main } from "../main.js";
 import { runReplay } from "./run-replay.js";
 
 const oracle = oracleFor("rampart-agent -dsn replay");
-const ROOT = oracle.install.root;
 const hasHub = !oracle.skip;
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -41,23 +41,7 @@ function authLog(): string {
 function install(lapiUrl = "http://127.0.0.1:9/") {
   const t = tempDir("rampart-replay-");
   cleanups.push(t.cleanup);
-  writeFileSync(
-    join(t.dir, "agent.yaml"),
-    `lapi:
-  credentials_path: local_api_credentials.yaml
-hub:
-  hub_dir: ${ROOT}/usr/share/crowdsec/hub
-  data_dir: ${ROOT}/usr/share/crowdsec/data
-  patterns_dir: ${ROOT}/etc/crowdsec/patterns
-  collections: [crowdsecurity/linux]
-  parsers: [crowdsecurity/whitelists]
-acquisition:
-  acquisition_path: acquis.yaml
-state_dir: state
-spool:
-  dir: spool
-`,
-  );
+  writeFileSync(join(t.dir, "agent.yaml"), debianHubAgentYaml(["crowdsecurity/whitelists"]));
   writeFileSync(
     join(t.dir, "local_api_credentials.yaml"),
     `url: ${lapiUrl}\nlogin: host-1\npassword: secret\n`,

@@ -2,7 +2,7 @@
  * Edge bouncer benchmark (issue #6): per-request CPU time of the bouncer's decision lookup with
  * 100,000 and 1,000,000 decisions (IPv4/IPv6 addresses and ranges), snapshot build and load
  * times, and overlay refresh cost — side by side with the approach of CrowdSec's
- * cs-cloudflare-worker-bouncer (edge-and-platform.md §1.2): `KV.get(ip)`, then
+ * cs-cloudflare-worker-bouncer (its pkg/cloudflare/worker/worker.js): `KV.get(ip)`, then
  * `KV.get("IP_RANGES")` + `JSON.parse` + an ipaddr.js scan of every CIDR, then `KV.get(asn)`,
  * `KV.get(country)`, per request. KV is modelled as an in-memory Map behind an `await` (so its
  * network latency — 1–20 ms per read in production — is *not* counted; only its CPU is), and

@@ -1,7 +1,9 @@
+#!/usr/bin/env node
 /**
- * Entry of the bundled CLI (`npm run build:cli` → `dist/rampart.mjs`, runnable with plain
- * `node`, e.g. on an agent host without the dev toolchain). `bin/rampart.mjs` runs the sources
- * through tsx instead, so a checkout never runs a stale build.
+ * Entry of the `rampart` bin: `npm run build:cli` bundles it into `dist/rampart.mjs` (the
+ * package's `bin`; `npm install` and `npm ci` build it through the `prepare` script), with the npm
+ * dependencies left in `node_modules`. Tests run this file from source through tsx
+ * (`test/support/bins.ts`), so they never run a stale build.
  */
 import { main } from "./main.js";
 

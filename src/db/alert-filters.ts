@@ -5,10 +5,10 @@ import { ipCondition } from "./ip-match";
 import { alerts, decisions } from "./schema";
 
 /**
- * The alert filters of GET/DELETE /v1/alerts (CrowdSec pkg/database/alertfilter.go, contract
- * §3.6) as conditions over `alerts`. Decision-based conditions are sub-selects on `decisions`;
- * the IP condition goes through the IP index (src/db/ip-match.ts) and, unlike CrowdSec's one
- * EXISTS per column, requires a single decision to satisfy the whole range test.
+ * The alert filters of GET/DELETE /v1/alerts (pkg/database/alerts.go of CrowdSec
+ * 1.4.6) as conditions over `alerts`. Decision-based conditions are sub-selects on `decisions`; the IP
+ * condition goes through the IP index (src/db/ip-match.ts) and, unlike CrowdSec's one EXISTS per
+ * column, requires a single decision to satisfy the whole range test.
  */
 export interface AlertFilter {
   /** Source scope, already normalised (`ip` → `Ip`, `range` → `Range`). */

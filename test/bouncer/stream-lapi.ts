@@ -2,11 +2,12 @@ import { formatGoDuration } from "../../src/shared/duration";
 
 /**
  * An in-memory LAPI that serves the bouncer side of the contract — `GET /v1/decisions/stream`
- * (§3.10: startup lists everything active, deltas list what was created or expired since the
- * previous pull, 403 `access forbidden` for a bad key) and `POST /v1/usage-metrics` (§3.12, 201)
- * — plus `/test/*` routes the Workers tests use to add/expire decisions. It runs in Node and is
- * bound to the bouncer as the `LAPI` service binding (vitest.bouncer.config.ts). The real LAPIs
- * (Rampart's and CrowdSec 1.4.6) are exercised by test/e2e/bouncer-*.test.ts.
+ * (CrowdSec 1.4.6 pkg/apiserver/controllers/v1/decisions.go: startup lists everything active,
+ * deltas list what was created or expired since the previous pull, 403 `access forbidden` for a bad
+ * key) and `POST /v1/usage-metrics` (201, pkg/apiserver/controllers/v1/usagemetrics.go since
+ * CrowdSec 1.6.3) — plus `/test/*` routes the Workers tests use to add/expire decisions. It runs in
+ * Node and is bound to the bouncer as the `LAPI` service binding (vitest.bouncer.config.ts). The
+ * real LAPIs (Rampart's and CrowdSec 1.4.6) are exercised by test/e2e/bouncer-*.test.ts.
  */
 interface Row {
   id: number;

@@ -1,6 +1,6 @@
 /**
  * Issue #5 acceptance: no line lost, none counted twice. The real daemon
- * (`bin/rampart-agent.mjs -c agent.yaml`) tails two files while a generator appends 200,000
+ * (`rampart-agent -c agent.yaml`) tails two files while a generator appends 200,000
  * `Failed password` lines, rotating one file by rename + create and the other by copytruncate;
  * meanwhile the LAPI (`wrangler dev`, real bucket Durable Objects and D1) is stopped and started
  * again, and the agent is `kill -9`'d once and restarted. The test hub's scenario takes every
@@ -28,6 +28,7 @@ import { makeTempDir, oracleFor, removeDir, repoRoot } from "../oracle/crowdsec-
 import { type ManagedProcess, runCommand, startProcess, waitFor } from "../oracle/processes.js";
 import { type RampartDev, startRampartDev } from "../oracle/rampart-dev.js";
 import { failedPasswordLine, seedOffsets, writeAgentInstall } from "../support/agent-test-hub.js";
+import { agentCommand } from "../support/bins.js";
 
 const MACHINE = "no-loss-agent";
 const PASSWORD = "no-loss-agent-password-0123456789";
@@ -187,9 +188,9 @@ describe.skipIf(oracleFor("rampart-agent daemon no-loss").skip)(
         retryMaxDelay: "2s",
         logLevel: "info",
       });
-      const bin = join(repoRoot(), "bin", "rampart-agent.mjs");
+      const agentBin = agentCommand();
       const agentLogs: string[] = [];
-      const startAgent = () => startProcess(process.execPath, [bin, "-c", config]);
+      const startAgent = () => startProcess(agentBin.command, [...agentBin.args, "-c", config]);
       const figures: Record<string, number | string> = {};
       const started = performance.now();
       const at = () => Math.round(performance.now() - started);

@@ -19,10 +19,11 @@ import {
 } from "../oracle/crowdsec-config.js";
 import { type CommandResult, runCommand } from "../oracle/processes.js";
 import { type RampartDev, startRampartDev } from "../oracle/rampart-dev.js";
+import { rampartCommand } from "../support/bins.js";
 
 const install = crowdsecInstall();
 const skip = shouldSkipWithoutOracle(install, "rampart CLI host-command tests");
-const BIN = join(repoRoot(), "bin", "rampart.mjs");
+const RAMPART = rampartCommand();
 const SSH_LINE = "Nov 21 06:00:01 host sshd[42]: Invalid user admin from 192.0.2.7 port 4242";
 
 /** Every symlink under `dir`: relative path → target. */
@@ -50,7 +51,11 @@ describe.skipIf(skip)("rampart hub, explain and deploy on this host", () => {
   let home: string;
   let env: NodeJS.ProcessEnv;
   const rampart = (args: string[]): Promise<CommandResult> =>
-    runCommand(process.execPath, [BIN, ...args], { env, cwd: repoRoot(), timeoutMs: 240_000 });
+    runCommand(RAMPART.command, [...RAMPART.args, ...args], {
+      env,
+      cwd: repoRoot(),
+      timeoutMs: 240_000,
+    });
 
   beforeAll(() => {
     home = makeTempDir("cli-host");
@@ -170,7 +175,7 @@ describe.skipIf(skip)("rampart hub, explain and deploy on this host", () => {
             },
           );
           expect(theirs.code).toBe(0);
-          const ours = await runCommand(process.execPath, [BIN, ...args], {
+          const ours = await runCommand(RAMPART.command, [...RAMPART.args, ...args], {
             env: { ...env, RAMPART_CONFIG_DIR: oracle.configDir },
             cwd: repoRoot(),
             timeoutMs: 240_000,

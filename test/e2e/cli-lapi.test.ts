@@ -1,5 +1,5 @@
 /**
- * Issue #7 acceptance: the real `rampart` binary (bin/rampart.mjs) against Rampart's LAPI under
+ * Issue #7 acceptance: the real `rampart` command line (its entry from source, test/support/bins.ts) against Rampart's LAPI under
  * `wrangler dev`, and the compatibility check — `rampart … -o json` prints what the real cscli
  * 1.4.6 prints against the same LAPI for decisions list/add/delete and alerts list/inspect.
  */
@@ -10,17 +10,17 @@ import {
   crowdsecInstall,
   makeTempDir,
   removeDir,
-  repoRoot,
   shouldSkipWithoutOracle,
 } from "../oracle/crowdsec-config.js";
 import { type Cscli, createCscli } from "../oracle/cscli.js";
 import { machineLogin } from "../oracle/lapi-client.js";
 import { type CommandResult, freePort, runCommand } from "../oracle/processes.js";
 import { type RampartDev, startRampartDev } from "../oracle/rampart-dev.js";
+import { rampartCommand } from "../support/bins.js";
 
 const install = crowdsecInstall();
 const skip = shouldSkipWithoutOracle(install, "rampart CLI end-to-end tests");
-const BIN = join(repoRoot(), "bin", "rampart.mjs");
+const RAMPART = rampartCommand();
 const MACHINE = "e2e-cli-cscli";
 const PASSWORD = "e2e-cli-cscli-password-0123456789";
 
@@ -57,7 +57,7 @@ describe.skipIf(skip)("rampart CLI against a local Rampart LAPI", () => {
     extraEnv: NodeJS.ProcessEnv = {},
     cwd = home,
   ): Promise<CommandResult> =>
-    runCommand(process.execPath, [BIN, ...args], {
+    runCommand(RAMPART.command, [...RAMPART.args, ...args], {
       env: { ...env, ...extraEnv },
       cwd,
       timeoutMs: 60_000,

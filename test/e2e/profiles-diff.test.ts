@@ -1,8 +1,8 @@
 /**
- * Issue #4 §4 differential check: the same profiles.yaml and http notifiers in the real CrowdSec
- * 1.4.6 LAPI (with its packaged http plugin) and in Rampart (uploaded through the admin API), the
- * same alerts posted to both — the alerts must get the same decisions, and the notification
- * requests must carry the same bodies, byte for byte.
+ * Issue #4 differential check of profiles and notifications: the same profiles.yaml and http
+ * notifiers in the real CrowdSec 1.4.6 LAPI (with its packaged http plugin) and in Rampart
+ * (uploaded through the admin API), the same alerts posted to both — the alerts must get the same
+ * decisions, and the notification requests must carry the same bodies, byte for byte.
  */
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

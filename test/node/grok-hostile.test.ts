@@ -1,7 +1,7 @@
 /**
  * Attacker-controlled lines must not stall the engine: each case here finishes (the assertion is
  * on the result; the test timeout is the bound — completion, not speed). The inputs are the ones
- * that make a backtracking engine explode on hub patterns (detection-format.md §3.4), plus 1 MiB
+ * that make a backtracking engine explode on hub patterns (src/engine/grok/README.md), plus 1 MiB
  * lines and invalid UTF-8.
  */
 import { readdirSync, readFileSync } from "node:fs";

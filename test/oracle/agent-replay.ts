@@ -1,10 +1,11 @@
 /**
- * Runs the real `rampart-agent` command line (`bin/rampart-agent.mjs`) in replay mode against a
+ * Runs the real `rampart-agent` command line (its entry from source, `test/support/bins.ts`) in replay mode against a
  * LAPI: writes a throw-away agent install (agent.yaml over the Debian hub of the oracle cache, the
  * machine's `local_api_credentials.yaml`) and parses the summary the replay prints.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { agentCommand } from "../support/bins.js";
 import { makeTempDir, removeDir, repoRoot } from "./crowdsec-config.js";
 import { CROWDSEC_ROOT, DEFAULT_COLLECTIONS, DEFAULT_EXTRA_PARSERS } from "./crowdsec-dump.js";
 import { type CommandResult, runCommand } from "./processes.js";
@@ -90,7 +91,7 @@ export function parseReplaySummary(text: string): ReplayFigures {
   };
 }
 
-/** The command line of a replay: `node bin/rampart-agent.mjs -c … -dsn file://… -type … [extra]`. */
+/** The command line of a replay: `rampart-agent -c … -dsn file://… -type … [extra]`. */
 export function agentReplayCommand(
   install: AgentInstall,
   logFile: string,
@@ -98,8 +99,8 @@ export function agentReplayCommand(
   extra: string[] = [],
 ): string[] {
   return [
-    process.execPath,
-    join(repoRoot(), "bin/rampart-agent.mjs"),
+    agentCommand().command,
+    ...agentCommand().args,
     "-c",
     install.config,
     "-dsn",

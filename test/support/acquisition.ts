@@ -2,7 +2,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { LogLine } from "../../agent/acquisition/types.js";
 
 /** A fresh temp directory and its cleanup. */
 export function tempDir(prefix = "rampart-acq-"): { dir: string; cleanup: () => void } {
@@ -12,23 +11,27 @@ export function tempDir(prefix = "rampart-acq-"): { dir: string; cleanup: () => 
 
 /**
  * A `next()` that outlived its deadline: the next `take` on the same iterator awaits it instead of
- * queueing another call, which would hand the next line to the abandoned one.
+ * queueing another call, which would hand the next item to the abandoned one.
  */
-const inFlight = new WeakMap<AsyncIterator<LogLine>, Promise<IteratorResult<LogLine>>>();
+const inFlight = new WeakMap<AsyncIterator<unknown>, Promise<IteratorResult<unknown>>>();
 
-/** Pulls lines from a shared iterator until `count` arrived or `timeoutMs` passed. */
-export async function take(
-  iterator: AsyncIterator<LogLine>,
+/**
+ * Pulls items from a shared iterator until `count` arrived, it ended, or `timeoutMs` passed:
+ * since the call started (`"total"`, the default) or since the last item (`"idle"`).
+ */
+export async function take<T>(
+  iterator: AsyncIterator<T>,
   count: number,
   timeoutMs = 5000,
-): Promise<LogLine[]> {
-  const out: LogLine[] = [];
-  const deadline = Date.now() + timeoutMs;
+  timeout: "total" | "idle" = "total",
+): Promise<T[]> {
+  const out: T[] = [];
+  let deadline = Date.now() + timeoutMs;
   while (out.length < count) {
     const left = deadline - Date.now();
     if (left <= 0) break;
     let timer: NodeJS.Timeout | undefined;
-    const pending = inFlight.get(iterator) ?? iterator.next();
+    const pending = (inFlight.get(iterator) ?? iterator.next()) as Promise<IteratorResult<T>>;
     inFlight.set(iterator, pending);
     const next = await Promise.race([
       pending,
@@ -41,6 +44,7 @@ export async function take(
     inFlight.delete(iterator);
     if (next.done) break;
     out.push(next.value);
+    if (timeout === "idle") deadline = Date.now() + timeoutMs;
   }
   return out;
 }

@@ -154,3 +154,24 @@ export function seedOffsets(stateDir: string, files: readonly string[]): void {
   }
   writeFileSync(join(stateDir, "offsets.json"), JSON.stringify(offsets));
 }
+
+/**
+ * An `agent.yaml` over the oracle's whole Debian hub (collection `crowdsecurity/linux`, plus
+ * `parsers`), with `acquis.yaml`, `local_api_credentials.yaml`, `state/` and `spool/` beside it.
+ */
+export function debianHubAgentYaml(parsers: readonly string[] = []): string {
+  const hub = debianDirectories(ORACLE_ROOT);
+  return `lapi:
+  credentials_path: local_api_credentials.yaml
+hub:
+  hub_dir: ${hub.hubDir}
+  data_dir: ${hub.dataDir}
+  patterns_dir: ${hub.patternsDir}
+  collections: [crowdsecurity/linux]
+${parsers.length > 0 ? `  parsers: [${parsers.join(", ")}]\n` : ""}acquisition:
+  acquisition_path: acquis.yaml
+state_dir: state
+spool:
+  dir: spool
+`;
+}

@@ -7,7 +7,8 @@ export type Outcome = "blocked" | "challenged" | "passed" | "logged";
  * Every place where the bouncer cannot do what a decision asks and falls back on `FAIL_MODE`
  * (open: forward to the origin; closed: refuse). Each has its own counter, so an operator sees
  * *why* traffic was let through or refused (the CrowdSec worker bouncer silently forwards on
- * several of these — edge-and-platform.md §1.9).
+ * several of these: cs-cloudflare-worker-bouncer's pkg/cloudflare/worker/worker.js forwards on a
+ * missing `TURNSTILE_CONFIG`, an unparsable form body, a siteverify error and any exception).
  */
 export const FALLBACK_PATHS = [
   "no_client_ip",

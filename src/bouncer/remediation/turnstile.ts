@@ -45,10 +45,10 @@ export type SiteverifyResult =
   | { kind: "unreachable"; error: string };
 
 /**
- * Server-side validation (edge-and-platform.md §4.9): form-encoded `secret`, `response`,
- * `remoteip` and an `idempotency_key`, so the one retry after a network error cannot be refused
- * as a replay (`timeout-or-duplicate`). Checks `success`, the action, and — unless disabled for
- * Turnstile's test keys, which report `example.com` — the hostname.
+ * Server-side validation (Cloudflare docs "Turnstile: Validate the token"): form-encoded `secret`,
+ * `response`, `remoteip` and an `idempotency_key`, so the one retry after a network error cannot be
+ * refused as a replay (`timeout-or-duplicate`). Checks `success`, the action, and — unless disabled
+ * for Turnstile's test keys, which report `example.com` — the hostname.
  */
 export async function siteverify(
   config: BouncerConfig,

@@ -190,9 +190,9 @@ const stashText = (value: unknown): string | null =>
       : null;
 
 /**
- * Runs one node on the event: 1.4.6 `Node.process` (detection-format.md §2.3). Returns the node's
- * success. Throws `StaticTypeError` when a static's expression returns an unsupported type, which
- * aborts the event as in CrowdSec.
+ * Runs one node on the event: CrowdSec 1.4.6 `Node.process` (pkg/parser/node.go). Returns the
+ * node's success. Throws `StaticTypeError` when a static's expression returns an unsupported type,
+ * which aborts the event as in CrowdSec.
  */
 export function processNode(
   node: CompiledNode,

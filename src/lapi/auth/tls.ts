@@ -1,7 +1,7 @@
 /**
- * mTLS identities from Cloudflare's `request.cf.tlsClientAuth` (edge-and-platform.md §4.7): the
- * edge verifies the chain; we require a verified, unrevoked cert whose subject OU is allowed, and
- * name the identity `<CN>@<client ip>` like CrowdSec's tls_auth.go.
+ * mTLS identities from Cloudflare's `request.cf.tlsClientAuth` (Cloudflare docs "Client certificate
+ * variables"): the edge verifies the chain; we require a verified, unrevoked cert whose subject OU
+ * is allowed, and name the identity `<CN>@<client ip>` like CrowdSec's tls_auth.go.
  */
 export interface TlsIdentity {
   cn: string;

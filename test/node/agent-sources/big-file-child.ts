@@ -11,7 +11,8 @@
 import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { OffsetStore } from "../../../agent/acquisition/offset-store.js";
-import { collect, startFromYaml } from "./support.js";
+import { take } from "../../support/acquisition.js";
+import { startFromYaml } from "./support.js";
 
 const LINE_BYTES = 128;
 const LINES_PER_BLOCK = 8192; // 1 MiB
@@ -80,7 +81,7 @@ const sampler = setInterval(() => {
   rssMax = Math.max(rssMax, process.memoryUsage().rss);
 }, 200);
 while (received < totalLines) {
-  const batch = await collect(acq.lines, Math.min(10_000, totalLines - received), 30_000);
+  const batch = await take(acq.lines, Math.min(10_000, totalLines - received), 30_000, "idle");
   if (batch.length === 0) break;
   for (const { line } of batch) {
     if (Number(line.line.slice(-12)) !== received) outOfOrder++;

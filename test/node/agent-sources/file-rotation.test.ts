@@ -18,15 +18,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { entryFromDsn } from "../../../agent/acquisition/acquisition-config.js";
 import { startAcquisition } from "../../../agent/acquisition/acquisition-runner.js";
 import { OffsetStore } from "../../../agent/acquisition/offset-store.js";
-import { sleep, tempDir } from "../../support/acquisition.js";
-import {
-  type Acquisition,
-  collect,
-  lossAndRepeats,
-  numbered,
-  run,
-  startFromYaml,
-} from "./support.js";
+import { sleep, take, tempDir } from "../../support/acquisition.js";
+import { type Acquisition, lossAndRepeats, numbered, run, startFromYaml } from "./support.js";
 
 const WRITER = resolve(import.meta.dirname, "log-writer.ts");
 
@@ -70,7 +63,7 @@ function startWriter(path: string, total: number, burst = 50) {
 async function waitUntilTailing(acq: Acquisition, path: string) {
   for (let i = 0; i < 100; i++) {
     writeFileSync(path, `probe ${-1 - i}\n`, { flag: "a" });
-    if ((await collect(acq.lines, 1, 300)).length === 1) return;
+    if ((await take(acq.lines, 1, 300, "idle")).length === 1) return;
   }
   throw new Error("the file source never picked up the file");
 }
@@ -103,7 +96,7 @@ async function collectAll(acq: Acquisition, total: number, commit = false) {
   const texts: string[] = [];
   let numberedLines = 0;
   while (numberedLines < total) {
-    const batch = await collect(acq.lines, 1000, 10_000);
+    const batch = await take(acq.lines, 1000, 10_000, "idle");
     if (batch.length === 0) break;
     for (const { line } of batch) {
       texts.push(line.line);
@@ -179,7 +172,7 @@ describe("file source under a writer process with logrotate-style rotations mid-
       const writer = startWriter(log, total, 10);
       const texts: string[] = [];
       // First run: consume and acknowledge part of the stream, then stop while the writer goes on.
-      const firstBatch = await collect(first.lines, 20_000, 10_000);
+      const firstBatch = await take(first.lines, 20_000, 10_000, "idle");
       for (const { line } of firstBatch) if (!line.line.startsWith("probe")) texts.push(line.line);
       const last = firstBatch[firstBatch.length - 1]!;
       await last.source.commit(last.line.cursor);

@@ -12,8 +12,8 @@ import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SkipCounters } from "../../../agent/acquisition/types.js";
-import { tempDir } from "../../support/acquisition.js";
-import { type Acquisition, collect, startFromYaml } from "./support.js";
+import { take, tempDir } from "../../support/acquisition.js";
+import { type Acquisition, startFromYaml } from "./support.js";
 
 const MiB = 1024 * 1024;
 const MAX_LINE = 64 * 1024; // the file and stdin sources' default cap
@@ -80,7 +80,7 @@ async function drainUntilEnd(acq: Acquisition) {
   const rssBefore = process.memoryUsage().rss;
   let rssMax = rssBefore;
   for (;;) {
-    const [got] = await collect(acq.lines, 1, 30_000);
+    const [got] = await take(acq.lines, 1, 30_000, "idle");
     if (got === undefined) break;
     lines.push(got.line.line);
     if (lines.length % 1000 === 0) rssMax = Math.max(rssMax, process.memoryUsage().rss);
@@ -108,7 +108,7 @@ describe("hostile input", () => {
     expect(rssGrowth).toBeLessThan(64 * MiB);
     // Still tailing after all that.
     appendFileSync(log, "ok still alive\n");
-    const [next] = await collect(acq.lines, 1, 5000);
+    const [next] = await take(acq.lines, 1, 5000, "idle");
     expect(next?.line.line).toBe("ok still alive");
   }, 180_000);
 

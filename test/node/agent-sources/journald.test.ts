@@ -15,8 +15,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { AcquiredLine } from "../../../agent/acquisition/acquisition-runner.js";
 import { OffsetStore } from "../../../agent/acquisition/offset-store.js";
 import { JOURNAL_REMOTE, skipWithoutJournal } from "../../oracle/prerequisites.js";
-import { sleep, tempDir } from "../../support/acquisition.js";
-import { type Acquisition, collect, run, startFromYaml } from "./support.js";
+import { sleep, take, tempDir } from "../../support/acquisition.js";
+import { type Acquisition, run, startFromYaml } from "./support.js";
 
 const skipJournal = skipWithoutJournal("journalctl source on a real journal");
 
@@ -90,7 +90,7 @@ async function shortOutput(path: string, match: string[]): Promise<string[]> {
 async function waitUntilFollowing(acq: Acquisition, journal: ReturnType<typeof journalWriter>) {
   for (let i = 0; i < 100; i++) {
     journal.write([{ MESSAGE: `probe ${i}` }]);
-    const got = await collect(acq.lines, 1, 200);
+    const got = await take(acq.lines, 1, 200, "idle");
     if (got.length === 1) return;
   }
   throw new Error(`journalctl never followed the journal: ${acq.errors.join("; ")}`);
@@ -103,7 +103,7 @@ const withoutProbes = (lines: string[]) => lines.filter((l) => !isProbe(l));
 async function collectEntries(acq: Acquisition, count: number, idleTimeoutMs = 5000) {
   const out: AcquiredLine[] = [];
   while (out.length < count) {
-    const [got] = await collect(acq.lines, 1, idleTimeoutMs);
+    const [got] = await take(acq.lines, 1, idleTimeoutMs, "idle");
     if (got === undefined) break;
     if (!isProbe(got.line.line)) out.push(got);
   }
@@ -183,11 +183,11 @@ describe.skipIf(skipJournal)(
       journal.write(Array.from({ length: 5 }, (_, i) => ({ MESSAGE: `entry ${10 + i}` })));
       await sleep(200);
       const second = start(dir, journal.path, OffsetStore.open(statePath));
-      const resumed = await collect(second.lines, 9);
+      const resumed = await take(second.lines, 9, 5000, "idle");
       expect(resumed.map((l) => l.line.line.replace(/^.*: /, ""))).toEqual(
         Array.from({ length: 9 }, (_, i) => `entry ${6 + i}`),
       );
-      expect(await collect(second.lines, 1, 500)).toEqual([]);
+      expect(await take(second.lines, 1, 500, "idle")).toEqual([]);
     });
 
     it("reads every matching entry once and ends in cat mode", async () => {
@@ -195,7 +195,7 @@ describe.skipIf(skipJournal)(
       journal.write(Array.from({ length: 20 }, (_, i) => ({ MESSAGE: `old ${i}` })));
       await sleep(300);
       const acq = start(dir, journal.path, OffsetStore.inMemory(), "mode: cat");
-      const got = await collect(acq.lines, 21, 3000);
+      const got = await take(acq.lines, 21, 3000, "idle");
       expect(got.map((l) => l.line.line)).toEqual(
         await shortOutput(journal.path, ["SYSLOG_IDENTIFIER=sshd"]),
       );

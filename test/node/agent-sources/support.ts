@@ -1,7 +1,7 @@
 /**
  * Shared plumbing of the source acceptance tests: every source is started the way the daemon
  * starts it — an `acquis.yaml` text through `parseAcquisition` and `startAcquisition` — and lines
- * are pulled from the merged stream with a deadline.
+ * are pulled from the merged stream with `take` (`test/support/acquisition.ts`).
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -43,38 +43,6 @@ export function startFromYaml(
     (source, error) => errors.push(`${source.name}: ${(error as Error).message}`),
   );
   return { running, lines: running[Symbol.asyncIterator](), errors };
-}
-
-/**
- * A `next()` that outlived its deadline: the next `collect` on the same iterator awaits it
- * instead of queueing another call, which would hand the next line to the abandoned one.
- */
-const inFlight = new WeakMap<AsyncIterator<AcquiredLine>, Promise<IteratorResult<AcquiredLine>>>();
-
-/** Pulls up to `count` lines, giving up after `idleTimeoutMs` without a new line. */
-export async function collect(
-  lines: AsyncIterator<AcquiredLine>,
-  count: number,
-  idleTimeoutMs = 5000,
-): Promise<AcquiredLine[]> {
-  const out: AcquiredLine[] = [];
-  while (out.length < count) {
-    let timer: NodeJS.Timeout | undefined;
-    const pending = inFlight.get(lines) ?? lines.next();
-    inFlight.set(lines, pending);
-    const next = await Promise.race([
-      pending,
-      new Promise<null>((resolve) => {
-        timer = setTimeout(() => resolve(null), idleTimeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (next === null) break;
-    inFlight.delete(lines);
-    if (next.done) break;
-    out.push(next.value);
-  }
-  return out;
 }
 
 /** Runs a command to completion, feeding `input` on stdin; rejects on a non-zero exit. */

@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SyslogSource } from "../../../agent/acquisition/syslog-source.js";
 import { freePort } from "../../oracle/processes.js";
-import { sleep, tempDir } from "../../support/acquisition.js";
-import { collect, numbered, run, startFromYaml } from "./support.js";
+import { sleep, take, tempDir } from "../../support/acquisition.js";
+import { numbered, run, startFromYaml } from "./support.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -64,7 +64,7 @@ describe("syslog source fed by logger(1) over loopback", () => {
     it(`rebuilds a ${format.slice(2)} message sent over ${transport.slice(2)} into CrowdSec's line`, async () => {
       const { lines, port, source } = await startSyslog("udp+tcp");
       await logger(port, [transport, format, "Failed password for root from 192.0.2.7 port 22"]);
-      const [got] = await collect(lines, 1);
+      const [got] = await take(lines, 1, 5000, "idle");
       expect(got?.line.line).toMatch(STAMP);
       expect(body(got!.line.line)).toBe("Failed password for root from 192.0.2.7 port 22");
       expect(got?.line).toMatchObject({
@@ -86,7 +86,7 @@ describe("syslog source fed by logger(1) over loopback", () => {
   it("delivers 5,000 messages streamed over one TCP connection in order, each once (octet counting)", async () => {
     const { lines, port } = await startSyslog("tcp");
     await logger(port, ["--tcp", "--rfc5424", "--octet-count"], numbered(0, 5000, "msg"));
-    const got = await collect(lines, 5001, 2000);
+    const got = await take(lines, 5001, 2000, "idle");
     expect(got.map((l) => body(l.line.line))).toEqual(
       numbered(0, 5000, "msg").trimEnd().split("\n"),
     );
@@ -95,7 +95,7 @@ describe("syslog source fed by logger(1) over loopback", () => {
   it("delivers messages streamed over one TCP connection with LF framing (RFC 3164)", async () => {
     const { lines, port } = await startSyslog("tcp");
     await logger(port, ["--tcp", "--rfc3164"], numbered(0, 500, "lf"));
-    const got = await collect(lines, 501, 2000);
+    const got = await take(lines, 501, 2000, "idle");
     expect(got.map((l) => body(l.line.line))).toEqual(numbered(0, 500, "lf").trimEnd().split("\n"));
   });
 });
@@ -110,7 +110,7 @@ describe("syslog source under hostile clients", () => {
       ["--tcp", "--rfc5424", "--octet-count", "--size", String(2 * 1024 * 1024)],
       `before\n${huge}\nafter\n`,
     );
-    const got = await collect(lines, 3, 1500);
+    const got = await take(lines, 3, 1500, "idle");
     expect(got.map((l) => body(l.line.line))).toEqual(["before", "after"]);
     expect(source.stats.skipped.tooLong).toBe(1);
   });
@@ -130,7 +130,7 @@ describe("syslog source under hostile clients", () => {
     await send(`<13>Nov 21 06:40:12 h sshd: ${"x".repeat(3000)}`);
     socket.close();
     await logger(port, ["--udp", "--rfc3164", "still alive"]);
-    const [got] = await collect(lines, 1);
+    const [got] = await take(lines, 1, 5000, "idle");
     expect(body(got!.line.line)).toBe("still alive");
     expect(source.stats.skipped).toMatchObject({
       binary: 1,
@@ -153,7 +153,7 @@ describe("syslog source under hostile clients", () => {
     // queue (1024) and one socket chunk, instead of buffering the flood.
     expect(source.stats.read).toBeLessThan(4096 + 1024 + 4000);
     expect(source.stats.read).toBeLessThan(sent);
-    const got = await collect(lines, sent, 5000);
+    const got = await take(lines, sent, 5000, "idle");
     await sending;
     expect(got.map((l) => body(l.line.line))).toEqual(
       numbered(0, sent, "tcp").trimEnd().split("\n"),
@@ -190,10 +190,10 @@ describe("syslog source under hostile clients", () => {
     expect(read + skipped.overflow).toBeLessThanOrEqual(sent);
     expect(rssGrowth).toBeLessThan(96 * 1024 * 1024);
     // Every accepted message is delivered, then the server still answers.
-    const drained = await collect(lines, read, 2000);
+    const drained = await take(lines, read, 2000, "idle");
     expect(drained.length).toBe(read);
     await logger(port, ["--udp", "--rfc3164", "after the flood"]);
-    const [next] = await collect(lines, 1);
+    const [next] = await take(lines, 1, 5000, "idle");
     expect(body(next!.line.line)).toBe("after the flood");
   }, 60_000);
 });
