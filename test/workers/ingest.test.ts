@@ -2,10 +2,10 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CompiledScenario } from "../../src/engine/buckets";
 import { ExpectMode } from "../../src/engine/event";
-import { bucketObject } from "../../src/lapi/buckets/pour-rpc";
 import { runHousekeeping } from "../../src/lapi/housekeeping";
 import { loadIngestConfig } from "../../src/lapi/ingest/ingest-config";
 import { routeEvents, type TargetedEvent } from "../../src/lapi/ingest/ingest-flow";
+import { bucketObject } from "../../src/lapi/ingest/pour-rpc";
 import type { WireEvent } from "../../src/shared/ingest-wire";
 import { ADMIN, call, jsonInit, machineToken } from "./helpers";
 import {
