@@ -39,6 +39,11 @@ export interface DeliverDeps {
   /** The caller's compiled profiles (isolate or object cache). */
   profiles?: ProfileCache;
   now: number;
+  /**
+   * Runs on the `reprocess` overflows once postoverflows kept them, before any alert is stored
+   * (the delivery re-pours them there).
+   */
+  beforeStore?(reprocess: Delivery["reprocess"]): Promise<void>;
 }
 
 export interface Delivery {
@@ -96,6 +101,9 @@ export async function deliverOverflows(
     group.alerts.push(...(alerts as ValidAlert[]));
     byMachine.set(entry.machineId, group);
   }
+  // Before storing: a delivery that dies after its re-pour and before its store is repeated
+  // whole, and the repeated re-pour is deduplicated by the objects (`<overflow id>/reprocess`).
+  if (out.reprocess.length > 0) await deps.beforeStore?.(out.reprocess);
   for (const [machineId, group] of byMachine) {
     const marker = markDeliveredStatement(deps.db, group.ids, deps.now);
     try {
@@ -115,7 +123,8 @@ export async function deliverOverflows(
       // Another deliverer stored some of these meanwhile: nothing of this batch was written.
       if (retried || !isUniqueViolation(error)) throw error;
       const retry = entries.filter((e) => group.ids.includes(e.id));
-      const again = await deliverOverflows(deps, retry, true);
+      const { beforeStore: _poured, ...rest } = deps;
+      const again = await deliverOverflows(rest, retry, true);
       out.alertIds.push(...again.alertIds);
     }
     out.delivered.push(...group.ids);
@@ -125,8 +134,8 @@ export async function deliverOverflows(
 
 /**
  * Delivers outbox entries, acknowledges them to the objects holding them, and pours reprocessed
- * overflows (whose own overflows are delivered the same way, up to {@link MAX_REPROCESS_DEPTH}
- * rounds). Throws when D1 or an object fails: whatever was not acknowledged stays in the outboxes
+ * overflows before their alerts are stored (the overflows of those pours are delivered the same
+ * way, up to {@link MAX_REPROCESS_DEPTH} rounds). Throws when D1 or an object fails: whatever was not acknowledged stays in the outboxes
  * and is delivered again by a retry, a later request or the object's alarm.
  */
 export async function deliverOutboxes(
@@ -137,6 +146,7 @@ export async function deliverOutboxes(
   let queue = batches.flatMap((b) => b.entries.map((entry) => ({ object: b.object, entry })));
   for (let depth = 0; queue.length > 0 && depth <= MAX_REPROCESS_DEPTH; depth++) {
     result.overflows += queue.length;
+    let next: { object: string; entry: OutboxEntry }[] = [];
     const delivery = await deliverOverflows(
       {
         db: deps.env.DB,
@@ -144,6 +154,9 @@ export async function deliverOutboxes(
         postoverflows: await deps.hub.postoverflowPipeline(deps.env.DB),
         ...(deps.profiles ? { profiles: deps.profiles } : {}),
         now: deps.now,
+        beforeStore: async (reprocess) => {
+          next = await pourReprocessed(deps, reprocess);
+        },
       },
       queue.map((p) => p.entry),
     );
@@ -157,7 +170,7 @@ export async function deliverOutboxes(
     await Promise.all(
       [...byObject].map(([object, ids]) => bucketObject(deps.env.BUCKETS, object).ack(ids)),
     );
-    queue = delivery.reprocess.length > 0 ? await pourReprocessed(deps, delivery.reprocess) : [];
+    queue = next;
   }
   return result;
 }
