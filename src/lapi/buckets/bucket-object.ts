@@ -310,16 +310,13 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
   private async deliverDue(now: number): Promise<void> {
     const due = this.store.outboxDue(now, ALARM_BATCH);
     if (due.length === 0) return;
-    const object = this.ctx.id.name ?? this.name ?? this.store.name();
-    if (object === undefined) {
-      console.error("bucket object: overflow delivery impossible: the object's name is unknown");
-      return;
-    }
     this.store.leaseOutbox(
       due.map((e) => e.id),
       now + OUTBOX_LEASE_MS,
     );
     try {
+      const object = this.ctx.id.name ?? this.name ?? this.store.name();
+      if (object === undefined) throw new Error("the object's name is unknown");
       // The delivery stores the alerts, then acks to this object over RPC (its call reaches us
       // while we await: an outgoing call opens the input gate).
       await overflowDelivery(this.env.DELIVERY).deliver([{ object, entries: due }]);

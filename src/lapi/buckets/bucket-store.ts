@@ -110,7 +110,7 @@ export class BucketStore {
     return out;
   }
 
-  /** `putBucket` for many rows, several per statement. */
+  /** Upserts instances, several rows per statement. */
   putBuckets(rows: readonly BucketRow[]): void {
     for (const chunk of chunks(rows, Math.floor(MAX_PARAMETERS / 6))) {
       this.sql.exec(
@@ -130,7 +130,7 @@ export class BucketStore {
     }
   }
 
-  /** `deleteBucket` for many keys. */
+  /** Deletes instances, a hundred keys per statement. */
   deleteBuckets(keys: readonly string[]): void {
     for (const chunk of chunks(keys, KEYS_PER_STATEMENT)) {
       this.sql.exec(
@@ -138,20 +138,6 @@ export class BucketStore {
         ...chunk,
       );
     }
-  }
-
-  putBucket(row: BucketRow): void {
-    this.sql.exec(
-      `INSERT INTO buckets (key, scenario, hash, machine, state, expires_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET scenario = excluded.scenario, hash = excluded.hash,
-         machine = excluded.machine, state = excluded.state, expires_at = excluded.expires_at`,
-      row.key,
-      row.scenario,
-      row.hash,
-      row.machine,
-      this.stateJson(row.state),
-      row.expiresAt,
-    );
   }
 
   /**
