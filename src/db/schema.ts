@@ -288,8 +288,9 @@ export const scenarioSettings = sqliteTable("scenario_settings", {
 });
 
 /**
- * The ids of ingested events, so a batch an agent retries (lost ack, restart before its offsets
- * were committed) is never poured twice. Purged by housekeeping after the retention window.
+ * The ids of ingested events, recorded after each batch is poured: the distinct-event count of
+ * `GET /admin/v1/ingest/stats` (`events`, what a no-loss run audits). Dedup itself is the bucket
+ * objects' (`poured_events`), not this table's. Purged by housekeeping after the retention window.
  */
 export const ingestedEvents = sqliteTable(
   "ingested_events",

@@ -1,10 +1,13 @@
 import type { BucketObject } from "./buckets/bucket-object";
+import type { OverflowDelivery } from "./ingest/delivery-entrypoint";
 
 /** Bindings and configuration of the LAPI Worker (see wrangler.toml). */
 export interface Env {
   DB: D1Database;
   /** Bucket Durable Objects (leaky buckets of the ingestion path, src/lapi/buckets). */
   BUCKETS: DurableObjectNamespace<BucketObject>;
+  /** This Worker's `OverflowDelivery` entrypoint: bucket objects' alarms deliver through it. */
+  DELIVERY: Service<OverflowDelivery>;
   /** HS256 key for machine JWTs, ≥ 64 bytes (CrowdSec CS_LAPI_SECRET). Wrangler secret. */
   JWT_SECRET: string;
   /** Bearer token of the admin API. Wrangler secret. */

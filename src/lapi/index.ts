@@ -3,6 +3,7 @@ import type { Env } from "./env";
 import { runHousekeeping } from "./housekeeping";
 
 export { BucketObject } from "./buckets/bucket-object";
+export { OverflowDelivery } from "./ingest/delivery-entrypoint";
 
 const app = createApp();
 

@@ -5,11 +5,11 @@ import { openDb } from "../../src/db/client";
 import type { CompiledScenario } from "../../src/engine/buckets";
 import { ExpectMode } from "../../src/engine/event";
 import type { BucketObject } from "../../src/lapi/buckets/bucket-object";
-import { bucketObject } from "../../src/lapi/buckets/pour-rpc";
 import { bucketObjectName, partitionKey } from "../../src/lapi/ingest/bucket-routing";
 import { deliverOverflows } from "../../src/lapi/ingest/deliver";
 import { loadIngestConfig } from "../../src/lapi/ingest/ingest-config";
 import { routeEvents, type TargetedEvent } from "../../src/lapi/ingest/ingest-flow";
+import { bucketObject } from "../../src/lapi/ingest/pour-rpc";
 import { machineToken } from "./helpers";
 import {
   alertsOf,

@@ -1,11 +1,13 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { openDb } from "../../src/db/client";
 import type { CompiledScenario } from "../../src/engine/buckets";
 import { ExpectMode } from "../../src/engine/event";
-import { bucketObject } from "../../src/lapi/buckets/pour-rpc";
 import { runHousekeeping } from "../../src/lapi/housekeeping";
+import { deliverOverflows } from "../../src/lapi/ingest/deliver";
 import { loadIngestConfig } from "../../src/lapi/ingest/ingest-config";
-import { routeEvents, type TargetedEvent } from "../../src/lapi/ingest/ingest-flow";
+import { routeEvents, type TargetedEvent, targetsOf } from "../../src/lapi/ingest/ingest-flow";
+import { bucketObject } from "../../src/lapi/ingest/pour-rpc";
 import type { WireEvent } from "../../src/shared/ingest-wire";
 import { ADMIN, call, jsonInit, machineToken } from "./helpers";
 import {
@@ -217,6 +219,51 @@ describe.skipIf(!HUB)("POST /v1/rampart/events with the Debian ssh-bf scenarios"
     expect(result.alerts).toHaveLength(2);
     expect((await alertsOf("test/reprocess-a")).map((a) => a.source_value)).toContain(ip);
     expect((await alertsOf("test/reprocess-b")).map((a) => a.source_value)).toContain(ip);
+  });
+
+  it("stores a reprocess chain once when its first delivery died after re-pouring", async () => {
+    const config = loadIngestConfig(env);
+    const ip = "198.51.100.18";
+    const evt = sshFailure(ip, T0);
+    evt.Meta.log_type = "test_reprocess";
+    const batch = wire(scenarios, [
+      { id: "ingest-agent/r/reprocess-died/0", time: T0, event: evt },
+    ]);
+    const routed = routeEvents(batch as unknown as TargetedEvent[], "ingest-agent", new Map(), 32);
+    const [object, request] = [...routed.requests][0]!;
+    const { outbox } = await bucketObject(env.BUCKETS, object).pour(request);
+    expect(outbox).toHaveLength(1);
+    // The first delivery re-poured the overflow event, then died before storing anything.
+    const died = deliverOverflows(
+      {
+        db: openDb(env.DB),
+        waitUntil: () => {},
+        postoverflows: null,
+        now: Date.now(),
+        beforeStore: async (reprocess) => {
+          const events = reprocess.map(({ entry, event }) => ({
+            id: `${entry.id}/reprocess`,
+            time: entry.time,
+            event,
+            buckets: targetsOf(scenarios, event),
+          }));
+          const again = routeEvents(events, "ingest-agent", new Map(), config.shards);
+          for (const [name, r] of again.requests) await bucketObject(env.BUCKETS, name).pour(r);
+          throw new Error("the Worker died");
+        },
+      },
+      outbox,
+    );
+    await expect(died).rejects.toThrow("the Worker died");
+    const retry = await postOk(token, batch);
+    expect(retry).toMatchObject({ accepted: 0, duplicates: 1, overflows: 2 });
+    expect(retry.alerts).toHaveLength(2);
+    const count = async (scenario: string) =>
+      (await alertsOf(scenario)).filter((a) => a.source_value === ip).length;
+    expect({ a: await count("test/reprocess-a"), b: await count("test/reprocess-b") }).toEqual({
+      a: 1,
+      b: 1,
+    });
   });
 
   it("counts live events out of order: an older event still fills the bucket", async () => {

@@ -14,17 +14,16 @@ import { ExpectMode, type PipelineEvent } from "../../engine/event";
 import type { Env } from "../env";
 import { type CompiledFile, HubCache } from "../ingest/hub-cache";
 import { type IngestConfig, loadIngestConfig } from "../ingest/ingest-config";
-import { ackByRpc, type FlowDeps, settleOverflows } from "../ingest/ingest-flow";
-import { ProfileCache } from "../profiles/profile-cache";
+import {
+  type BucketObjectApi,
+  type BucketObjectStats,
+  type OutboxEntry,
+  overflowDelivery,
+  type PourRequest,
+  type PourResponse,
+  type PourTarget,
+} from "../ingest/pour-rpc";
 import { type BucketRow, BucketStore } from "./bucket-store";
-import type {
-  BucketObjectApi,
-  BucketObjectStats,
-  OutboxEntry,
-  PourRequest,
-  PourResponse,
-  PourTarget,
-} from "./pour-rpc";
 
 /** How long a deliverer owns an outbox entry before someone else may deliver it again. */
 export const OUTBOX_LEASE_MS = 30_000;
@@ -57,16 +56,18 @@ function lifetimeEnd(state: BucketState, scenario: CompiledScenario): number {
 /**
  * A set of bucket partitions (one shard of the key space, or one key): pours events into them,
  * keeps every instance, blackhole and dedup id in its SQLite storage, and holds the overflows in
- * an outbox until they are stored as alerts. The alarm collects idle instances (a LIVE counter
- * emits its timed overflow then), purges old dedup ids and re-delivers overflows whose delivery
- * was never acknowledged.
+ * an outbox until they are stored as alerts. It never stores alerts nor pours into other objects:
+ * the overflow delivery (`../ingest/deliver.ts`) does, and acks back. The alarm collects idle
+ * instances (a LIVE counter emits its timed overflow then), purges old dedup ids and hands the
+ * overflows whose delivery was never acknowledged to that delivery (service binding `DELIVERY`).
  */
 export class BucketObject extends DurableObject<Env> implements BucketObjectApi {
   private readonly store: BucketStore;
   private readonly hub = new HubCache();
-  private readonly profiles = new ProfileCache();
   private readonly config: IngestConfig;
   private readonly db: Db;
+  /** The object's name once known (see {@link rememberName}). */
+  private name: string | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -91,6 +92,7 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
       return { poured: 0, duplicates: [], unknown: [...unknown.values()], outbox: [], orphans: [] };
     }
     const now = Date.now();
+    this.rememberName();
     // One transaction: a pour that throws half-way leaves no dedup id without its pour.
     const response = this.ctx.storage.transactionSync(() => this.pourNow(request, files, now));
     await this.scheduleAlarm(now);
@@ -295,7 +297,19 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
       now.get(current.get(row.scenario) ?? "")?.get(row.scenario);
   }
 
-  /** Delivers the outbox entries whose lease ran out, from here (no request is waiting). */
+  /**
+   * The name callers reach this object by (what the delivery acks to). `ctx.id.name` is set for
+   * `getByName` ids; it is also stored, for an alarm invocation that would not carry it.
+   */
+  private rememberName(): void {
+    const name = this.ctx.id.name;
+    if (name !== undefined && name !== this.name) {
+      this.store.setName(name);
+      this.name = name;
+    }
+  }
+
+  /** Hands the outbox entries whose lease ran out to the overflow delivery (no request waits). */
   private async deliverDue(now: number): Promise<void> {
     const due = this.store.outboxDue(now, ALARM_BATCH);
     if (due.length === 0) return;
@@ -303,26 +317,12 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
       due.map((e) => e.id),
       now + OUTBOX_LEASE_MS,
     );
-    const deps: FlowDeps = {
-      env: this.env,
-      db: this.db,
-      config: this.config,
-      hub: this.hub,
-      waitUntil: (p) => this.ctx.waitUntil(p),
-      profiles: this.profiles,
-      now,
-    };
-    const self = "\u0000self";
-    const remote = ackByRpc(this.env);
     try {
-      await settleOverflows(
-        deps,
-        due.map((entry) => ({ object: self, entry })),
-        async (object, ids) => {
-          if (object === self) this.store.ackOutbox(ids);
-          else await remote(object, ids);
-        },
-      );
+      const object = this.ctx.id.name ?? this.name ?? this.store.name();
+      if (object === undefined) throw new Error("the object's name is unknown");
+      // The delivery stores the alerts, then acks to this object over RPC (its call reaches us
+      // while we await: an outgoing call opens the input gate).
+      await overflowDelivery(this.env.DELIVERY).deliver([{ object, entries: due }]);
     } catch (error) {
       const message = (error as Error).message;
       console.error(`bucket object: overflow delivery failed: ${message}`);

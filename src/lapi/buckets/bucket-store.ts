@@ -1,6 +1,6 @@
 import type { BlackholeState, BucketState } from "../../engine/buckets";
 import type { QueuedEvent } from "../../engine/buckets/queued-event";
-import type { OutboxEntry } from "./pour-rpc";
+import type { OutboxEntry } from "../ingest/pour-rpc";
 
 /**
  * The SQLite tables of one bucket object and the statements over them. Everything is written
@@ -32,6 +32,8 @@ const SCHEMA = [
     leased_until INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT)`,
   "CREATE INDEX IF NOT EXISTS outbox_cause ON outbox (cause_event)",
   "CREATE INDEX IF NOT EXISTS outbox_leased_until ON outbox (leased_until)",
+  // The object's own name (what the delivery acks to), for alarms.
+  "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
   `CREATE TABLE IF NOT EXISTS stats (
     machine TEXT PRIMARY KEY, pours INTEGER NOT NULL, duplicates INTEGER NOT NULL)`,
 ];
@@ -108,7 +110,7 @@ export class BucketStore {
     return out;
   }
 
-  /** `putBucket` for many rows, several per statement. */
+  /** Upserts instances, several rows per statement. */
   putBuckets(rows: readonly BucketRow[]): void {
     for (const chunk of chunks(rows, Math.floor(MAX_PARAMETERS / 6))) {
       this.sql.exec(
@@ -128,7 +130,7 @@ export class BucketStore {
     }
   }
 
-  /** `deleteBucket` for many keys. */
+  /** Deletes instances, a hundred keys per statement. */
   deleteBuckets(keys: readonly string[]): void {
     for (const chunk of chunks(keys, KEYS_PER_STATEMENT)) {
       this.sql.exec(
@@ -136,20 +138,6 @@ export class BucketStore {
         ...chunk,
       );
     }
-  }
-
-  putBucket(row: BucketRow): void {
-    this.sql.exec(
-      `INSERT INTO buckets (key, scenario, hash, machine, state, expires_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET scenario = excluded.scenario, hash = excluded.hash,
-         machine = excluded.machine, state = excluded.state, expires_at = excluded.expires_at`,
-      row.key,
-      row.scenario,
-      row.hash,
-      row.machine,
-      this.stateJson(row.state),
-      row.expiresAt,
-    );
   }
 
   /**
@@ -317,6 +305,20 @@ export class BucketStore {
 
   countOutbox(): number {
     return Number(this.sql.exec<Row>("SELECT COUNT(*) AS n FROM outbox").one().n);
+  }
+
+  /** The name this object is reached by, once a caller revealed it. */
+  name(): string | undefined {
+    const rows = this.sql.exec<Row>("SELECT value FROM meta WHERE key = 'name'").toArray();
+    return rows.length === 0 ? undefined : String(rows[0]!.value);
+  }
+
+  setName(name: string): void {
+    this.sql.exec(
+      `INSERT INTO meta (key, value) VALUES ('name', ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      name,
+    );
   }
 
   addStats(machine: string, pours: number, duplicates: number): void {

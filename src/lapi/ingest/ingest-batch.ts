@@ -1,16 +1,15 @@
 import { recordIngestedEvents } from "../../db/ingested-events";
 import type { EventBatch, EventBatchResult } from "../../shared/ingest-wire";
-import type { OutboxEntry } from "../buckets/pour-rpc";
 import { ApiError } from "../errors";
+import { deliverOutboxes } from "./deliver";
 import {
-  ackByRpc,
   type FlowDeps,
   pourRouted,
   routeEvents,
   scenarioModes,
-  settleOverflows,
   type TargetedEvent,
 } from "./ingest-flow";
+import type { OutboxBatch } from "./pour-rpc";
 import { parseQueuedEvent } from "./queued-event-schema";
 
 /** The 409 of the design: the agent re-registers its hub and retries. */
@@ -46,8 +45,8 @@ export async function ingestBatch(
 
   const routed = routeEvents(events, machineId, settings, deps.config.shards);
   const responses = await pourRouted(deps.env, routed.requests);
-  const pending: { object: string; entry: OutboxEntry }[] = [];
-  const orphans: { object: string; entry: OutboxEntry }[] = [];
+  const pending: OutboxBatch[] = [];
+  const orphans: OutboxBatch[] = [];
   const duplicateTargets = new Array<number>(events.length).fill(0);
   const targets = new Array<number>(events.length).fill(0);
   for (const [object, r] of responses) {
@@ -62,16 +61,16 @@ export async function ingestBatch(
     request.events.forEach((e, i) => {
       targets[origin[i]!]! += e.targets.length;
     });
-    for (const entry of r.outbox) pending.push({ object, entry });
-    for (const entry of r.orphans) orphans.push({ object, entry });
+    if (r.outbox.length > 0) pending.push({ object, entries: r.outbox });
+    if (r.orphans.length > 0) orphans.push({ object, entries: r.orphans });
   }
 
-  const settled = await settleOverflows(deps, pending, ackByRpc(deps.env));
+  const settled = await deliverOutboxes(deps, pending);
   if (orphans.length > 0) {
     // Another request's overflows: delivered alongside, but a failure there (left to the
     // objects' alarms) must not fail this agent's batch.
     deps.waitUntil(
-      settleOverflows(deps, orphans, ackByRpc(deps.env)).catch((error: unknown) => {
+      deliverOutboxes(deps, orphans).catch((error: unknown) => {
         console.error(`ingest: delivering orphaned overflows failed: ${(error as Error).message}`);
       }),
     );

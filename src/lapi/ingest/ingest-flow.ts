@@ -2,23 +2,17 @@ import type { Db } from "../../db/client";
 import { type BucketsMode, listScenarioSettings } from "../../db/hub-registry";
 import type { CompiledScenario } from "../../engine/buckets";
 import { type QueuedEvent, reviveEvent } from "../../engine/buckets/queued-event";
-import {
-  bucketObject,
-  type OutboxEntry,
-  type PourRequest,
-  type PourResponse,
-} from "../buckets/pour-rpc";
 import type { Env } from "../env";
 import type { ProfileCache } from "../profiles/profile-cache";
 import { bucketObjectName, partitionKey } from "./bucket-routing";
-import { deliverOverflows } from "./deliver";
 import type { HubCache } from "./hub-cache";
 import type { IngestConfig } from "./ingest-config";
+import { bucketObject, type PourRequest, type PourResponse } from "./pour-rpc";
 
 /**
- * The steps shared by the events endpoint and the bucket objects' alarms: route events to bucket
- * objects, pour, deliver the overflows (postoverflows → storeAlerts), acknowledge them to their
- * objects, and pour `reprocess` overflows again.
+ * The Worker side of pouring: route targeted events to bucket objects (partition key → object
+ * name) and send the pour RPCs, bounded. Used by the events endpoint and by the delivery's
+ * `reprocess` re-pour; the objects themselves never pour into each other.
  */
 
 export interface FlowDeps {
@@ -48,8 +42,6 @@ export interface RoutedBatch {
 
 /** Bucket-object RPCs in flight at once for one request. */
 export const POUR_CONCURRENCY = 16;
-/** Rounds of `reprocess` re-pouring (an overflow whose overflow is reprocessed…). */
-const MAX_REPROCESS_DEPTH = 4;
 
 /** Groups the targets of `events` by bucket object, keeping the batch order inside each. */
 export function routeEvents(
@@ -147,81 +139,6 @@ export function targetsOf(
     }
   }
   return out;
-}
-
-export interface Settled {
-  /** Overflows handled (including whitelisted and already-delivered ones). */
-  overflows: number;
-  alertIds: number[];
-}
-
-/**
- * Delivers outbox entries, acknowledges them to their objects, and pours reprocessed overflows
- * (whose own overflows are delivered the same way). Throws when D1 or an object fails: whatever
- * was not acknowledged stays in the outboxes and is delivered by a retry or by the alarm.
- */
-export async function settleOverflows(
-  deps: FlowDeps,
-  pending: readonly { object: string; entry: OutboxEntry }[],
-  ack: (object: string, ids: string[]) => Promise<void>,
-): Promise<Settled> {
-  const result: Settled = { overflows: 0, alertIds: [] };
-  let queue = pending;
-  for (let depth = 0; queue.length > 0 && depth <= MAX_REPROCESS_DEPTH; depth++) {
-    result.overflows += queue.length;
-    const delivery = await deliverOverflows(
-      {
-        db: deps.db,
-        waitUntil: deps.waitUntil,
-        postoverflows: await deps.hub.postoverflowPipeline(deps.db),
-        ...(deps.profiles ? { profiles: deps.profiles } : {}),
-        now: deps.now,
-      },
-      queue.map((p) => p.entry),
-    );
-    result.alertIds.push(...delivery.alertIds);
-    const delivered = new Set(delivery.delivered);
-    const byObject = new Map<string, string[]>();
-    for (const p of queue) {
-      if (!delivered.has(p.entry.id)) continue;
-      byObject.set(p.object, [...(byObject.get(p.object) ?? []), p.entry.id]);
-    }
-    await Promise.all([...byObject].map(([object, ids]) => ack(object, ids)));
-    queue = delivery.reprocess.length > 0 ? await pourReprocessed(deps, delivery.reprocess) : [];
-  }
-  return result;
-}
-
-/** 1.4.6 `reprocess: true`: the overflow event goes through every scenario again. */
-async function pourReprocessed(
-  deps: FlowDeps,
-  items: { entry: OutboxEntry; event: QueuedEvent }[],
-): Promise<{ object: string; entry: OutboxEntry }[]> {
-  const scenarios = await deps.hub.allScenarios(deps.db);
-  const settings = await scenarioModes(deps.db);
-  const byMachine = new Map<string, TargetedEvent[]>();
-  for (const { entry, event } of items) {
-    const buckets = targetsOf(scenarios, event);
-    if (buckets.length === 0) continue;
-    const list = byMachine.get(entry.machineId) ?? [];
-    list.push({ id: `${entry.id}/reprocess`, time: entry.time, event, buckets });
-    byMachine.set(entry.machineId, list);
-  }
-  const out: { object: string; entry: OutboxEntry }[] = [];
-  for (const [machineId, events] of byMachine) {
-    const routed = routeEvents(events, machineId, settings, deps.config.shards);
-    for (const [object, r] of await pourRouted(deps.env, routed.requests)) {
-      for (const entry of r.outbox) out.push({ object, entry });
-    }
-  }
-  return out;
-}
-
-/** Acknowledges delivered entries to bucket objects over RPC. */
-export function ackByRpc(env: Env) {
-  return async (object: string, ids: string[]) => {
-    await bucketObject(env.BUCKETS, object).ack(ids);
-  };
 }
 
 /** Per-scenario bucket partitioning chosen by admins. */

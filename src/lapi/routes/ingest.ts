@@ -8,7 +8,6 @@ import {
 } from "../../shared/ingest-wire";
 import { readValidatedJson } from "../admin-body";
 import { AUTHENTICATED_BODY_LIMIT } from "../body";
-import { bucketObject } from "../buckets/pour-rpc";
 import type { AppContext } from "../context";
 import { jsonResponse } from "../errors";
 import { allShardNames } from "../ingest/bucket-routing";
@@ -16,6 +15,7 @@ import { HubCache } from "../ingest/hub-cache";
 import { ingestBatch } from "../ingest/ingest-batch";
 import { loadIngestConfig } from "../ingest/ingest-config";
 import { mapBounded, POUR_CONCURRENCY } from "../ingest/ingest-flow";
+import { bucketObject } from "../ingest/pour-rpc";
 import { registerHub } from "../ingest/register-hub";
 import type { RouteDef } from "../route-def";
 

@@ -1,7 +1,12 @@
 import type { BucketOverflow } from "../../engine/buckets";
 import type { QueuedEvent } from "../../engine/buckets/queued-event";
 
-/** The typed RPC surface of the bucket objects (arguments and results are structured-cloned). */
+/**
+ * The RPC contract between the two owners of the ingestion path (arguments and results are
+ * structured-cloned): the bucket objects (`src/lapi/buckets`), which own buckets and outboxes,
+ * and the overflow delivery (`deliver.ts`), which owns overflow → postoverflows → `storeAlerts`
+ * → ack. Both sides import this file; neither imports the other.
+ */
 
 /** One partition an event goes to, resolved by the Worker. */
 export interface PourTarget {
@@ -74,10 +79,39 @@ export interface BucketObjectApi {
   stats(machineId?: string): Promise<BucketObjectStats>;
 }
 
+/** Outbox entries of one bucket object, handed to the delivery (which acks them to `object`). */
+export interface OutboxBatch {
+  /** Name of the bucket object holding the entries. */
+  object: string;
+  entries: OutboxEntry[];
+}
+
+/** What a delivery did: overflows handled (whitelisted and already stored ones included). */
+export interface Settled {
+  overflows: number;
+  /** Ids of the alerts created now. */
+  alertIds: number[];
+}
+
+/**
+ * The Worker's delivery entrypoint (binding `DELIVERY`) as a bucket object's alarm calls it: the
+ * same delivery the events endpoint runs, for entries whose request died.
+ */
+export interface OverflowDeliveryApi {
+  deliver(batches: OutboxBatch[]): Promise<Settled>;
+}
+
 /** The stub of bucket object `name`. */
 export function bucketObject<T extends Rpc.DurableObjectBranded>(
   namespace: DurableObjectNamespace<T>,
   name: string,
 ): BucketObjectApi {
   return namespace.getByName(name) as unknown as BucketObjectApi;
+}
+
+/** The delivery entrypoint behind a service binding, typed as its contract. */
+export function overflowDelivery(
+  binding: Fetcher | Rpc.WorkerEntrypointBranded,
+): OverflowDeliveryApi {
+  return binding as unknown as OverflowDeliveryApi;
 }
