@@ -1,24 +1,25 @@
 /**
  * The hub an agent configuration asks for, loaded and checked the one way every entry point
- * (daemon start and SIGHUP reload, `-dsn` replay) does it: a collection member missing from the
- * index, an item that fails to load, or a scenario that does not compile stops the start with a
- * `ConfigError` on the config file's `hub` key — CrowdSec 1.4.6 refuses to start in those cases
- * too (`cmd/crowdsec/crowdsec.go` initCrowdsec → LoadParsers/LoadBuckets return the error).
+ * (daemon start and SIGHUP reload, `-dsn` replay, `rampart-agent -t`) does it: a requested item
+ * or collection member missing from the index, an item that fails to load, or a scenario that
+ * does not compile stops the start with a `ConfigError` on the config file's `hub` key — CrowdSec
+ * 1.4.6 refuses to start on broken items too (`cmd/crowdsec/crowdsec.go` initCrowdsec →
+ * LoadParsers/LoadBuckets return the error).
  */
 import type { HubLoadReport } from "../../src/engine/hub/hub-loader.js";
+import { describeMissing, renderLoadProblem } from "../../src/engine/hub/load-problem.js";
 import type { AgentConfig } from "../config/agent-config.js";
 import { ConfigError } from "../config/config-error.js";
 import { type AgentHub, loadAgentHub } from "../pipeline/agent-hub.js";
 
-/** Throws a `ConfigError` (on `file`, key `hub`) for the report's first missing or broken item. */
+/**
+ * Throws a `ConfigError` (on `file`, key `hub`) naming every item the index lacks, or else the
+ * first item that did not load with its first problem (`renderLoadProblem`: file, document, YAML
+ * path and, for an expression, the caret snippet).
+ */
 export function assertHubLoaded(report: HubLoadReport, file: string): void {
-  const missing = report.missing[0];
-  if (missing) {
-    throw new ConfigError(
-      file,
-      "hub",
-      `${missing.type} ${missing.name} (required by ${missing.requiredBy}) is not in the hub index`,
-    );
+  if (report.missing.length > 0) {
+    throw new ConfigError(file, "hub", report.missing.map(describeMissing).join("; "));
   }
   const broken = report.items.find((item) => item.status !== "loaded");
   if (broken) {
@@ -26,7 +27,7 @@ export function assertHubLoaded(report: HubLoadReport, file: string): void {
     throw new ConfigError(
       file,
       "hub",
-      `${broken.type} ${broken.name} ${broken.status} to load${problem ? `: ${problem.reason}` : ""}`,
+      `${broken.type} ${broken.name} ${broken.status} to load${problem ? `: ${renderLoadProblem(problem)}` : ""}`,
     );
   }
 }
@@ -43,7 +44,5 @@ export function loadConfiguredHub(config: AgentConfig): AgentHub {
     },
   );
   assertHubLoaded(hub.report, config.file);
-  const problem = hub.problems[0];
-  if (problem !== undefined) throw new ConfigError(config.file, "hub", problem);
   return hub;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ExpectMode, newLogEvent } from "../../src/engine/event.js";
 import { defaultCompilerFactory } from "../../src/engine/hub/expr-compiler.js";
-import { loadHub } from "../../src/engine/hub/hub-loader.js";
+import { loadHub, readHubIndex } from "../../src/engine/hub/hub-loader.js";
 import { oracleFor } from "../../test/oracle/crowdsec-config.js";
 import { debianDirectories, hubSourceFromDirectories } from "./hub-fs.js";
 
@@ -14,9 +14,12 @@ const ROOT = oracle.install.root;
  * assert completion and the parse outcome, never a duration.
  */
 describe.skipIf(oracle.skip)("hostile lines through the default hub pipeline", () => {
-  const hub = loadHub(hubSourceFromDirectories(debianDirectories(ROOT)), {
-    collections: ["crowdsecurity/linux", "crowdsecurity/nginx", "crowdsecurity/apache2"],
-    parsers: ["crowdsecurity/whitelists"],
+  const source = hubSourceFromDirectories(debianDirectories(ROOT));
+  const hub = loadHub(source, readHubIndex(source), {
+    selection: {
+      collections: ["crowdsecurity/linux", "crowdsecurity/nginx", "crowdsecurity/apache2"],
+      parsers: ["crowdsecurity/whitelists"],
+    },
     includeScenarios: false,
     compilerFactory: defaultCompilerFactory,
   });

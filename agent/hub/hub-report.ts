@@ -8,17 +8,20 @@
  */
 import { resolve } from "node:path";
 import { defaultCompilerFactory } from "../../src/engine/hub/expr-compiler.js";
-import { type HubLoadReport, loadEveryHubItem } from "../../src/engine/hub/hub-loader.js";
+import { type HubLoadReport, loadHub, readHubIndex } from "../../src/engine/hub/hub-loader.js";
+import { describeMissing } from "../../src/engine/hub/load-problem.js";
 import { debianDirectories, type HubDirectories, hubSourceFromDirectories } from "./hub-fs.js";
 
 /** Loads every item of the hub in `dirs`. */
 export function buildHubReport(dirs: HubDirectories): HubLoadReport {
-  return loadEveryHubItem(hubSourceFromDirectories(dirs), {
+  const source = hubSourceFromDirectories(dirs);
+  return loadHub(source, readHubIndex(source), {
+    selection: "every",
     compilerFactory: defaultCompilerFactory,
-  });
+  }).report;
 }
 
-/** Human-readable report: per-type totals, then failures and warnings. */
+/** Human-readable report: per-type totals, then names the index lacks, failures and warnings. */
 export function formatHubReport(report: HubLoadReport): string {
   const out: string[] = [];
   for (const type of ["parsers", "postoverflows", "scenarios"] as const) {
@@ -26,6 +29,9 @@ export function formatHubReport(report: HubLoadReport): string {
     const loaded = items.filter((item) => item.status === "loaded").length;
     const pct = items.length === 0 ? 100 : (100 * loaded) / items.length;
     out.push(`${type}: ${loaded}/${items.length} loaded (${pct.toFixed(1)}%)`);
+  }
+  for (const m of report.missing) {
+    out.push(`MISSING ${describeMissing(m)}`);
   }
   for (const item of report.items) {
     if (item.status === "loaded") continue;

@@ -16,7 +16,7 @@ import { join, resolve } from "node:path";
 import { debianDirectories, hubSourceFromDirectories } from "../../agent/hub/hub-fs.js";
 import { ExpectMode, newLogEvent } from "../../src/engine/event.js";
 import { defaultCompilerFactory } from "../../src/engine/hub/expr-compiler.js";
-import { loadHub } from "../../src/engine/hub/hub-loader.js";
+import { loadHub, readHubIndex } from "../../src/engine/hub/hub-loader.js";
 import {
   CROWDSEC_BIN,
   CROWDSEC_ROOT,
@@ -39,12 +39,13 @@ interface ChildResult {
   parseCpuMs: number;
 }
 
+const debianSource = hubSourceFromDirectories(debianDirectories(CROWDSEC_ROOT));
+
 /** Child mode: load the hub, parse the file, print figures as JSON. */
 function parseFile(file: string, type: string): ChildResult {
   const started = performance.now();
-  const hub = loadHub(hubSourceFromDirectories(debianDirectories(CROWDSEC_ROOT)), {
-    collections: DEFAULT_COLLECTIONS,
-    parsers: DEFAULT_EXTRA_PARSERS,
+  const hub = loadHub(debianSource, readHubIndex(debianSource), {
+    selection: { collections: DEFAULT_COLLECTIONS, parsers: DEFAULT_EXTRA_PARSERS },
     includeScenarios: false,
     compilerFactory: defaultCompilerFactory,
   });

@@ -13,10 +13,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { debianDirectories, hubSourceFromDirectories } from "../../agent/hub/hub-fs.js";
 import { createLocalBuckets } from "../../agent/replay/local-buckets.js";
-import { type CompiledScenario, compileHubScenarios } from "../../src/engine/buckets/index.js";
+import type { CompiledScenario } from "../../src/engine/buckets/index.js";
 import { ExpectMode, newLogEvent } from "../../src/engine/event.js";
 import { defaultCompilerFactory } from "../../src/engine/hub/expr-compiler.js";
-import { type LoadedHub, loadHub } from "../../src/engine/hub/hub-loader.js";
+import { type LoadedHub, loadHub, readHubIndex } from "../../src/engine/hub/hub-loader.js";
 import { acquiredLines, PARITY_LOGS } from "../fixtures/attack-logs.js";
 import {
   type AlertProjection,
@@ -35,15 +35,17 @@ import {
 /** `scenario source` pairs allowed to differ, with the reason. None so far. */
 const ALLOWED: { pair: string; reason: string }[] = [];
 
+const debianSource = hubSourceFromDirectories(debianDirectories(CROWDSEC_ROOT));
+
 /** The scenarios of the default collections from the Debian hub, hashed like 1.4.6. */
 function loadScenarios(): CompiledScenario[] {
-  const result = compileHubScenarios(hubSourceFromDirectories(debianDirectories(CROWDSEC_ROOT)), {
-    collections: DEFAULT_COLLECTIONS,
+  const result = loadHub(debianSource, readHubIndex(debianSource), {
+    selection: { collections: DEFAULT_COLLECTIONS },
     compilerFactory: defaultCompilerFactory,
     hash: (content) => createHash("sha256").update(content).digest("hex"),
   });
-  expect(result.problems).toEqual([]);
-  expect(result.missing).toEqual([]);
+  expect(result.report.items.flatMap((item) => item.problems)).toEqual([]);
+  expect(result.report.missing).toEqual([]);
   return result.scenarios;
 }
 
@@ -76,9 +78,8 @@ describe.skipIf(!available)("bucket engine vs CrowdSec 1.4.6 on replayed attack 
   let dir: string;
 
   beforeAll(() => {
-    hub = loadHub(hubSourceFromDirectories(debianDirectories(CROWDSEC_ROOT)), {
-      collections: DEFAULT_COLLECTIONS,
-      parsers: DEFAULT_EXTRA_PARSERS,
+    hub = loadHub(debianSource, readHubIndex(debianSource), {
+      selection: { collections: DEFAULT_COLLECTIONS, parsers: DEFAULT_EXTRA_PARSERS },
       includeScenarios: false,
       compilerFactory: defaultCompilerFactory,
     });

@@ -17,7 +17,7 @@ import { debianDirectories, hubSourceFromDirectories } from "../../agent/hub/hub
 import { FIXTURES as GENERATED, writeLogs } from "../../scripts/gen-logs.js";
 import { ExpectMode, newLogEvent, type PipelineEvent } from "../../src/engine/event.js";
 import { defaultCompilerFactory } from "../../src/engine/hub/expr-compiler.js";
-import { type LoadedHub, loadHub } from "../../src/engine/hub/hub-loader.js";
+import { type LoadedHub, loadHub, readHubIndex } from "../../src/engine/hub/hub-loader.js";
 import { oracleFor } from "../oracle/crowdsec-config.js";
 import {
   CROWDSEC_ROOT,
@@ -257,10 +257,11 @@ function unexplainedOf(diffs: Difference[]): Difference[] {
   return out;
 }
 
+const debianSource = hubSourceFromDirectories(debianDirectories(CROWDSEC_ROOT));
+
 const loadDebianHub = (collections: readonly string[], parsers: readonly string[]) =>
-  loadHub(hubSourceFromDirectories(debianDirectories(CROWDSEC_ROOT)), {
-    collections,
-    parsers,
+  loadHub(debianSource, readHubIndex(debianSource), {
+    selection: { collections, parsers },
     compilerFactory: defaultCompilerFactory,
   });
 

@@ -9,6 +9,7 @@ import { openGeoIp } from "../../../agent/hub/geoip.js";
 import { hubSourceFromDirectories } from "../../../agent/hub/hub-fs.js";
 import { defaultCompilerFactory } from "../../engine/hub/expr-compiler.js";
 import { loadHub } from "../../engine/hub/hub-loader.js";
+import { describeMissing, renderLoadProblem } from "../../engine/hub/load-problem.js";
 import { CliError, EXIT } from "../cli-error.js";
 import type { CliConfig } from "../config.js";
 import { explainLine, renderExplanation } from "../explain/explain-line.js";
@@ -58,17 +59,23 @@ export function makeExplainCommand(deps: ExplainDeps): Command {
           EXIT.usage,
         );
       }
-      const hub = loadHub(hubSourceFromDirectories({ hubDir, dataDir, patternsDir }), {
-        parsers: names("parsers"),
-        postoverflows: names("postoverflows"),
-        scenarios: names("scenarios"),
+      const hub = loadHub(hubSourceFromDirectories({ hubDir, dataDir, patternsDir }), index, {
+        selection: {
+          parsers: names("parsers"),
+          postoverflows: names("postoverflows"),
+          scenarios: names("scenarios"),
+        },
         compilerFactory: defaultCompilerFactory,
         enrichers: { now: deps.now, geoip: openGeoIp(dataDir) },
       });
+      for (const m of hub.report.missing) {
+        deps.io.stderr(`warning: ${describeMissing(m)}\n`);
+      }
       for (const item of hub.report.items) {
+        const problem = item.problems[0];
         if (item.status !== "loaded") {
           deps.io.stderr(
-            `warning: ${item.type} ${item.name} ${item.status}: ${item.problems[0]?.reason ?? ""}\n`,
+            `warning: ${item.type} ${item.name} ${item.status}: ${problem ? renderLoadProblem(problem) : ""}\n`,
           );
         }
       }

@@ -4,8 +4,9 @@
  * enabled scenario's `filter` is evaluated on the parsed event to tell which buckets it would pour
  * into. Mirrors cscli 1.4.6 explain (crowdsec `-dump-data` + cmd/crowdsec-cli/explain.go).
  */
+
+import type { CompiledScenario } from "../../engine/buckets/compile.js";
 import { newLogEvent, type PipelineEvent } from "../../engine/event.js";
-import type { ScenarioSummary } from "../../engine/hub/scenario-check.js";
 import type { Pipeline } from "../../engine/parser/pipeline.js";
 
 /** A field a node created (map key), updated, or deleted — cscli's `-v` lines. */
@@ -107,7 +108,7 @@ export function explainLine(
   line: string,
   type: string,
   parsers: Pipeline,
-  scenarios: readonly ScenarioSummary[],
+  scenarios: readonly Pick<CompiledScenario, "name" | "filter">[],
   now: Date,
 ): LineExplanation {
   const evt = newLogEvent({

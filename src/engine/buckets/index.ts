@@ -13,11 +13,6 @@ export {
   scenarioConfigSchema,
 } from "./config.js";
 export {
-  compileHubScenarios,
-  type HubScenarioOptions,
-  type HubScenarios,
-} from "./hub-scenarios.js";
-export {
   type BucketManager,
   type BucketSnapshot,
   bucketKey,

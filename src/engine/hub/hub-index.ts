@@ -42,6 +42,8 @@ export interface HubItem {
   /** Parser / postoverflow stage (`s00-raw`…); "" for scenarios and collections. */
   stage: string;
   version: string;
+  /** sha256 the index lists for the installed version (absent or "" when it lists none). */
+  digest?: string;
   /** Members, for collections only. */
   members: Record<Exclude<HubItemType, "collections">, string[]> & { collections: string[] };
 }
@@ -62,6 +64,7 @@ export function parseHubIndex(text: string): HubIndex {
         path: item.path,
         stage: item.stage ?? stageFromPath(item.path),
         version: item.version ?? "",
+        digest: item.versions?.[item.version ?? ""]?.digest ?? "",
         members: {
           parsers: item.parsers ?? [],
           postoverflows: item.postoverflows ?? [],

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { newLogEvent } from "../event.js";
 import { defaultCompilerFactory } from "./expr-compiler.js";
-import { type HubSource, loadHub } from "./hub-loader.js";
+import { type HubSource, loadHub, readHubIndex } from "./hub-loader.js";
+import { renderLoadProblem } from "./load-problem.js";
+import { memoryHub } from "./memory-hub.js";
 
 const files: Record<string, string> = {
   ".index.json": JSON.stringify({
@@ -12,7 +14,11 @@ const files: Record<string, string> = {
       "t/absent": { path: "parsers/s01-parse/t/absent.yaml", stage: "s01-parse" },
     },
     scenarios: {
-      "t/good": { path: "scenarios/t/good.yaml" },
+      "t/good": {
+        path: "scenarios/t/good.yaml",
+        version: "0.3",
+        versions: { "0.3": { digest: "abc123" } },
+      },
       "t/bad-filter": { path: "scenarios/t/bad-filter.yaml" },
     },
     postoverflows: {},
@@ -51,7 +57,10 @@ const source: HubSource = {
 };
 
 describe("loadHub on an in-memory hub", () => {
-  const hub = loadHub(source, { collections: ["t/all"], compilerFactory: defaultCompilerFactory });
+  const hub = loadHub(source, readHubIndex(source), {
+    selection: { collections: ["t/all"], parsers: ["t/nowhere"] },
+    compilerFactory: defaultCompilerFactory,
+  });
   const status = (name: string) => hub.report.items.find((item) => item.name === name);
 
   it("reports each item's status with its reasons instead of failing the load", () => {
@@ -65,6 +74,7 @@ describe("loadHub on an in-memory hub", () => {
     expect(status("t/bad-filter")?.problems[0]?.reason).toContain("filter");
     expect(hub.report.missing).toEqual([
       { type: "scenarios", name: "t/ghost", requiredBy: "t/all" },
+      { type: "parsers", name: "t/nowhere", requiredBy: "(requested)" },
     ]);
   });
 
@@ -81,5 +91,82 @@ describe("loadHub on an in-memory hub", () => {
     const evt = newLogEvent({ Raw: "hello" });
     expect(hub.parsers.parse(evt).process).toBe(true);
     expect(evt.Parsed.message).toBe("hello");
+  });
+});
+
+describe("loadHub scenarios", () => {
+  it("compiles scenarios with the hub version and, absent a hash function, the index digest", () => {
+    const hub = loadHub(source, readHubIndex(source), {
+      selection: { scenarios: ["t/good"] },
+      compilerFactory: defaultCompilerFactory,
+    });
+    expect(hub.scenarios.map((s) => [s.name, s.version, s.hash])).toEqual([
+      ["t/good", "0.3", "abc123"],
+    ]);
+    expect(hub.parsers.nodes).toEqual([]);
+  });
+
+  it("prefers the caller's hash of the file content and marks simulated scenarios", () => {
+    const hub = loadHub(source, readHubIndex(source), {
+      selection: { scenarios: ["t/good"] },
+      compilerFactory: defaultCompilerFactory,
+      hash: (content) => `len-${content.length}`,
+      simulated: (name) => name === "t/good",
+    });
+    expect(hub.scenarios[0]).toMatchObject({
+      hash: `len-${files["scenarios/t/good.yaml"]!.length}`,
+      simulated: true,
+    });
+  });
+
+  it("checks every item of the index in its own scope, returning no pipelines", () => {
+    const hub = loadHub(source, readHubIndex(source), {
+      selection: "every",
+      compilerFactory: defaultCompilerFactory,
+    });
+    expect(hub.report.items.map((item) => item.name).sort()).toEqual(
+      ["t/absent", "t/bad-filter", "t/broken", "t/good", "t/half", "t/raw"].sort(),
+    );
+    expect(hub.parsers.nodes).toEqual([]);
+    expect(hub.scenarios).toEqual([]);
+  });
+});
+
+describe("one rendering of a bad expression", () => {
+  it("names file, scenario and key, then the source line with a caret under the column", () => {
+    const hub = loadHub(source, readHubIndex(source), {
+      selection: { scenarios: ["t/bad-filter"] },
+      compilerFactory: defaultCompilerFactory,
+    });
+    const problem = hub.report.items[0]!.problems[0]!;
+    expect(renderLoadProblem(problem)).toBe(
+      [
+        "scenarios/bad-filter.yaml (t/bad-filter).filter: unexpected token EOF (1:13)",
+        " | evt.Meta.a ==",
+        " | ............^",
+      ].join("\n"),
+    );
+  });
+
+  it("reads the same for a hub on disk and for in-memory (registered) files", () => {
+    const disk = loadHub(source, readHubIndex(source), {
+      selection: { scenarios: ["t/bad-filter"] },
+      compilerFactory: defaultCompilerFactory,
+    });
+    const memory = memoryHub([
+      { type: "scenarios", name: "t/bad-filter", content: files["scenarios/t/bad-filter.yaml"]! },
+    ]);
+    const registered = loadHub(memory.source, memory.index, {
+      selection: { scenarios: ["t/bad-filter"] },
+      compilerFactory: defaultCompilerFactory,
+    });
+    const render = (hub: typeof disk) => renderLoadProblem(hub.report.items[0]!.problems[0]!);
+    expect(render(registered)).toBe(render(disk));
+  });
+
+  it("prefixes file and document to problems that do not carry them", () => {
+    expect(
+      renderLoadProblem({ path: "parsers/s01-parse/x.yaml", document: 2, reason: "bad grok" }),
+    ).toBe("parsers/s01-parse/x.yaml#2: bad grok");
   });
 });

@@ -1,6 +1,8 @@
+import { type CompiledScenario, compileScenario } from "../buckets/compile.js";
+import { decodeScenarioFile } from "../buckets/config.js";
 import { createEnrichers, type EnricherOptions } from "../enrich/enrichers.js";
 import { loadPatterns, type PatternLibrary } from "../grok/index.js";
-import { type LoadProblem, loadParserSource, type ParserSource } from "../parser/load.js";
+import { type LoadProblem, loadParserSource } from "../parser/load.js";
 import type { CompiledNode } from "../parser/node.js";
 import { createPipeline, type Pipeline } from "../parser/pipeline.js";
 import type { CompileScope, RunnableExpr } from "../parser/scope.js";
@@ -14,11 +16,12 @@ import {
   resolveCollections,
   sortByInstalledPath,
 } from "./hub-index.js";
-import { loadScenarioSource, type ScenarioSummary } from "./scenario-check.js";
+import { compileAt } from "./load-problem.js";
 
 /**
  * Everything the loader reads, injected so the engine stays runtime-neutral: the Node agent passes
- * functions over a hub directory on disk (see `agent/hub/`), tests can pass in-memory maps.
+ * functions over a hub directory on disk (see `agent/hub/`), the LAPI and tests pass in-memory
+ * maps (see `memory-hub.ts`).
  */
 export interface HubSource {
   /** A file of the hub by path relative to its root (`parsers/s01-parse/…`); null when absent. */
@@ -38,17 +41,34 @@ export type ExprCompilerFactory = (deps: {
   stashes: StashStore;
 }) => (source: string) => RunnableExpr;
 
-export interface HubLoadOptions {
-  /** Collections to resolve recursively (`crowdsecurity/linux`…). */
+/** The items an install enables: collections (resolved recursively) plus individual items. */
+export interface HubSelection {
+  /** Collections to resolve recursively (`crowdsecurity/linux`…), like `cscli collections install`. */
   collections?: readonly string[];
   /** Items installed besides the collections (e.g. parsers `crowdsecurity/whitelists`). */
   parsers?: readonly string[];
   postoverflows?: readonly string[];
   scenarios?: readonly string[];
-  /** Load scenarios at all (default true); false = parsers and postoverflows only. */
+}
+
+export interface HubLoadOptions {
+  /**
+   * What is enabled, or `"every"` item the index lists, each compiled in a fresh scope so one
+   * item's `pattern_syntax` or data cannot mask another's problem (the hub load report). With
+   * `"every"` the result is a check only: pipelines and scenarios come back empty.
+   */
+  selection: HubSelection | "every";
+  /** Compile scenarios at all (default true); false = parsers and postoverflows only. */
   includeScenarios?: boolean;
   enrichers?: EnricherOptions;
   compilerFactory: ExprCompilerFactory;
+  /**
+   * sha256 (hex) of a scenario file — `alert.scenario_hash`. Hashing is synchronous in Node only,
+   * so the caller provides it; absent ⇒ the hub index's digest of the installed version.
+   */
+  hash?: (content: string) => string;
+  /** Scenarios in simulation mode (`simulation.yaml`). */
+  simulated?: (name: string) => boolean;
 }
 
 /** Load status of one hub item. */
@@ -65,27 +85,83 @@ export interface HubItemReport {
   warnings: string[];
 }
 
-export interface HubLoadReport {
-  items: HubItemReport[];
-  /** Collection members that the index does not list. */
-  missing: { type: string; name: string; requiredBy: string }[];
+/** A requested item or collection member that the index does not list. */
+export interface MissingItem {
+  type: string;
+  name: string;
+  /** The collection that lists it, or `(requested)` when the configuration names it. */
+  requiredBy: string;
 }
 
-/** What `loadHub` returns: ready pipelines, scenario summaries and the report. */
+export interface HubLoadReport {
+  items: HubItemReport[];
+  missing: MissingItem[];
+}
+
+/** The enabled items the index lists, per type (installed-path order is the loader's business). */
+export interface SelectedItems {
+  parsers: HubItem[];
+  postoverflows: HubItem[];
+  scenarios: HubItem[];
+}
+
+/** What `loadHub` returns: the selected items, ready pipelines, compiled scenarios, the report. */
 export interface LoadedHub {
-  index: HubIndex;
+  items: SelectedItems;
   parsers: Pipeline;
   postoverflows: Pipeline;
-  scenarios: ScenarioSummary[];
+  /** In installed-path order, as 1.4.6 loads them. */
+  scenarios: CompiledScenario[];
   report: HubLoadReport;
 }
+
+/** Reads and parses the hub's `.index.json`; throws when it is absent or malformed. */
+export function readHubIndex(source: HubSource): HubIndex {
+  const text = source.readHub(".index.json");
+  if (text === null) throw new Error("hub index .index.json not found");
+  return parseHubIndex(text);
+}
+
+/** Resolves `selection` against `index`: the items to load, and the names it does not list. */
+function selectItems(
+  index: HubIndex,
+  selection: HubSelection | "every",
+): SelectedItems & { missing: MissingItem[] } {
+  if (selection === "every") {
+    return {
+      parsers: [...index.parsers.values()],
+      postoverflows: [...index.postoverflows.values()],
+      scenarios: [...index.scenarios.values()],
+      missing: [],
+    };
+  }
+  const resolved = resolveCollections(index, selection.collections ?? []);
+  const pick = (type: keyof SelectedItems) => {
+    const items = [...resolved[type]];
+    for (const name of selection[type] ?? []) {
+      const item = index[type].get(name);
+      if (!item) resolved.missing.push({ type, name, requiredBy: "(requested)" });
+      else if (!items.includes(item)) items.push(item);
+    }
+    return items;
+  };
+  return {
+    parsers: pick("parsers"),
+    postoverflows: pick("postoverflows"),
+    scenarios: pick("scenarios"),
+    missing: resolved.missing,
+  };
+}
+
+/** Where the current item's warnings go (each item reports its own). */
+type WarningSink = { current: string[] };
 
 /** A pipeline-wide compile scope (one per pipeline: parsers and postoverflows are separate). */
 function createScope(
   library: PatternLibrary,
   source: HubSource,
   options: HubLoadOptions,
-  warnings: { current: string[] },
+  warnings: WarningSink,
 ): { scope: CompileScope; stashes: StashStore } {
   const stashes = createStashStore();
   const data = createDataRegistry(source.readData);
@@ -97,17 +173,7 @@ function createScope(
   });
   const scope: CompileScope = {
     library,
-    compileExpr: (text, where) => {
-      try {
-        return compile(text);
-      } catch (error) {
-        const rendered =
-          typeof (error as { render?: () => string }).render === "function"
-            ? (error as { render: () => string }).render()
-            : (error as Error).message;
-        throw new Error(`${where}: ${rendered}`);
-      }
-    },
+    compileExpr: (text, where) => compileAt(compile, text, where),
     enrichers: createEnrichers(options.enrichers),
     loadData: (entry) => {
       const result = data.load(entry);
@@ -119,211 +185,140 @@ function createScope(
   return { scope, stashes };
 }
 
-function itemReport(item: HubItem, loaded: number, problems: LoadProblem[], warnings: string[]) {
+type ScenarioCompiler = (
+  item: HubItem,
+  content: string,
+) => { scenarios: CompiledScenario[]; problems: LoadProblem[] };
+
+/**
+ * Compiles one scenario file. Its data files are read by `dest_file` only, as 1.4.6 does (Debian
+ * ships `http_path_traversal.txt` under another name, so that scenario's `File()` list is empty
+ * there too — the parsers' source_url fallback would make it match where the reference does not).
+ */
+function createScenarioCompiler(
+  source: HubSource,
+  options: HubLoadOptions,
+  warnings: WarningSink,
+): ScenarioCompiler {
+  const data = createDataRegistry(source.readData);
+  const compile = options.compilerFactory({
+    strings: data.strings,
+    regexps: data.regexps,
+    dataVersion: data.version,
+    stashes: createStashStore(),
+  });
+  return (item, content) => {
+    const path = installedPath(item);
+    const scenarios: CompiledScenario[] = [];
+    const problems: LoadProblem[] = [];
+    const problem = (document: number, name: string, kind: LoadProblem["kind"], error: unknown) =>
+      problems.push({ path, document, name, kind, reason: (error as Error).message });
+    let configs: ReturnType<typeof decodeScenarioFile>;
+    try {
+      configs = decodeScenarioFile(path, content);
+    } catch (error) {
+      problem(0, item.name, "schema", error);
+      return { scenarios, problems };
+    }
+    const hash = options.hash?.(content) ?? item.digest ?? "";
+    for (const [index, config] of configs.entries()) {
+      try {
+        scenarios.push(
+          compileScenario(config, {
+            path,
+            compileExpr: (text, where) => compileAt(compile, text, where),
+            loadData: (entry) => {
+              const result = data.load({ ...entry, source_url: "" });
+              if (result.problem) warnings.current.push(result.problem);
+            },
+            hash,
+            version: item.version,
+            simulated: options.simulated?.(config.name) ?? false,
+          }),
+        );
+      } catch (error) {
+        problem(index + 1, config.name, "compile", error);
+      }
+    }
+    return { scenarios, problems };
+  };
+}
+
+function itemReport(
+  item: HubItem,
+  loaded: number,
+  problems: LoadProblem[],
+  warnings: string[],
+): HubItemReport {
   const status: HubItemReport["status"] =
     problems.length === 0 ? "loaded" : loaded > 0 ? "partial" : "failed";
   return { type: item.type, name: item.name, path: item.path, status, loaded, problems, warnings };
 }
 
-function loadNodeItems(
-  items: readonly HubItem[],
-  source: HubSource,
-  scope: CompileScope,
-  warnings: { current: string[] },
-  report: HubItemReport[],
-): CompiledNode[] {
-  const nodes: CompiledNode[] = [];
-  for (const item of sortByInstalledPath(items)) {
-    warnings.current = [];
-    const content = source.readHub(item.path);
-    if (content === null) {
-      const problem: LoadProblem = {
-        path: item.path,
-        document: 0,
-        name: item.name,
-        kind: "yaml",
-        reason: "file not found in hub",
-      };
-      report.push(itemReport(item, 0, [problem], []));
-      continue;
-    }
-    const result = loadParserSource(
-      { path: installedPath(item), stage: item.stage, content },
-      scope,
-    );
-    nodes.push(...result.nodes);
-    report.push(itemReport(item, result.nodes.length, result.problems, warnings.current));
-  }
-  return nodes;
-}
-
 /**
- * Builds one pipeline from parser files given directly (no hub index): for tests, and for callers
- * that hold parser YAML in memory. Files load in ascending `path` order, as CrowdSec orders them.
+ * The one hub loader. Loads the `selection` of `index` (parse it once per start with
+ * {@link readHubIndex}) the way a CrowdSec 1.4.6 install with those items enabled would: parser
+ * and postoverflow pipelines (each with its own grok context, data files and stashes), compiled
+ * scenarios (hashed, versioned), in installed-path order. Nothing throws for a broken item: the
+ * report lists every item's status with its problems, and every name the index lacks.
  */
-export function buildPipeline(
-  files: readonly ParserSource[],
-  deps: {
-    patterns: Record<string, string>;
-    readData?: DataReader;
-    compilerFactory: ExprCompilerFactory;
-    enrichers?: EnricherOptions;
-  },
-): { pipeline: Pipeline; problems: LoadProblem[]; warnings: string[] } {
-  const source: HubSource = {
-    readHub: () => null,
-    readData: deps.readData ?? (() => null),
-    patterns: deps.patterns,
-  };
-  const warnings = { current: [] as string[] };
-  const options: HubLoadOptions = {
-    compilerFactory: deps.compilerFactory,
-    ...(deps.enrichers ? { enrichers: deps.enrichers } : {}),
-  };
-  const { scope, stashes } = createScope(loadPatternLibrary(source), source, options, warnings);
-  const nodes: CompiledNode[] = [];
-  const problems: LoadProblem[] = [];
-  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-    const result = loadParserSource(file, scope);
-    nodes.push(...result.nodes);
-    problems.push(...result.problems);
-  }
-  return { pipeline: createPipeline(nodes, stashes), problems, warnings: warnings.current };
-}
-
-/** The pattern library CrowdSec builds at startup from `patterns/` (fresh per pipeline). */
-export function loadPatternLibrary(source: HubSource): PatternLibrary {
-  return loadPatterns(source.patterns);
-}
-
-/**
- * Loads the hub items a CrowdSec install would have enabled for `options` (collections resolved
- * recursively plus individual items), builds the parser and postoverflow pipelines, checks the
- * scenarios' expressions, and reports every item that did not fully load and why.
- */
-export function loadHub(source: HubSource, options: HubLoadOptions): LoadedHub {
-  const indexText = source.readHub(".index.json");
-  if (indexText === null) throw new Error("hub index .index.json not found");
-  const index = parseHubIndex(indexText);
-  const resolved = resolveCollections(index, options.collections ?? []);
-  const pick = (type: "parsers" | "postoverflows" | "scenarios", extra: readonly string[] = []) => {
-    const items = [...resolved[type]];
-    for (const name of extra) {
-      const item = index[type].get(name);
-      if (!item) resolved.missing.push({ type, name, requiredBy: "(requested)" });
-      else if (!items.includes(item)) items.push(item);
-    }
-    return items;
-  };
-  const items: HubItemReport[] = [];
-  const warnings = { current: [] as string[] };
-
+export function loadHub(source: HubSource, index: HubIndex, options: HubLoadOptions): LoadedHub {
+  const { missing, ...items } = selectItems(index, options.selection);
+  const every = options.selection === "every";
+  const reports: HubItemReport[] = [];
+  const warnings: WarningSink = { current: [] };
   // The library is immutable (`with` copies), so both pipelines start from the same base: each
   // still gets its own `pattern_syntax` registrations, as CrowdSec's two grok contexts do.
-  const base = loadPatternLibrary(source);
-  const parserScope = createScope(base, source, options, warnings);
-  const parserNodes = loadNodeItems(
-    pick("parsers", options.parsers),
-    source,
-    parserScope.scope,
-    warnings,
-    items,
-  );
-  const postScope = createScope(base, source, options, warnings);
-  const postNodes = loadNodeItems(
-    pick("postoverflows", options.postoverflows),
-    source,
-    postScope.scope,
-    warnings,
-    items,
-  );
-  const scenarios: ScenarioSummary[] = [];
-  const scenarioItems =
-    options.includeScenarios === false ? [] : pick("scenarios", options.scenarios);
-  for (const item of sortByInstalledPath(scenarioItems)) {
+  const base = loadPatterns(source.patterns);
+
+  const loadNodes = (list: readonly HubItem[]) => {
+    const shared = createScope(base, source, options, warnings);
+    const nodes: CompiledNode[] = [];
+    for (const item of sortByInstalledPath(list)) {
+      warnings.current = [];
+      const { scope } = every ? createScope(base, source, options, warnings) : shared;
+      const content = source.readHub(item.path);
+      if (content === null) {
+        reports.push(itemReport(item, 0, [notFound(item)], []));
+        continue;
+      }
+      const result = loadParserSource(
+        { path: installedPath(item), stage: item.stage, content },
+        scope,
+      );
+      if (!every) nodes.push(...result.nodes);
+      reports.push(itemReport(item, result.nodes.length, result.problems, warnings.current));
+    }
+    return createPipeline(nodes, shared.stashes);
+  };
+  const parsers = loadNodes(items.parsers);
+  const postoverflows = loadNodes(items.postoverflows);
+
+  const scenarios: CompiledScenario[] = [];
+  const shared = createScenarioCompiler(source, options, warnings);
+  for (const item of options.includeScenarios === false
+    ? []
+    : sortByInstalledPath(items.scenarios)) {
     warnings.current = [];
+    const compile = every ? createScenarioCompiler(source, options, warnings) : shared;
     const content = source.readHub(item.path);
     if (content === null) {
-      items.push(
-        itemReport(
-          item,
-          0,
-          [
-            {
-              path: item.path,
-              document: 0,
-              name: item.name,
-              kind: "yaml",
-              reason: "file not found in hub",
-            },
-          ],
-          [],
-        ),
-      );
+      reports.push(itemReport(item, 0, [notFound(item)], []));
       continue;
     }
-    const result = loadScenarioSource({ path: installedPath(item), content }, parserScope.scope);
-    scenarios.push(...result.scenarios);
-    items.push(itemReport(item, result.scenarios.length, result.problems, warnings.current));
+    const result = compile(item, content);
+    if (!every) scenarios.push(...result.scenarios);
+    reports.push(itemReport(item, result.scenarios.length, result.problems, warnings.current));
   }
-  return {
-    index,
-    parsers: createPipeline(parserNodes, parserScope.stashes),
-    postoverflows: createPipeline(postNodes, postScope.stashes),
-    scenarios,
-    report: { items, missing: resolved.missing },
-  };
+  return { items, parsers, postoverflows, scenarios, report: { items: reports, missing } };
 }
 
-/**
- * Loads **every** parser, postoverflow and scenario the index lists, each in its own fresh scope
- * (so one item's `pattern_syntax` cannot mask another's problem), and reports the outcome per item.
- * This is the "hub load report" of issue #3.
- */
-export function loadEveryHubItem(
-  source: HubSource,
-  options: Omit<
-    HubLoadOptions,
-    "collections" | "parsers" | "postoverflows" | "scenarios" | "includeScenarios"
-  >,
-): HubLoadReport {
-  const indexText = source.readHub(".index.json");
-  if (indexText === null) throw new Error("hub index .index.json not found");
-  const index = parseHubIndex(indexText);
-  const base = loadPatternLibrary(source);
-  const items: HubItemReport[] = [];
-  const warnings = { current: [] as string[] };
-  for (const type of ["parsers", "postoverflows"] as const) {
-    for (const item of sortByInstalledPath([...index[type].values()])) {
-      const { scope } = createScope(base, source, options, warnings);
-      loadNodeItems([item], source, scope, warnings, items);
-    }
-  }
-  for (const item of sortByInstalledPath([...index.scenarios.values()])) {
-    warnings.current = [];
-    const { scope } = createScope(base, source, options, warnings);
-    const content = source.readHub(item.path);
-    if (content === null) {
-      items.push(
-        itemReport(
-          item,
-          0,
-          [
-            {
-              path: item.path,
-              document: 0,
-              name: item.name,
-              kind: "yaml",
-              reason: "file not found in hub",
-            },
-          ],
-          [],
-        ),
-      );
-      continue;
-    }
-    const result = loadScenarioSource({ path: installedPath(item), content }, scope);
-    items.push(itemReport(item, result.scenarios.length, result.problems, warnings.current));
-  }
-  return { items, missing: [] };
+function notFound(item: HubItem): LoadProblem {
+  return {
+    path: item.path,
+    document: 0,
+    name: item.name,
+    kind: "yaml",
+    reason: "file not found in hub",
+  };
 }

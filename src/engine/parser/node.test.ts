@@ -1,22 +1,45 @@
 import { describe, expect, it } from "vitest";
 import { type AlertSource, EventType, newLogEvent, PipelineEvent } from "../event.js";
 import { defaultCompilerFactory } from "../hub/expr-compiler.js";
-import { buildPipeline } from "../hub/hub-loader.js";
-import type { ParserSource } from "./load.js";
+import { loadHub } from "../hub/hub-loader.js";
+import { memoryHub } from "../hub/memory-hub.js";
+
+/**
+ * The pipeline of parser files given as `stage → YAML` (file `i` is parser `t/NN`, so files load
+ * in the given order within a stage), with every problem and warning of the load.
+ */
+function buildPipeline(
+  files: { stage: string; content: string }[],
+  data: Record<string, string> = {},
+  now?: () => Date,
+) {
+  const { index, source } = memoryHub(
+    files.map((f, i) => ({
+      type: "parsers" as const,
+      name: `t/${String(i).padStart(2, "0")}`,
+      ...f,
+    })),
+    { readData: (name) => data[name] ?? null },
+  );
+  const loaded = loadHub(source, index, {
+    selection: { parsers: [...index.parsers.keys()] },
+    compilerFactory: defaultCompilerFactory,
+    ...(now ? { enrichers: { now } } : {}),
+  });
+  return {
+    pipeline: loaded.parsers,
+    problems: loaded.report.items.flatMap((item) => item.problems),
+    warnings: loaded.report.items.flatMap((item) => item.warnings),
+  };
+}
 
 /** Builds a pipeline from `stage → YAML` files (one file per entry, loaded in path order). */
 function pipelineOf(files: [stage: string, yaml: string][], data: Record<string, string> = {}) {
-  const sources: ParserSource[] = files.map(([stage, content], i) => ({
-    path: `parsers/${stage}/${String(i).padStart(2, "0")}.yaml`,
-    stage,
-    content,
-  }));
-  const built = buildPipeline(sources, {
-    patterns: {},
-    readData: (name) => data[name] ?? null,
-    compilerFactory: defaultCompilerFactory,
-    enrichers: { now: () => new Date("2026-06-01T00:00:00Z") },
-  });
+  const built = buildPipeline(
+    files.map(([stage, content]) => ({ stage, content })),
+    data,
+    () => new Date("2026-06-01T00:00:00Z"),
+  );
   expect(built.problems).toEqual([]);
   return built;
 }
@@ -329,11 +352,7 @@ statics:
 });
 
 describe("parser node loading", () => {
-  const load = (yaml: string) =>
-    buildPipeline([{ path: "parsers/s00-raw/x.yaml", stage: "s00-raw", content: yaml }], {
-      patterns: {},
-      compilerFactory: defaultCompilerFactory,
-    });
+  const load = (yaml: string) => buildPipeline([{ stage: "s00-raw", content: yaml }]);
 
   it.each([
     ["an empty node", "name: x\nfilter: 'true'\n", "Node is empty"],
@@ -365,23 +384,18 @@ describe("parser node loading", () => {
   });
 
   it("keeps the first definition of a pattern_syntax name and warns", () => {
-    const { pipeline, warnings } = buildPipeline(
-      [
-        {
-          path: "parsers/s00-raw/a.yaml",
-          stage: "s00-raw",
-          content:
-            "name: a\npattern_syntax:\n  MINE: 'a+'\ngrok:\n  pattern: '%{MINE:m}'\n  apply_on: Line.Raw\n",
-        },
-        {
-          path: "parsers/s00-raw/b.yaml",
-          stage: "s00-raw",
-          content:
-            "name: b\npattern_syntax:\n  MINE: 'b+'\ngrok:\n  pattern: '%{MINE:m}'\n  apply_on: Line.Raw\n",
-        },
-      ],
-      { patterns: {}, compilerFactory: defaultCompilerFactory },
-    );
+    const { pipeline, warnings } = buildPipeline([
+      {
+        stage: "s00-raw",
+        content:
+          "name: a\npattern_syntax:\n  MINE: 'a+'\ngrok:\n  pattern: '%{MINE:m}'\n  apply_on: Line.Raw\n",
+      },
+      {
+        stage: "s00-raw",
+        content:
+          "name: b\npattern_syntax:\n  MINE: 'b+'\ngrok:\n  pattern: '%{MINE:m}'\n  apply_on: Line.Raw\n",
+      },
+    ]);
     expect(warnings.join()).toContain("MINE");
     const evt: PipelineEvent = newLogEvent({ Raw: "bbb" });
     pipeline.parse(evt);

@@ -1,10 +1,10 @@
 import type { HubItemRow } from "../../db/hub-registry";
-import { type CompiledScenario, compileScenario, decodeScenarioFile } from "../../engine/buckets";
-import { createDataRegistry } from "../../engine/hub/data-registry";
+import { type CompiledScenario, decodeScenarioFile } from "../../engine/buckets";
 import { defaultCompilerFactory } from "../../engine/hub/expr-compiler";
-import { buildPipeline } from "../../engine/hub/hub-loader";
+import { loadHub } from "../../engine/hub/hub-loader";
+import { renderLoadProblem } from "../../engine/hub/load-problem";
+import { memoryHub } from "../../engine/hub/memory-hub";
 import type { Pipeline } from "../../engine/parser/pipeline";
-import { createStashStore } from "../../engine/parser/stash";
 import { decodeYamlDocuments } from "../../engine/parser/yaml-documents";
 
 /**
@@ -39,41 +39,30 @@ export function dataFilesOf(content: string): string[] {
   return [...names];
 }
 
-/** The installed path 1.4.6 reports scenarios by (messages only). */
-const scenarioPath = (name: string) => `scenarios/${name}.yaml`;
+/** The installed path 1.4.6 reports scenarios by (messages only), as the loader names it. */
+const scenarioPath = (name: string) => `scenarios/${name.split("/").pop()}.yaml`;
 
 /**
- * Compiles every scenario document of one registered file, with its data files. Throws a message
- * naming the file, the document and the key when it does not compile.
+ * Compiles every scenario document of one registered file, with its data files, through the hub
+ * loader (so messages read as the agent's). Throws the first problem, rendered with
+ * `renderLoadProblem` (file, document, YAML path, caret snippet), when it does not compile.
  */
 export function compileScenarioFile(
   file: HubFile,
   data: ReadonlyMap<string, string>,
 ): CompiledScenario[] {
-  const path = scenarioPath(file.name);
-  const registry = createDataRegistry((name) => data.get(name) ?? null);
-  const compile = defaultCompilerFactory({
-    strings: registry.strings,
-    regexps: registry.regexps,
-    dataVersion: registry.version,
-    stashes: createStashStore(),
-  });
-  return decodeScenarioFile(path, file.content).map((config) =>
-    compileScenario(config, {
-      path,
-      compileExpr: (text, where) => {
-        try {
-          return compile(text);
-        } catch (error) {
-          throw new Error(`${where}: ${(error as Error).message}`);
-        }
-      },
-      // Data files are registered by `dest_file`; the source URL is never fetched (as 1.4.6).
-      loadData: (entry) => void registry.load({ ...entry, source_url: "" }),
-      hash: file.hash,
-      version: file.version,
-    }),
+  const { index, source } = memoryHub(
+    [{ type: "scenarios", name: file.name, version: file.version, content: file.content }],
+    { readData: (name) => data.get(name) ?? null },
   );
+  const loaded = loadHub(source, index, {
+    selection: { scenarios: [file.name] },
+    compilerFactory: defaultCompilerFactory,
+    hash: () => file.hash,
+  });
+  const problem = loaded.report.items[0]?.problems[0];
+  if (problem) throw new Error(renderLoadProblem(problem));
+  return loaded.scenarios;
 }
 
 /** Scenario names a file defines, without compiling it (null when the YAML does not decode). */
@@ -86,32 +75,36 @@ export function scenarioNamesOf(file: Pick<HubFile, "name" | "content">): string
 }
 
 /**
- * The postoverflow pipeline of the registered files (stages in order, files by installed path).
- * Workers have no DNS resolver, so `reverse_dns` resolves nothing: the rdns node still runs (and
- * moves the event to the next stage) but `evt.Enriched.reverse_dns` stays empty, so whitelists
- * keyed on reverse DNS never match here. Problems are returned, not thrown.
+ * The postoverflow pipeline of the registered files (stages in order, files by installed path),
+ * built by the hub loader. Workers have no DNS resolver, so `reverse_dns` resolves nothing: the
+ * rdns node still runs (and moves the event to the next stage) but `evt.Enriched.reverse_dns`
+ * stays empty, so whitelists keyed on reverse DNS never match here. Problems are returned, not
+ * thrown, rendered with `renderLoadProblem`.
  */
 export function compilePostoverflows(
   files: readonly HubFile[],
   data: ReadonlyMap<string, string>,
 ): { pipeline: Pipeline; problems: { name: string; reason: string }[] } {
-  const sources = files.map((f) => ({
-    path: `postoverflows/${f.stage || DEFAULT_POSTOVERFLOW_STAGE}/${f.name}.yaml`,
-    stage: f.stage || DEFAULT_POSTOVERFLOW_STAGE,
-    content: f.content,
-  }));
-  const built = buildPipeline(sources, {
-    patterns: {},
-    readData: (name) => data.get(name) ?? null,
+  const { index, source } = memoryHub(
+    files.map((f) => ({
+      type: "postoverflows" as const,
+      name: f.name,
+      stage: f.stage || DEFAULT_POSTOVERFLOW_STAGE,
+      version: f.version,
+      content: f.content,
+    })),
+    { readData: (name) => data.get(name) ?? null },
+  );
+  const loaded = loadHub(source, index, {
+    selection: { postoverflows: files.map((f) => f.name) },
+    includeScenarios: false,
     compilerFactory: defaultCompilerFactory,
     enrichers: { reverseDns: () => null },
   });
-  const byPath = new Map(sources.map((s, i) => [s.path, files[i]!.name]));
   return {
-    pipeline: built.pipeline,
-    problems: built.problems.map((p) => ({
-      name: byPath.get(p.path) ?? p.path,
-      reason: `${p.path}${p.document ? `#${p.document}` : ""}: ${p.reason}`,
-    })),
+    pipeline: loaded.postoverflows,
+    problems: loaded.report.items.flatMap((item) =>
+      item.problems.map((p) => ({ name: item.name, reason: renderLoadProblem(p) })),
+    ),
   };
 }

@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { ExpectMode, newLogEvent } from "../../src/engine/event.js";
 import { oracleFor } from "../../test/oracle/crowdsec-config.js";
-import { debianDirectories } from "./hub-fs.js";
-import { loadHubFromDirectories } from "./load-hub.js";
+import { debianDirectories } from "../hub/hub-fs.js";
+import { loadAgentHub } from "./agent-hub.js";
 
 const oracle = oracleFor("loading the Debian hub for the agent");
 const dirs = debianDirectories(oracle.install.root);
 
 describe.skipIf(oracle.skip)("loading the Debian hub for the agent", () => {
   it("parses an sshd failure into the metas the ssh scenarios group by", () => {
-    const hub = loadHubFromDirectories(dirs, {
+    const hub = loadAgentHub(dirs, {
       collections: ["crowdsecurity/linux"],
       parsers: ["crowdsecurity/whitelists"],
     });
