@@ -188,7 +188,6 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
     ]);
     const duplicates = request.events.map((e) => {
       let dups = 0;
-      let evt: PipelineEvent | null = null;
       // `delete`: the same id twice in one request pours once.
       if (!recorded.delete(e.id)) {
         // A retried batch: its targets here were poured in one transaction; whatever they
@@ -196,15 +195,8 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
         for (const entry of this.store.outboxOfCause(e.id)) outbox.set(entry.id, entry);
         dups = e.targets.length;
       } else {
-        for (const t of e.targets) {
-          if (this.store.pouredBefore(e.id, t.key)) {
-            dups++;
-            for (const entry of this.store.outboxOfCause(e.id)) outbox.set(entry.id, entry);
-            continue;
-          }
-          evt ??= reviveEvent(e.event);
-          pourOne(e, t, evt);
-        }
+        const evt = reviveEvent(e.event);
+        for (const t of e.targets) pourOne(e, t, evt);
       }
       duplicateTotal += dups;
       return dups;

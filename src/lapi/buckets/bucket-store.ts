@@ -20,12 +20,8 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS poured_events (
     event_id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID`,
   "CREATE INDEX IF NOT EXISTS poured_events_at ON poured_events (at)",
-  // Before: one row per (event id, partition). Still read while it holds rows (≤ the retention
-  // after an upgrade), so an event poured by the previous version is not poured again.
-  `CREATE TABLE IF NOT EXISTS poured (
-    event_id TEXT NOT NULL, key TEXT NOT NULL, at INTEGER NOT NULL,
-    PRIMARY KEY (event_id, key)) WITHOUT ROWID`,
-  "CREATE INDEX IF NOT EXISTS poured_at ON poured (at)",
+  // The per-(event id, partition) dedup table of an early development layout: no release used it.
+  "DROP TABLE IF EXISTS poured",
   `CREATE TABLE IF NOT EXISTS outbox (
     id TEXT PRIMARY KEY, machine TEXT NOT NULL, cause_event TEXT NOT NULL, cause_key TEXT NOT NULL,
     time INTEGER NOT NULL, overflow TEXT NOT NULL, created_at INTEGER NOT NULL,
@@ -71,14 +67,11 @@ function placeholders(rows: number, columns: number): string {
 
 /** Typed access to one object's SQLite storage. */
 export class BucketStore {
-  /** Whether the per-partition dedup table of the previous layout still holds ids. */
-  private legacyPoured: boolean;
   /** JSON of queued events: one snapshot sits in every partition the event was poured into. */
   private readonly eventJson = new WeakMap<QueuedEvent, string>();
 
   constructor(private readonly sql: SqlStorage) {
     for (const statement of SCHEMA) sql.exec(statement);
-    this.legacyPoured = sql.exec("SELECT 1 FROM poured LIMIT 1").toArray().length > 0;
   }
 
   getBucket(key: string): BucketRow | null {
@@ -219,22 +212,10 @@ export class BucketStore {
     return recorded;
   }
 
-  /** Whether the previous layout recorded (event, partition) as poured (upgrade window only). */
-  pouredBefore(eventId: string, key: string): boolean {
-    if (!this.legacyPoured) return false;
-    return (
-      this.sql.exec("SELECT 1 FROM poured WHERE event_id = ? AND key = ?", eventId, key).toArray()
-        .length > 0
-    );
-  }
-
   purgePoured(before: number): number {
     const cursor = this.sql.exec("DELETE FROM poured_events WHERE at < ?", before);
     cursor.toArray();
-    const legacy = this.sql.exec("DELETE FROM poured WHERE at < ?", before);
-    legacy.toArray();
-    this.legacyPoured = this.sql.exec("SELECT 1 FROM poured LIMIT 1").toArray().length > 0;
-    return cursor.rowsWritten + legacy.rowsWritten;
+    return cursor.rowsWritten;
   }
 
   addOutbox(
@@ -358,14 +339,13 @@ export class BucketStore {
     const row = this.sql
       .exec<Row>(
         `SELECT (SELECT MIN(expires_at) FROM buckets) AS b, (SELECT MIN(leased_until) FROM outbox) AS o,
-           (SELECT MIN(at) FROM poured_events) AS p, (SELECT MIN(at) FROM poured) AS l`,
+           (SELECT MIN(at) FROM poured_events) AS p`,
       )
       .one();
     const times = [
       row.b === null ? null : Number(row.b),
       row.o === null ? null : Number(row.o),
       row.p === null ? null : Number(row.p) + retentionMs + purgeSlack,
-      row.l === null ? null : Number(row.l) + retentionMs + purgeSlack,
     ].filter((t): t is number => t !== null);
     return times.length === 0 ? null : Math.min(...times);
   }
