@@ -1,11 +1,12 @@
 import { goDurationString } from "../../shared/duration.js";
 import { formatAddress, parseIpOrRange } from "../../shared/ip-range.js";
-import type {
-  RequiredAlertScalar,
-  WireAlert,
-  WireEvent,
-  WireMetaItem,
-  WireSourceWithScope,
+import {
+  type RequiredAlertScalar,
+  type WireAlert,
+  type WireEvent,
+  type WireMetaItem,
+  type WireSourceWithScope,
+  wireSource,
 } from "../../shared/wire/alert.js";
 import { type AlertSource, EventType, type OverflowAlert } from "../event.js";
 import type { CompiledScenario } from "./compile.js";
@@ -139,15 +140,17 @@ function eventsFromQueue(queue: readonly QueuedEvent[]): AlertBody["events"] {
 }
 
 function sourceBody(src: AlertSource): AlertSourceBody {
-  const out: AlertSourceBody = { scope: src.Scope, value: src.Value };
-  if (src.AsName) out.as_name = src.AsName;
-  if (src.AsNumber) out.as_number = src.AsNumber;
-  if (src.Cn) out.cn = src.Cn;
-  if (src.IP) out.ip = src.IP;
-  if (src.Latitude) out.latitude = src.Latitude;
-  if (src.Longitude) out.longitude = src.Longitude;
-  if (src.Range) out.range = src.Range;
-  return out;
+  return wireSource({
+    as_name: src.AsName,
+    as_number: src.AsNumber,
+    cn: src.Cn,
+    ip: src.IP,
+    latitude: src.Latitude,
+    longitude: src.Longitude,
+    range: src.Range,
+    scope: src.Scope,
+    value: src.Value,
+  });
 }
 
 /**

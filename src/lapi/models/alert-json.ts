@@ -1,5 +1,6 @@
 import type { AlertRecord } from "../../db/alerts";
 import { formatGoDuration } from "../../shared/duration";
+import { wireSource } from "../../shared/wire/alert";
 import { goTimeString, rfc3339Seconds } from "./alert-time";
 
 /**
@@ -33,16 +34,17 @@ export function alertJson(r: AlertRecord, now: number): Record<string, unknown> 
     r.events.length > 0
       ? r.events.map((e) => ({ meta: JSON.parse(e.serialized), timestamp: goTimeString(e.time) }))
       : null;
-  const source: Record<string, unknown> = {};
-  if (a.sourceAsName) source.as_name = a.sourceAsName;
-  if (a.sourceAsNumber) source.as_number = a.sourceAsNumber;
-  if (a.sourceCountry) source.cn = a.sourceCountry;
-  if (a.sourceIp) source.ip = a.sourceIp;
-  if (a.sourceLatitude) source.latitude = a.sourceLatitude;
-  if (a.sourceLongitude) source.longitude = a.sourceLongitude;
-  if (a.sourceRange) source.range = a.sourceRange;
-  source.scope = a.sourceScope;
-  source.value = a.sourceValue;
+  const source = wireSource({
+    as_name: a.sourceAsName,
+    as_number: a.sourceAsNumber,
+    cn: a.sourceCountry,
+    ip: a.sourceIp,
+    latitude: a.sourceLatitude,
+    longitude: a.sourceLongitude,
+    range: a.sourceRange,
+    scope: a.sourceScope,
+    value: a.sourceValue,
+  });
   const out: Record<string, unknown> = {
     capacity: a.capacity,
     created_at: rfc3339Seconds(a.createdAt),

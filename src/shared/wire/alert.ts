@@ -126,3 +126,24 @@ export type WithRequired<T, K extends keyof T> = T & Required<Pick<T, K>>;
 
 /** A source with its `scope` and `value` (the fields go-swagger requires). */
 export type WireSourceWithScope = WithRequired<WireSource, "scope" | "value">;
+
+/**
+ * A source as `models.Source` marshals it: the optional fields carry `omitempty`, so a zero value
+ * (empty string, 0) is left out; fields in the struct's declaration order, as Go writes them.
+ */
+export function wireSource(fields: WireSourceWithScope): WireSourceWithScope {
+  const out: Partial<WireSourceWithScope> = {};
+  for (const key of [
+    "as_name",
+    "as_number",
+    "cn",
+    "ip",
+    "latitude",
+    "longitude",
+    "range",
+  ] as const) {
+    const value = fields[key];
+    if (value) (out as Record<string, unknown>)[key] = value;
+  }
+  return { ...out, scope: fields.scope, value: fields.value };
+}
