@@ -9,6 +9,7 @@ import type { Command } from "commander";
 import { makeDeployCommand, type RunResult } from "./commands/deploy.js";
 import { makeExplainCommand } from "./commands/explain.js";
 import { makeHubCommand, makeHubTypeCommands } from "./commands/hub.js";
+import { makeHubTestCommand } from "./commands/hubtest.js";
 import { makeMetricsCommand } from "./commands/metrics.js";
 import { makeProfilesCommand } from "./commands/profiles.js";
 import { makeSimulationCommand } from "./commands/simulation.js";
@@ -67,6 +68,7 @@ export function makeHostCommands(deps: HostDeps): Command[] {
     makeHubCommand(deps),
     ...makeHubTypeCommands(deps),
     makeExplainCommand(deps),
+    makeHubTestCommand(deps),
     makeSimulationCommand(deps),
     makeProfilesCommand(deps),
     makeMetricsCommand(deps),
