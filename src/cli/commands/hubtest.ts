@@ -80,10 +80,8 @@ export function makeHubTestCommand(deps: HubTestDeps): Command {
         const d = dirs();
         const tests = selectTests(d.hubDir, names, o.all === true);
         const index = readIndex(d.hubDir);
-        const shared = {
-          ...sharedHubTestInputs(d),
-          enrichers: { ...sharedHubTestInputs(d).enrichers, now: deps.now },
-        };
+        const inputs = sharedHubTestInputs(d);
+        const shared = { ...inputs, enrichers: { ...inputs.enrichers, now: deps.now } };
         const results = tests.map((name) =>
           runHubTest(name, hubTestSource(d, index, name, shared)),
         );
