@@ -117,7 +117,9 @@ export function parseRfc2253(dn: string): DnAttribute[][] {
 
   function decode(bytes: number[]): string {
     try {
-      return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(new Uint8Array(bytes));
+      return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(
+        new Uint8Array(bytes),
+      );
     } catch {
       return fail("escaped bytes are not UTF-8");
     }
