@@ -11,6 +11,7 @@ import type { ExprCompilerFactory } from "./hub-loader.js";
 export const defaultCompilerFactory: ExprCompilerFactory = ({
   strings,
   regexps,
+  regexpCaches,
   dataVersion,
   stashes,
 }) => {
@@ -20,7 +21,7 @@ export const defaultCompilerFactory: ExprCompilerFactory = ({
   const current = (): DataFiles => {
     const version = dataVersion();
     if (view === null || view.version !== version) {
-      view = { version, files: createDataFiles(strings, regexps) };
+      view = { version, files: createDataFiles(strings, regexps, regexpCaches) };
     }
     return view.files;
   };
