@@ -35,6 +35,12 @@ export interface CompiledBayesianCondition {
 /** A scenario with every expression prepared and every duration resolved (milliseconds). */
 export interface CompiledScenario {
   name: string;
+  /**
+   * Identity of the bucket factory: name NUL filter. Several documents may share a `name` (one
+   * for bad passwords, one for unknown users); CrowdSec keys instances by filter + groupby +
+   * name (`GetKey`), so they never share an instance, and each keeps its own blackhole.
+   */
+  id: string;
   description: string;
   type: BucketType;
   path: string;
@@ -213,6 +219,7 @@ export function compileScenario(
 
   return {
     name: config.name,
+    id: `${config.name}\u0000${config.filter}`,
     description: config.description,
     type,
     path: ctx.path,
