@@ -9,6 +9,7 @@ import {
 import {
   compileExpr,
   createDataFiles,
+  type Dialect,
   ExprError,
   ExprRuntimeError,
 } from "../../src/engine/expr/index.js";
@@ -37,6 +38,8 @@ export function buildEnv(value: unknown): unknown {
 }
 
 const cases = loadExprCases(resolve(import.meta.dirname, "../fixtures/expr"));
+/** Cases of the current-engine dialect (expr-lang v1.17, values read from its source). */
+const currentCases = loadExprCases(resolve(import.meta.dirname, "../fixtures/expr-current"));
 const hubAvailable = !oracleFor("expr corpus cases that use hub expressions").skip;
 const hubExpressions = new Map<string, string>();
 if (hubAvailable) {
@@ -61,33 +64,47 @@ describe("expr case corpus", () => {
   for (const { name, spec } of cases) {
     const skip = spec.hubExpr !== undefined && !hubAvailable;
     it.skipIf(skip)(`${name}: ${spec.description ?? spec.expr ?? ""}`.slice(0, 160), () => {
-      const source = sourceOf(spec);
-      expect(source, `hub expression ${JSON.stringify(spec.hubExpr)} not found`).toBeDefined();
       // Every case was checked against the 1.4.6 binary: antonmedv/expr v1.9.0 semantics.
-      const options = {
-        dataFiles: createDataFiles(spec.dataFiles ?? {}, spec.regexpFiles ?? {}),
-        dialect: "crowdsec-1.4" as const,
-      };
-      const env = buildEnv(spec.env ?? {}) as Record<string, unknown>;
-      if (spec.error !== undefined) {
-        if (spec.phase === "compile") {
-          expect(() => compileExpr(source!, options)).toThrow(ExprError);
-          expect(() => compileExpr(source!, options)).toThrow(spec.error);
-          return;
-        }
-        const compiled = compileExpr(source!, options);
-        expect(() => compiled.run(env)).toThrow(ExprRuntimeError);
-        expect(() => compiled.run(env)).toThrow(spec.error);
-        return;
-      }
-      const result = compileExpr(source!, options).run(env);
-      if ("want" in spec) expect(result).toEqual(spec.want);
-      if (spec.goFormat !== undefined) {
-        const formatted = compileExpr(`Sprintf("%T|%v", (${source}), (${source}))`, options).run(
-          env,
-        );
-        expect(formatted).toBe(spec.goFormat);
-      }
+      runCase(spec, "crowdsec-1.4");
     });
   }
 });
+
+describe("expr case corpus, current-engine dialect", () => {
+  it("has cases", () => {
+    expect(currentCases.length).toBeGreaterThan(80);
+  });
+
+  for (const { name, spec } of currentCases) {
+    it(`${name}: ${spec.description ?? spec.expr ?? ""}`.slice(0, 160), () => {
+      runCase(spec, "current");
+    });
+  }
+});
+
+function runCase(spec: ExprCase, dialect: Dialect): void {
+  const source = sourceOf(spec);
+  expect(source, `hub expression ${JSON.stringify(spec.hubExpr)} not found`).toBeDefined();
+  const options = {
+    dataFiles: createDataFiles(spec.dataFiles ?? {}, spec.regexpFiles ?? {}),
+    dialect,
+  };
+  const env = buildEnv(spec.env ?? {}) as Record<string, unknown>;
+  if (spec.error !== undefined) {
+    if (spec.phase === "compile") {
+      expect(() => compileExpr(source!, options)).toThrow(ExprError);
+      expect(() => compileExpr(source!, options)).toThrow(spec.error);
+      return;
+    }
+    const compiled = compileExpr(source!, options);
+    expect(() => compiled.run(env)).toThrow(ExprRuntimeError);
+    expect(() => compiled.run(env)).toThrow(spec.error);
+    return;
+  }
+  const result = compileExpr(source!, options).run(env);
+  if ("want" in spec) expect(result).toEqual(spec.want);
+  if (spec.goFormat !== undefined) {
+    const formatted = compileExpr(`Sprintf("%T|%v", (${source}), (${source}))`, options).run(env);
+    expect(formatted).toBe(spec.goFormat);
+  }
+}

@@ -13,6 +13,7 @@ import { compileBinary, compileOptimizedIn, compileUnary } from "./operator-comp
 import { compilePredicate } from "./predicates.js";
 import { compileRegexp } from "./regexp.js";
 import {
+  CHAIN_BREAK,
   CompileFault,
   charge,
   type Evaluate,
@@ -35,9 +36,6 @@ export interface CompileContext {
   /** Semantics to follow (default `"crowdsec-1.4"`). */
   dialect?: Dialect;
 }
-
-/** Thrown by an optional member (`a?.b`) on nil; its `Chain` turns the whole chain into nil. */
-const CHAIN_BREAK = { chainBreak: true };
 
 /** Operator implementations where v1.17 differs from v1.9.0. */
 const CURRENT_OPERATORS: Readonly<Record<string, (a: unknown, b: unknown) => unknown>> = {

@@ -231,7 +231,10 @@ class Parser {
         return this.make(this.parseNumber(token));
       case "String":
         this.next();
-        return this.make({ kind: "String", offset: token.offset, value: token.value });
+        node = this.make({ kind: "String", offset: token.offset, value: token.value });
+        // v1.17 accepts postfix operators after a string literal (`'abc'[1:]`); v1.9.0 did not.
+        if (!this.current17) return node;
+        break;
       default:
         if (this.is("Bracket", "[")) node = this.parseArray(token);
         else if (this.is("Bracket", "{")) node = this.parseMap(token);

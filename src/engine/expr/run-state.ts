@@ -43,6 +43,12 @@ export function charge(state: RunState, size: number): void {
   if (state.memory >= MEMORY_BUDGET) throw new RuntimeFault("memory budget exceeded");
 }
 
+/**
+ * Thrown by an optional member (`a?.b`) on nil and caught by its `Chain` node, which turns the
+ * whole member chain into nil. Passes through `located` untouched.
+ */
+export const CHAIN_BREAK: unique symbol = Symbol("chain break");
+
 /** Attaches the node position to faults raised below it (the innermost node wins). */
 export function located(offset: number, evaluate: Evaluate): Evaluate {
   return (state) => {
@@ -54,7 +60,8 @@ export function located(offset: number, evaluate: Evaluate): Evaluate {
   };
 }
 
-export function withOffset(e: unknown, offset: number): RuntimeFault {
+export function withOffset(e: unknown, offset: number): RuntimeFault | typeof CHAIN_BREAK {
+  if (e === CHAIN_BREAK) return e;
   if (e instanceof RuntimeFault) {
     if (e.offset === undefined) e.offset = offset;
     return e;
