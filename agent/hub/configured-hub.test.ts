@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { installedPath, parseHubIndex } from "../../src/engine/hub/hub-index.js";
 import { oracleFor } from "../../test/oracle/crowdsec-config.js";
 import { TEST_SCENARIO, writeTestHub } from "../../test/support/agent-test-hub.js";
 import type { AgentConfig } from "../config/agent-config.js";
@@ -84,5 +85,44 @@ describe.skipIf(!hasHub)("loadConfiguredHub", () => {
     const load = () => loadConfiguredHub(configFor(dirs.hubDir, dirs.dataDir, dirs.patternsDir));
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(/^\/etc\/rampart\/agent\.yaml: hub: /);
+  });
+
+  it("runs the items installed in hub.config_dir (links into the hub, tainted copies as edited)", () => {
+    dir = mkdtempSync(join(tmpdir(), "configured-hub-"));
+    const dirs = writeTestHub(join(dir, "hub"));
+    const etc = join(dir, "etc");
+    const index = parseHubIndex(readFileSync(join(dirs.hubDir, ".index.json"), "utf8"));
+    for (const item of index.parsers.values()) {
+      mkdirSync(dirname(join(etc, installedPath(item))), { recursive: true });
+      symlinkSync(join(dirs.hubDir, item.path), join(etc, installedPath(item)));
+    }
+    const scenario = index.scenarios.get(TEST_SCENARIO)!;
+    const edited = `type: leaky\nname: ${TEST_SCENARIO}\ndescription: edited\nfilter: "evt.Meta.log_type == 'x'"\nleakspeed: 1s\ncapacity: 1\ngroupby: evt.Meta.source_ip\n`;
+    mkdirSync(join(etc, "scenarios"), { recursive: true });
+    writeFileSync(join(etc, installedPath(scenario)), edited);
+    writeFileSync(join(etc, "scenarios/mine.yaml"), "name: me/mine\n");
+    const config = configFor(dirs.hubDir, dirs.dataDir, dirs.patternsDir);
+    const hub = loadConfiguredHub({
+      ...config,
+      hub: { ...config.hub, collections: [], configDir: etc },
+    });
+    expect(
+      hub.report.items
+        .filter((i) => i.type === "parsers")
+        .map((i) => i.name)
+        .sort(),
+    ).toEqual([...index.parsers.keys()].sort());
+    expect(hub.scenarios.map((s) => s.name)).toEqual([TEST_SCENARIO]);
+    expect(hub.registration.scenarios[0]!.content).toBe(edited);
+  });
+
+  it("names the missing index when hub.config_dir is set but the hub was never updated", () => {
+    dir = mkdtempSync(join(tmpdir(), "configured-hub-"));
+    const config = configFor(join(dir, "hub"), dir, dir);
+    expect(() =>
+      loadConfiguredHub({ ...config, hub: { ...config.hub, configDir: join(dir, "etc") } }),
+    ).toThrow(
+      /agent\.yaml: hub\.hub_dir: cannot read the hub index .*\.index\.json \(run `rampart hub update`\)/,
+    );
   });
 });

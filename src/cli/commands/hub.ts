@@ -262,7 +262,10 @@ function makeHubVerbs(deps: HubDeps, fixed?: HubItemType): Command[] {
       )
       .argument("<name...>", "item names")
       .addOption(typeOption())
-      .option("--force", "also remove tainted (locally edited) copies")
+      .option(
+        "--force",
+        "also remove tainted (locally edited) copies, and a named item an enabled collection needs",
+      )
       .action((names: string[], o) => {
         const { configDir, hubDir } = dirs();
         const index = readIndex(hubDir);
@@ -282,8 +285,10 @@ function makeHubVerbs(deps: HubDeps, fixed?: HubItemType): Command[] {
             for (const member of closure(index, f.item)) keep.add(member);
           }
           for (const t of targets) {
-            if (keep.has(t)) {
-              deps.io.stdout(`kept: ${t.type} ${t.name} (needed by another collection)\n`);
+            // cscli refuses to remove a named item a collection needs unless --force.
+            if (keep.has(t) && !(t === item && o.force === true)) {
+              const hint = t === item ? "; use --force" : "";
+              deps.io.stdout(`kept: ${t.type} ${t.name} (needed by another collection${hint})\n`);
               continue;
             }
             const file = installed.find((f) => f.item === t);
