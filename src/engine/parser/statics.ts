@@ -58,7 +58,8 @@ function targetPath(target: string): string[] {
 
 /**
  * Applies statics in order (1.4.6 `ProcessStatics`): `value` wins over `expression`; an expression
- * error skips that static; int results become decimal strings; map/array results are skipped;
+ * error skips that static; int results become decimal strings; nil, map and array results are
+ * skipped (nil as in the current engine, where `UnmarshalJSON`/`ParseKV` statics return nil);
  * other result types throw `StaticTypeError`. An empty value skips the static, except for the
  * `ParseDate` method, which accepts empty input.
  */
@@ -78,7 +79,9 @@ export function applyStatics(
       }
       if (typeof output === "string") value = output;
       else if (typeof output === "number" && Number.isInteger(output)) value = String(output);
-      else if (output !== null && typeof output === "object" && isCollection(output)) continue;
+      // nil: skipped by the current engine (1.4.6 aborted), e.g. `ParseKV(...)` statics.
+      else if (output === null) continue;
+      else if (typeof output === "object" && isCollection(output)) continue;
       else throw new StaticTypeError(`unexpected return type for RunTimeValue : ${goType(output)}`);
     }
     const target = item.target;
