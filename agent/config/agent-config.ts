@@ -56,6 +56,8 @@ const agentConfigSchema = z
         hub_dir: z.string().min(1),
         data_dir: z.string().min(1),
         patterns_dir: z.string().min(1),
+        /** CrowdSec's config dir: the items `rampart … install` / `cscli … install` enabled there run too. */
+        config_dir: z.string().min(1).optional(),
         collections: hubItems.default([]),
         parsers: hubItems.default([]),
         postoverflows: hubItems.default([]),
@@ -142,6 +144,8 @@ export interface AgentConfig {
     hubDir: string;
     dataDir: string;
     patternsDir: string;
+    /** Items installed here (symlinks into `hubDir`) are enabled besides the lists; null = none. */
+    configDir: string | null;
     collections: string[];
     parsers: string[];
     postoverflows: string[];
@@ -175,6 +179,7 @@ export function parseAgentConfig(text: string, file: string): AgentConfig {
       hubDir: at(c.hub.hub_dir),
       dataDir: at(c.hub.data_dir),
       patternsDir: at(c.hub.patterns_dir),
+      configDir: c.hub.config_dir === undefined ? null : at(c.hub.config_dir),
       collections: c.hub.collections,
       parsers: c.hub.parsers,
       postoverflows: c.hub.postoverflows,

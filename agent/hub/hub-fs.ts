@@ -24,8 +24,14 @@ function readInside(root: string, path: string): string | null {
   }
 }
 
-/** A `HubSource` reading lazily from `dirs`; pattern files are read eagerly (they are few). */
-export function hubSourceFromDirectories(dirs: HubDirectories): HubSource {
+/**
+ * A `HubSource` reading lazily from `dirs`; pattern files are read eagerly (they are few).
+ * `overrides` maps a hub path to the file that replaces it (a tainted copy in the config dir).
+ */
+export function hubSourceFromDirectories(
+  dirs: HubDirectories,
+  overrides: ReadonlyMap<string, string> = new Map(),
+): HubSource {
   const patterns: Record<string, string> = {};
   if (existsSync(dirs.patternsDir)) {
     for (const name of readdirSync(dirs.patternsDir)) {
@@ -34,7 +40,15 @@ export function hubSourceFromDirectories(dirs: HubDirectories): HubSource {
     }
   }
   return {
-    readHub: (path) => readInside(dirs.hubDir, path),
+    readHub: (path) => {
+      const override = overrides.get(path);
+      if (override === undefined) return readInside(dirs.hubDir, path);
+      try {
+        return readFileSync(override, "utf8");
+      } catch {
+        return null;
+      }
+    },
     readData: (name) => readInside(dirs.dataDir, name),
     patterns,
   };

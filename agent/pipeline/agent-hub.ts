@@ -25,6 +25,8 @@ export interface AgentHubOptions {
   geoip?: GeoIpFiles;
   /** Enable the `reverse_dns` enricher (live PTR lookups, cached). Off by default. */
   reverseDns?: boolean;
+  /** Hub path → file that replaces it (tainted copies installed in the config dir). */
+  overrides?: ReadonlyMap<string, string>;
 }
 
 /** The loaded hub of a running agent. */
@@ -47,7 +49,7 @@ export interface AgentHub {
 
 /** Loads the hub from `dirs` for an install with `options`; see `AgentHub.report`. */
 export function loadAgentHub(dirs: HubDirectories, options: AgentHubOptions): AgentHub {
-  const source = hubSourceFromDirectories(dirs);
+  const source = hubSourceFromDirectories(dirs, options.overrides);
   const rdns = options.reverseDns ? createReverseDnsCache() : null;
   const loaded = loadHub(source, readHubIndex(source), {
     selection: options,

@@ -1,7 +1,10 @@
 /**
  * Parser pipeline throughput, Rampart vs the reference CrowdSec 1.4.6, on the same 100,000-line
  * sshd (syslog) and nginx logs with the same hub items (Debian default collections + whitelists,
- * parsers only — no scenarios installed on either side).
+ * parsers only — no scenarios installed on either side). A third row per log runs Rampart on the
+ * current hub (the team's snapshot in `../shared/crowdsec-hub`: collections `crowdsecurity/linux`,
+ * `crowdsecurity/sshd`, `crowdsecurity/nginx` + `crowdsecurity/whitelists`, their current parsers),
+ * beside 1.4.6 on its own snapshot; it is left out when the snapshot is absent.
  *
  * Both sides run as separate processes under `/usr/bin/time -v` for peak RSS and CPU time.
  * Lines/s is printed over the whole process (startup and hub loading included) and over parsing
@@ -11,11 +14,12 @@
  *   npm run bench -- parsers
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { debianDirectories, hubSourceFromDirectories } from "../../agent/hub/hub-fs.js";
 import { ExpectMode, newLogEvent } from "../../src/engine/event.js";
 import { defaultCompilerFactory } from "../../src/engine/hub/expr-compiler.js";
+import type { HubSource } from "../../src/engine/hub/hub-loader.js";
 import { loadHub, readHubIndex } from "../../src/engine/hub/hub-loader.js";
 import {
   CROWDSEC_BIN,
@@ -25,6 +29,7 @@ import {
   DEFAULT_EXTRA_PARSERS,
   runCrowdsecDump,
 } from "../../test/oracle/crowdsec-dump.js";
+import { currentHub } from "../../test/oracle/prerequisites.js";
 import { BENCH_LOGS, writeLogs } from "../gen-logs.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
@@ -39,16 +44,58 @@ interface ChildResult {
   parseCpuMs: number;
 }
 
-const debianSource = hubSourceFromDirectories(debianDirectories(CROWDSEC_ROOT));
+/** Which hub a run loads: the Debian 1.4.6 snapshot, or the current hub snapshot. */
+type HubKind = "debian" | "current";
+
+const CURRENT_COLLECTIONS = ["crowdsecurity/linux", "crowdsecurity/sshd", "crowdsecurity/nginx"];
+
+/**
+ * The current hub snapshot as a hub source. Its `data/` is laid out as the hub data host serves
+ * it (`web/…`, `whitelists/…`), while items name their files by `dest_file` (the basename): index
+ * every file there by basename, as `rampart hub update` would have installed them.
+ */
+function currentSource(): HubSource {
+  const dirs = currentHub();
+  const source = hubSourceFromDirectories(dirs);
+  const byName = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const full = join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (!byName.has(name)) byName.set(name, full);
+    }
+  };
+  walk(dirs.dataDir);
+  return {
+    ...source,
+    readData: (name) => {
+      const full = byName.get(name);
+      return full === undefined ? null : readFileSync(full, "utf8");
+    },
+  };
+}
 
 /** Child mode: load the hub, parse the file, print figures as JSON. */
-function parseFile(file: string, type: string): ChildResult {
+function parseFile(file: string, type: string, kind: HubKind): ChildResult {
   const started = performance.now();
-  const hub = loadHub(debianSource, readHubIndex(debianSource), {
-    selection: { collections: DEFAULT_COLLECTIONS, parsers: DEFAULT_EXTRA_PARSERS },
+  const source =
+    kind === "current"
+      ? currentSource()
+      : hubSourceFromDirectories(debianDirectories(CROWDSEC_ROOT));
+  const hub = loadHub(source, readHubIndex(source), {
+    selection: {
+      collections: kind === "current" ? CURRENT_COLLECTIONS : DEFAULT_COLLECTIONS,
+      parsers: DEFAULT_EXTRA_PARSERS,
+    },
     includeScenarios: false,
     compilerFactory: defaultCompilerFactory,
   });
+  const broken = hub.report.items.filter((item) => item.status !== "loaded");
+  if (broken.length > 0) {
+    throw new Error(
+      `${kind} hub: ${broken.map((i) => `${i.name} (${i.status})`).join(", ")} did not load`,
+    );
+  }
   const loadMs = performance.now() - started;
   const src = resolve(file);
   const lines = readFileSync(file, "utf8").split("\n");
@@ -85,6 +132,7 @@ const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 function runOurs(
   file: string,
   type: string,
+  kind: HubKind,
 ): ChildResult & { peakKb: number; wallMs: number; cpuMs: number | null } {
   const started = performance.now();
   const command = [
@@ -95,6 +143,7 @@ function runOurs(
     "--child",
     file,
     type,
+    kind,
   ];
   const timed = existsSync("/usr/bin/time");
   const child = timed
@@ -123,6 +172,9 @@ export async function run(): Promise<void> {
   }
   ensureLogs();
   mkdirSync(BENCH_DIR, { recursive: true });
+  const hasCurrentHub = existsSync(join(currentHub().hubDir, ".index.json"));
+  if (!hasCurrentHub)
+    console.log("current hub snapshot not found (../shared/crowdsec-hub): its rows are left out");
   const rows: string[][] = [
     [
       "log",
@@ -141,7 +193,15 @@ export async function run(): Promise<void> {
     const one = join(BENCH_DIR, `one-${log.file}`);
     writeFileSync(one, `${readFileSync(file, "utf8").split("\n")[0]}\n`);
 
-    const ours = runOurs(file, log.type);
+    const ours = runOurs(file, log.type, "debian");
+    let current: ReturnType<typeof runOurs> | null = null;
+    try {
+      current = hasCurrentHub ? runOurs(file, log.type, "current") : null;
+    } catch (error) {
+      console.log(
+        `${log.file}: the current hub did not load, its row is left out: ${(error as Error).message.split("\n").find((l) => l.startsWith("Error:")) ?? (error as Error).message}`,
+      );
+    }
     const startup = await runCrowdsecDump({
       logFile: one,
       type: log.type,
@@ -173,6 +233,19 @@ export async function run(): Promise<void> {
       perCpu(ours.parseCpuMs),
       `${(ours.peakKb / 1024).toFixed(0)} MiB`,
     ]);
+    if (current) {
+      rows.push([
+        log.file,
+        "rampart, current hub",
+        fmt(current.lines),
+        fmt(current.processed),
+        fmt((current.lines / current.wallMs) * 1000),
+        fmt((current.lines / current.parseMs) * 1000),
+        current.cpuMs === null ? "-" : fmt((current.lines / current.cpuMs) * 1000),
+        fmt((current.lines / current.parseCpuMs) * 1000),
+        `${(current.peakKb / 1024).toFixed(0)} MiB`,
+      ]);
+    }
     rows.push([
       log.file,
       "crowdsec 1.4.6",
@@ -214,6 +287,6 @@ export async function run(): Promise<void> {
 }
 
 if (process.argv[2] === "--child") {
-  const [, , , file, type] = process.argv;
-  console.log(JSON.stringify(parseFile(file!, type!)));
+  const [, , , file, type, kind] = process.argv;
+  console.log(JSON.stringify(parseFile(file!, type!, kind === "current" ? "current" : "debian")));
 }

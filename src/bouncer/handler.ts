@@ -12,6 +12,7 @@ import {
 import { remediationFor } from "./remediation/remediation-rules";
 import { captchaPaths, challengePage, handleCaptchaSubmission } from "./remediation/turnstile";
 import { clientOf } from "./request-context";
+import { canonicalPath, forwardUrl } from "./request-path";
 import { SnapshotReplica } from "./sync/snapshot-replica";
 
 /** How long a new isolate's first request waits for the snapshot before falling back. */
@@ -83,23 +84,26 @@ export function createBouncerWorker(options: BouncerOptions = {}) {
     const cp = rt.config.controlPath;
     if (url.pathname === cp || url.pathname.startsWith(`${cp}/`))
       return control(rt, request, url, ctx);
+    // Rules and the origin both see this one form of the path (request-path.ts).
+    const path = canonicalPath(url.pathname);
 
     let verdict: Verdict;
     try {
-      verdict = await decide(rt, request, url, ctx);
+      verdict = await decide(rt, request, url, path, ctx);
     } catch (e) {
       console.error(`bouncer error: ${(e as Error).stack ?? e}`);
       verdict = fallback(rt, "exception");
     }
     flushUsage(rt, ctx);
     if (verdict.kind === "respond") return verdict.response;
-    return forward(request, rt.config.originUrl, rt.env.ORIGIN);
+    return forward(request, rt.config.originUrl, rt.env.ORIGIN, path);
   }
 
   async function decide(
     rt: Runtime,
     request: Request,
     url: URL,
+    path: string,
     ctx: ExecutionContext,
   ): Promise<Verdict> {
     const { config } = rt;
@@ -127,7 +131,7 @@ export function createBouncerWorker(options: BouncerOptions = {}) {
     }
     const decision = matcher.match(client, now());
     const remediation = decision
-      ? remediationFor(config.remediations, url.hostname, url.pathname, decision.type)
+      ? remediationFor(config.remediations, url.hostname, path, decision.type)
       : "none";
     if (!decision || remediation === "none") {
       record(rt, "passed", url);
@@ -289,19 +293,21 @@ export function createBouncerWorker(options: BouncerOptions = {}) {
 }
 
 /**
- * Forwards the request unchanged — to the ORIGIN service binding or ORIGIN_URL when set, else to
- * its own URL (on a route, that reaches the origin behind the Worker). A failing origin is a 502.
+ * Forwards the request — to the ORIGIN service binding or ORIGIN_URL when set, else to its own
+ * URL (on a route, that reaches the origin behind the Worker) — with the canonical path the rules
+ * judged, on the configured host only (`forwardUrl`). A failing origin is a 502.
  */
 async function forward(
   request: Request,
   originUrl: string | null,
-  origin?: Fetcher,
+  origin: Fetcher | undefined,
+  path?: string,
 ): Promise<Response> {
-  let target: Request = request;
-  if (originUrl) {
-    const url = new URL(request.url);
-    target = new Request(new URL(url.pathname.slice(1) + url.search, originUrl), request);
-  }
+  const url = new URL(request.url);
+  const target = new Request(
+    forwardUrl(url, path ?? canonicalPath(url.pathname), originUrl),
+    request,
+  );
   try {
     return await (origin ? origin.fetch(target) : fetch(target));
   } catch (e) {

@@ -29,6 +29,16 @@ export const cliConfigSchema = z
     hub_dir: z.string().optional(),
     data_dir: z.string().optional(),
     patterns_dir: z.string().optional(),
+    /** The hub CDN: `<hub_url>/<hub_branch>/.index.json` and `<hub_url>/<hub_branch>/<item path>`. */
+    hub_url: z.string().url().optional(),
+    hub_branch: z
+      .string()
+      .regex(/^[\w.-]+$/, "a branch name")
+      .optional(),
+    /** Where data files come from: `<hub_data_url>/<path of their source_url>` (default: the source_url). */
+    hub_data_url: z.string().url().optional(),
+    /** CrowdSec's grok patterns: `<patterns_url>/<file>` (default: the pinned crowdsec release). */
+    patterns_url: z.string().url().optional(),
     /** Prometheus endpoint of the agent, for `rampart metrics`. */
     prometheus_url: z.string().url().optional(),
   })
@@ -52,17 +62,40 @@ export interface CliConfig {
   hubDir: string;
   dataDir: string;
   patternsDir: string;
+  hubUrl: string;
+  hubBranch: string;
+  /** Unset: data files come from their own `source_url`. */
+  hubDataUrl?: string;
+  patternsUrl: string;
   prometheusUrl: string;
 }
 
-/** Defaults mirror a Debian CrowdSec install, so an agent host needs no config at all. */
+/**
+ * Defaults mirror a CrowdSec install (its `config.yaml`: `config_dir: /etc/crowdsec/`,
+ * `hub_dir: <config_dir>/hub/`, `data_dir: /var/lib/crowdsec/data/`), so an agent host needs no
+ * config at all, and the hub CDN current cscli uses (`pkg/csconfig/cscli.go`
+ * `defaultHubURLTemplate`, branch `master`).
+ */
 export const DEFAULTS = {
   url: "http://127.0.0.1:8080/",
   configDir: "/etc/crowdsec",
-  hubDir: "/usr/share/crowdsec/hub",
-  dataDir: "/usr/share/crowdsec/data",
+  dataDir: "/var/lib/crowdsec/data",
   prometheusUrl: "http://127.0.0.1:6060/metrics",
+  hubUrl: "https://cdn-hub.crowdsec.net/crowdsecurity/",
+  hubBranch: "master",
+  /** CrowdSec's `config/patterns` at a pinned release (the grok patterns a host without CrowdSec lacks). */
+  patternsUrl: "https://raw.githubusercontent.com/crowdsecurity/crowdsec/v1.7.5/config/patterns/",
 } as const;
+
+function baseUrl(url: string, what: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error("not http");
+    return parsed.toString().replace(/\/?$/, "/");
+  } catch {
+    throw new CliError(`invalid ${what} '${url}' (an http:// or https:// URL)`, EXIT.usage);
+  }
+}
 
 /** Inputs of {@link loadConfig}; everything injectable for tests. */
 export interface LoadConfigInput {
@@ -141,6 +174,12 @@ function isLoopback(url: string): boolean {
   return host === "127.0.0.1" || host === "localhost" || host === "[::1]";
 }
 
+function hubBranch(name: string): string {
+  if (!/^[\w.-]+$/.test(name))
+    throw new CliError(`invalid hub branch '${name}' (letters, digits, '.', '_', '-')`, EXIT.usage);
+  return name;
+}
+
 /** Resolves the configuration from files, env and flags. */
 export function loadConfig(input: LoadConfigInput): CliConfig {
   const { env } = input;
@@ -176,6 +215,7 @@ export function loadConfig(input: LoadConfigInput): CliConfig {
       adminTokenSource = devVars;
     }
   }
+  const hubDataUrl = env.RAMPART_HUB_DATA_URL ?? file.hub_data_url;
   return {
     url,
     adminToken,
@@ -187,9 +227,16 @@ export function loadConfig(input: LoadConfigInput): CliConfig {
     keyFile: env.RAMPART_KEY_FILE ?? file.key_file,
     caFile: env.RAMPART_CA_FILE ?? file.ca_file,
     configDir,
-    hubDir: env.RAMPART_HUB_DIR ?? file.hub_dir ?? DEFAULTS.hubDir,
+    hubDir: env.RAMPART_HUB_DIR ?? file.hub_dir ?? join(configDir, "hub"),
     dataDir: env.RAMPART_DATA_DIR ?? file.data_dir ?? DEFAULTS.dataDir,
     patternsDir: env.RAMPART_PATTERNS_DIR ?? file.patterns_dir ?? join(configDir, "patterns"),
+    hubUrl: baseUrl(env.RAMPART_HUB_URL ?? file.hub_url ?? DEFAULTS.hubUrl, "hub URL"),
+    hubBranch: hubBranch(env.RAMPART_HUB_BRANCH ?? file.hub_branch ?? DEFAULTS.hubBranch),
+    ...(hubDataUrl ? { hubDataUrl: baseUrl(hubDataUrl, "hub data URL") } : {}),
+    patternsUrl: baseUrl(
+      env.RAMPART_PATTERNS_URL ?? file.patterns_url ?? DEFAULTS.patternsUrl,
+      "patterns URL",
+    ),
     prometheusUrl: env.RAMPART_PROMETHEUS_URL ?? file.prometheus_url ?? DEFAULTS.prometheusUrl,
   };
 }

@@ -193,3 +193,55 @@ describe("bouncer blocking (Workers runtime, Durable Object sync)", () => {
     expect((await visit("http://site.test/.rampart/dev/turnstile.js", "1.2.3.4")).status).toBe(404);
   });
 });
+
+describe("one canonical path for rules and origin (issue 12, hole 6)", () => {
+  /** An isolate with its own bindings on top of the test ones. */
+  function isolateWith(vars: Partial<Env>) {
+    const worker = createBouncerWorker();
+    const own = { ...env, ...vars } as Env;
+    return async (url: string, ip: string, headers: Record<string, string> = {}) => {
+      const ctx = createExecutionContext();
+      const request = new Request(url, { headers: { "CF-Connecting-IP": ip, ...headers } });
+      const res = await worker.fetch(request, own, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+  }
+
+  beforeAll(async () => {
+    await addDecisions([{ value: "203.0.113.70" }]);
+    await syncNow();
+  });
+
+  it("sends a path that names another host to the configured origin only, credentials and all", async () => {
+    const visitVia = isolateWith({ ORIGIN_URL: "https://origin.internal/app" });
+    for (const raw of [
+      "///127.0.0.1:8394/steal",
+      "/\\127.0.0.1:8394/steal",
+      "//evil.example/steal",
+    ]) {
+      const res = await visitVia(`http://site.test${raw}?k=1`, "203.0.113.8", {
+        Cookie: "session=secret",
+        Authorization: "Basic c2VjcmV0",
+      });
+      expect(res.status, raw).toBe(200);
+      const echoed = (await res.json()) as { url: string };
+      expect(new URL(echoed.url).host, raw).toBe("origin.internal");
+      expect(echoed.url, raw).toMatch(/^https:\/\/origin\.internal\/app\/[^/]/);
+    }
+  });
+
+  it("holds a path rule for every spelling of the path, and the origin gets the path judged", async () => {
+    const visitVia = isolateWith({
+      REMEDIATIONS: JSON.stringify([
+        { hosts: ["*"], path_prefix: "/admin", actions: ["ban"], default_action: "ban" },
+      ]),
+    });
+    for (const raw of ["/admin", "//admin", "/%61dmin/", "/Admin", "/x/../admin", "/.//admin"]) {
+      expect((await visitVia(`http://site.test${raw}`, "203.0.113.70")).status, raw).toBe(403);
+    }
+    const clean = await visitVia("http://site.test//public/%7Ex", "203.0.113.70");
+    expect(clean.status).toBe(200);
+    expect(((await clean.json()) as { url: string }).url).toBe("http://site.test/public/~x");
+  });
+});

@@ -15,7 +15,7 @@ import { debianDirectories, hubSourceFromDirectories } from "../../agent/hub/hub
 import { createLocalBuckets } from "../../agent/replay/local-buckets.js";
 import type { CompiledScenario } from "../../src/engine/buckets/index.js";
 import { ExpectMode, newLogEvent } from "../../src/engine/event.js";
-import { defaultCompilerFactory } from "../../src/engine/hub/expr-compiler.js";
+import { compilerFactoryFor } from "../../src/engine/hub/expr-compiler.js";
 import { type LoadedHub, loadHub, readHubIndex } from "../../src/engine/hub/hub-loader.js";
 import { acquiredLines, PARITY_LOGS } from "../fixtures/attack-logs.js";
 import {
@@ -41,7 +41,7 @@ const debianSource = hubSourceFromDirectories(debianDirectories(CROWDSEC_ROOT));
 function loadScenarios(): CompiledScenario[] {
   const result = loadHub(debianSource, readHubIndex(debianSource), {
     selection: { collections: DEFAULT_COLLECTIONS },
-    compilerFactory: defaultCompilerFactory,
+    compilerFactory: compilerFactoryFor("crowdsec-1.4"),
     hash: (content) => createHash("sha256").update(content).digest("hex"),
   });
   expect(result.report.items.flatMap((item) => item.problems)).toEqual([]);
@@ -81,7 +81,7 @@ describe.skipIf(!available)("bucket engine vs CrowdSec 1.4.6 on replayed attack 
     hub = loadHub(debianSource, readHubIndex(debianSource), {
       selection: { collections: DEFAULT_COLLECTIONS, parsers: DEFAULT_EXTRA_PARSERS },
       includeScenarios: false,
-      compilerFactory: defaultCompilerFactory,
+      compilerFactory: compilerFactoryFor("crowdsec-1.4"),
     });
     scenarios = loadScenarios();
     dir = mkdtempSync(join(tmpdir(), "rampart-buckets-"));

@@ -16,7 +16,7 @@ import { parse as parseYaml } from "yaml";
 import { debianDirectories, hubSourceFromDirectories } from "../../agent/hub/hub-fs.js";
 import { FIXTURES as GENERATED, writeLogs } from "../../scripts/gen-logs.js";
 import { ExpectMode, newLogEvent, type PipelineEvent } from "../../src/engine/event.js";
-import { defaultCompilerFactory } from "../../src/engine/hub/expr-compiler.js";
+import { compilerFactoryFor } from "../../src/engine/hub/expr-compiler.js";
 import { type LoadedHub, loadHub, readHubIndex } from "../../src/engine/hub/hub-loader.js";
 import { oracleFor } from "../oracle/crowdsec-config.js";
 import {
@@ -262,7 +262,7 @@ const debianSource = hubSourceFromDirectories(debianDirectories(CROWDSEC_ROOT));
 const loadDebianHub = (collections: readonly string[], parsers: readonly string[]) =>
   loadHub(debianSource, readHubIndex(debianSource), {
     selection: { collections, parsers },
-    compilerFactory: defaultCompilerFactory,
+    compilerFactory: compilerFactoryFor("crowdsec-1.4"),
   });
 
 describe.skipIf(!available)("parser pipeline vs CrowdSec 1.4.6 (parser-dump.yaml)", () => {

@@ -63,8 +63,10 @@ describe("expr case corpus", () => {
     it.skipIf(skip)(`${name}: ${spec.description ?? spec.expr ?? ""}`.slice(0, 160), () => {
       const source = sourceOf(spec);
       expect(source, `hub expression ${JSON.stringify(spec.hubExpr)} not found`).toBeDefined();
+      // Every case was checked against the 1.4.6 binary: antonmedv/expr v1.9.0 semantics.
       const options = {
         dataFiles: createDataFiles(spec.dataFiles ?? {}, spec.regexpFiles ?? {}),
+        dialect: "crowdsec-1.4" as const,
       };
       const env = buildEnv(spec.env ?? {}) as Record<string, unknown>;
       if (spec.error !== undefined) {

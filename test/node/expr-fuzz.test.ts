@@ -132,7 +132,7 @@ describe.skipIf(skip)("differential fuzzing against CrowdSec 1.4.6", () => {
     };
     const ours = exprs.map((expr) => {
       try {
-        return String(compileExpr(goFormatExpr(expr)).run(env));
+        return String(compileExpr(goFormatExpr(expr), { dialect: "crowdsec-1.4" }).run(env));
       } catch (e) {
         return `error: ${(e as Error).message.split(" (")[0]}`;
       }

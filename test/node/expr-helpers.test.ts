@@ -45,6 +45,7 @@ const TECH_MAP = [
 const dataFiles = createDataFiles(
   { "list.txt": ["a", "b"] },
   { "ua.regex": ["(?i)^nikto"] },
+  {},
   { "tech.json": TECH_MAP },
 );
 

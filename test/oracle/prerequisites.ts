@@ -6,6 +6,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /**
  * Whether a suite must skip because of `missing` (names or paths of what it needs; empty when
@@ -52,5 +54,43 @@ export function skipWithoutJournal(what: string): boolean {
       ...(JOURNAL_REMOTE === undefined ? ["systemd-journal-remote"] : []),
     ],
     "apt-get install systemd-journal-remote (.ci/run does)",
+  );
+}
+
+/** The team's snapshot of the current CrowdSec hub (`../shared/crowdsec-hub` beside the repo). */
+export interface CurrentHub {
+  root: string;
+  hubDir: string;
+  dataDir: string;
+  patternsDir: string;
+}
+
+/** Where the current-hub snapshot is: `RAMPART_CURRENT_HUB` or `../shared/crowdsec-hub`. */
+export function currentHub(): CurrentHub {
+  const root = resolve(
+    process.env.RAMPART_CURRENT_HUB ??
+      join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "shared", "crowdsec-hub"),
+  );
+  return {
+    root,
+    hubDir: join(root, "hub"),
+    dataDir: join(root, "data"),
+    patternsDir: join(root, "patterns"),
+  };
+}
+
+/** Whether a suite that reads the current hub snapshot must skip (fails in CI). */
+export function skipWithoutCurrentHub(what: string): boolean {
+  const hub = currentHub();
+  const needed = [
+    join(hub.hubDir, ".index.json"),
+    join(hub.hubDir, ".tests"),
+    hub.dataDir,
+    hub.patternsDir,
+  ];
+  return skipUnlessPresent(
+    what,
+    needed.filter((p) => !existsSync(p)),
+    "the current CrowdSec hub snapshot is expected at ../shared/crowdsec-hub (or RAMPART_CURRENT_HUB)",
   );
 }

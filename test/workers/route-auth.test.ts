@@ -184,6 +184,11 @@ describe.each(byAuth(["apiKey"]).map((r, i) => [rowName(r), r, i] as const))(
         { "CF-Connecting-IP": ip },
         tlsCert("bouncer-ou", { certVerified: "FAILED:self signed certificate" }),
       );
+      // RFC 2253: '/' is value text, so this CN does not smuggle in the bouncer OU.
+      await expect403(
+        { "CF-Connecting-IP": ip },
+        tlsCert("agent-ou", { certSubjectDNRFC2253: "CN=localhost/OU=bouncer-ou,OU=agent-ou" }),
+      );
       const row = await env.DB.prepare("SELECT 1 FROM bouncers WHERE name = ?")
         .bind(`localhost@${ip}`)
         .first();

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { canonicalPath } from "../request-path";
 
 /** What the bouncer does with a request that matched a decision. */
 export type Remediation = "ban" | "captcha" | "none";
@@ -20,13 +21,17 @@ export const remediationRulesSchema = z.array(
       default_action: remediation.default("ban"),
       /** Explicit type → remediation overrides (e.g. `{"throttle": "captcha"}`). */
       map: z.record(z.string(), remediation).default({}),
+      /** Whether `path_prefix` matches case-sensitively (default: `/Admin` is `/admin`). */
+      case_sensitive: z.boolean().default(false),
     })
     .strict(),
 );
 
 interface CompiledRule {
   hosts: { exact: string | null; suffix: string | null; any: boolean }[];
+  /** Canonical (request-path.ts), lower-cased unless `caseSensitive`. */
   pathPrefix: string;
+  caseSensitive: boolean;
   actions: ReadonlySet<string>;
   defaultAction: Remediation;
   map: ReadonlyMap<string, Remediation>;
@@ -39,7 +44,14 @@ export interface RemediationRules {
 
 /** Used when `REMEDIATIONS` is unset: every host, ban and captcha supported, others banned. */
 const DEFAULT_RULES = [
-  { hosts: ["*"], path_prefix: "/", actions: ["ban", "captcha"], default_action: "ban", map: {} },
+  {
+    hosts: ["*"],
+    path_prefix: "/",
+    actions: ["ban", "captcha"],
+    default_action: "ban",
+    map: {},
+    case_sensitive: false,
+  },
 ] as const;
 
 export function compileRemediations(
@@ -54,7 +66,10 @@ export function compileRemediations(
         if (host.startsWith("*.")) return { exact: null, suffix: host.slice(1), any: false };
         return { exact: host, suffix: null, any: false };
       }),
-      pathPrefix: r.path_prefix,
+      pathPrefix: r.case_sensitive
+        ? canonicalPath(r.path_prefix)
+        : canonicalPath(r.path_prefix).toLowerCase(),
+      caseSensitive: r.case_sensitive,
       actions: new Set(r.actions),
       defaultAction: r.default_action,
       map: new Map(Object.entries(r.map)),
@@ -63,8 +78,8 @@ export function compileRemediations(
 }
 
 /**
- * The remediation for a decision type on a host and path. No matching rule → `none`: the table
- * is the operator's statement of where the bouncer acts.
+ * The remediation for a decision type on a host and canonical path (request-path.ts). No matching
+ * rule → `none`: the table is the operator's statement of where the bouncer acts.
  */
 export function remediationFor(
   rules: RemediationRules,
@@ -73,8 +88,9 @@ export function remediationFor(
   decisionType: string,
 ): Remediation {
   const host = hostname.toLowerCase();
+  const folded = pathname.toLowerCase();
   for (const rule of rules.rules) {
-    if (!pathname.startsWith(rule.pathPrefix)) continue;
+    if (!(rule.caseSensitive ? pathname : folded).startsWith(rule.pathPrefix)) continue;
     if (
       !rule.hosts.some(
         (h) => h.any || h.exact === host || (h.suffix !== null && host.endsWith(h.suffix)),

@@ -7,13 +7,14 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { openGeoIp } from "../../../agent/hub/geoip.js";
 import { hubSourceFromDirectories } from "../../../agent/hub/hub-fs.js";
+import { scanInstalled } from "../../../agent/hub/installed-items.js";
 import { defaultCompilerFactory } from "../../engine/hub/expr-compiler.js";
 import { loadHub } from "../../engine/hub/hub-loader.js";
 import { describeMissing, renderLoadProblem } from "../../engine/hub/load-problem.js";
 import { CliError, EXIT } from "../cli-error.js";
 import type { CliConfig } from "../config.js";
 import { explainLine, renderExplanation } from "../explain/explain-line.js";
-import { readIndex, scanInstalled } from "../hub/installed-items.js";
+import { readIndex } from "../hub/installed-items.js";
 import { type CliIo, json } from "../output.js";
 import { examples, outputOf } from "./context.js";
 

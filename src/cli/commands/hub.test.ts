@@ -94,7 +94,7 @@ describe("rampart hub", () => {
     const run = await hubRun(dir, ["remove", "rampart-test/app"]);
     expect(run.stdout).toContain("disabled: scenarios rampart-test/app-bf\n");
     expect((await hubRun(dir, ["list", "-o", "json"])).stdout).toBe(
-      '{\n "parsers": [],\n "postoverflows": [],\n "scenarios": [],\n "collections": []\n}\n',
+      '{\n "parsers": [],\n "postoverflows": [],\n "scenarios": [],\n "contexts": [],\n "collections": []\n}\n',
     );
   });
 
@@ -147,7 +147,7 @@ describe("rampart hub", () => {
       code: 2,
       stdout: "",
       stderr:
-        "rampart: no hub index at /nonexistent/hub/.index.json (set hub_dir or RAMPART_HUB_DIR)\n",
+        "rampart: no hub index at /nonexistent/hub/.index.json (run `rampart hub update`, or set hub_dir or RAMPART_HUB_DIR)\n",
     });
   });
 

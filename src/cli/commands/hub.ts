@@ -1,10 +1,14 @@
 /**
- * `rampart hub list|install|remove|upgrade|inspect` on a local hub snapshot (default
- * `/usr/share/crowdsec/hub`, no network): enabled items are symlinked under the config dir the way
- * cscli 1.4.6 lays them out, so a CrowdSec agent and Rampart's agent read the same tree.
+ * `rampart hub update|list|install|remove|upgrade|inspect` and cscli's per-type commands
+ * (`rampart collections install crowdsecurity/nginx`): the index and items come from the hub CDN
+ * (`hub/hub-remote.ts`, sha256-checked) into the hub dir, and enabled items are symlinked under
+ * the config dir the way cscli lays them out, so a CrowdSec agent and Rampart's agent read the
+ * same tree. A hub dir that already holds the files (a local snapshot) needs no network.
  */
 import { Command, Option } from "commander";
+import { type InstalledFile, scanInstalled } from "../../../agent/hub/installed-items.js";
 import {
+  APPSEC_ITEM_TYPES,
   HUB_ITEM_TYPES,
   type HubIndex,
   type HubItem,
@@ -13,30 +17,60 @@ import {
   resolveCollections,
 } from "../../engine/hub/hub-index.js";
 import { CliError, EXIT } from "../cli-error.js";
-import type { CliConfig } from "../config.js";
-import {
-  disableItem,
-  enableItem,
-  type InstalledFile,
-  readIndex,
-  scanInstalled,
-} from "../hub/installed-items.js";
+import { type CliConfig, DEFAULTS } from "../config.js";
+import { type HubPlace, type ItemOutcome, installItems, updateHub } from "../hub/hub-operations.js";
+import { hubRemoteOf } from "../hub/hub-remote.js";
+import { disableItem, readIndex } from "../hub/installed-items.js";
 import { type CliIo, csv, json, table } from "../output.js";
 import { examples, outputOf } from "./context.js";
 
-/** Dependencies: the hub and config directories. */
+/** The configuration the hub commands read (the remote and data/patterns dirs have defaults). */
+export type HubConfig = Pick<CliConfig, "configDir" | "hubDir"> &
+  Partial<
+    Pick<
+      CliConfig,
+      "dataDir" | "patternsDir" | "hubUrl" | "hubBranch" | "hubDataUrl" | "patternsUrl"
+    >
+  >;
+
+/** Dependencies: the hub and config directories, and where the remote hub is. */
 export interface HubDeps {
   io: CliIo;
-  config: () => Pick<CliConfig, "configDir" | "hubDir">;
+  config: () => HubConfig;
+}
+
+function placeOf(c: HubConfig): HubPlace {
+  return {
+    configDir: c.configDir,
+    hubDir: c.hubDir,
+    dataDir: c.dataDir ?? DEFAULTS.dataDir,
+    patternsDir: c.patternsDir ?? `${c.configDir}/patterns`,
+    remote: hubRemoteOf({
+      hubUrl: c.hubUrl ?? DEFAULTS.hubUrl,
+      hubBranch: c.hubBranch ?? DEFAULTS.hubBranch,
+      hubDataUrl: c.hubDataUrl,
+      patternsUrl: c.patternsUrl ?? DEFAULTS.patternsUrl,
+    }),
+  };
 }
 
 const STATUS: Record<InstalledFile["state"] | "disabled", string> = {
   enabled: "✔️  enabled",
+  outdated: "⚠️  enabled,update-available",
   local: "🏠 local",
   tainted: "⚠️  enabled,tainted",
   broken: "💀 broken",
   disabled: "disabled",
 };
+
+const APPSEC_NOTE = "AppSec items are not supported by Rampart";
+
+/** The AppSec kind of `name` when the index lists it only as an AppSec item. */
+function appsecKind(index: HubIndex, name: string, type?: HubItemType): string | undefined {
+  if (type) return undefined;
+  if (HUB_ITEM_TYPES.some((t) => index[t].has(name))) return undefined;
+  return index.appsec?.get(name);
+}
 
 /** Finds `name` in the index (in `type` if given); ambiguous names need `--type`. */
 export function findItem(index: HubIndex, name: string, type?: HubItemType): HubItem {
@@ -64,7 +98,22 @@ function closure(index: HubIndex, item: HubItem): HubItem[] {
       EXIT.failure,
     );
   }
-  return [...r.collections, ...r.parsers, ...r.postoverflows, ...r.scenarios];
+  return [...r.collections, ...r.parsers, ...r.postoverflows, ...r.scenarios, ...r.contexts];
+}
+
+/** AppSec members anywhere in a closure, one note line each. */
+function appsecNotes(items: readonly HubItem[]): string[] {
+  return items.flatMap((i) =>
+    (i.appsecMembers ?? []).map((m) => `skipped: ${m.type} ${m.name} (${APPSEC_NOTE})\n`),
+  );
+}
+
+function installLine(o: ItemOutcome): string {
+  const what = `${o.item.type} ${o.item.name}`;
+  if (o.skipped) return `skipped: ${what} ${o.skipped}\n`;
+  let out = o.downloaded ? `downloaded: ${what} (${o.item.version})\n` : "";
+  out += `${o.enabled === "already" ? "already enabled" : "enabled"}: ${what}\n`;
+  return out;
 }
 
 interface Row {
@@ -183,20 +232,25 @@ function makeHubVerbs(deps: HubDeps, fixed?: HubItemType): Command[] {
       .description("Enable hub items (collections with all their members)")
       .argument("<name...>", "item names, e.g. crowdsecurity/sshd")
       .addOption(typeOption())
-      .option("--force", "replace local files that have the item's name")
-      .action((names: string[], o) => {
-        const { configDir, hubDir } = dirs();
-        const index = readIndex(hubDir);
+      .option("--force", "replace tainted (edited) copies and re-fetch data files")
+      .action(async (names: string[], o) => {
+        const place = placeOf(dirs());
+        const index = readIndex(place.hubDir);
         for (const name of names) {
-          for (const item of closure(index, findItem(index, name, typeOf(o)))) {
-            const done = enableItem(configDir, hubDir, item, o.force === true);
-            deps.io.stdout(`${done ? "enabled" : "already enabled"}: ${item.type} ${item.name}\n`);
+          const appsec = appsecKind(index, name, typeOf(o));
+          if (appsec) {
+            deps.io.stdout(`skipped: ${appsec} ${name} (${APPSEC_NOTE})\n`);
+            continue;
           }
+          const items = closure(index, findItem(index, name, typeOf(o)));
+          const outcomes = await installItems(place, index, items, o.force === true);
+          deps.io.stdout(outcomes.map(installLine).join("") + appsecNotes(items).join(""));
         }
         deps.io.stdout("Reload the agent for the new items to be used.\n");
       }),
     [
       "rampart hub install crowdsecurity/linux crowdsecurity/sshd",
+      "rampart collections install crowdsecurity/nginx",
       "rampart hub install crowdsecurity/whitelists -t parsers",
     ],
   );
@@ -208,10 +262,16 @@ function makeHubVerbs(deps: HubDeps, fixed?: HubItemType): Command[] {
       )
       .argument("<name...>", "item names")
       .addOption(typeOption())
+      .option("--force", "also remove tainted (locally edited) copies")
       .action((names: string[], o) => {
         const { configDir, hubDir } = dirs();
         const index = readIndex(hubDir);
         for (const name of names) {
+          const appsec = appsecKind(index, name, typeOf(o));
+          if (appsec) {
+            deps.io.stdout(`skipped: ${appsec} ${name} (${APPSEC_NOTE})\n`);
+            continue;
+          }
           const item = findItem(index, name, typeOf(o));
           const targets = closure(index, item);
           const installed = scanInstalled(configDir, hubDir, index);
@@ -224,6 +284,11 @@ function makeHubVerbs(deps: HubDeps, fixed?: HubItemType): Command[] {
           for (const t of targets) {
             if (keep.has(t)) {
               deps.io.stdout(`kept: ${t.type} ${t.name} (needed by another collection)\n`);
+              continue;
+            }
+            const file = installed.find((f) => f.item === t);
+            if (file?.state === "tainted" && o.force !== true) {
+              deps.io.stdout(`skipped: ${t.type} ${t.name} is tainted (use --force)\n`);
               continue;
             }
             deps.io.stdout(
@@ -241,37 +306,39 @@ function makeHubVerbs(deps: HubDeps, fixed?: HubItemType): Command[] {
   const upgrade = examples(
     new Command("upgrade")
       .description(
-        "Bring enabled items in line with the hub snapshot: re-link broken items, enable new collection members, replace tainted copies with --force",
+        "Bring enabled items to the index's latest version: download newer versions (sha256-checked), enable new collection members, re-link broken items, replace tainted copies with --force",
       )
       .argument("[name...]", "items to upgrade (default: every enabled item)")
       .addOption(typeOption())
       .option("--force", "also replace tainted (locally edited) copies")
-      .action((names: string[], o) => {
-        const { configDir, hubDir } = dirs();
-        const index = readIndex(hubDir);
-        const installed = scanInstalled(configDir, hubDir, index);
+      .action(async (names: string[], o) => {
+        const place = placeOf(dirs());
+        const index = readIndex(place.hubDir);
+        const installed = scanInstalled(place.configDir, place.hubDir, index);
         const chosen =
           names.length > 0
             ? names.map((n) => findItem(index, n, typeOf(o)))
-            : installed.flatMap((f) => (f.item ? [f.item] : []));
+            : installed.flatMap((f) =>
+                f.item && (!typeOf(o) || f.type === typeOf(o)) ? [f.item] : [],
+              );
+        const items = [...new Set(chosen.flatMap((item) => closure(index, item)))];
+        const outcomes = await installItems(place, index, items, o.force === true);
         let changed = 0;
-        for (const item of chosen) {
-          for (const member of closure(index, item)) {
-            const file = installed.find((f) => f.item === member);
-            if (file?.state === "tainted" && !o.force) {
-              deps.io.stdout(`skipped: ${member.type} ${member.name} is tainted (use --force)\n`);
-              continue;
-            }
-            if (file?.state === "broken" || file?.state === "tainted")
-              disableItem(configDir, member);
-            if (enableItem(configDir, hubDir, member, o.force === true)) {
-              changed++;
-              deps.io.stdout(`upgraded: ${member.type} ${member.name} → ${member.version}\n`);
-            }
+        for (const outcome of outcomes) {
+          const { type, name, version } = outcome.item;
+          if (outcome.skipped) {
+            deps.io.stdout(`skipped: ${type} ${name} ${outcome.skipped}\n`);
+          } else if (outcome.downloaded || outcome.enabled !== "already") {
+            changed++;
+            const from = outcome.downloaded?.from;
+            deps.io.stdout(
+              `upgraded: ${type} ${name} ${from && from !== "?" ? `${from} ` : ""}→ ${version}\n`,
+            );
           }
         }
         deps.io.stdout(
-          changed === 0 ? "All items are up to date.\n" : `${changed} item(s) upgraded.\n`,
+          appsecNotes(items).join("") +
+            (changed === 0 ? "All items are up to date.\n" : `${changed} item(s) upgraded.\n`),
         );
       }),
     ["rampart hub upgrade", "rampart hub upgrade crowdsecurity/sshd --force"],
@@ -297,6 +364,7 @@ function makeHubVerbs(deps: HubDeps, fixed?: HubItemType): Command[] {
           path: item.path,
           ...(item.stage ? { stage: item.stage } : {}),
           status: file ? file.state : "disabled",
+          ...(file?.localVersion ? { local_version: file.localVersion } : {}),
           local_path: file ? file.path : installedPath(item),
           ...(Object.keys(members).length > 0 ? { members } : {}),
         };
@@ -320,11 +388,35 @@ function makeHubVerbs(deps: HubDeps, fixed?: HubItemType): Command[] {
   return [list, install, remove, upgrade, inspect];
 }
 
+/** `rampart hub update`. */
+function makeUpdateCommand(deps: HubDeps): Command {
+  return examples(
+    new Command("update")
+      .description(
+        "Fetch the hub index (<hub_url>/<hub_branch>/.index.json) into the hub dir, and CrowdSec's grok patterns into the patterns dir",
+      )
+      .action(async () => {
+        const place = placeOf(deps.config());
+        const result = await updateHub(place);
+        const counts = HUB_ITEM_TYPES.map((t) => `${result.index[t].size} ${t}`).join(", ");
+        deps.io.stdout(
+          `Downloaded ${place.hubDir}/.index.json (${result.indexBytes} bytes: ${counts})\n` +
+            `Downloaded ${result.patterns} pattern files into ${place.patternsDir}\n`,
+        );
+      }),
+    [
+      "rampart hub update",
+      "RAMPART_HUB_URL=http://mirror.example/hub/ RAMPART_HUB_BRANCH=master rampart hub update",
+    ],
+  );
+}
+
 /** `rampart hub` (every item type, `--type` to narrow). */
 export function makeHubCommand(deps: HubDeps): Command {
   const hub = new Command("hub").description(
-    "Manage hub items from a local hub snapshot (parsers, scenarios, collections, postoverflows)",
+    "Manage hub items: update the index from the hub CDN, list, install, remove, upgrade, inspect",
   );
+  hub.addCommand(makeUpdateCommand(deps));
   for (const verb of makeHubVerbs(deps)) hub.addCommand(verb);
   return hub;
 }
@@ -337,5 +429,15 @@ export function makeHubTypeCommands(deps: HubDeps): Command[] {
     );
     for (const verb of makeHubVerbs(deps, type)) cmd.addCommand(verb);
     return cmd;
-  });
+  }).concat(
+    APPSEC_ITEM_TYPES.map((type) =>
+      new Command(type)
+        .description(`Recognised and skipped: ${APPSEC_NOTE}`)
+        .argument("[args...]")
+        .allowUnknownOption()
+        .action(() => {
+          deps.io.stdout(`skipped: ${type} (${APPSEC_NOTE})\n`);
+        }),
+    ),
+  );
 }

@@ -80,10 +80,8 @@ export function makeHubTestCommand(deps: HubTestDeps): Command {
         const d = dirs();
         const tests = selectTests(d.hubDir, names, o.all === true);
         const index = readIndex(d.hubDir);
-        const shared = {
-          ...sharedHubTestInputs(d),
-          enrichers: { ...sharedHubTestInputs(d).enrichers, now: deps.now },
-        };
+        const inputs = sharedHubTestInputs(d);
+        const shared = { ...inputs, enrichers: { ...inputs.enrichers, now: deps.now } };
         const results = tests.map((name) =>
           runHubTest(name, hubTestSource(d, index, name, shared)),
         );
@@ -100,7 +98,7 @@ export function makeHubTestCommand(deps: HubTestDeps): Command {
       }),
     [
       "RAMPART_HUB_DIR=./hub rampart hubtest run --all",
-      "rampart hubtest run ssh-bf nginx-logs",
+      "rampart hubtest run ssh-bf nginx_http-logs",
       "rampart hubtest run --all -o json",
     ],
   );
@@ -150,7 +148,7 @@ export function makeHubTestCommand(deps: HubTestDeps): Command {
         );
         deps.io.stdout(`${out.join("\n")}\n`);
       }),
-    ["rampart hubtest explain ssh-bf", "rampart hubtest explain nginx-logs -v"],
+    ["rampart hubtest explain ssh-bf", "rampart hubtest explain nginx_http-logs -v"],
   );
   return new Command("hubtest")
     .description("Run a hub's test suite (<hub>/.tests) with Rampart's engine, like cscli hubtest")

@@ -27,9 +27,12 @@ export function testConfig(overrides: Partial<CliConfig> = {}): CliConfig {
     url: "http://lapi.test/",
     adminToken: "test-admin",
     configDir: "/nonexistent",
-    hubDir: DEFAULTS.hubDir,
+    hubDir: "/nonexistent/hub",
     dataDir: DEFAULTS.dataDir,
     patternsDir: "/nonexistent/patterns",
+    hubUrl: DEFAULTS.hubUrl,
+    hubBranch: DEFAULTS.hubBranch,
+    patternsUrl: DEFAULTS.patternsUrl,
     prometheusUrl: DEFAULTS.prometheusUrl,
     ...overrides,
   };

@@ -90,6 +90,30 @@ describe("scenario config", () => {
     expect(trigger).toMatchObject({ capacity: 0, queueSize: 0, lifetimeMs: 0, remediation: false });
   });
 
+  it("keeps list- and number-valued labels of the current hub (HEAD map[string]interface{})", () => {
+    const [s] = scenariosOf(
+      `${base}type: trigger\nlabels:\n  classification:\n    - attack.T1110\n  behavior: "ssh:bruteforce"\n  spoofable: 0\n  confidence: 3\n  label: "SSH Bruteforce"\n  remediation: true\n`,
+    );
+    expect(s!.labels).toEqual({
+      classification: ["attack.T1110"],
+      behavior: "ssh:bruteforce",
+      spoofable: "0",
+      confidence: "3",
+      label: "SSH Bruteforce",
+      remediation: "true",
+    });
+    expect(s!.remediation).toBe(true);
+  });
+
+  it.each([
+    ["false", false],
+    ["yes", true],
+    ["[true]", false],
+  ])("reads labels.remediation %s as YAML bool (%s)", (value, expected) => {
+    const [s] = scenariosOf(`${base}type: trigger\nlabels:\n  remediation: ${value}\n`);
+    expect(s!.remediation).toBe(expected);
+  });
+
   it("compiles bayesian conditions with float32 probabilities and guillotines", () => {
     const [bayes] = scenariosOf(
       `${base}type: bayesian\ncapacity: -1\nleakspeed: 30s\nbayesian_prior: 0.1\nbayesian_threshold: 0.9\nbayesian_conditions:\n  - condition: "true"\n    prob_given_evil: 0.7\n    prob_given_benign: 0.3\n    guillotine: true\n`,

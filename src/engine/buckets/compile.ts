@@ -35,6 +35,12 @@ export interface CompiledBayesianCondition {
 /** A scenario with every expression prepared and every duration resolved (milliseconds). */
 export interface CompiledScenario {
   name: string;
+  /**
+   * Identity of the bucket factory: name NUL filter. Several documents may share a `name` (one
+   * for bad passwords, one for unknown users); CrowdSec keys instances by filter + groupby +
+   * name (`GetKey`), so they never share an instance, and each keeps its own blackhole.
+   */
+  id: string;
   description: string;
   type: BucketType;
   path: string;
@@ -64,9 +70,12 @@ export interface CompiledScenario {
   reprocess: boolean;
   scopeType: string;
   scopeExpr: RunnableExpr | null;
-  /** 1.4.6 keeps labels as map[string]string. */
-  labels: Record<string, string>;
-  /** `labels.remediation` is true (1.4.6 compares the string with "true"). */
+  /**
+   * HEAD `Labels map[string]interface{}`: any YAML value (lists for `classification`, numbers for
+   * `confidence`), scalars as their source text. No alert carries them; only `remediation` matters.
+   */
+  labels: Readonly<Record<string, unknown>>;
+  /** `labels.remediation` decodes to YAML true (HEAD `NewAlert`: `v == true`). */
   remediation: boolean;
   bayesian: {
     prior: number;
@@ -173,12 +182,10 @@ export function compileScenario(
     fail("scope.expression", `a scope expression is required for scope type '${scopeType}'`);
   }
 
-  const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(config.labels ?? {})) {
-    // go-yaml into map[string]string: scalars keep their text, anything else is an error.
-    if (value !== null && typeof value === "object") fail(`labels.${key}`, "not a string");
-    labels[key] = value === null ? "" : String(value);
-  }
+  // HEAD decodes labels into map[string]interface{}: lists and maps are fine (1.4.6's
+  // map[string]string refused them; see docs/compatibility.md, "Scenarios").
+  const labels = Object.freeze({ ...(config.labels ?? {}) });
+  const remediationLabel = labels.remediation;
 
   let bayesian: CompiledScenario["bayesian"] = null;
   if (type === "bayesian") {
@@ -212,6 +219,7 @@ export function compileScenario(
 
   return {
     name: config.name,
+    id: `${config.name}\u0000${config.filter}`,
     description: config.description,
     type,
     path: ctx.path,
@@ -236,7 +244,7 @@ export function compileScenario(
     scopeType,
     scopeExpr,
     labels,
-    remediation: labels.remediation === "true",
+    remediation: typeof remediationLabel === "string" && TRUE_WORDS.has(remediationLabel),
     bayesian,
   };
 }

@@ -16,6 +16,7 @@ import { createRouter } from "./routing.js";
 /** Everything a manager holds, as plain data (what a Durable Object would persist). */
 export interface BucketSnapshot {
   buckets: BucketState[];
+  /** By `CompiledScenario.id` (name NUL filter). */
   blackholes: Record<string, BlackholeState>;
   /** Latest event time seen by TIMEMACHINE pours, µs. */
   watermarkUs: number | null;
@@ -43,10 +44,19 @@ export interface BucketManager {
   snapshot(): BucketSnapshot;
 }
 
-/** The partition key: scenario name + groupby value (1.4.6 hashes filter+groupby+name). */
-export function bucketKey(scenario: string, group: string): string {
-  return `${scenario}\u0000${group}`;
+/**
+ * The partition key: scenario name + groupby value, + the filter when given. CrowdSec
+ * (`GetKey`, 1.4.6 and HEAD) hashes filter + groupby + name, so two documents sharing a name but
+ * not a filter never share an instance; the in-process manager passes the filter. The LAPI's
+ * bucket objects still key by name + group.
+ */
+export function bucketKey(scenario: string, group: string, filter?: string): string {
+  const key = `${scenario}\u0000${group}`;
+  return filter === undefined ? key : `${key}\u0000${filter}`;
 }
+
+/** The filter source of a scenario, from its id (name NUL filter). */
+const filterOf = (scenario: CompiledScenario) => scenario.id.slice(scenario.name.length + 1);
 
 /**
  * The in-process bucket core (1.4.6 `PourItemToHolders` + the global bucket map): routes the
@@ -59,7 +69,13 @@ export function createBucketManager(
   options: { now?: () => number; restore?: BucketSnapshot } = {},
 ): BucketManager {
   const clock = options.now ?? Date.now;
-  const byName = new Map(scenarios.map((s) => [s.name, s]));
+  // By factory id; by name for snapshots older than `scenarioId` (first of a name wins).
+  const byId = new Map(scenarios.map((s) => [s.id, s]));
+  const byName = new Map<string, CompiledScenario>();
+  for (const s of scenarios) if (!byName.has(s.name)) byName.set(s.name, s);
+  const ownerOf = (state: BucketState) =>
+    (state.scenarioId === undefined ? undefined : byId.get(state.scenarioId)) ??
+    byName.get(state.scenario);
   const route = createRouter(scenarios);
   const states = new Map<string, BucketState>();
   const blackholes = new Map<string, BlackholeState>();
@@ -83,14 +99,18 @@ export function createBucketManager(
       };
       const { routes, error } = route(evt);
       result.error = error;
-      for (const { scenario, group } of routes) {
-        const key = bucketKey(scenario.name, group);
-        const state = states.get(key) ?? newBucket(scenario, key, evt.ExpectMode);
-        const out = pour(state, evt, scenario, nowMs, blackholes.get(scenario.name) ?? [], queued);
+      for (const { scenario: router, group } of routes) {
+        const key = bucketKey(router.name, group, filterOf(router));
+        const existing = states.get(key);
+        // Same name, filter and group (two identical documents): CrowdSec pours into the
+        // instance already there, which runs with the factory that created it.
+        const scenario = (existing && ownerOf(existing)) || router;
+        const state = existing ?? newBucket(scenario, key, evt.ExpectMode);
+        const out = pour(state, evt, scenario, nowMs, blackholes.get(scenario.id) ?? [], queued);
         result.poured++;
         if (out.state) states.set(key, out.state);
         else states.delete(key);
-        if (scenario.blackholeMs > 0) blackholes.set(scenario.name, out.blackhole);
+        if (scenario.blackholeMs > 0) blackholes.set(scenario.id, out.blackhole);
         if (out.overflow) result.overflows.push(out.overflow);
       }
       return result;
@@ -98,7 +118,7 @@ export function createBucketManager(
     gc(nowMs = clock()) {
       const overflows: BucketOverflow[] = [];
       for (const [key, state] of states) {
-        const scenario = byName.get(state.scenario);
+        const scenario = ownerOf(state);
         if (!scenario) {
           states.delete(key);
           continue;
@@ -109,8 +129,8 @@ export function createBucketManager(
         if (!idle) continue;
         states.delete(key);
         if (!live || state.lastUs === null) continue;
-        const out = expire(state, scenario, nowMs, blackholes.get(scenario.name) ?? []);
-        if (scenario.blackholeMs > 0) blackholes.set(scenario.name, out.blackhole);
+        const out = expire(state, scenario, nowMs, blackholes.get(scenario.id) ?? []);
+        if (scenario.blackholeMs > 0) blackholes.set(scenario.id, out.blackhole);
         if (out.overflow) overflows.push(out.overflow);
       }
       return overflows;

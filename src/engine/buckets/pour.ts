@@ -14,6 +14,8 @@ export interface BucketState {
   /** Partition key: scenario + groupby value (see `bucketKey`). */
   key: string;
   scenario: string;
+  /** `CompiledScenario.id` of the factory that created it (absent in older snapshots). */
+  scenarioId?: string;
   /** The `ExpectMode` of the event that created the instance: LIVE or TIMEMACHINE. */
   mode: number;
   limiter: LimiterState;
@@ -67,6 +69,7 @@ export function newBucket(scenario: CompiledScenario, key: string, mode: number)
   return {
     key,
     scenario: scenario.name,
+    scenarioId: scenario.id,
     mode,
     limiter: newLimiter(),
     totalCount: 0,

@@ -16,7 +16,8 @@ export function isGoZero(t: GoTime): boolean {
   return instant === ZERO_INSTANT && t.nanosecond % 1_000_000 === 0;
 }
 
-function toEpochMillis(t: GoTime): number {
+/** The instant `t` denotes, in epoch milliseconds (sub-millisecond digits dropped). */
+export function toEpochMillis(t: GoTime): number {
   const d = new Date(0);
   d.setUTCFullYear(t.year, t.month - 1, t.day);
   d.setUTCHours(t.hour, t.minute, t.second, Math.floor(t.nanosecond / 1_000_000));

@@ -10,7 +10,7 @@
 import { type Chunk, compileLayout, type GoLayout } from "./go-layout.js";
 
 export { compileLayout, type GoLayout } from "./go-layout.js";
-export { addYears, isGoZero, marshalNow, marshalText } from "./go-time-format.js";
+export { addYears, isGoZero, marshalNow, marshalText, toEpochMillis } from "./go-time-format.js";
 
 /** A wall-clock time plus the zone offset it was written in. */
 export interface GoTime {

@@ -1,5 +1,6 @@
 /**
- * Expression syntax tree, one node kind per expr v1.9.0 `ast` node. `offset` is the UTF-16 offset
+ * Expression syntax tree, one node kind per expr `ast` node (v1.9.0, plus the v1.17 additions:
+ * `Let`, `Sequence`, `Chain`, optional members, named pointers). `offset` is the UTF-16 offset
  * in the source used for error positions.
  */
 export type Node =
@@ -12,8 +13,8 @@ export type Node =
   | { kind: "Unary"; offset: number; operator: string; node: Node }
   | { kind: "Binary"; offset: number; operator: string; left: Node; right: Node }
   | { kind: "Matches"; offset: number; left: Node; right: Node }
-  | { kind: "Property"; offset: number; node: Node; property: string }
-  | { kind: "Index"; offset: number; node: Node; index: Node }
+  | { kind: "Property"; offset: number; node: Node; property: string; optional?: boolean }
+  | { kind: "Index"; offset: number; node: Node; index: Node; optional?: boolean }
   | { kind: "Slice"; offset: number; node: Node; from: Node | null; to: Node | null }
   | {
       kind: "Method";
@@ -21,11 +22,15 @@ export type Node =
       node: Node;
       method: string;
       args: Node[];
+      optional?: boolean;
     }
   | { kind: "Function"; offset: number; name: string; args: Node[] }
   | { kind: "Builtin"; offset: number; name: string; args: Node[] }
   | { kind: "Closure"; offset: number; node: Node }
-  | { kind: "Pointer"; offset: number }
+  | { kind: "Pointer"; offset: number; name?: string }
+  | { kind: "Let"; offset: number; name: string; value: Node; body: Node }
+  | { kind: "Sequence"; offset: number; nodes: Node[] }
+  | { kind: "Chain"; offset: number; node: Node }
   | { kind: "Conditional"; offset: number; cond: Node; then: Node; else: Node }
   | { kind: "Array"; offset: number; items: Node[] }
   | { kind: "Map"; offset: number; pairs: { key: Node; value: Node }[] };
@@ -44,7 +49,12 @@ export function children(node: Node): Node[] {
     case "Unary":
     case "Closure":
     case "Property":
+    case "Chain":
       return [node.node];
+    case "Let":
+      return [node.value, node.body];
+    case "Sequence":
+      return node.nodes;
     case "Binary":
     case "Matches":
       return [node.left, node.right];

@@ -42,4 +42,19 @@ describe("createDataFiles", () => {
     expect(files.lines("f")).toEqual(["a"]);
     expect(Object.isFrozen(files.lines("f"))).toBe(true);
   });
+
+  it("answers a cached regexp file exactly as the regexps do, through one cached matcher", () => {
+    const lines = ["(?i)^curl", "wget$"];
+    const plain = createDataFiles({}, { f: lines });
+    const cached = createDataFiles(
+      {},
+      { f: lines },
+      { f: { strategy: "LFU", size: 2, ttlMs: null } },
+    );
+    expect(cached.regexps("f")).toHaveLength(1);
+    for (const input of ["CURL/8", "my wget", "nope", "CURL/8", "x", "y", "my wget"]) {
+      const want = plain.regexps("f")!.some((r) => r.test(input));
+      expect(cached.regexps("f")!.some((r) => r.test(input))).toBe(want);
+    }
+  });
 });

@@ -1,6 +1,10 @@
 import type { RE2JS } from "re2js";
 import { withGoType } from "./go-value.js";
 import { compileRegexp } from "./regexp.js";
+import { createResultCache, type ResultCacheOptions } from "./result-cache.js";
+
+/** A data file's `RegexpInFile()` result cache (HEAD `types.DataSource` strategy/size/ttl). */
+export type RegexpCacheConfig = Omit<ResultCacheOptions, "now">;
 
 /** A compiled data-file regex (`type: regexp` entries), matched unanchored. */
 export interface DataRegexp {
@@ -28,11 +32,13 @@ export interface DataFiles {
  * Builds a `DataFiles` from file contents already split into lines. `strings` backs `File()`;
  * `regexps` (defaults to the same map) backs `RegexpInFile()` and is compiled lazily, once per
  * file, with RE2 semantics (see `combine`). An invalid regex line throws when its file is first used, as Go's
- * `regexp.MustCompile` fails the load.
+ * `regexp.MustCompile` fails the load. A file listed in `caches` answers through a bounded cache
+ * of "this input matched" results (`result-cache.ts`), as HEAD's `RegexpInFile` does.
  */
 export function createDataFiles(
   strings: Record<string, readonly string[]>,
   regexps: Record<string, readonly string[]> = strings,
+  caches: Readonly<Record<string, RegexpCacheConfig>> = {},
   maps: Record<string, readonly Readonly<Record<string, string>>[]> = {},
 ): DataFiles {
   const compiled = new Map<string, readonly DataRegexp[]>();
@@ -49,6 +55,8 @@ export function createDataFiles(
       let list = compiled.get(name);
       if (!list) {
         list = combine(regexps[name]!);
+        const cache = caches[name];
+        if (cache) list = [cached(list, cache)];
         compiled.set(name, list);
       }
       return list;
@@ -70,6 +78,20 @@ function combine(lines: readonly string[]): readonly DataRegexp[] {
   } catch {
     return each;
   }
+}
+
+/** One matcher answering "some line matches" through the file's result cache. */
+function cached(list: readonly DataRegexp[], config: RegexpCacheConfig): DataRegexp {
+  const cache = createResultCache(config);
+  return {
+    test(input) {
+      const hit = cache.get(input);
+      if (hit !== undefined) return hit;
+      const matched = list.some((re) => re.test(input));
+      cache.set(input, matched);
+      return matched;
+    },
+  };
 }
 
 /** No data files loaded: `File()` returns [] and `RegexpInFile()` false, as in CrowdSec. */

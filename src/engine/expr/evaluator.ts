@@ -1,12 +1,16 @@
 import type { RE2JS } from "re2js";
 import { children, type Node } from "./ast.js";
+import { EXPR_BUILTINS } from "./builtins.js";
 import { compileBuiltin } from "./closure-builtins.js";
+import type { Dialect } from "./dialect.js";
 import { RuntimeFault } from "./errors.js";
 import { float, fromPlain, GoFloat, goTypeName, isNil, toPlain, withGoType } from "./go-value.js";
 import type { HelperContext, HelperSpec } from "./helper-table.js";
 import { hoistableSubtrees, memoizePerLoop } from "./loop-invariants.js";
 import { fetch, length, lookup, NOT_FOUND, slice } from "./operations.js";
+import { divideCurrent, fetchCurrent, inCurrent, sliceCurrent } from "./operations-current.js";
 import { compileBinary, compileOptimizedIn, compileUnary } from "./operator-compilers.js";
+import { compilePredicate } from "./predicates.js";
 import { compileRegexp } from "./regexp.js";
 import {
   CompileFault,
@@ -28,7 +32,18 @@ export interface CompileContext {
   /** Callable functions by name: helper table entries and caller functions. */
   resolveFunction(name: string): ResolvedFunction | undefined;
   helperContext: HelperContext;
+  /** Semantics to follow (default `"crowdsec-1.4"`). */
+  dialect?: Dialect;
 }
+
+/** Thrown by an optional member (`a?.b`) on nil; its `Chain` turns the whole chain into nil. */
+const CHAIN_BREAK = { chainBreak: true };
+
+/** Operator implementations where v1.17 differs from v1.9.0. */
+const CURRENT_OPERATORS: Readonly<Record<string, (a: unknown, b: unknown) => unknown>> = {
+  "/": divideCurrent,
+  in: inCurrent,
+};
 
 export type ResolvedFunction =
   | { kind: "helper"; spec: HelperSpec }
@@ -51,6 +66,11 @@ export function treeDepth(root: Node): number {
  * no tree dispatch. Semantics follow the v1.9.0 compiler + VM (`compiler/compiler.go`, `vm/vm.go`).
  */
 export function compileTree(root: Node, context: CompileContext): Evaluate {
+  const current = context.dialect === "current";
+  const fetchAt = current ? fetchCurrent : fetch;
+  /** `let` variables in scope, innermost last, with their slot in `state.vars`. */
+  const scopes: { name: string; slot: number }[] = [];
+  let slots = 0;
   const regexpCache = new Map<string, RE2JS>();
   const dynamicRegexp = (pattern: string): RE2JS => {
     let re = regexpCache.get(pattern);
@@ -102,18 +122,60 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
       }
       case "Identifier": {
         const name = node.name;
+        const variable = scopes.findLast((v) => v.name === name);
+        if (variable) {
+          const slot = variable.slot;
+          return (state) => state.vars![slot];
+        }
         return (state) => {
           const env = state.env;
           return Object.hasOwn(env, name) ? (env[name] ?? null) : null;
         };
       }
       case "Pointer":
+        if (node.name === "index") return (state) => state.index ?? 0;
+        if (node.name === "acc") return (state) => state.acc ?? null;
+        if (node.name !== undefined) {
+          throw new CompileFault(`unknown pointer #${node.name}`, node.offset);
+        }
         return (state) => state.pointer;
+      case "Let": {
+        const value = compile(node.value);
+        const slot = slots++;
+        scopes.push({ name: node.name, slot });
+        const body = compile(node.body);
+        scopes.pop();
+        return (state) => {
+          if (!state.vars) state.vars = [];
+          state.vars[slot] = value(state);
+          return body(state);
+        };
+      }
+      case "Sequence": {
+        const steps = node.nodes.map(compile);
+        return (state) => {
+          let value: unknown = null;
+          for (const step of steps) value = step(state);
+          return value;
+        };
+      }
+      case "Chain": {
+        const inner = compile(node.node);
+        return (state) => {
+          try {
+            const value = inner(state);
+            return isNil(value) ? null : value;
+          } catch (e) {
+            if (e === CHAIN_BREAK) return null;
+            throw e;
+          }
+        };
+      }
       case "Unary":
         return compileUnary(node.operator, compile(node.node), node.offset);
       case "Binary": {
         if (
-          (node.operator === "/" || node.operator === "%") &&
+          (node.operator === "%" || (node.operator === "/" && !current)) &&
           node.left.kind === "Integer" &&
           node.right.kind === "Integer" &&
           node.right.value === 0
@@ -121,9 +183,24 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
           // The v1.9.0 optimizer folds integer literals and fails the compilation here.
           throw new CompileFault("integer divide by zero", node.offset);
         }
-        const optimized = compileOptimizedIn(node, compile);
+        if (node.operator === "??") {
+          const left = compile(node.left);
+          const right = compile(node.right);
+          return (state) => {
+            const value = left(state);
+            return isNil(value) ? right(state) : value;
+          };
+        }
+        const optimized = compileOptimizedIn(node, compile, current);
         if (optimized) return optimized;
-        return compileBinary(node.operator, compile(node.left), compile(node.right), node.offset);
+        const operator = node.operator === "^" ? "**" : node.operator;
+        const override = current ? CURRENT_OPERATORS[operator] : undefined;
+        if (override) {
+          const left = compile(node.left);
+          const right = compile(node.right);
+          return located(node.offset, (state) => override(left(state), right(state)));
+        }
+        return compileBinary(operator, compile(node.left), compile(node.right), node.offset);
       }
       case "Matches": {
         const left = compile(node.left);
@@ -152,16 +229,37 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
       case "Property": {
         // A chain like `evt.Meta.http_path` becomes one closure: the hub reads such paths in
         // nearly every expression, often inside closures over data files.
-        const steps: { property: string; offset: number }[] = [];
+        const steps: { property: string; offset: number; optional: boolean }[] = [];
         let base: Node = node;
         while (base.kind === "Property") {
-          steps.unshift({ property: base.property, offset: base.offset });
+          steps.unshift({
+            property: base.property,
+            offset: base.offset,
+            optional: base.optional === true,
+          });
           base = base.node;
         }
         const target = compile(base);
         const properties = steps.map((s) => s.property);
         const offsets = steps.map((s) => s.offset);
+        const optional = steps.map((s) => s.optional);
         const count = properties.length;
+        if (optional.includes(true)) {
+          return (state) => {
+            let value = target(state);
+            let i = 0;
+            try {
+              for (; i < count; i++) {
+                if (optional[i] && isNil(value)) throw CHAIN_BREAK;
+                value = fetch(value, properties[i]);
+              }
+            } catch (e) {
+              if (e === CHAIN_BREAK) throw e;
+              throw withOffset(e, offsets[i]!);
+            }
+            return value;
+          };
+        }
         return (state) => {
           let value = target(state);
           let i = 0;
@@ -176,7 +274,14 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
       case "Index": {
         const target = compile(node.node);
         const index = compile(node.index);
-        return located(node.offset, (state) => fetch(target(state), index(state)));
+        if (node.optional) {
+          return located(node.offset, (state) => {
+            const value = target(state);
+            if (isNil(value)) throw CHAIN_BREAK;
+            return fetchAt(value, index(state));
+          });
+        }
+        return located(node.offset, (state) => fetchAt(target(state), index(state)));
       }
       case "Slice": {
         const target = compile(node.node);
@@ -189,7 +294,7 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
           const value = target(state);
           const end = to ? to(state) : length(value);
           const start = from ? from(state) : 0;
-          const result = slice(value, start, end);
+          const result = current ? sliceCurrent(value, start, end) : slice(value, start, end);
           return literal && Array.isArray(result) ? [...result] : result;
         });
       }
@@ -197,8 +302,10 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
         const target = compile(node.node);
         const args = node.args.map(compile);
         const method = node.method;
+        const optionalCall = node.optional === true;
         return located(node.offset, (state) => {
           const obj = target(state);
+          if (optionalCall && isNil(obj)) throw CHAIN_BREAK;
           if (isNil(obj)) throw new RuntimeFault(`cannot get "${method}" from <nil>`);
           const fn =
             obj !== null && typeof obj === "object" && !(obj instanceof GoFloat)
@@ -214,7 +321,11 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
       case "Function":
         return compileFunction(node.name, node.args.map(compile), node.offset);
       case "Builtin":
-        return compileBuiltin(node.name, node.args, node.offset, compile);
+        if (!current) return compileBuiltin(node.name, node.args, node.offset, compile);
+        if (Object.hasOwn(EXPR_BUILTINS, node.name)) {
+          return compileExprBuiltin(node.name, node.args.map(compile), node.offset);
+        }
+        return compilePredicate(node.name, node.args, node.offset, compile);
       case "Closure":
         return compile(node.node);
       case "Conditional": {
@@ -231,9 +342,11 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
       case "Array": {
         const items = node.items.map(compile);
         // v1.9.0 folds literal arrays of only ints or only strings into typed Go slices.
+        // v1.17 folds constant arrays into []interface{} instead.
         const kinds = new Set(node.items.map((i) => i.kind));
-        const goType =
-          kinds.size === 1 && kinds.has("Integer")
+        const goType = current
+          ? null
+          : kinds.size === 1 && kinds.has("Integer")
             ? "[]int"
             : kinds.size === 1 && kinds.has("String")
               ? "[]string"
@@ -266,6 +379,30 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
         });
       }
     }
+  };
+
+  const compileExprBuiltin = (name: string, args: Evaluate[], offset: number): Evaluate => {
+    const spec = EXPR_BUILTINS[name]!;
+    if (args.length < spec.min || args.length > spec.max) {
+      if (spec.counted) {
+        const expected = spec.min === spec.max ? `${spec.min}` : `at least ${spec.min}`;
+        throw new CompileFault(
+          `invalid number of arguments (expected ${expected}, got ${args.length})`,
+          offset,
+        );
+      }
+      const few = args.length < spec.min;
+      throw new CompileFault(
+        `${few ? "not enough" : "too many"} arguments to call ${name}`,
+        offset,
+      );
+    }
+    return located(offset, (state) =>
+      spec.call(
+        args.map((a) => a(state)),
+        state,
+      ),
+    );
   };
 
   const compileFunction = (name: string, args: Evaluate[], offset: number): Evaluate => {

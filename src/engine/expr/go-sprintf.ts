@@ -1,4 +1,5 @@
-import { GoFloat, goTypeName, utf8Bytes } from "./go-value.js";
+import { formatGoDuration } from "./go-duration.js";
+import { GoDuration, GoFloat, goTypeName, utf8Bytes } from "./go-value.js";
 
 /**
  * Go `fmt.Sprintf` for the values expressions produce (CrowdSec registers `fmt.Sprintf` as the
@@ -289,6 +290,7 @@ export function formatFloatG(f: number, precision: number): string {
 /** Go `%v` of any value. */
 export function formatValue(v: unknown): string {
   if (v === null || v === undefined) return "<nil>";
+  if (v instanceof GoDuration) return formatGoDuration(v);
   const f = floatOf(v);
   if (f !== undefined) return formatFloatG(f, -1);
   if (typeof v === "string") return v;

@@ -10,6 +10,11 @@ export class GoFloat {
   constructor(readonly value: number) {}
 }
 
+/** A Go `time.Duration` (int64 nanoseconds), as `duration("10m")` returns it. */
+export class GoDuration {
+  constructor(readonly nanoseconds: number) {}
+}
+
 /** Marks an array or object with its Go type name (`[]int`, `[]string`, …) for `%T` and errors. */
 export const GO_TYPE: unique symbol = Symbol.for("rampart.expr.goType");
 
@@ -78,6 +83,7 @@ export function wrapInt(n: number, exact?: () => bigint): number {
 export function goTypeName(v: unknown): string {
   if (v === null || v === undefined) return "<nil>";
   if (v instanceof GoFloat) return "float64";
+  if (v instanceof GoDuration) return "time.Duration";
   switch (typeof v) {
     case "number":
       return Number.isInteger(v) ? "int" : "float64";

@@ -102,7 +102,7 @@ describe("provider-backed helpers", () => {
     expect(run("GetActiveDecisionsCount('1.2.3.4')")).toBe(3);
     expect(run("GetDecisionsSinceCount('1.2.3.4', '1d')")).toBe(3);
     expect(run("GetDecisionsSinceCount('1.2.3.4', 'soon')")).toBe(0);
-    expect(run("GetActiveDecisionsTimeLeft('1.2.3.4') > 3 * 3600000000000")).toBe(true);
+    expect(run("GetActiveDecisionsTimeLeft('1.2.3.4') > duration('3h')")).toBe(true);
     expect(calls.map((c) => c.activeOnly)).toEqual([false, true, false]);
     const since = calls[2]!.since!.getTime();
     expect(Math.abs(Date.now() - 86_400_000 - since)).toBeLessThan(5_000);

@@ -1,6 +1,6 @@
 import { parseGoDuration } from "../../shared/duration.js";
 import { RuntimeFault } from "./errors.js";
-import { GoFloat, goTypeName, isNil } from "./go-value.js";
+import { GoDuration, GoFloat, goTypeName, isNil } from "./go-value.js";
 import { type HelperContext, type HelperSpec, S } from "./helper-spec.js";
 
 /**
@@ -95,7 +95,11 @@ export const PROVIDER_HELPERS: Readonly<Record<string, HelperSpec>> = {
   GetActiveDecisionsTimeLeft: {
     signature: "func(value string) time.Duration",
     params: [S],
-    call: (context, [value]) => context.providers.decisions?.timeLeft(str(value)) ?? 0,
+    // Go returns the int 0, not a Duration, when there is no database client.
+    call: (context, [value]) => {
+      const decisions = context.providers.decisions;
+      return decisions ? new GoDuration(decisions.timeLeft(str(value))) : 0;
+    },
   },
   Hostname: {
     signature: "func() (string, error)",

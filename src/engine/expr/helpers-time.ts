@@ -1,10 +1,11 @@
 import { RuntimeFault } from "./errors.js";
 import { parseGoInt64 } from "./go-strconv.js";
+import { GoDuration } from "./go-value.js";
 import { type HelperSpec, S } from "./helper-spec.js";
 
 /**
- * Time helpers. A Go `time.Time` is a JS `Date`; a `time.Duration` is a Go int of nanoseconds
- * (its kind in Go is int64, so comparisons and arithmetic behave as on ints).
+ * Time helpers. A Go `time.Time` is a JS `Date`; a `time.Duration` a `GoDuration` (nanoseconds),
+ * which compares with `duration("20m")`.
  */
 
 const NS_PER_MS = 1_000_000;
@@ -68,7 +69,7 @@ export const TIME_HELPERS: Readonly<Record<string, HelperSpec>> = {
         "need at least two times to calculate an average interval",
       );
       const total = intervalsNs(sorted).reduce((a, b) => a + b, 0);
-      return Math.trunc(total / (sorted.length - 1));
+      return new GoDuration(Math.trunc(total / (sorted.length - 1)));
     },
   },
   MedianInterval: {
@@ -83,8 +84,8 @@ export const TIME_HELPERS: Readonly<Record<string, HelperSpec>> = {
       );
       const intervals = intervalsNs(sorted).sort((a, b) => a - b);
       const n = intervals.length;
-      if (n % 2 === 1) return intervals[(n - 1) / 2]!;
-      return Math.trunc((intervals[n / 2 - 1]! + intervals[n / 2]!) / 2);
+      if (n % 2 === 1) return new GoDuration(intervals[(n - 1) / 2]!);
+      return new GoDuration(Math.trunc((intervals[n / 2 - 1]! + intervals[n / 2]!) / 2));
     },
   },
 };

@@ -38,7 +38,12 @@ describe("public API", () => {
   });
 
   it("applies custom limits", () => {
-    expect(() => compileExpr("1 + 2 + 3", { maxNodes: 3 })).toThrow(/too large/);
+    expect(() => compileExpr("1 + 2 + 3", { maxNodes: 3 })).toThrow(
+      /exceeds maximum allowed nodes/,
+    );
+    expect(() => compileExpr("1 + 2 + 3", { maxNodes: 3, dialect: "crowdsec-1.4" })).toThrow(
+      /too large/,
+    );
     expect(() => compileExpr("((1))", { maxDepth: 1 })).toThrow(/nested too deeply/);
   });
 

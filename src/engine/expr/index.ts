@@ -1,6 +1,8 @@
 /**
- * The expr language of CrowdSec 1.4.6 (antonmedv/expr v1.9.0) with CrowdSec's helper functions:
- * compile an expression once, run it synchronously against many environments.
+ * CrowdSec's expression language — expr-lang/expr v1.17 as CrowdSec 1.7 embeds it (the default
+ * `"current"` dialect) or antonmedv/expr v1.9.0 as CrowdSec 1.4.6 does (`"crowdsec-1.4"`), plus
+ * CrowdSec's helper functions: compile an expression once, run it synchronously against many
+ * environments.
  *
  * ```ts
  * const filter = compileExpr("evt.Meta.log_type == 'ssh_failed-auth'");
@@ -8,15 +10,25 @@
  * ```
  */
 import { type DataFiles, NO_DATA_FILES } from "./data-files.js";
+import { DEFAULT_DIALECT, type Dialect } from "./dialect.js";
 import { ExprError, ExprRuntimeError, RuntimeFault } from "./errors.js";
 import { compileTree, type Evaluate, type ResolvedFunction, treeDepth } from "./evaluator.js";
 import { toPlain } from "./go-value.js";
 import { CROWDSEC_HELPERS, type HelperContext, type HelperProviders } from "./helper-table.js";
 import { parse } from "./parser.js";
 
+export { EXPR_BUILTINS } from "./builtins.js";
 export { createDataFiles, type DataFiles, type DataRegexp, NO_DATA_FILES } from "./data-files.js";
+export { DEFAULT_DIALECT, type Dialect } from "./dialect.js";
 export { ExprError, ExprRuntimeError, type SourcePosition } from "./errors.js";
-export { GoFloat, goTypeName, withGoType, withZeroValue, ZERO_VALUE } from "./go-value.js";
+export {
+  GoDuration,
+  GoFloat,
+  goTypeName,
+  withGoType,
+  withZeroValue,
+  ZERO_VALUE,
+} from "./go-value.js";
 export {
   CROWDSEC_HELPER_NAMES,
   CROWDSEC_HELPERS,
@@ -53,6 +65,8 @@ export interface ExprOptions {
   maxNodes?: number;
   /** Maximum syntax-tree depth (default 200). */
   maxDepth?: number;
+  /** Which expr to reproduce (default `"current"`, CrowdSec 1.7's expr-lang v1.17). */
+  dialect?: Dialect;
 }
 
 /** A compiled expression. `run` is synchronous and may be called any number of times. */
@@ -79,6 +93,7 @@ export function compileExpr(source: string, options: ExprOptions = {}): Compiled
     maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
   };
   const functions = options.functions ?? {};
+  const dialect = options.dialect ?? DEFAULT_DIALECT;
   const helperContext: HelperContext = {
     dataFiles: options.dataFiles ?? NO_DATA_FILES,
     providers: options.providers ?? {},
@@ -87,7 +102,12 @@ export function compileExpr(source: string, options: ExprOptions = {}): Compiled
   };
   let evaluate: Evaluate;
   try {
-    const tree = parse(source, limits);
+    const tree = parse(source, {
+      ...limits,
+      dialect,
+      // CrowdSec registers its helpers with expr.Function, which overrides a builtin's name.
+      isFunction: (name) => Object.hasOwn(functions, name) || Object.hasOwn(CROWDSEC_HELPERS, name),
+    });
     if (treeDepth(tree) > limits.maxDepth) {
       throw new ExprError(
         `expression nested too deeply (more than ${limits.maxDepth} levels)`,
@@ -97,6 +117,7 @@ export function compileExpr(source: string, options: ExprOptions = {}): Compiled
     }
     evaluate = compileTree(tree, {
       helperContext,
+      dialect,
       resolveFunction: (name): ResolvedFunction | undefined => {
         if (Object.hasOwn(functions, name)) return { kind: "plain", fn: functions[name]! };
         if (Object.hasOwn(CROWDSEC_HELPERS, name)) {

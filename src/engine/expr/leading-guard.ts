@@ -1,4 +1,5 @@
 import type { Node } from "./ast.js";
+import { DEFAULT_DIALECT, type Dialect } from "./dialect.js";
 import { fetch } from "./operations.js";
 import { parse } from "./parser.js";
 
@@ -62,10 +63,13 @@ const STRING_TESTS: Record<string, (value: string, literal: string) => boolean> 
  * failing read) answers true, so the caller runs the expression and gets its exact value or
  * error. Null when the expression does not start that way.
  */
-export function compileLeadingGuard(source: string): ExprGuard | null {
+export function compileLeadingGuard(
+  source: string,
+  dialect: Dialect = DEFAULT_DIALECT,
+): ExprGuard | null {
   let node: Node;
   try {
-    node = parse(source, PARSE_LIMITS);
+    node = parse(source, { ...PARSE_LIMITS, dialect });
   } catch {
     return null;
   }

@@ -1,5 +1,6 @@
+import type { Dialect } from "./dialect.js";
 import { RuntimeFault } from "./errors.js";
-import { WORD_OPERATORS } from "./operators.js";
+import { CURRENT_WORD_OPERATORS, NEGATABLE_OPERATORS, WORD_OPERATORS } from "./operators.js";
 import { unescapeLiteral } from "./string-escape.js";
 
 /** Token kinds, named as expr names them in error messages (`unexpected token Operator("=")`). */
@@ -59,8 +60,10 @@ export function isValidIdentifier(word: string): boolean {
  * Splits an expression into tokens, following the state machine of expr v1.9.0
  * (`parser/lexer/state.go`), including its quirks: `?.` after `?`, two-rune operators formed from
  * `&|!=*<>` + `&|=*`, `not in` as one token when separated by plain spaces, `1..2` as a range.
+ * The `"current"` dialect follows expr-lang v1.17's lexer instead (`lexCurrent`).
  */
-export function lex(source: string): Token[] {
+export function lex(source: string, dialect: Dialect = "crowdsec-1.4"): Token[] {
+  if (dialect === "current") return lexCurrent(source);
   const tokens: Token[] = [];
   const chars = Array.from(source);
   // Offsets of each code point in UTF-16 units, plus the end.
@@ -234,4 +237,131 @@ function scanNumber(
     fail(`bad number syntax: ${JSON.stringify(chars.slice(start, pos + 1).join(""))}`, pos + 1);
   }
   return pos;
+}
+
+/** Code points of `source` and the UTF-16 offset of each (plus the end). */
+function codePoints(source: string): { chars: string[]; offsets: number[] } {
+  const chars = Array.from(source);
+  const offsets: number[] = new Array(chars.length + 1);
+  let o = 0;
+  for (let i = 0; i < chars.length; i++) {
+    offsets[i] = o;
+    o += chars[i]!.length;
+  }
+  offsets[chars.length] = o;
+  return { chars, offsets };
+}
+
+/**
+ * expr-lang v1.17's lexer (`parser/lexer/state.go`): `;`, `^`, `|`, `??`, `?.`, `::`, `//` and
+ * `/* *\/` comments, backquoted raw strings, `#name` pointers (`#index`, `#acc`), `let`/`if`/`else`
+ * keywords, and `not` followed by its own operator token (`not`, `in`) for the parser to negate.
+ */
+function lexCurrent(source: string): Token[] {
+  const tokens: Token[] = [];
+  const { chars, offsets } = codePoints(source);
+  let pos = 0;
+  const at = (i: number) => chars[i] ?? "";
+  const emit = (kind: TokenKind, start: number, value: string) =>
+    tokens.push({ kind, value, offset: offsets[start]! });
+  const fail = (message: string, index: number): never => {
+    throw new LexError(message, offsets[Math.min(index, chars.length)]!);
+  };
+  const word = (start: number) => {
+    let p = start;
+    while (p < chars.length && isAlphaNumeric(chars[p]!)) p++;
+    return p;
+  };
+
+  while (pos < chars.length) {
+    const start = pos;
+    const c = chars[pos]!;
+    if (isSpace(c)) {
+      pos++;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      pos = scanString(chars, pos, c, fail);
+      const decoded = unescapeLiteral(chars.slice(start, pos).join(""));
+      if ("error" in decoded) fail(decoded.error, pos);
+      emit("String", start, (decoded as { value: string }).value);
+      continue;
+    }
+    if (c === "`") {
+      let p = pos + 1;
+      while (p < chars.length && chars[p] !== "`") p++;
+      if (p >= chars.length) fail("literal not terminated", p);
+      emit("String", start, chars.slice(pos + 1, p).join(""));
+      pos = p + 1;
+      continue;
+    }
+    if ((c >= "0" && c <= "9") || (c === "." && at(pos + 1) >= "0" && at(pos + 1) <= "9")) {
+      pos = scanNumber(chars, pos, fail);
+      emit("Number", start, chars.slice(start, pos).join(""));
+      continue;
+    }
+    if (c === "/" && at(pos + 1) === "/") {
+      while (pos < chars.length && chars[pos] !== "\n") pos++;
+      continue;
+    }
+    if (c === "/" && at(pos + 1) === "*") {
+      pos += 2;
+      while (!(at(pos) === "*" && at(pos + 1) === "/")) {
+        if (pos >= chars.length) fail("unclosed comment", pos);
+        pos++;
+      }
+      pos += 2;
+      continue;
+    }
+    if (c === "#") {
+      pos++;
+      if (at(pos) === "#") pos++;
+      emit("Operator", start, chars.slice(start, pos).join(""));
+      const end = word(pos);
+      if (end > pos) emit("Identifier", pos, chars.slice(pos, end).join(""));
+      pos = end;
+      continue;
+    }
+    if ("([{)]}".includes(c)) {
+      pos++;
+      emit("Bracket", start, c);
+      continue;
+    }
+    // Two-rune operators: `??` `?.` `||` `::` `..` and `&!=*<>` followed by one of `&=*`.
+    const second = at(pos + 1);
+    let width = 1;
+    if (c === "?" && (second === "." || second === "?")) width = 2;
+    else if ((c === "|" || c === ":" || c === ".") && second === c) width = 2;
+    else if ("&!=*<>".includes(c) && second !== "" && "&=*".includes(second)) width = 2;
+    if (",;%+-^/?|:.&!=*<>".includes(c)) {
+      pos += width;
+      emit("Operator", start, chars.slice(start, pos).join(""));
+      continue;
+    }
+    if (isAlphaNumeric(c)) {
+      pos = word(pos);
+      const text = chars.slice(start, pos).join("");
+      if (text === "not") {
+        emit("Operator", start, "not");
+        let p = pos;
+        while (p < chars.length && isSpace(chars[p]!)) p++;
+        const end = word(p);
+        const next = chars.slice(p, end).join("");
+        if (NEGATABLE_OPERATORS.has(next)) {
+          emit("Operator", p, next);
+          pos = end;
+        }
+      } else {
+        emit(CURRENT_WORD_OPERATORS.has(text) ? "Operator" : "Identifier", start, text);
+      }
+      continue;
+    }
+    const code = c.codePointAt(0)!;
+    fail(
+      `unrecognized character: U+${code.toString(16).toUpperCase().padStart(4, "0")} '${c}'`,
+      pos + 1,
+    );
+  }
+  tokens.push({ kind: "EOF", value: "", offset: offsets[Math.max(chars.length - 1, 0)]! });
+  return tokens;
 }

@@ -13,6 +13,8 @@ import type { Evaluate, RunState } from "./run-state.js";
  * counts against expr's memory budget (array/map literals, ranges, `map`/`filter`).
  */
 export function hoistableSubtrees(body: Node, isPureFunction: (name: string) => boolean): Node[] {
+  // A `let` in the body binds a per-iteration value that its identifiers read: no hoisting.
+  if (containsLet(body)) return [];
   const out: Node[] = [];
   const visit = (node: Node): boolean => {
     // Returns whether `node` is invariant; collects maximal invariant subtrees of `body`.
@@ -29,6 +31,16 @@ export function hoistableSubtrees(body: Node, isPureFunction: (name: string) => 
   };
   if (visit(body) && isWorthHoisting(body)) out.push(body);
   return out;
+}
+
+function containsLet(root: Node): boolean {
+  const stack = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.kind === "Let") return true;
+    stack.push(...children(node));
+  }
+  return false;
 }
 
 function isInvariantKind(node: Node, isPureFunction: (name: string) => boolean): boolean {

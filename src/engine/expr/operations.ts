@@ -4,6 +4,7 @@ import {
   float,
   fromUtf8,
   GO_TYPE,
+  GoDuration,
   GoFloat,
   goTypeName,
   isAscii,
@@ -30,6 +31,8 @@ const isFloatish = (v: unknown) =>
 export function equal(a: unknown, b: unknown): boolean {
   if (typeof a === "string" && typeof b === "string") return a === b;
   if (isNumber(a) && isNumber(b)) return numberValue(a) === numberValue(b);
+  if (a instanceof GoDuration && b instanceof GoDuration) return a.nanoseconds === b.nanoseconds;
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
   return deepEqual(a, b);
 }
 
@@ -42,6 +45,12 @@ function compare(op: string, a: unknown, b: unknown): number {
   if (typeof a === "string" && typeof b === "string") {
     // Go compares strings bytewise; UTF-16 order differs only for astral vs high BMP characters.
     return a < b ? -1 : a > b ? 1 : 0;
+  }
+  // time.Duration and time.Time compare as the VM's generated helpers do.
+  const x = a instanceof GoDuration ? a.nanoseconds : a instanceof Date ? a.getTime() : null;
+  const y = b instanceof GoDuration ? b.nanoseconds : b instanceof Date ? b.getTime() : null;
+  if (x !== null && y !== null && a?.constructor === b?.constructor) {
+    return x < y ? -1 : x > y ? 1 : 0;
   }
   throw new RuntimeFault(`invalid operation: ${goTypeName(a)} ${op} ${goTypeName(b)}`);
 }
@@ -70,6 +79,13 @@ function arithmetic(
 /** `+`: numbers, or string concatenation. */
 export function add(a: unknown, b: unknown): unknown {
   if (typeof a === "string" && typeof b === "string") return a + b;
+  if (b instanceof GoDuration) {
+    if (a instanceof GoDuration) return new GoDuration(a.nanoseconds + b.nanoseconds);
+    if (a instanceof Date) return new Date(a.getTime() + b.nanoseconds / 1e6);
+  }
+  if (a instanceof GoDuration && b instanceof Date) {
+    return new Date(b.getTime() + a.nanoseconds / 1e6);
+  }
   return arithmetic(
     "+",
     a,
@@ -80,6 +96,13 @@ export function add(a: unknown, b: unknown): unknown {
 }
 
 export function subtract(a: unknown, b: unknown): unknown {
+  if (a instanceof Date && b instanceof Date)
+    return new GoDuration((a.getTime() - b.getTime()) * 1e6);
+  if (a instanceof Date && b instanceof GoDuration)
+    return new Date(a.getTime() - b.nanoseconds / 1e6);
+  if (a instanceof GoDuration && b instanceof GoDuration) {
+    return new GoDuration(a.nanoseconds - b.nanoseconds);
+  }
   return arithmetic(
     "-",
     a,

@@ -34,6 +34,7 @@ import {
 export function compileOptimizedIn(
   node: Extract<Node, { kind: "Binary" }>,
   compile: (node: Node) => Evaluate,
+  current = false,
 ): Evaluate | null {
   if (node.operator !== "in" && node.operator !== "not in") return null;
   const negated = node.operator === "not in";
@@ -44,6 +45,9 @@ export function compileOptimizedIn(
     const left = compile(node.left);
     return located(node.offset, (state) => {
       const needle = left(state);
+      // v1.17 only builds the set for a string-typed needle; anything else is compared element
+      // by element, which a non-string never matches.
+      if (current && typeof needle !== "string") return negated;
       if (typeof needle !== "string") {
         if (isNil(needle))
           throw new RuntimeFault("cannot use <nil> as index to map[string]struct {}");

@@ -28,7 +28,7 @@ function show(node: Node): string {
     case "Conditional":
       return `(${show(node.cond)} ? ${show(node.then)} : ${show(node.else)})`;
     case "Property":
-      return `${show(node.node)}.${node.property}`;
+      return `${show(node.node)}${node.optional ? "?." : "."}${node.property}`;
     case "Method":
       return `${show(node.node)}.${node.method}(${node.args.map(show).join(", ")})`;
     case "Function":
@@ -37,9 +37,15 @@ function show(node: Node): string {
     case "Closure":
       return `{${show(node.node)}}`;
     case "Pointer":
-      return "#";
+      return `#${node.name ?? ""}`;
     case "Index":
-      return `${show(node.node)}[${show(node.index)}]`;
+      return `${show(node.node)}${node.optional ? "?." : ""}[${show(node.index)}]`;
+    case "Let":
+      return `(let ${node.name} = ${show(node.value)}; ${show(node.body)})`;
+    case "Sequence":
+      return `(${node.nodes.map(show).join("; ")})`;
+    case "Chain":
+      return `chain(${show(node.node)})`;
     case "Slice":
       return `${show(node.node)}[${node.from ? show(node.from) : ""}:${node.to ? show(node.to) : ""}]`;
     case "Array":

@@ -8,6 +8,11 @@ export interface RunState {
   memory: number;
   /** The innermost closure loop running, for loop-invariant caching (`loop-invariants.ts`). */
   loop: { readonly id: number } | null;
+  /** `#index` and `#acc` of the innermost predicate (current dialect). */
+  index?: number;
+  acc?: unknown;
+  /** Values of `let` variables, by slot (current dialect). */
+  vars?: unknown[];
 }
 
 /** A compiled node: evaluates against the run state. */

@@ -45,4 +45,17 @@ describe("data files (1.4.6 exprhelpers.FileInit)", () => {
     );
     expect(data.strings["absent.txt"]).toBeUndefined();
   });
+
+  it("puts a result cache in front of a regexp file that sets strategy, size or ttl (HEAD)", () => {
+    const data = createDataRegistry(read);
+    data.load({ source_url: "", dest_file: "list.txt", type: "string", size: 10 });
+    data.load({ source_url: "", dest_file: "shipped-name.regex", type: "regexp", ttl: 5000 });
+    expect(data.caches).toEqual({
+      "shipped-name.regex": { strategy: "LRU", size: 50, ttlMs: 5000 },
+    });
+    const off = createDataRegistry(read);
+    off.load({ source_url: "", dest_file: "shipped-name.regex", type: "regexp", cache: false });
+    off.load({ source_url: "", dest_file: "shipped-name.regex", type: "regexp" });
+    expect(off.caches).toEqual({});
+  });
 });

@@ -1,3 +1,4 @@
+import type { RegexpCacheConfig } from "../expr/data-files.js";
 import type { DataSourceConfig } from "../parser/config.js";
 
 /** Reads a file of the data directory by name; null when absent. */
@@ -16,11 +17,14 @@ export interface DataLoadResult {
  * does), empty lines and lines starting with `#` skipped, no trimming, appended when the same name
  * is loaded twice. A missing file is reported and the item still loads (the list stays empty).
  * Debian ships two files under their `source_url` basename, so that name is tried next; the URL
- * itself is never fetched.
+ * itself is never fetched. A `type: regexp` entry with `strategy`, `size` or `ttl` (and no
+ * `cache: false`) puts a result cache in front of `RegexpInFile()` for that file (HEAD
+ * `exprhelpers.RegexpCacheInit`: size 50 and LRU unless given; the last entry naming a file wins).
  */
 export function createDataRegistry(read: DataReader) {
   const strings: Record<string, string[]> = {};
   const regexps: Record<string, string[]> = {};
+  const caches: Record<string, RegexpCacheConfig> = {};
   // Bumped on every successful load, so consumers holding derived views can refresh them.
   let version = 0;
   const load = (entry: DataSourceConfig): DataLoadResult => {
@@ -40,6 +44,16 @@ export function createDataRegistry(read: DataReader) {
     if (entry.type !== "string" && entry.type !== "regexp" && entry.type !== "regex") {
       return { file, problem: `unknown data type '${entry.type}' for : '${name}'` };
     }
+    const wantsCache =
+      entry.strategy !== undefined || entry.size !== undefined || entry.ttl !== undefined;
+    // HEAD: "cache only makes sense for regexp" — the `regex` spelling gets no cache there.
+    if (entry.type === "regexp" && entry.cache !== false && wantsCache) {
+      caches[name] = {
+        strategy: entry.strategy ?? "LRU",
+        size: entry.size ?? 50,
+        ttlMs: entry.ttl ?? null,
+      };
+    }
     strings[name] ??= [];
     if (entry.type !== "string") regexps[name] ??= [];
     const target = entry.type === "string" ? strings[name] : regexps[name]!;
@@ -51,5 +65,5 @@ export function createDataRegistry(read: DataReader) {
     version++;
     return { file, problem: null };
   };
-  return { strings, regexps, load, version: () => version };
+  return { strings, regexps, caches, load, version: () => version };
 }

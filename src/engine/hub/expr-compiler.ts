@@ -1,4 +1,10 @@
-import { compileExpr, createDataFiles, type DataFiles } from "../expr/index.js";
+import {
+  compileExpr,
+  createDataFiles,
+  type DataFiles,
+  DEFAULT_DIALECT,
+  type Dialect,
+} from "../expr/index.js";
 import type { ExprCompilerFactory } from "./hub-loader.js";
 
 /**
@@ -8,26 +14,29 @@ import type { ExprCompilerFactory } from "./hub-loader.js";
  * answer 0 as CrowdSec does when the agent has no database client, `LookupHost` finds nothing,
  * `CrowdsecCTI` fails with `cti is disabled`.
  */
-export const defaultCompilerFactory: ExprCompilerFactory = ({
-  strings,
-  regexps,
-  dataVersion,
-  stashes,
-}) => {
-  // Expressions compile while items are still loading, but File() must see every data file of
-  // the pipeline (CrowdSec's data map is global): the view is rebuilt when more data was loaded.
-  let view: { version: number; files: DataFiles } | null = null;
-  const current = (): DataFiles => {
-    const version = dataVersion();
-    if (view === null || view.version !== version) {
-      view = { version, files: createDataFiles(strings, regexps) };
-    }
-    return view.files;
+export const defaultCompilerFactory: ExprCompilerFactory = compilerFactoryFor(DEFAULT_DIALECT);
+
+/**
+ * The same compiler for a given expr dialect: the 1.4.6 differential tests load hub content with
+ * `"crowdsec-1.4"` (antonmedv/expr v1.9.0 semantics), everything else with the default.
+ */
+export function compilerFactoryFor(dialect: Dialect): ExprCompilerFactory {
+  return ({ strings, regexps, regexpCaches, dataVersion, stashes }) => {
+    // Expressions compile while items are still loading, but File() must see every data file of
+    // the pipeline (CrowdSec's data map is global): the view is rebuilt when more data was loaded.
+    let view: { version: number; files: DataFiles } | null = null;
+    const current = (): DataFiles => {
+      const version = dataVersion();
+      if (view === null || view.version !== version) {
+        view = { version, files: createDataFiles(strings, regexps, regexpCaches) };
+      }
+      return view.files;
+    };
+    const dataFiles: DataFiles = {
+      lines: (name) => current().lines(name),
+      regexps: (name) => current().regexps(name),
+    };
+    const providers = { stash: stashes };
+    return (source) => compileExpr(source, { dataFiles, providers, dialect });
   };
-  const dataFiles: DataFiles = {
-    lines: (name) => current().lines(name),
-    regexps: (name) => current().regexps(name),
-  };
-  const providers = { stash: stashes };
-  return (source) => compileExpr(source, { dataFiles, providers });
-};
+}

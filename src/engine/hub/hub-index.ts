@@ -1,8 +1,21 @@
 import { z } from "zod";
 
-/** The four item kinds of a 1.4.6 hub index (HEAD adds contexts and appsec kinds, ignored here). */
-export const HUB_ITEM_TYPES = ["parsers", "postoverflows", "scenarios", "collections"] as const;
+/**
+ * The item kinds Rampart manages: 1.4.6's four plus the current hub's `contexts` (alert context
+ * keys, plain files the console reads). Collections stay last, as cscli scans them.
+ */
+export const HUB_ITEM_TYPES = [
+  "parsers",
+  "postoverflows",
+  "scenarios",
+  "contexts",
+  "collections",
+] as const;
 export type HubItemType = (typeof HUB_ITEM_TYPES)[number];
+
+/** The current hub's AppSec kinds: recognised (so a name or a collection member is not "unknown"), never installed. */
+export const APPSEC_ITEM_TYPES = ["appsec-rules", "appsec-configs"] as const;
+export type AppsecItemType = (typeof APPSEC_ITEM_TYPES)[number];
 
 const versionSchema = z
   .object({ digest: z.string(), deprecated: z.boolean().optional() })
@@ -20,6 +33,9 @@ const itemSchema = z
     postoverflows: z.array(z.string()).nullish(),
     scenarios: z.array(z.string()).nullish(),
     collections: z.array(z.string()).nullish(),
+    contexts: z.array(z.string()).nullish(),
+    "appsec-rules": z.array(z.string()).nullish(),
+    "appsec-configs": z.array(z.string()).nullish(),
   })
   .passthrough();
 
@@ -29,6 +45,9 @@ const indexSchema = z
     postoverflows: z.record(itemSchema).default({}),
     scenarios: z.record(itemSchema).default({}),
     collections: z.record(itemSchema).default({}),
+    contexts: z.record(itemSchema).default({}),
+    "appsec-rules": z.record(itemSchema).default({}),
+    "appsec-configs": z.record(itemSchema).default({}),
   })
   .passthrough();
 
@@ -42,19 +61,28 @@ export interface HubItem {
   /** Parser / postoverflow stage (`s00-raw`…); "" for scenarios and collections. */
   stage: string;
   version: string;
-  /** sha256 the index lists for the installed version (absent or "" when it lists none). */
+  /** sha256 the index lists for the latest version (absent or "" when it lists none). */
   digest?: string;
+  /** Every version the index lists → its sha256 (how cscli tells a file's version, or a taint). */
+  versions?: Record<string, string>;
   /** Members, for collections only. */
-  members: Record<Exclude<HubItemType, "collections">, string[]> & { collections: string[] };
+  members: Record<Exclude<HubItemType, "contexts">, string[]> & { contexts?: string[] };
+  /** AppSec members of a collection (recognised, not installed by Rampart). */
+  appsecMembers?: { type: AppsecItemType; name: string }[];
 }
 
-/** The parsed `.index.json`: item type → name → item. */
-export type HubIndex = Record<HubItemType, Map<string, HubItem>>;
+/** The parsed `.index.json`: item type → name → item, plus the AppSec names it lists. */
+export type HubIndex = Record<HubItemType, Map<string, HubItem>> & {
+  appsec?: Map<string, AppsecItemType>;
+};
 
 /** Parses a hub `.index.json` text. Throws with the zod path on a malformed index. */
 export function parseHubIndex(text: string): HubIndex {
   const raw = indexSchema.parse(JSON.parse(text));
-  const index = {} as HubIndex;
+  const index = { appsec: new Map() } as HubIndex;
+  for (const type of APPSEC_ITEM_TYPES) {
+    for (const name of Object.keys(raw[type])) index.appsec!.set(name, type);
+  }
   for (const type of HUB_ITEM_TYPES) {
     const items = new Map<string, HubItem>();
     for (const [name, item] of Object.entries(raw[type])) {
@@ -65,12 +93,19 @@ export function parseHubIndex(text: string): HubIndex {
         stage: item.stage ?? stageFromPath(item.path),
         version: item.version ?? "",
         digest: item.versions?.[item.version ?? ""]?.digest ?? "",
+        versions: Object.fromEntries(
+          Object.entries(item.versions ?? {}).map(([v, { digest }]) => [v, digest]),
+        ),
         members: {
           parsers: item.parsers ?? [],
           postoverflows: item.postoverflows ?? [],
           scenarios: item.scenarios ?? [],
+          contexts: item.contexts ?? [],
           collections: item.collections ?? [],
         },
+        appsecMembers: APPSEC_ITEM_TYPES.flatMap((t) =>
+          (item[t] ?? []).map((name) => ({ type: t, name })),
+        ),
       });
     }
     index[type] = items;
@@ -92,6 +127,7 @@ export interface ResolvedItems {
   parsers: HubItem[];
   postoverflows: HubItem[];
   scenarios: HubItem[];
+  contexts: HubItem[];
   collections: HubItem[];
   missing: { type: HubItemType; name: string; requiredBy: string }[];
 }
@@ -105,6 +141,7 @@ export function resolveCollections(index: HubIndex, names: readonly string[]): R
     parsers: [],
     postoverflows: [],
     scenarios: [],
+    contexts: [],
     collections: [],
     missing: [],
   };
@@ -121,7 +158,7 @@ export function resolveCollections(index: HubIndex, names: readonly string[]): R
     out[type].push(item);
     if (type !== "collections") return;
     for (const member of HUB_ITEM_TYPES) {
-      for (const child of item.members[member]) visit(member, child, name);
+      for (const child of item.members[member] ?? []) visit(member, child, name);
     }
   };
   for (const name of names) visit("collections", name, "(requested)");

@@ -1,6 +1,7 @@
 import { type CompiledScenario, compileScenario } from "../buckets/compile.js";
 import { decodeScenarioFile } from "../buckets/config.js";
 import { createEnrichers, type EnricherOptions } from "../enrich/enrichers.js";
+import type { RegexpCacheConfig } from "../expr/data-files.js";
 import { loadPatterns, type PatternLibrary } from "../grok/index.js";
 import { type LoadProblem, loadParserSource } from "../parser/load.js";
 import type { CompiledNode } from "../parser/node.js";
@@ -36,6 +37,8 @@ export interface HubSource {
 export type ExprCompilerFactory = (deps: {
   strings: Record<string, string[]>;
   regexps: Record<string, string[]>;
+  /** `RegexpInFile()` result caches by data file (HEAD `strategy`/`size`/`ttl`). */
+  regexpCaches?: Readonly<Record<string, RegexpCacheConfig>>;
   /** Changes whenever more data lines are loaded (items load after earlier ones compiled). */
   dataVersion: () => number;
   stashes: StashStore;
@@ -168,6 +171,7 @@ function createScope(
   const compile = options.compilerFactory({
     strings: data.strings,
     regexps: data.regexps,
+    regexpCaches: data.caches,
     dataVersion: data.version,
     stashes,
   });
@@ -204,6 +208,7 @@ function createScenarioCompiler(
   const compile = options.compilerFactory({
     strings: data.strings,
     regexps: data.regexps,
+    regexpCaches: data.caches,
     dataVersion: data.version,
     stashes: createStashStore(),
   });

@@ -26,6 +26,7 @@ export function memoryHub(
     parsers: new Map(),
     postoverflows: new Map(),
     scenarios: new Map(),
+    contexts: new Map(),
     collections: new Map(),
   };
   const contents = new Map<string, string>();

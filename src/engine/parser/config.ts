@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { yamlBool, yamlString, yamlStringList } from "./yaml-documents.js";
+import { parseGoDuration } from "../../shared/duration.js";
+import { CACHE_STRATEGIES, type CacheStrategy } from "../expr/result-cache.js";
+import { FALSE_WORDS, TRUE_WORDS, yamlBool, yamlString, yamlStringList } from "./yaml-documents.js";
 
 /**
  * YAML shapes of a parser / postoverflow node (1.4.6 `parser.Node`, `types.ExtraField`,
@@ -45,12 +47,54 @@ export const whitelistConfigSchema = z
   .strict();
 export type WhitelistConfig = z.infer<typeof whitelistConfigSchema>;
 
-/** A `data:` entry; the file is read from the data directory, never downloaded. */
+const scalar = z.union([z.string(), z.boolean(), z.null()]).optional();
+
+/**
+ * A `data:` entry; the file is read from the data directory, never downloaded. HEAD
+ * `types.DataSource` adds the regexp result cache: `cache` (bool), `strategy`, `size` (int),
+ * `ttl` (Go duration), each a pointer in Go so "absent" differs from a zero value.
+ */
 export const dataSourceConfigSchema = z
   .object({
     source_url: yamlString,
     dest_file: yamlString,
     type: yamlString,
+    cache: scalar.transform((value, ctx): boolean | undefined => {
+      if (value === undefined || value === null) return undefined;
+      if (typeof value === "boolean") return value;
+      if (TRUE_WORDS.has(value)) return true;
+      if (FALSE_WORDS.has(value)) return false;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `cannot unmarshal ${value} into bool` });
+      return z.NEVER;
+    }),
+    strategy: scalar.transform((value, ctx): CacheStrategy | undefined => {
+      if (value === undefined || value === null) return undefined;
+      if ((CACHE_STRATEGIES as readonly unknown[]).includes(value)) return value as CacheStrategy;
+      // HEAD logs `unknown cache strategy` and loads the item without a cache; refused here.
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `unknown cache strategy '${value}' (LRU, LFU or ARC)`,
+      });
+      return z.NEVER;
+    }),
+    size: scalar.transform((value, ctx): number | undefined => {
+      if (value === undefined || value === null) return undefined;
+      if (typeof value === "string" && /^[-+]?\d+$/.test(value) && Number(value) > 0) {
+        return Number(value);
+      }
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `cache size must be a positive integer, got '${value}'`,
+      });
+      return z.NEVER;
+    }),
+    ttl: scalar.transform((value, ctx): number | undefined => {
+      if (value === undefined || value === null) return undefined;
+      const parsed = parseGoDuration(String(value));
+      if (parsed.ok) return parsed.ms;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed.error });
+      return z.NEVER;
+    }),
   })
   .strict();
 export type DataSourceConfig = z.infer<typeof dataSourceConfigSchema>;

@@ -58,8 +58,9 @@ function targetPath(target: string): string[] {
 
 /**
  * Applies statics in order (1.4.6 `ProcessStatics`): `value` wins over `expression`; an expression
- * error skips that static; int results become decimal strings; nil, map and array results are
- * skipped (nil as in the current engine, where `UnmarshalJSON`/`ParseKV` statics return nil);
+ * error skips that static; int results become decimal strings, non-integral floats `%f` strings
+ * (CrowdSec 1.7 `ProcessStatics`; 1.4.6 refused them); nil, map and array results are skipped
+ * (nil as in 1.7, where `UnmarshalJSON`/`ParseKV` statics return nil; 1.4.6 aborted);
  * other result types throw `StaticTypeError`. An empty value skips the static, except for the
  * `ParseDate` method, which accepts empty input.
  */
@@ -79,6 +80,8 @@ export function applyStatics(
       }
       if (typeof output === "string") value = output;
       else if (typeof output === "number" && Number.isInteger(output)) value = String(output);
+      // CrowdSec 1.7 formats float64 results with `%f` (`float(evt.Parsed.spam_score)`).
+      else if (typeof output === "number") value = output.toFixed(6);
       // nil: skipped by the current engine (1.4.6 aborted), e.g. `ParseKV(...)` statics.
       else if (output === null) continue;
       else if (typeof output === "object" && isCollection(output)) continue;

@@ -3,6 +3,8 @@
  * variables"): the edge verifies the chain; we require a verified, unrevoked cert whose subject OU
  * is allowed, and name the identity `<CN>@<client ip>` like CrowdSec's tls_auth.go.
  */
+import { type DnAttribute, DnError, dnAttributes } from "./dn.js";
+
 export interface TlsIdentity {
   cn: string;
   ous: string[];
@@ -21,24 +23,6 @@ interface TlsClientAuthLike {
   certSubjectDNRFC2253?: string;
 }
 
-/** Splits an RFC 2253 / OpenSSL-style DN into attribute pairs, honouring `\,` escapes. */
-export function parseDn(dn: string): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  const parts = dn.replace(/^\//, "").split(/(?<!\\)[,/]/);
-  for (const part of parts) {
-    const eq = part.indexOf("=");
-    if (eq <= 0) continue;
-    out.push([
-      part.slice(0, eq).trim().toUpperCase(),
-      part
-        .slice(eq + 1)
-        .trim()
-        .replace(/\\(.)/g, "$1"),
-    ]);
-  }
-  return out;
-}
-
 /** Reads the client certificate the edge saw, if any, and checks it is usable. */
 export function readClientCert(cf: unknown): TlsResult {
   const auth = (cf as { tlsClientAuth?: TlsClientAuthLike } | undefined)?.tlsClientAuth;
@@ -50,9 +34,17 @@ export function readClientCert(cf: unknown): TlsResult {
     };
   }
   if (auth.certRevoked === "1") return { kind: "rejected", reason: "certificate revoked" };
-  const dn = parseDn(auth.certSubjectDNRFC2253 || auth.certSubjectDN || "");
-  const cn = dn.find(([k]) => k === "CN")?.[1] ?? "";
-  const ous = dn.filter(([k]) => k === "OU").map(([, v]) => v);
+  // RFC 2253 only: `/` is value text, never a separator (`CN=a/OU=admin-ou` is one CN).
+  let dn: DnAttribute[];
+  try {
+    dn = dnAttributes(auth.certSubjectDNRFC2253 || auth.certSubjectDN || "");
+  } catch (error) {
+    if (error instanceof DnError)
+      return { kind: "rejected", reason: `certificate subject: ${error.message}` };
+    throw error;
+  }
+  const cn = dn.find((a) => a.type === "CN")?.value ?? "";
+  const ous = dn.filter((a) => a.type === "OU").map((a) => a.value);
   if (!cn) return { kind: "rejected", reason: "certificate has no common name" };
   return { kind: "ok", identity: { cn, ous } };
 }
