@@ -21,6 +21,11 @@ export interface DataFiles {
   lines(name: string): readonly string[] | undefined;
   /** Compiled lines of a `type: regexp` file, or undefined when no such file was loaded. */
   regexps(name: string): readonly DataRegexp[] | undefined;
+  /**
+   * Rows of a `type: map` file (JSON lines with `pattern`, `tag`, `type`), for `FileMap()` and
+   * `LookupFile()`; undefined when no such file was loaded (or the loader has no map files).
+   */
+  maps?(name: string): readonly Readonly<Record<string, string>>[] | undefined;
 }
 
 /**
@@ -34,6 +39,7 @@ export function createDataFiles(
   strings: Record<string, readonly string[]>,
   regexps: Record<string, readonly string[]> = strings,
   caches: Readonly<Record<string, RegexpCacheConfig>> = {},
+  maps: Record<string, readonly Readonly<Record<string, string>>[]> = {},
 ): DataFiles {
   const compiled = new Map<string, readonly DataRegexp[]>();
   // `File()` returns a Go []string: copy once, tag, freeze (expressions never mutate it).
@@ -43,6 +49,7 @@ export function createDataFiles(
   }
   return {
     lines: (name) => lists.get(name),
+    maps: (name) => (Object.hasOwn(maps, name) ? maps[name] : undefined),
     regexps: (name) => {
       if (!Object.hasOwn(regexps, name)) return undefined;
       let list = compiled.get(name);

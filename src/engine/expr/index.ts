@@ -14,7 +14,7 @@ import { DEFAULT_DIALECT, type Dialect } from "./dialect.js";
 import { ExprError, ExprRuntimeError, RuntimeFault } from "./errors.js";
 import { compileTree, type Evaluate, type ResolvedFunction, treeDepth } from "./evaluator.js";
 import { toPlain } from "./go-value.js";
-import { CROWDSEC_HELPERS, type HelperContext } from "./helper-table.js";
+import { CROWDSEC_HELPERS, type HelperContext, type HelperProviders } from "./helper-table.js";
 import { parse } from "./parser.js";
 
 export { EXPR_BUILTINS } from "./builtins.js";
@@ -29,8 +29,18 @@ export {
   withZeroValue,
   ZERO_VALUE,
 } from "./go-value.js";
-export { CROWDSEC_HELPERS, type HelperSpec, type ParamKind } from "./helper-table.js";
+export {
+  CROWDSEC_HELPER_NAMES,
+  CROWDSEC_HELPERS,
+  type HelperProviders,
+  type HelperSpec,
+  type HttpHelperRequest,
+  type HttpHelperResponse,
+  type ParamKind,
+  UNSUPPORTED_HELPERS,
+} from "./helper-table.js";
 export { compileLeadingGuard, type ExprGuard } from "./leading-guard.js";
+export { type MapRow, parseMapFileLine } from "./map-files.js";
 export { BINARY_OPERATORS, BUILTINS, UNARY_OPERATORS } from "./operators.js";
 
 /** Default limits: far above any 1.4.6 hub expression (largest: 51 nodes, depth 14). */
@@ -40,10 +50,15 @@ export const DEFAULT_MAX_DEPTH = 200;
 export interface ExprOptions {
   /**
    * Extra functions, called with plain JS values (floats as numbers, nil as null); they override
-   * helpers of the same name (as CrowdSec's `GetExprEnv` context overrides its library). Use for
-   * `GetDecisionsCount`, `GetDecisionsSinceCount`, `LookupHost` and any later helper.
+   * helpers of the same name (as CrowdSec's expression env overrides its library).
    */
   functions?: Record<string, (...args: unknown[]) => unknown>;
+  /**
+   * What the I/O helpers read (stash caches, decisions, CTI, DNS, GeoIP, host name, HTTP, logs).
+   * Each is optional; without one a helper answers as CrowdSec does when that component is not
+   * configured (see `HelperProviders`).
+   */
+  providers?: HelperProviders;
   /** Data files for `File()` and `RegexpInFile()`; none by default. */
   dataFiles?: DataFiles;
   /** Maximum syntax-tree nodes (default 10,000). */
@@ -81,6 +96,7 @@ export function compileExpr(source: string, options: ExprOptions = {}): Compiled
   const dialect = options.dialect ?? DEFAULT_DIALECT;
   const helperContext: HelperContext = {
     dataFiles: options.dataFiles ?? NO_DATA_FILES,
+    providers: options.providers ?? {},
     xmlDocument: null,
     xmlPaths: new Map(),
   };

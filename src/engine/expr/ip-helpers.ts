@@ -36,3 +36,13 @@ export function ipToRange(ip: string, cidr: string): string {
   const block = blockOf(bytes, mask);
   return `${formatAddress(block.start)}/${mask}`;
 }
+
+/** `IsIPV4(ip)`: a valid address with an IPv4 form (IPv4-mapped IPv6 included, as `To4`). */
+export function isIPV4(ip: string): boolean {
+  return parseAddress(ip)?.length === 4;
+}
+
+/** `IsIP(ip)`: `net.ParseIP` accepts it. */
+export function isIP(ip: string): boolean {
+  return parseAddress(ip) !== null;
+}

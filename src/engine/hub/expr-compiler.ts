@@ -9,10 +9,10 @@ import type { ExprCompilerFactory } from "./hub-loader.js";
 
 /**
  * The expression compiler hub items are loaded with: CrowdSec's helpers, `File()` /
- * `RegexpInFile()` over the pipeline's data files, `GetFromStash` over its stash caches, and the
- * two decision counters answering 0 as 1.4.6 does when the agent has no database client.
- * `LookupHost` (a live DNS query) is deliberately absent: an expression using it fails to compile
- * and the item is reported.
+ * `RegexpInFile()` over the pipeline's data files and `GetFromStash`/`SetInStash` over its stash
+ * caches. The other I/O helpers keep their defaults (see `HelperProviders`): the decision counters
+ * answer 0 as CrowdSec does when the agent has no database client, `LookupHost` finds nothing,
+ * `CrowdsecCTI` fails with `cti is disabled`.
  */
 export const defaultCompilerFactory: ExprCompilerFactory = compilerFactoryFor(DEFAULT_DIALECT);
 
@@ -36,11 +36,7 @@ export function compilerFactoryFor(dialect: Dialect): ExprCompilerFactory {
       lines: (name) => current().lines(name),
       regexps: (name) => current().regexps(name),
     };
-    const functions = {
-      GetFromStash: (name: unknown, key: unknown) => stashes.get(String(name), String(key)),
-      GetDecisionsCount: () => 0,
-      GetDecisionsSinceCount: () => 0,
-    };
-    return (source) => compileExpr(source, { dataFiles, functions, dialect });
+    const providers = { stash: stashes };
+    return (source) => compileExpr(source, { dataFiles, providers, dialect });
   };
 }

@@ -59,7 +59,8 @@ function targetPath(target: string): string[] {
 /**
  * Applies statics in order (1.4.6 `ProcessStatics`): `value` wins over `expression`; an expression
  * error skips that static; int results become decimal strings, non-integral floats `%f` strings
- * (CrowdSec 1.7 `ProcessStatics`; 1.4.6 refused them); map/array results are skipped;
+ * (CrowdSec 1.7 `ProcessStatics`; 1.4.6 refused them); nil, map and array results are skipped
+ * (nil as in 1.7, where `UnmarshalJSON`/`ParseKV` statics return nil; 1.4.6 aborted);
  * other result types throw `StaticTypeError`. An empty value skips the static, except for the
  * `ParseDate` method, which accepts empty input.
  */
@@ -81,7 +82,9 @@ export function applyStatics(
       else if (typeof output === "number" && Number.isInteger(output)) value = String(output);
       // CrowdSec 1.7 formats float64 results with `%f` (`float(evt.Parsed.spam_score)`).
       else if (typeof output === "number") value = output.toFixed(6);
-      else if (output !== null && typeof output === "object" && isCollection(output)) continue;
+      // nil: skipped by the current engine (1.4.6 aborted), e.g. `ParseKV(...)` statics.
+      else if (output === null) continue;
+      else if (typeof output === "object" && isCollection(output)) continue;
       else throw new StaticTypeError(`unexpected return type for RunTimeValue : ${goType(output)}`);
     }
     const target = item.target;
