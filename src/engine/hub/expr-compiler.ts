@@ -1,4 +1,5 @@
 import { compileExpr, createDataFiles, type DataFiles } from "../expr/index.js";
+import { checkEventMembers } from "./event-members.js";
 import type { ExprCompilerFactory } from "./hub-loader.js";
 
 /**
@@ -6,7 +7,8 @@ import type { ExprCompilerFactory } from "./hub-loader.js";
  * `RegexpInFile()` over the pipeline's data files, `GetFromStash` over its stash caches, and the
  * two decision counters answering 0 as 1.4.6 does when the agent has no database client.
  * `LookupHost` (a live DNS query) is deliberately absent: an expression using it fails to compile
- * and the item is reported.
+ * and the item is reported. `evt.X` naming no member of CrowdSec's Event is refused at load, as
+ * expr's checker does with `expr.Env(types.Event)` (`event-members.ts`).
  */
 export const defaultCompilerFactory: ExprCompilerFactory = ({
   strings,
@@ -34,5 +36,10 @@ export const defaultCompilerFactory: ExprCompilerFactory = ({
     GetDecisionsCount: () => 0,
     GetDecisionsSinceCount: () => 0,
   };
-  return (source) => compileExpr(source, { dataFiles, functions });
+  return (source) => {
+    const compiled = compileExpr(source, { dataFiles, functions });
+    const unknown = checkEventMembers(source);
+    if (unknown) throw unknown;
+    return compiled;
+  };
 };

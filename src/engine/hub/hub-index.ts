@@ -1,8 +1,29 @@
 import { z } from "zod";
 
-/** The four item kinds of a 1.4.6 hub index (HEAD adds contexts and appsec kinds, ignored here). */
+/** The four item kinds of a 1.4.6 hub index, the ones Rampart loads. */
 export const HUB_ITEM_TYPES = ["parsers", "postoverflows", "scenarios", "collections"] as const;
 export type HubItemType = (typeof HUB_ITEM_TYPES)[number];
+
+/**
+ * Item kinds a current (HEAD) hub index lists that Rampart recognises but does not load, with the
+ * reason the load report gives: AppSec (the WAF component: rules and configs) and alert contexts.
+ * Collections may list them; they are skipped with a note, never a load failure.
+ */
+export const SKIPPED_ITEM_TYPES = {
+  "appsec-rules": "AppSec (WAF) is not supported",
+  "appsec-configs": "AppSec (WAF) is not supported",
+  contexts: "alert context is not sent with alerts",
+} as const;
+export type SkippedItemType = keyof typeof SKIPPED_ITEM_TYPES;
+const SKIPPED_TYPES = Object.keys(SKIPPED_ITEM_TYPES) as SkippedItemType[];
+
+/** An index item or collection member of a kind Rampart skips. */
+export interface SkippedItem {
+  type: SkippedItemType;
+  name: string;
+  /** The collection that lists it, or `(index)` for the index listing itself. */
+  requiredBy: string;
+}
 
 const versionSchema = z
   .object({ digest: z.string(), deprecated: z.boolean().optional() })
@@ -20,6 +41,9 @@ const itemSchema = z
     postoverflows: z.array(z.string()).nullish(),
     scenarios: z.array(z.string()).nullish(),
     collections: z.array(z.string()).nullish(),
+    "appsec-rules": z.array(z.string()).nullish(),
+    "appsec-configs": z.array(z.string()).nullish(),
+    contexts: z.array(z.string()).nullish(),
   })
   .passthrough();
 
@@ -29,6 +53,9 @@ const indexSchema = z
     postoverflows: z.record(itemSchema).default({}),
     scenarios: z.record(itemSchema).default({}),
     collections: z.record(itemSchema).default({}),
+    "appsec-rules": z.record(z.unknown()).default({}),
+    "appsec-configs": z.record(z.unknown()).default({}),
+    contexts: z.record(z.unknown()).default({}),
   })
   .passthrough();
 
@@ -46,15 +73,21 @@ export interface HubItem {
   digest?: string;
   /** Members, for collections only. */
   members: Record<Exclude<HubItemType, "collections">, string[]> & { collections: string[] };
+  /** Members of kinds Rampart skips (AppSec rules and configs, contexts), for collections. */
+  skippedMembers?: Partial<Record<SkippedItemType, string[]>>;
 }
 
-/** The parsed `.index.json`: item type → name → item. */
-export type HubIndex = Record<HubItemType, Map<string, HubItem>>;
+/** The parsed `.index.json`: item type → name → item, plus the names of skipped kinds. */
+export type HubIndex = Record<HubItemType, Map<string, HubItem>> & {
+  skipped?: Partial<Record<SkippedItemType, string[]>>;
+};
 
 /** Parses a hub `.index.json` text. Throws with the zod path on a malformed index. */
 export function parseHubIndex(text: string): HubIndex {
   const raw = indexSchema.parse(JSON.parse(text));
-  const index = {} as HubIndex;
+  const index = {
+    skipped: Object.fromEntries(SKIPPED_TYPES.map((type) => [type, Object.keys(raw[type])])),
+  } as HubIndex;
   for (const type of HUB_ITEM_TYPES) {
     const items = new Map<string, HubItem>();
     for (const [name, item] of Object.entries(raw[type])) {
@@ -71,6 +104,9 @@ export function parseHubIndex(text: string): HubIndex {
           scenarios: item.scenarios ?? [],
           collections: item.collections ?? [],
         },
+        skippedMembers: Object.fromEntries(
+          SKIPPED_TYPES.map((t) => [t, item[t] ?? []]),
+        ) as HubItem["skippedMembers"],
       });
     }
     index[type] = items;
@@ -94,6 +130,8 @@ export interface ResolvedItems {
   scenarios: HubItem[];
   collections: HubItem[];
   missing: { type: HubItemType; name: string; requiredBy: string }[];
+  /** Members of kinds Rampart skips (AppSec, contexts), reported with a note. */
+  skipped: SkippedItem[];
 }
 
 /**
@@ -107,6 +145,7 @@ export function resolveCollections(index: HubIndex, names: readonly string[]): R
     scenarios: [],
     collections: [],
     missing: [],
+    skipped: [],
   };
   const seen = new Set<string>();
   const visit = (type: HubItemType, name: string, requiredBy: string) => {
@@ -122,6 +161,11 @@ export function resolveCollections(index: HubIndex, names: readonly string[]): R
     if (type !== "collections") return;
     for (const member of HUB_ITEM_TYPES) {
       for (const child of item.members[member]) visit(member, child, name);
+    }
+    for (const kind of SKIPPED_TYPES) {
+      for (const child of item.skippedMembers?.[kind] ?? []) {
+        out.skipped.push({ type: kind, name: child, requiredBy: name });
+      }
     }
   };
   for (const name of names) visit("collections", name, "(requested)");

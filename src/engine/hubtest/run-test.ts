@@ -159,7 +159,9 @@ function cloneDeep<T>(value: T): T {
 }
 
 const EMPTY_TYPES = () =>
-  Object.fromEntries(HUB_ITEM_TYPES.map((t) => [t, new Map<string, HubItem>()])) as HubIndex;
+  Object.fromEntries(
+    HUB_ITEM_TYPES.map((t) => [t, new Map<string, HubItem>()]),
+  ) as unknown as HubIndex;
 
 type ItemType = "parsers" | "postoverflows" | "scenarios";
 
