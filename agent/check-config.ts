@@ -10,6 +10,7 @@
 
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { describeSkipped } from "../src/engine/hub/hub-loader.js";
 import { entryFromDsn, loadAcquisition } from "./acquisition/acquisition-config.js";
 import { type AcquisitionEntry, describeEntry } from "./acquisition/source-registry.js";
 import { type AgentConfig, loadAgentConfig } from "./config/agent-config.js";
@@ -23,7 +24,14 @@ export interface ConfigTestResult {
   /** `null` with `--local`: no LAPI, no credentials. */
   credentials: LapiCredentials | null;
   entries: AcquisitionEntry[];
-  hub: { parsers: number; postoverflows: number; scenarios: number; warnings: string[] };
+  hub: {
+    parsers: number;
+    postoverflows: number;
+    scenarios: number;
+    warnings: string[];
+    /** One line per item kind skipped (AppSec rules and configs, contexts). */
+    notes: string[];
+  };
 }
 
 /**
@@ -79,6 +87,7 @@ export function testConfiguration(
       // Scenario files (one may hold several scenarios), as the load report counts items.
       scenarios: new Set(hub.scenarios.map((scenario) => scenario.path)).size,
       warnings: hub.report.items.flatMap((item) => item.warnings.map((w) => `${item.name}: ${w}`)),
+      notes: describeSkipped(hub.report.skipped ?? []),
     },
   };
 }
@@ -110,6 +119,7 @@ export function formatConfigTest(result: ConfigTestResult): string {
   out.push(
     `hub: ${hub.parsers} parsers, ${hub.postoverflows} postoverflows, ${hub.scenarios} scenarios loaded from ${config.hub.hubDir}`,
   );
+  for (const note of hub.notes) out.push(`  note ${note}`);
   for (const warning of hub.warnings) out.push(`  warning ${warning}`);
   out.push("configuration test: OK");
   return out.join("\n");

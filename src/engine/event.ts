@@ -158,6 +158,18 @@ export class PipelineEvent {
     }
     return this.Meta[key] ?? "";
   }
+
+  /** HEAD `Event.SetMeta`: sets `Meta[key]` and returns true (filters use it in a ternary). */
+  SetMeta(key: string, value: string): boolean {
+    this.Meta[key] = value;
+    return true;
+  }
+
+  /** HEAD `Event.SetParsed`: sets `Parsed[key]` and returns true. */
+  SetParsed(key: string, value: string): boolean {
+    this.Parsed[key] = value;
+    return true;
+  }
 }
 
 /** Creates a LOG event for one acquired line. */

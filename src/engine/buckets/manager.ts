@@ -69,10 +69,15 @@ export function createBucketManager(
   options: { now?: () => number; restore?: BucketSnapshot } = {},
 ): BucketManager {
   const clock = options.now ?? Date.now;
-  // By factory id; by name for snapshots older than `scenarioId` (first of a name wins).
-  const byId = new Map(scenarios.map((s) => [s.id, s]));
+  // The factory an instance runs with, by id (by name for snapshots older than `scenarioId`).
+  // Documents with the same name and filter share an id; the first of them always pours first
+  // (routes follow scenario order), so it is the one that created any instance of that id.
+  const byId = new Map<string, CompiledScenario>();
   const byName = new Map<string, CompiledScenario>();
-  for (const s of scenarios) if (!byName.has(s.name)) byName.set(s.name, s);
+  for (const s of scenarios) {
+    if (!byId.has(s.id)) byId.set(s.id, s);
+    if (!byName.has(s.name)) byName.set(s.name, s);
+  }
   const ownerOf = (state: BucketState) =>
     (state.scenarioId === undefined ? undefined : byId.get(state.scenarioId)) ??
     byName.get(state.scenario);

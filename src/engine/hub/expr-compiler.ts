@@ -5,6 +5,7 @@ import {
   DEFAULT_DIALECT,
   type Dialect,
 } from "../expr/index.js";
+import { checkEventMembers } from "./event-members.js";
 import type { ExprCompilerFactory } from "./hub-loader.js";
 
 /**
@@ -12,7 +13,8 @@ import type { ExprCompilerFactory } from "./hub-loader.js";
  * `RegexpInFile()` over the pipeline's data files and `GetFromStash`/`SetInStash` over its stash
  * caches. The other I/O helpers keep their defaults (see `HelperProviders`): the decision counters
  * answer 0 as CrowdSec does when the agent has no database client, `LookupHost` finds nothing,
- * `CrowdsecCTI` fails with `cti is disabled`.
+ * `CrowdsecCTI` fails with `cti is disabled`. `evt.X` naming no member of CrowdSec's Event is
+ * refused at load, as expr's checker does with `expr.Env(types.Event)` (`event-members.ts`).
  */
 export const defaultCompilerFactory: ExprCompilerFactory = compilerFactoryFor(DEFAULT_DIALECT);
 
@@ -37,6 +39,11 @@ export function compilerFactoryFor(dialect: Dialect): ExprCompilerFactory {
       regexps: (name) => current().regexps(name),
     };
     const providers = { stash: stashes };
-    return (source) => compileExpr(source, { dataFiles, providers, dialect });
+    return (source) => {
+      const compiled = compileExpr(source, { dataFiles, providers, dialect });
+      const unknown = checkEventMembers(source);
+      if (unknown) throw unknown;
+      return compiled;
+    };
   };
 }

@@ -17,6 +17,28 @@ export type HubItemType = (typeof HUB_ITEM_TYPES)[number];
 export const APPSEC_ITEM_TYPES = ["appsec-rules", "appsec-configs"] as const;
 export type AppsecItemType = (typeof APPSEC_ITEM_TYPES)[number];
 
+/**
+ * Item kinds a current hub index lists that the engine recognises but does not load, with the
+ * reason the load report gives: AppSec (the WAF component: rules and configs) and alert contexts
+ * (installed by the CLI, not sent with alerts). Collections may list them; they are skipped with a
+ * note, never a load failure.
+ */
+export const SKIPPED_ITEM_TYPES = {
+  "appsec-rules": "AppSec (WAF) is not supported",
+  "appsec-configs": "AppSec (WAF) is not supported",
+  contexts: "alert context is not sent with alerts",
+} as const;
+export type SkippedItemType = keyof typeof SKIPPED_ITEM_TYPES;
+const SKIPPED_TYPES = Object.keys(SKIPPED_ITEM_TYPES) as SkippedItemType[];
+
+/** An index item or collection member of a kind the engine skips. */
+export interface SkippedItem {
+  type: SkippedItemType;
+  name: string;
+  /** The collection that lists it, or `(index)` for the index listing itself. */
+  requiredBy: string;
+}
+
 const versionSchema = z
   .object({ digest: z.string(), deprecated: z.boolean().optional() })
   .passthrough();
@@ -69,17 +91,24 @@ export interface HubItem {
   members: Record<Exclude<HubItemType, "contexts">, string[]> & { contexts?: string[] };
   /** AppSec members of a collection (recognised, not installed by Rampart). */
   appsecMembers?: { type: AppsecItemType; name: string }[];
+  /** Members of kinds the engine skips (AppSec rules and configs, contexts), for collections. */
+  skippedMembers?: Partial<Record<SkippedItemType, string[]>>;
 }
 
 /** The parsed `.index.json`: item type → name → item, plus the AppSec names it lists. */
 export type HubIndex = Record<HubItemType, Map<string, HubItem>> & {
   appsec?: Map<string, AppsecItemType>;
+  /** Names of the kinds the engine skips, for the load report. */
+  skipped?: Partial<Record<SkippedItemType, string[]>>;
 };
 
 /** Parses a hub `.index.json` text. Throws with the zod path on a malformed index. */
 export function parseHubIndex(text: string): HubIndex {
   const raw = indexSchema.parse(JSON.parse(text));
-  const index = { appsec: new Map() } as HubIndex;
+  const index = {
+    appsec: new Map(),
+    skipped: Object.fromEntries(SKIPPED_TYPES.map((type) => [type, Object.keys(raw[type])])),
+  } as HubIndex;
   for (const type of APPSEC_ITEM_TYPES) {
     for (const name of Object.keys(raw[type])) index.appsec!.set(name, type);
   }
@@ -106,6 +135,9 @@ export function parseHubIndex(text: string): HubIndex {
         appsecMembers: APPSEC_ITEM_TYPES.flatMap((t) =>
           (item[t] ?? []).map((name) => ({ type: t, name })),
         ),
+        skippedMembers: Object.fromEntries(
+          SKIPPED_TYPES.map((t) => [t, item[t] ?? []]),
+        ) as HubItem["skippedMembers"],
       });
     }
     index[type] = items;
@@ -130,6 +162,8 @@ export interface ResolvedItems {
   contexts: HubItem[];
   collections: HubItem[];
   missing: { type: HubItemType; name: string; requiredBy: string }[];
+  /** Members of kinds Rampart skips (AppSec, contexts), reported with a note. */
+  skipped: SkippedItem[];
 }
 
 /**
@@ -144,6 +178,7 @@ export function resolveCollections(index: HubIndex, names: readonly string[]): R
     contexts: [],
     collections: [],
     missing: [],
+    skipped: [],
   };
   const seen = new Set<string>();
   const visit = (type: HubItemType, name: string, requiredBy: string) => {
@@ -159,6 +194,11 @@ export function resolveCollections(index: HubIndex, names: readonly string[]): R
     if (type !== "collections") return;
     for (const member of HUB_ITEM_TYPES) {
       for (const child of item.members[member] ?? []) visit(member, child, name);
+    }
+    for (const kind of SKIPPED_TYPES) {
+      for (const child of item.skippedMembers?.[kind] ?? []) {
+        out.skipped.push({ type: kind, name: child, requiredBy: name });
+      }
     }
   };
   for (const name of names) visit("collections", name, "(requested)");

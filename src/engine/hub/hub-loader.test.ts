@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { newLogEvent } from "../event.js";
 import { defaultCompilerFactory } from "./expr-compiler.js";
-import { type HubSource, loadHub, readHubIndex } from "./hub-loader.js";
+import { describeSkipped, type HubSource, loadHub, readHubIndex } from "./hub-loader.js";
 import { renderLoadProblem } from "./load-problem.js";
 import { memoryHub } from "./memory-hub.js";
 
@@ -20,13 +20,16 @@ const files: Record<string, string> = {
         versions: { "0.3": { digest: "abc123" } },
       },
       "t/bad-filter": { path: "scenarios/t/bad-filter.yaml" },
+      "t/bad-member": { path: "scenarios/t/bad-member.yaml" },
     },
+    "appsec-rules": { "t/vpatch": { path: "appsec-rules/t/vpatch.yaml" } },
     postoverflows: {},
     collections: {
       "t/all": {
         path: "collections/t/all.yaml",
         parsers: ["t/raw", "t/broken", "t/half", "t/absent"],
-        scenarios: ["t/good", "t/bad-filter", "t/ghost"],
+        scenarios: ["t/good", "t/bad-filter", "t/bad-member", "t/ghost"],
+        "appsec-rules": ["t/vpatch"],
       },
     },
   }),
@@ -46,6 +49,8 @@ data:
   - dest_file: words.txt
     type: string
 `,
+  "scenarios/t/bad-member.yaml":
+    "type: trigger\nname: t/bad-member\ndescription: d\nfilter: 'evt.Metas.a == \"x\"'\n",
   "scenarios/t/bad-filter.yaml":
     "type: trigger\nname: t/bad-filter\ndescription: d\nfilter: 'evt.Meta.a =='\n",
 };
@@ -75,6 +80,22 @@ describe("loadHub on an in-memory hub", () => {
     expect(hub.report.missing).toEqual([
       { type: "scenarios", name: "t/ghost", requiredBy: "t/all" },
       { type: "parsers", name: "t/nowhere", requiredBy: "(requested)" },
+    ]);
+  });
+
+  it("refuses at load a filter naming a member Event does not have", () => {
+    expect(status("t/bad-member")?.status).toBe("failed");
+    expect(status("t/bad-member")?.problems[0]?.reason).toContain(
+      "type types.Event has no field Metas",
+    );
+  });
+
+  it("skips AppSec members of a collection with a note instead of failing", () => {
+    expect(hub.report.skipped).toEqual([
+      { type: "appsec-rules", name: "t/vpatch", requiredBy: "t/all" },
+    ]);
+    expect(describeSkipped(hub.report.skipped ?? [])).toEqual([
+      "skipped 1 appsec-rules (AppSec (WAF) is not supported): t/vpatch",
     ]);
   });
 
@@ -125,8 +146,11 @@ describe("loadHub scenarios", () => {
       compilerFactory: defaultCompilerFactory,
     });
     expect(hub.report.items.map((item) => item.name).sort()).toEqual(
-      ["t/absent", "t/bad-filter", "t/broken", "t/good", "t/half", "t/raw"].sort(),
+      ["t/absent", "t/bad-filter", "t/bad-member", "t/broken", "t/good", "t/half", "t/raw"].sort(),
     );
+    expect(hub.report.skipped).toEqual([
+      { type: "appsec-rules", name: "t/vpatch", requiredBy: "(index)" },
+    ]);
     expect(hub.parsers.nodes).toEqual([]);
     expect(hub.scenarios).toEqual([]);
   });

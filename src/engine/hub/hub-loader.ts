@@ -15,6 +15,9 @@ import {
   installedPath,
   parseHubIndex,
   resolveCollections,
+  SKIPPED_ITEM_TYPES,
+  type SkippedItem,
+  type SkippedItemType,
   sortByInstalledPath,
 } from "./hub-index.js";
 import { compileAt } from "./load-problem.js";
@@ -99,6 +102,25 @@ export interface MissingItem {
 export interface HubLoadReport {
   items: HubItemReport[];
   missing: MissingItem[];
+  /** Items of kinds Rampart recognises and skips (AppSec rules and configs, contexts). */
+  skipped?: SkippedItem[];
+}
+
+/**
+ * One line per skipped kind: `skipped 3 appsec-rules (AppSec (WAF) is not supported): a, b, c`
+ * (names elided past five). Empty when nothing was skipped.
+ */
+export function describeSkipped(skipped: readonly SkippedItem[]): string[] {
+  const byType = new Map<SkippedItemType, string[]>();
+  for (const item of skipped) {
+    const names = byType.get(item.type) ?? [];
+    if (!names.includes(item.name)) names.push(item.name);
+    byType.set(item.type, names);
+  }
+  return [...byType].map(([type, names]) => {
+    const shown = names.length > 5 ? `${names.slice(0, 5).join(", ")}, …` : names.join(", ");
+    return `skipped ${names.length} ${type} (${SKIPPED_ITEM_TYPES[type]}): ${shown}`;
+  });
 }
 
 /** The enabled items the index lists, per type (installed-path order is the loader's business). */
@@ -129,13 +151,20 @@ export function readHubIndex(source: HubSource): HubIndex {
 function selectItems(
   index: HubIndex,
   selection: HubSelection | "every",
-): SelectedItems & { missing: MissingItem[] } {
+): SelectedItems & { missing: MissingItem[]; skipped: SkippedItem[] } {
   if (selection === "every") {
     return {
       parsers: [...index.parsers.values()],
       postoverflows: [...index.postoverflows.values()],
       scenarios: [...index.scenarios.values()],
       missing: [],
+      skipped: Object.entries(index.skipped ?? {}).flatMap(([type, names]) =>
+        (names ?? []).map((name) => ({
+          type: type as SkippedItemType,
+          name,
+          requiredBy: "(index)",
+        })),
+      ),
     };
   }
   const resolved = resolveCollections(index, selection.collections ?? []);
@@ -153,6 +182,7 @@ function selectItems(
     postoverflows: pick("postoverflows"),
     scenarios: pick("scenarios"),
     missing: resolved.missing,
+    skipped: resolved.skipped,
   };
 }
 
@@ -268,7 +298,7 @@ function itemReport(
  * report lists every item's status with its problems, and every name the index lacks.
  */
 export function loadHub(source: HubSource, index: HubIndex, options: HubLoadOptions): LoadedHub {
-  const { missing, ...items } = selectItems(index, options.selection);
+  const { missing, skipped, ...items } = selectItems(index, options.selection);
   const every = options.selection === "every";
   const reports: HubItemReport[] = [];
   const warnings: WarningSink = { current: [] };
@@ -315,7 +345,7 @@ export function loadHub(source: HubSource, index: HubIndex, options: HubLoadOpti
     if (!every) scenarios.push(...result.scenarios);
     reports.push(itemReport(item, result.scenarios.length, result.problems, warnings.current));
   }
-  return { items, parsers, postoverflows, scenarios, report: { items: reports, missing } };
+  return { items, parsers, postoverflows, scenarios, report: { items: reports, missing, skipped } };
 }
 
 function notFound(item: HubItem): LoadProblem {
