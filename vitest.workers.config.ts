@@ -3,6 +3,7 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { crowdsecInstall, shouldSkipWithoutOracle } from "./test/oracle/crowdsec-config.js";
+import { gzipBomb } from "./test/support/gzip-bomb.js";
 
 /**
  * Debian CrowdSec 1.4.6 hub files the ingestion tests register (read at run time, never copied
@@ -51,7 +52,11 @@ export default defineConfig(async () => {
     test: {
       include: ["test/workers/**/*.test.ts", "src/lapi/**/*.test.ts", "src/db/**/*.test.ts"],
       setupFiles: ["./test/workers/apply-migrations.ts"],
-      provide: { crowdsecHub: crowdsecHubFiles() },
+      provide: {
+        crowdsecHub: crowdsecHubFiles(),
+        // A ~1 MB body inflating to 1 GiB (issue 12, hole 5), built on the Node side.
+        gzipBomb1GiB: gzipBomb(1024).toString("base64"),
+      },
     },
   };
 });

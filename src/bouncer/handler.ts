@@ -1,3 +1,4 @@
+import { bearerMatches } from "./bearer-token";
 import { type BouncerConfig, loadBouncerConfig } from "./config";
 import { TURNSTILE_STAND_IN_JS } from "./dev/turnstile-stand-in";
 import type { Env } from "./env";
@@ -248,7 +249,7 @@ export function createBouncerWorker(options: BouncerOptions = {}) {
     }
     if (
       !config.controlToken ||
-      request.headers.get("Authorization") !== `Bearer ${config.controlToken}`
+      !(await bearerMatches(request.headers.get("Authorization"), config.controlToken))
     ) {
       return new Response(null, { status: 404 });
     }

@@ -1,47 +1,37 @@
 import { decodeAs, type GoType, parseGoJson } from "../shared/go-json";
+import { BodyError, type BodyFailure, readCappedBody } from "./capped-body";
 import type { AppContext } from "./context";
 import { ApiError, type ApiErrorCode } from "./errors";
 
-/** CrowdSec 1.7.8+ body caps, measured after gzip decompression. */
+/** CrowdSec 1.7.8+ body caps, measured after gzip decompression (and before it). */
 export const UNAUTHENTICATED_BODY_LIMIT = 2 * 1024 * 1024;
 export const AUTHENTICATED_BODY_LIMIT = 50 * 1024 * 1024;
 
 const TOO_LARGE = "http: request body too large";
 
-/** Reads the request body as text, gunzipping `Content-Encoding: gzip`, capped at `limit` bytes. */
+/** Go's messages for the refusals (`net/http` MaxBytesReader, `compress/gzip`, `io`). */
+const BODY_MESSAGES: Record<BodyFailure, string> = {
+  tooLarge: TOO_LARGE,
+  badGzip: "gzip: invalid header",
+  interrupted: "unexpected EOF",
+};
+
+/**
+ * Reads the request body as text, gunzipping `Content-Encoding: gzip`, capped at `limit` bytes
+ * both as received and as inflated; the cap is enforced while inflating (see `capped-body.ts`).
+ */
 export async function readBodyText(c: AppContext, limit: number): Promise<string> {
   const declared = Number(c.req.header("Content-Length") ?? "0");
   const gzip = (c.req.header("Content-Encoding") ?? "").toLowerCase() === "gzip";
-  if (!gzip && declared > limit) throw new ApiError("badRequest", TOO_LARGE);
+  if (declared > limit) throw new ApiError("badRequest", TOO_LARGE);
   const raw = c.req.raw.body;
   if (!raw) return "";
-  let stream: ReadableStream<Uint8Array> = raw;
-  if (gzip) stream = raw.pipeThrough(new DecompressionStream("gzip"));
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limit) {
-        await reader.cancel();
-        throw new ApiError("badRequest", TOO_LARGE);
-      }
-      chunks.push(value);
-    }
+    return new TextDecoder().decode(await readCappedBody(raw, { gzip, limit }));
   } catch (e) {
-    if (e instanceof ApiError) throw e;
-    throw new ApiError("badRequest", "gzip: invalid header");
+    if (e instanceof BodyError) throw new ApiError("badRequest", BODY_MESSAGES[e.reason]);
+    throw e;
   }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(all);
 }
 
 export interface DecodeOptions {

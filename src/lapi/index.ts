@@ -1,4 +1,5 @@
 import { createApp } from "./app";
+import { discardBody } from "./capped-body";
 import type { Env } from "./env";
 import { runHousekeeping } from "./housekeeping";
 
@@ -8,7 +9,13 @@ export { OverflowDelivery } from "./ingest/delivery-entrypoint";
 const app = createApp();
 
 export default {
-  fetch: app.fetch,
+  async fetch(request, env, ctx) {
+    const response = await app.fetch(request, env, ctx);
+    // Answers sent before reading the body (auth failures, declared sizes over the cap) still
+    // consume the upload, so the local proxy delivers them (see capped-body.ts).
+    if (request.body && !request.bodyUsed) await discardBody(request.body);
+    return response;
+  },
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(runHousekeeping(env, Date.now()));
   },

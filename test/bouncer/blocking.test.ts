@@ -154,6 +154,20 @@ describe("bouncer blocking (Workers runtime, Durable Object sync)", () => {
     expect((await visit("http://elsewhere.test/", "198.51.100.1")).status).toBe(200);
   });
 
+  it.each([
+    ["no header", {}],
+    ["a wrong token", { Authorization: "Bearer test-control-tokeN" }],
+    ["a prefix of the token", { Authorization: "Bearer test-control" }],
+    ["the token with a suffix", { Authorization: "Bearer test-control-token2" }],
+    ["the bare token", { Authorization: "test-control-token" }],
+  ])("hides the control API (404) from %s", async (_, headers: Record<string, string>) => {
+    const res = await visit("http://site.test/.rampart/usage-metrics", null, {
+      method: "POST",
+      headers,
+    });
+    expect(res.status).toBe(404);
+  });
+
   it("counts blocked and passed requests per origin and remediation and reports them to LAPI", async () => {
     const counters = (await status()).isolate.counters;
     expect(counters["blocked{origin=cscli,remediation=ban}"]).toBeGreaterThan(0);

@@ -175,6 +175,24 @@ describe("captcha remediation with Turnstile (siteverify simulated)", () => {
     expect(res.headers.get("Location")).toBe("/");
   });
 
+  it.each([
+    "/\t/evil.example/",
+    "/\n/evil.example/",
+    "/\\evil.example/",
+    "/./\t/evil.example",
+    "/%09/evil.example",
+  ])("never sends a solved captcha to another host: return_to=%j", async (returnTo) => {
+    simulateSiteverify(PASS);
+    const form = new URLSearchParams({
+      "cf-turnstile-response": "XXXX.DUMMY.TOKEN.XXXX",
+      return_to: returnTo,
+    });
+    const res = await submit(CAPTCHA_IP, form.toString());
+    expect(res.status).toBe(303);
+    const location = res.headers.get("Location")!;
+    expect(new URL(location, "https://site.test/").host).toBe("site.test");
+  });
+
   it("challenges a POST with a body without forwarding it; the origin never sees the body", async () => {
     const res = await visit("http://site.test/api/orders", "192.0.2.11", {
       method: "POST",

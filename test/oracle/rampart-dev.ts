@@ -20,6 +20,8 @@ export interface RampartDev extends LapiTarget {
   readonly inspectorPort: number;
   /** The local D1/Durable Object state directory (`--persist-to`). */
   readonly persistDir: string;
+  /** Process group of the running `wrangler dev` (its `workerd` runs inside it). */
+  processGroup(): number | undefined;
   /** Stops the Worker but keeps its state and port (a LAPI outage); see `resume`. */
   pause(): Promise<void>;
   /** Starts the Worker again on the same port and state after `pause`. */
@@ -193,6 +195,7 @@ export async function startRampartDev(options: RampartDevOptions = {}): Promise<
     },
     logs: () => earlierLogs + server.output(),
     persistDir: persist,
+    processGroup: () => server.child.pid,
     async pause() {
       await server.stop();
       earlierLogs += server.output();

@@ -211,8 +211,23 @@ async function readCapped(request: Request, limit: number): Promise<Uint8Array |
   return out;
 }
 
-function safeReturnTo(value: unknown): string {
-  if (typeof value !== "string") return "/";
-  if (!value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
-  return value;
+const RETURN_BASE = "https://return-to.invalid";
+
+/**
+ * The local path to send a visitor back to, or `/`. Judged on what a browser would do with it,
+ * not on its first characters: URL parsing drops tabs and newlines and reads `\` as `/`, so
+ * `/\t/evil.example/` is `//evil.example/`, another host (issue 12).
+ */
+export function safeReturnTo(value: unknown): string {
+  if (typeof value !== "string" || !value.startsWith("/")) return "/";
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return "/";
+  let target: URL;
+  try {
+    target = new URL(value, RETURN_BASE);
+  } catch {
+    return "/";
+  }
+  if (target.origin !== RETURN_BASE) return "/";
+  const local = target.pathname + target.search + target.hash;
+  return local.startsWith("//") ? "/" : local;
 }

@@ -7,6 +7,7 @@ import {
   located,
   notBool,
   type RunState,
+  step,
 } from "./run-state.js";
 
 /**
@@ -33,6 +34,7 @@ export function compileBuiltin(
     state.loop = { id: ++runs };
     try {
       for (let i = 0; i < size; i++) {
+        step(state);
         const element = fetch(items, i);
         state.pointer = element;
         if (!visit(body(state), element)) break;

@@ -16,6 +16,7 @@ import {
   CHAIN_BREAK,
   CompileFault,
   charge,
+  chargeString,
   type Evaluate,
   located,
   notBool,
@@ -23,7 +24,14 @@ import {
   withOffset,
 } from "./run-state.js";
 
-export { CompileFault, type Evaluate, MEMORY_BUDGET, type RunState } from "./run-state.js";
+export {
+  CompileFault,
+  type Evaluate,
+  ITERATION_BUDGET,
+  MEMORY_BUDGET,
+  type RunState,
+  STRING_BUDGET,
+} from "./run-state.js";
 
 /** Dynamic `matches` patterns compiled per expression, bounded so hostile data can't grow it. */
 const REGEXP_CACHE_LIMIT = 256;
@@ -396,9 +404,12 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
       );
     }
     return located(offset, (state) =>
-      spec.call(
-        args.map((a) => a(state)),
+      chargeString(
         state,
+        spec.call(
+          args.map((a) => a(state)),
+          state,
+        ),
       ),
     );
   };
@@ -408,7 +419,9 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
     if (!resolved) throw new CompileFault(`unknown func ${name}`, offset);
     if (resolved.kind === "plain") {
       const fn = resolved.fn;
-      return located(offset, (state) => fromPlain(fn(...args.map((a) => toPlain(a(state))))));
+      return located(offset, (state) =>
+        chargeString(state, fromPlain(fn(...args.map((a) => toPlain(a(state)))))),
+      );
     }
     const { spec } = resolved;
     if (args.length < spec.params.length) {
@@ -430,7 +443,7 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
           );
         }
       });
-      return spec.call(helperContext, values);
+      return chargeString(state, spec.call(helperContext, values));
     });
   };
 

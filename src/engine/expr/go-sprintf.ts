@@ -29,14 +29,13 @@ export function goSprintf(format: string, args: readonly unknown[]): string {
       else if (f === "#") spec.sharp = true;
       else break;
     }
-    let digits = "";
-    while (i < format.length && /\d/.test(format[i]!)) digits += format[i++];
-    if (digits) spec.width = Number(digits);
-    if (format[i] === ".") {
-      i++;
-      let p = "";
-      while (i < format.length && /\d/.test(format[i]!)) p += format[i++];
-      spec.precision = p ? Number(p) : 0;
+    const width = parseNumber(format, i);
+    i = width.next;
+    if (width.value !== undefined) spec.width = width.value;
+    if (i + 1 < format.length && format[i] === ".") {
+      const precision = parseNumber(format, i + 1);
+      i = precision.next;
+      spec.precision = precision.value ?? 0;
     }
     const verb = format[i];
     if (verb === undefined) {
@@ -64,6 +63,24 @@ export function goSprintf(format: string, args: readonly unknown[]): string {
       .join(", ")})`;
   }
   return out;
+}
+
+/** Go `fmt` refuses widths and precisions past this (`print.go` `tooLarge`). */
+const TOO_LARGE = 1e6;
+
+/**
+ * Go's `parsenum`: digits from `start`. A number growing past `TOO_LARGE` is "most likely crazy":
+ * Go drops it and skips to the end of the format, which then prints `%!(NOVERB)`. This is also
+ * what keeps `Sprintf('%0100000000d', 1)` from building a 100 MB string.
+ */
+function parseNumber(format: string, start: number): { value?: number; next: number } {
+  let value = 0;
+  let i = start;
+  for (; i < format.length && format[i]! >= "0" && format[i]! <= "9"; i++) {
+    if (value > TOO_LARGE) return { next: format.length };
+    value = value * 10 + (format.charCodeAt(i) - 48);
+  }
+  return i > start ? { value, next: i } : { next: i };
 }
 
 interface Spec {

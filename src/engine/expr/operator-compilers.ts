@@ -18,6 +18,7 @@ import {
 } from "./operations.js";
 import {
   CompileFault,
+  chargeString,
   type Evaluate,
   located,
   MEMORY_BUDGET,
@@ -169,6 +170,9 @@ export function compileBinary(
       if (typeof a === "string" && typeof b === "string") return negated ? a !== b : a === b;
       return op(a, b);
     });
+  }
+  if (operator === "+") {
+    return located(offset, (state) => chargeString(state, add(left(state), right(state))));
   }
   return located(offset, (state) => op(left(state), right(state)));
 }

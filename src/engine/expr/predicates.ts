@@ -10,6 +10,7 @@ import {
   located,
   notBool,
   type RunState,
+  step,
 } from "./run-state.js";
 
 /**
@@ -43,6 +44,7 @@ export function compilePredicate(
     try {
       for (let k = options.from ?? 0; k < size; k++) {
         const i = options.backwards ? size - 1 - k : k;
+        step(state);
         const element = fetch(items, i);
         state.pointer = element;
         state.index = i;
