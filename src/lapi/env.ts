@@ -33,6 +33,11 @@ export interface Env {
   DECISION_CACHE_MAX_ENTRIES?: string;
   /** Bucket objects the partitions are spread over; "0" = one object per bucket key. */
   BUCKET_SHARDS?: string;
+  /**
+   * Set by `npm start` only: requests must carry it in `X-Rampart-Local-Front` (the local front
+   * proxy adds it), so nothing reaches `wrangler dev` around the proxy. Never set in production.
+   */
+  LOCAL_FRONT_TOKEN?: string;
   /** How long ingested event ids are remembered for dedup (Go duration, `d` allowed). */
   INGEST_RETENTION?: string;
 }

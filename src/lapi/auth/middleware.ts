@@ -9,6 +9,7 @@ import {
 import type { AppContext, AppEnv } from "../context";
 import { ApiError } from "../errors";
 import { baseBouncerName, generateApiKey, hashApiKey } from "./api-key";
+import { constantTimeEqual } from "./constant-time";
 import { findToken, verifyToken } from "./jwt";
 import { ouAllowed, readClientCert } from "./tls";
 import { splitUserAgent } from "./user-agent";
@@ -56,19 +57,6 @@ export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (cert.kind === "ok" && ouAllowed(cert.identity, c.var.config.adminAllowedOu)) return next();
   throw new ApiError("unauthorized", "admin token or admin client certificate required");
 };
-
-async function constantTimeEqual(a: string, b: string): Promise<boolean> {
-  const enc = new TextEncoder();
-  const [ha, hb] = await Promise.all([
-    crypto.subtle.digest("SHA-256", enc.encode(a)),
-    crypto.subtle.digest("SHA-256", enc.encode(b)),
-  ]);
-  const x = new Uint8Array(ha);
-  const y = new Uint8Array(hb);
-  let diff = 0;
-  for (let i = 0; i < x.length; i++) diff |= x[i]! ^ y[i]!;
-  return diff === 0;
-}
 
 async function authenticateBouncer(c: AppContext): Promise<Bouncer> {
   const db = c.var.primaryDb;
