@@ -2,6 +2,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { openDb } from "../db/client";
 import { BouncerKeyCache } from "./auth/bouncer-key-cache";
 import { localFrontRefusal } from "./auth/local-front";
+import { MachineCache } from "./auth/machine-cache";
 import { adminAuth, bouncerAuth, eitherAuth, machineAuth } from "./auth/middleware";
 import { clientIpOf } from "./client-ip";
 import { type Config, loadConfig } from "./config";
@@ -86,6 +87,7 @@ export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppE
     caches ??= {
       decisions: new DecisionCache(config.decisionCache),
       bouncerKeys: new BouncerKeyCache(config.decisionCache.refreshMs),
+      machines: new MachineCache(config.decisionCache.refreshMs),
       profiles: new ProfileCache(),
     };
     c.set("caches", caches);
@@ -94,6 +96,7 @@ export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppE
     if (method !== "GET" && method !== "HEAD") {
       caches.decisions.markStale();
       caches.bouncerKeys.clear();
+      caches.machines.clear();
     }
   });
 

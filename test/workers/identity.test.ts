@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
+import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/lapi/app";
 import type { Env } from "../../src/lapi/env";
-import { ADMIN, BASE, bouncerKey, call, jsonInit } from "./helpers";
+import { ADMIN, BASE, bouncerKey, call, jsonInit, machineToken } from "./helpers";
 
 async function callWith(vars: Partial<Env>, path: string, init: RequestInit = {}) {
   const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} };
@@ -73,5 +74,87 @@ describe("LOCAL_FRONT_TOKEN (npm start)", () => {
       headers: { ...ADMIN, "X-Rampart-Local-Front": vars.LOCAL_FRONT_TOKEN },
     });
     expect(ok.status).toBe(200);
+  });
+});
+
+describe("machine tokens", () => {
+  const auth = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
+
+  it("stops accepting and renewing the token of a deleted machine", async () => {
+    const token = await machineToken("doomed");
+    expect((await call("/v1/heartbeat", auth(token))).status).toBe(200);
+    const del = await call("/admin/v1/machines/doomed", { method: "DELETE", headers: ADMIN });
+    expect(del.status).toBe(200);
+    const after = await call("/v1/heartbeat", auth(token));
+    expect(after.status).toBe(401);
+    expect(await after.json()).toEqual({ code: 401, message: "ent: machine not found" });
+    const renewed = await call("/v1/refresh_token", auth(token));
+    expect(renewed.status).toBe(401);
+    expect(await renewed.json()).toEqual({ code: 401, message: "ent: machine not found" });
+  });
+
+  it("refuses the token of a machine that is no longer validated", async () => {
+    const token = await machineToken("demoted");
+    await env.DB.prepare("UPDATE machines SET is_validated = 0 WHERE machine_id = 'demoted'").run();
+    const r = await call("/v1/alerts", auth(token));
+    expect(r.status).toBe(401);
+    expect(await r.json()).toEqual({ code: 401, message: "machine demoted not validated" });
+  });
+
+  it("refuses a signed token without exp with gin-jwt's 400", async () => {
+    await machineToken("no-exp");
+    const token = await new SignJWT({ id: "no-exp", orig_iat: Math.floor(Date.now() / 1000) })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .sign(new TextEncoder().encode(env.JWT_SECRET));
+    for (const path of ["/v1/heartbeat", "/v1/refresh_token"]) {
+      const r = await call(path, auth(token));
+      expect(r.status).toBe(400);
+      expect(await r.json()).toEqual({ code: 400, message: "missing exp field" });
+    }
+  });
+});
+
+describe("admin and filter input is text, never SQL", () => {
+  it("deletes only the named bouncer: `%`, `_` and case in a name match nothing else", async () => {
+    const key = await bouncerKey("likeb");
+    for (const ip of ["10.0.0.1", "10.0.0.2"]) {
+      await call("/v1/decisions/stream?startup=true", {
+        headers: { "X-Api-Key": key, "CF-Connecting-IP": ip },
+      });
+    }
+    const names = async () =>
+      (
+        await env.DB.prepare(
+          "SELECT name FROM bouncers WHERE name LIKE 'likeb%' ORDER BY name",
+        ).all()
+      ).results.map((row) => row.name);
+    expect(await names()).toEqual(["likeb", "likeb@10.0.0.2"]);
+    for (const name of ["%25", "lik_b", "LIKEB", "likeb%25"]) {
+      const r = await call(`/admin/v1/bouncers/${name}`, { method: "DELETE", headers: ADMIN });
+      expect(r.status).toBe(404);
+    }
+    expect(await names()).toEqual(["likeb", "likeb@10.0.0.2"]);
+    const r = await call("/admin/v1/bouncers/likeb", { method: "DELETE", headers: ADMIN });
+    expect(await r.json()).toEqual({ deleted: "likeb", count: 2 });
+  });
+
+  it("answers a filter with hundreds of values without a 500", async () => {
+    const key = await bouncerKey("many-values");
+    const many = Array.from({ length: 300 }, (_, i) => `v${i}`).join(",");
+    for (const q of [
+      `origins=${many}`,
+      `scopes=${many}`,
+      `scenarios_containing=${many}`,
+      `scenarios_not_containing=${many}`,
+    ]) {
+      for (const path of ["/v1/decisions?", "/v1/decisions/stream?startup=true&"]) {
+        const r = await call(`${path}${q}`, { headers: { "X-Api-Key": key } });
+        expect({ q: q.slice(0, 12), path, status: r.status }).toEqual({
+          q: q.slice(0, 12),
+          path,
+          status: 200,
+        });
+      }
+    }
   });
 });

@@ -9,6 +9,7 @@ import {
 import { t } from "../../shared/go-json";
 import { inAnyRange } from "../../shared/ip-range";
 import { findToken, issueToken, verifyToken } from "../auth/jwt";
+import { requireLiveMachine } from "../auth/middleware";
 import { ouAllowed, readClientCert } from "../auth/tls";
 import { splitUserAgent } from "../auth/user-agent";
 import { readJson, UNAUTHENTICATED_BODY_LIMIT } from "../body";
@@ -182,7 +183,8 @@ async function refresh(c: AppContext): Promise<Response> {
   const token = findToken(c.req.raw);
   if (!token) throw new ApiError("jwtUnauthorized", "cookie token is empty");
   const r = await verifyToken(c.var.config.jwtSecret, token, c.var.startedAt, true);
-  if (!r.ok) throw new ApiError("jwtUnauthorized", r.message);
+  if (!r.ok) throw new ApiError(r.status ? "jwtBadRequest" : "jwtUnauthorized", r.message);
+  await requireLiveMachine(c, r.machineId);
   return tokenResponse(c.var.config.jwtSecret, r.machineId, c.var.startedAt);
 }
 
