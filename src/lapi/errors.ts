@@ -13,9 +13,10 @@ export type ApiErrorCode =
   | "notFound"
   | "conflict"
   | "unprocessable"
+  | "tooManyRequests"
   | "serverError";
 
-export function statusOf(code: ApiErrorCode): 400 | 401 | 403 | 404 | 409 | 422 | 500 {
+export function statusOf(code: ApiErrorCode): 400 | 401 | 403 | 404 | 409 | 422 | 429 | 500 {
   switch (code) {
     case "badRequest":
     case "jwtBadRequest":
@@ -31,6 +32,8 @@ export function statusOf(code: ApiErrorCode): 400 | 401 | 403 | 404 | 409 | 422 
       return 409;
     case "unprocessable":
       return 422;
+    case "tooManyRequests":
+      return 429;
     case "serverError":
       return 500;
   }

@@ -158,3 +158,55 @@ describe("admin and filter input is text, never SQL", () => {
     }
   });
 });
+
+describe("registration and login floods", () => {
+  const strict = () => ({
+    REGISTER_RATE_LIMIT: env.STRICT_RATE_LIMIT,
+    LOGIN_RATE_LIMIT: env.STRICT_RATE_LIMIT,
+  });
+  const from = (ip: string, body: unknown) => ({
+    ...jsonInit("POST", body),
+    headers: {
+      "Content-Type": "application/json",
+      "User-Agent": "crowdsec/v1.7.0",
+      "CF-Connecting-IP": ip,
+    },
+  });
+
+  it("answers 429 once one address spent its logins, before any bcrypt", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await callWith(
+        strict(),
+        "/v1/watchers/login",
+        from("192.0.2.60", { machine_id: "nobody", password: "x" }),
+      );
+      statuses.push(r.status);
+      if (r.status === 429) expect(await r.json()).toEqual({ message: "too many requests" });
+    }
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    const other = await callWith(
+      strict(),
+      "/v1/watchers/login",
+      from("192.0.2.61", { machine_id: "nobody", password: "x" }),
+    );
+    expect(other.status).toBe(401);
+  });
+
+  it("answers 429 to a registration flood from one address and stores nothing more", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await callWith(
+        strict(),
+        "/v1/watchers",
+        from("192.0.2.70", { machine_id: `flood-${i}`, password: "pw" }),
+      );
+      statuses.push(r.status);
+    }
+    expect(statuses).toEqual([201, 201, 201, 429]);
+    const row = await env.DB.prepare(
+      "SELECT machine_id FROM machines WHERE machine_id = 'flood-3'",
+    ).first();
+    expect(row).toBeNull();
+  });
+});

@@ -10,6 +10,7 @@ import { t } from "../../shared/go-json";
 import { inAnyRange } from "../../shared/ip-range";
 import { findToken, issueToken, verifyToken } from "../auth/jwt";
 import { requireLiveMachine } from "../auth/middleware";
+import { spendRateLimit } from "../auth/rate-limit";
 import { ouAllowed, readClientCert } from "../auth/tls";
 import { splitUserAgent } from "../auth/user-agent";
 import { readJson, UNAUTHENTICATED_BODY_LIMIT } from "../body";
@@ -49,6 +50,7 @@ async function register(c: AppContext): Promise<Response> {
   if (config.disableRemoteRegistration && !isLoopback(clientIp)) {
     throw new ApiError("forbidden", "access forbidden");
   }
+  await spendRateLimit(c.env.REGISTER_RATE_LIMIT, "register", clientIp);
   const body = await readJson<Registration>(c, registrationRequest, {
     goName: "models.WatcherRegistrationRequest",
     limit: UNAUTHENTICATED_BODY_LIMIT,
@@ -107,6 +109,7 @@ function loginFailure(message: string): ApiError {
  */
 async function login(c: AppContext): Promise<Response> {
   const { config, clientIp, startedAt } = c.var;
+  await spendRateLimit(c.env.LOGIN_RATE_LIMIT, "login", clientIp);
   const db = c.var.db;
   const decodeOpts = {
     goName: "models.WatcherAuthRequest",
