@@ -49,7 +49,7 @@ export default defineConfig(async () => {
           // wrangler.toml are exercised through STRICT_RATE_LIMIT (test/workers/identity.test.ts).
           ratelimits: {
             REGISTER_RATE_LIMIT: { simple: { limit: 100_000, period: 60 } },
-            LOGIN_RATE_LIMIT: { simple: { limit: 100_000, period: 60 } },
+            LOGIN_FAILURE_RATE_LIMIT: { simple: { limit: 100_000, period: 60 } },
             STRICT_RATE_LIMIT: { simple: { limit: 3, period: 60 } },
           },
         },

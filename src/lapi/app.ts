@@ -4,6 +4,7 @@ import { BouncerKeyCache } from "./auth/bouncer-key-cache";
 import { localFrontRefusal } from "./auth/local-front";
 import { MachineCache } from "./auth/machine-cache";
 import { adminAuth, bouncerAuth, eitherAuth, machineAuth } from "./auth/middleware";
+import { LOGIN_FAILURE_PERIOD_MS, LoginFailureLimiter } from "./auth/rate-limit";
 import { clientIpOf } from "./client-ip";
 import { type Config, loadConfig } from "./config";
 import type { AppEnv, Caches } from "./context";
@@ -88,6 +89,7 @@ export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppE
       decisions: new DecisionCache(config.decisionCache),
       bouncerKeys: new BouncerKeyCache(config.decisionCache.refreshMs),
       machines: new MachineCache(config.decisionCache.refreshMs),
+      loginFailures: new LoginFailureLimiter(LOGIN_FAILURE_PERIOD_MS),
       profiles: new ProfileCache(),
     };
     c.set("caches", caches);

@@ -10,8 +10,8 @@ export interface Env {
   DELIVERY: Service<OverflowDelivery>;
   /** Registrations per client IP (wrangler.toml `[[ratelimits]]`). */
   REGISTER_RATE_LIMIT: RateLimit;
-  /** Logins per client IP (wrangler.toml `[[ratelimits]]`). */
-  LOGIN_RATE_LIMIT: RateLimit;
+  /** Failed logins per client IP (wrangler.toml `[[ratelimits]]`). */
+  LOGIN_FAILURE_RATE_LIMIT: RateLimit;
   /** HS256 key for machine JWTs, ≥ 64 bytes (CrowdSec CS_LAPI_SECRET). Wrangler secret. */
   JWT_SECRET: string;
   /** Bearer token of the admin API. Wrangler secret. */

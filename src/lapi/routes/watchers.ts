@@ -108,8 +108,21 @@ function loginFailure(message: string): ApiError {
  * tls_auth.go): password or agent client certificate.
  */
 async function login(c: AppContext): Promise<Response> {
+  const { clientIp, startedAt } = c.var;
+  const failures = c.var.caches.loginFailures;
+  failures.check(clientIp, startedAt);
+  try {
+    return await checkLogin(c);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "jwtUnauthorized") {
+      await failures.failed(c.env.LOGIN_FAILURE_RATE_LIMIT, clientIp, startedAt);
+    }
+    throw error;
+  }
+}
+
+async function checkLogin(c: AppContext): Promise<Response> {
   const { config, clientIp, startedAt } = c.var;
-  await spendRateLimit(c.env.LOGIN_RATE_LIMIT, "login", clientIp);
   const db = c.var.db;
   const decodeOpts = {
     goName: "models.WatcherAuthRequest",
