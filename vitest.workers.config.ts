@@ -46,6 +46,13 @@ export default defineConfig(async () => {
             // Tests write D1 directly too: re-sync the isolate's decision index on every lookup.
             DECISION_CACHE_REFRESH_MS: "0",
           },
+          // The suites log in and register hundreds of times from one address; the limits of
+          // wrangler.toml are exercised through STRICT_RATE_LIMIT (test/workers/identity.test.ts).
+          ratelimits: {
+            REGISTER_RATE_LIMIT: { simple: { limit: 100_000, period: 60 } },
+            LOGIN_FAILURE_RATE_LIMIT: { simple: { limit: 100_000, period: 60 } },
+            STRICT_RATE_LIMIT: { simple: { limit: 3, period: 60 } },
+          },
         },
       }),
     ],

@@ -1,4 +1,4 @@
-import { and, eq, isNull, like, lt, or } from "drizzle-orm";
+import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { type Db, isUniqueViolation } from "./client";
 import { bouncers } from "./schema";
 
@@ -61,12 +61,17 @@ export function listBouncers(db: Db): Promise<Bouncer[]> {
 
 /** Deletes a bouncer and the `<name>@<ip>` rows auto-created for its key (CrowdSec 1.6.4+). */
 export async function deleteBouncer(db: Db, name: string): Promise<number> {
+  const prefix = `${name}@`;
   const r = await db
     .delete(bouncers)
     .where(
       or(
         eq(bouncers.name, name),
-        and(like(bouncers.name, `${name}@%`), eq(bouncers.autoCreated, true)),
+        // An exact prefix, not LIKE: `%`, `_` and ASCII case in an admin-given name are text.
+        and(
+          sql`substr(${bouncers.name}, 1, length(${prefix})) = ${prefix}`,
+          eq(bouncers.autoCreated, true),
+        ),
       ),
     )
     .returning({ id: bouncers.id });

@@ -1,8 +1,9 @@
-import { and, eq, gt, gte, inArray, lt, lte, not, notExists, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, gt, gte, lt, lte, not, notExists, type SQL, sql } from "drizzle-orm";
 import { alias, QueryBuilder } from "drizzle-orm/sqlite-core";
 import type { IpRange } from "../shared/ip-range";
 import type { Db } from "./client";
 import { ipCondition } from "./ip-match";
+import { inJson } from "./json-chunks";
 import { bouncers, decisions, decisionTombstones } from "./schema";
 
 type Decision = typeof decisions.$inferSelect;
@@ -113,9 +114,13 @@ export async function loadIndexChanges(
   return { added, updated, deleted: deleted.map((r) => r.id) };
 }
 
-/** `instr(lower(scenario), s) > 0` for any of `parts` (drizzle has no instr). */
-function scenarioContainsAny(parts: string[]): SQL | undefined {
-  return or(...parts.map((s) => sql`instr(lower(${d.scenario}), ${s.toLowerCase()}) > 0`));
+/**
+ * `instr(lower(scenario), s) > 0` for any of `parts` (drizzle has no instr), the parts bound as
+ * one JSON parameter: a filter with hundreds of values stays under D1's 100 parameters.
+ */
+function scenarioContainsAny(parts: string[]): SQL {
+  const lowered = JSON.stringify(parts.map((s) => s.toLowerCase()));
+  return sql`EXISTS (SELECT 1 FROM json_each(${lowered}) WHERE instr(lower(${d.scenario}), value) > 0)`;
 }
 
 /** The conditions of a filter over `decisions d`. */
@@ -123,13 +128,14 @@ function filterWhere(f: BouncerFilter): (SQL | undefined)[] {
   const where: (SQL | undefined)[] = [];
   // ipCondition inlines the candidate block starts as BLOB literals (see ip-match.ts).
   if (f.ip) where.push(sql.raw(ipCondition(f.ip, f.contains, "d")));
-  if (f.scopes) where.push(f.scopes.length === 0 ? sql`0` : inArray(d.scope, f.scopes));
+  // Lists bind as one JSON parameter (inJson): D1 allows 100 per statement.
+  if (f.scopes) where.push(f.scopes.length === 0 ? sql`0` : inJson(d.scope, f.scopes));
   if (f.value !== undefined) where.push(eq(d.value, f.value));
   if (f.type !== undefined) where.push(eq(d.type, f.type));
-  if (f.origins) where.push(inArray(d.origin, f.origins));
+  if (f.origins) where.push(inJson(d.origin, f.origins));
   if (f.scenariosContaining?.length) where.push(scenarioContainsAny(f.scenariosContaining));
   if (f.scenariosNotContaining?.length) {
-    where.push(not(scenarioContainsAny(f.scenariosNotContaining)!));
+    where.push(not(scenarioContainsAny(f.scenariosNotContaining)));
   }
   if (!f.includeSimulated) where.push(eq(d.simulated, false));
   if (f.idGt !== undefined) where.push(gt(d.id, f.idGt));

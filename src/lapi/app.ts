@@ -1,13 +1,16 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { openDb } from "../db/client";
 import { BouncerKeyCache } from "./auth/bouncer-key-cache";
+import { localFrontRefusal } from "./auth/local-front";
+import { MachineCache } from "./auth/machine-cache";
 import { adminAuth, bouncerAuth, eitherAuth, machineAuth } from "./auth/middleware";
+import { LOGIN_FAILURE_PERIOD_MS, LoginFailureLimiter } from "./auth/rate-limit";
 import { clientIpOf } from "./client-ip";
 import { type Config, loadConfig } from "./config";
 import type { AppEnv, Caches } from "./context";
 import { DecisionCache } from "./decision-cache";
 import type { Env } from "./env";
-import { onError } from "./errors";
+import { ApiError, onError } from "./errors";
 import { ProfileCache } from "./profiles/profile-cache";
 import type { AuthKind, RouteDef } from "./route-def";
 import { routes as defaultRoutes } from "./routes";
@@ -52,6 +55,8 @@ export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppE
   app.onError(onError);
 
   app.use("*", async (c, next) => {
+    const refused = await localFrontRefusal(c.req.raw.headers, c.env.LOCAL_FRONT_TOKEN);
+    if (refused) throw new ApiError("forbidden", refused);
     const path = c.req.path;
     const method = c.req.method;
     // A path may match several patterns (`/v1/allowlists/check` and `/v1/allowlists/:name`):
@@ -74,13 +79,17 @@ export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppE
     }
     c.set("config", config);
     c.set("startedAt", Date.now());
-    c.set("clientIp", clientIpOf(c.req.raw.headers, config.trustedProxies));
+    const clientIp = clientIpOf(c.req.raw.headers, config.trustedProxies);
+    if (clientIp === null) throw new ApiError("badRequest", "client address is not an IP address");
+    c.set("clientIp", clientIp);
     const db = openDb(c.env.DB);
     c.set("db", db);
     c.set("primaryDb", db);
     caches ??= {
       decisions: new DecisionCache(config.decisionCache),
       bouncerKeys: new BouncerKeyCache(config.decisionCache.refreshMs),
+      machines: new MachineCache(config.decisionCache.refreshMs),
+      loginFailures: new LoginFailureLimiter(LOGIN_FAILURE_PERIOD_MS),
       profiles: new ProfileCache(),
     };
     c.set("caches", caches);
@@ -89,6 +98,7 @@ export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppE
     if (method !== "GET" && method !== "HEAD") {
       caches.decisions.markStale();
       caches.bouncerKeys.clear();
+      caches.machines.clear();
     }
   });
 

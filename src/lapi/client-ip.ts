@@ -1,27 +1,36 @@
-import { type IpRange, inAnyRange, parseAddress } from "../shared/ip-range";
+import { formatAddress, type IpRange, inAnyRange, parseAddress } from "../shared/ip-range";
+
+/** Canonical text of an address (`::ffff:1.2.3.4` → `1.2.3.4`), or null when it is not one. */
+function canonical(text: string | null | undefined): string | null {
+  const bytes = text ? parseAddress(text.trim()) : null;
+  return bytes ? formatAddress(bytes) : null;
+}
 
 /**
- * The caller's IP. On Cloudflare the TCP peer is the edge, which puts the real client in
- * CF-Connecting-IP. X-Forwarded-For / X-Real-IP are believed only when that peer is a configured
- * trusted proxy (CrowdSec `trusted_proxies`); then the right-most untrusted XFF hop wins.
+ * The caller's IP, canonical, or null when the peer address is not an IP address. On Cloudflare
+ * the TCP peer is the edge, which sets CF-Connecting-IP to the real client (a client-sent one is
+ * overwritten); under `npm start` the local front proxy (`scripts/local-front.mjs`) does the same.
+ * X-Forwarded-For / X-Real-IP are believed only when that peer is a configured trusted proxy
+ * (CrowdSec `trusted_proxies`); then the right-most untrusted XFF hop wins. The value ends up in
+ * machine and bouncer names (`<cn>@<ip>`), so anything but an address is refused, never stored.
  */
-export function clientIpOf(headers: Headers, trustedProxies: readonly IpRange[]): string {
-  const peer = headers.get("CF-Connecting-IP")?.trim() || "127.0.0.1";
+export function clientIpOf(headers: Headers, trustedProxies: readonly IpRange[]): string | null {
+  const sent = headers.get("CF-Connecting-IP");
+  const peer = sent === null ? "127.0.0.1" : canonical(sent);
+  if (peer === null) return null;
   if (trustedProxies.length === 0 || !inAnyRange(peer, trustedProxies)) return peer;
   const xff = headers.get("X-Forwarded-For");
   if (xff) {
     const hops = xff
       .split(",")
-      .map((h) => h.trim())
-      .filter((h) => parseAddress(h));
+      .map(canonical)
+      .filter((h): h is string => h !== null);
     for (let i = hops.length - 1; i >= 0; i--) {
       if (!inAnyRange(hops[i]!, trustedProxies)) return hops[i]!;
     }
     if (hops[0]) return hops[0];
   }
-  const real = headers.get("X-Real-IP")?.trim();
-  if (real && parseAddress(real)) return real;
-  return peer;
+  return canonical(headers.get("X-Real-IP")) ?? peer;
 }
 
 /** CrowdSec treats loopback callers (and unix sockets) as local. */

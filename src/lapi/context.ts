@@ -1,6 +1,8 @@
 import type { Context } from "hono";
 import type { Db } from "../db/client";
 import type { BouncerKeyCache } from "./auth/bouncer-key-cache";
+import type { MachineCache } from "./auth/machine-cache";
+import type { LoginFailureLimiter } from "./auth/rate-limit";
 import type { Config } from "./config";
 import type { DecisionCache } from "./decision-cache";
 import type { Env } from "./env";
@@ -17,6 +19,10 @@ export interface BouncerIdentity {
 export interface Caches {
   decisions: DecisionCache;
   bouncerKeys: BouncerKeyCache;
+  /** Whether token holders are still validated machines (machine routes). */
+  machines: MachineCache;
+  /** Addresses whose failed logins ran out, refused before bcrypt. */
+  loginFailures: LoginFailureLimiter;
   /** Compiled profiles and notifiers, keyed by their stored version. */
   profiles: ProfileCache;
 }

@@ -8,6 +8,10 @@ export interface Env {
   BUCKETS: DurableObjectNamespace<BucketObject>;
   /** This Worker's `OverflowDelivery` entrypoint: bucket objects' alarms deliver through it. */
   DELIVERY: Service<OverflowDelivery>;
+  /** Registrations per client IP (wrangler.toml `[[ratelimits]]`). */
+  REGISTER_RATE_LIMIT: RateLimit;
+  /** Failed logins per client IP (wrangler.toml `[[ratelimits]]`). */
+  LOGIN_FAILURE_RATE_LIMIT: RateLimit;
   /** HS256 key for machine JWTs, ≥ 64 bytes (CrowdSec CS_LAPI_SECRET). Wrangler secret. */
   JWT_SECRET: string;
   /** Bearer token of the admin API. Wrangler secret. */
@@ -33,6 +37,11 @@ export interface Env {
   DECISION_CACHE_MAX_ENTRIES?: string;
   /** Bucket objects the partitions are spread over; "0" = one object per bucket key. */
   BUCKET_SHARDS?: string;
+  /**
+   * Set by `npm start` only: requests must carry it in `X-Rampart-Local-Front` (the local front
+   * proxy adds it), so nothing reaches `wrangler dev` around the proxy. Never set in production.
+   */
+  LOCAL_FRONT_TOKEN?: string;
   /** How long ingested event ids are remembered for dedup (Go duration, `d` allowed). */
   INGEST_RETENTION?: string;
 }

@@ -7,16 +7,19 @@ import type { Context } from "hono";
 export type ApiErrorCode =
   | "badRequest"
   | "jwtUnauthorized"
+  | "jwtBadRequest"
   | "unauthorized"
   | "forbidden"
   | "notFound"
   | "conflict"
   | "unprocessable"
+  | "tooManyRequests"
   | "serverError";
 
-export function statusOf(code: ApiErrorCode): 400 | 401 | 403 | 404 | 409 | 422 | 500 {
+export function statusOf(code: ApiErrorCode): 400 | 401 | 403 | 404 | 409 | 422 | 429 | 500 {
   switch (code) {
     case "badRequest":
+    case "jwtBadRequest":
       return 400;
     case "jwtUnauthorized":
     case "unauthorized":
@@ -29,6 +32,8 @@ export function statusOf(code: ApiErrorCode): 400 | 401 | 403 | 404 | 409 | 422 
       return 409;
     case "unprocessable":
       return 422;
+    case "tooManyRequests":
+      return 429;
     case "serverError":
       return 500;
   }
@@ -66,8 +71,8 @@ export function emptyResponse(status: number): Response {
 export function onError(err: Error, c: Context): Response {
   if (err instanceof ApiError) {
     const status = statusOf(err.code);
-    if (err.code === "jwtUnauthorized") {
-      return jsonResponse({ code: 401, message: err.message }, status, {
+    if (err.code === "jwtUnauthorized" || err.code === "jwtBadRequest") {
+      return jsonResponse({ code: status, message: err.message }, status, {
         "WWW-Authenticate": "JWT realm=Crowdsec API local",
       });
     }

@@ -5,6 +5,8 @@ declare global {
   namespace Cloudflare {
     interface Env extends LapiEnv {
       TEST_MIGRATIONS: D1Migration[];
+      /** A 3-per-minute limiter standing in for the wrangler.toml limits in rate-limit tests. */
+      STRICT_RATE_LIMIT: RateLimit;
     }
   }
 }

@@ -24,7 +24,9 @@ export async function issueToken(
   return { token, expire: new Date(exp * 1000).toISOString().replace(/\.\d{3}Z$/, "Z") };
 }
 
-export type VerifyResult = { ok: true; machineId: string } | { ok: false; message: string };
+export type VerifyResult =
+  | { ok: true; machineId: string }
+  | { ok: false; message: string; status?: 400 };
 
 /**
  * Verifies a token like gin-jwt + golang-jwt v4, returning their error wording on failure.
@@ -57,11 +59,17 @@ export async function verifyToken(
     payload = r.payload as Record<string, unknown>;
   } catch (e) {
     if (e instanceof errors.JWTExpired) return { ok: false, message: "Token is expired" };
+    if (e instanceof errors.JWTClaimValidationFailed && e.claim === "exp") {
+      return { ok: false, message: "exp must be float64 format", status: 400 };
+    }
     if (e instanceof errors.JWSSignatureVerificationFailed) {
       return { ok: false, message: "signature is invalid" };
     }
     return { ok: false, message: "token is malformed" };
   }
+  // gin-jwt (middlewareImpl) refuses a token without `exp` with 400 before anything else; jose
+  // alone would accept it as never expiring.
+  if (payload.exp === undefined) return { ok: false, message: "missing exp field", status: 400 };
   const id = payload.id;
   if (typeof id !== "string") return { ok: false, message: "token is malformed" };
   if (allowExpired) {

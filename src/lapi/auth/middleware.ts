@@ -6,24 +6,49 @@ import {
   findBouncersByHash,
   updateBouncer,
 } from "../../db/bouncers";
+import { findMachine } from "../../db/machines";
 import type { AppContext, AppEnv } from "../context";
 import { ApiError } from "../errors";
 import { baseBouncerName, generateApiKey, hashApiKey } from "./api-key";
+import { constantTimeEqual } from "./constant-time";
 import { findToken, verifyToken } from "./jwt";
 import { ouAllowed, readClientCert } from "./tls";
 import { splitUserAgent } from "./user-agent";
 
 const FORBIDDEN = "access forbidden";
 
-/** Machine routes: a valid HS256 JWT; failures are 401 `{"code":401,"message":…}`. */
+/**
+ * Machine routes: a valid HS256 JWT of a machine that still exists and is validated; failures
+ * are 401 `{"code":401,"message":…}` (400 for a token without `exp`, as gin-jwt).
+ */
 export const machineAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = findToken(c.req.raw);
   if (!token) throw new ApiError("jwtUnauthorized", "cookie token is empty");
   const r = await verifyToken(c.var.config.jwtSecret, token, c.var.startedAt);
-  if (!r.ok) throw new ApiError("jwtUnauthorized", r.message);
+  if (!r.ok) throw new ApiError(r.status ? "jwtBadRequest" : "jwtUnauthorized", r.message);
+  await requireLiveMachine(c, r.machineId);
   c.set("machineId", r.machineId);
   await next();
 };
+
+/**
+ * A signed token only says who logged in, once: a machine deleted or un-validated since then
+ * must lose access (and `GET /v1/refresh_token` must not renew it), so every use checks the row,
+ * through the isolate's {@link MachineCache}.
+ */
+export async function requireLiveMachine(c: AppContext, machineId: string): Promise<void> {
+  const cache = c.var.caches.machines;
+  let state = cache.get(machineId, c.var.startedAt);
+  if (!state) {
+    const row = await findMachine(c.var.primaryDb, machineId);
+    state = !row ? "missing" : row.isValidated ? "validated" : "pending";
+    cache.set(machineId, state, c.var.startedAt);
+  }
+  if (state === "missing") throw new ApiError("jwtUnauthorized", "ent: machine not found");
+  if (state === "pending") {
+    throw new ApiError("jwtUnauthorized", `machine ${machineId} not validated`);
+  }
+}
 
 /** Bouncer routes: `X-Api-Key` or a bouncer client certificate; failures are 403. */
 export const bouncerAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -56,19 +81,6 @@ export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (cert.kind === "ok" && ouAllowed(cert.identity, c.var.config.adminAllowedOu)) return next();
   throw new ApiError("unauthorized", "admin token or admin client certificate required");
 };
-
-async function constantTimeEqual(a: string, b: string): Promise<boolean> {
-  const enc = new TextEncoder();
-  const [ha, hb] = await Promise.all([
-    crypto.subtle.digest("SHA-256", enc.encode(a)),
-    crypto.subtle.digest("SHA-256", enc.encode(b)),
-  ]);
-  const x = new Uint8Array(ha);
-  const y = new Uint8Array(hb);
-  let diff = 0;
-  for (let i = 0; i < x.length; i++) diff |= x[i]! ^ y[i]!;
-  return diff === 0;
-}
 
 async function authenticateBouncer(c: AppContext): Promise<Bouncer> {
   const db = c.var.primaryDb;

@@ -9,6 +9,8 @@ import {
 import { t } from "../../shared/go-json";
 import { inAnyRange } from "../../shared/ip-range";
 import { findToken, issueToken, verifyToken } from "../auth/jwt";
+import { requireLiveMachine } from "../auth/middleware";
+import { spendRateLimit } from "../auth/rate-limit";
 import { ouAllowed, readClientCert } from "../auth/tls";
 import { splitUserAgent } from "../auth/user-agent";
 import { readJson, UNAUTHENTICATED_BODY_LIMIT } from "../body";
@@ -48,6 +50,7 @@ async function register(c: AppContext): Promise<Response> {
   if (config.disableRemoteRegistration && !isLoopback(clientIp)) {
     throw new ApiError("forbidden", "access forbidden");
   }
+  await spendRateLimit(c.env.REGISTER_RATE_LIMIT, "register", clientIp);
   const body = await readJson<Registration>(c, registrationRequest, {
     goName: "models.WatcherRegistrationRequest",
     limit: UNAUTHENTICATED_BODY_LIMIT,
@@ -105,6 +108,20 @@ function loginFailure(message: string): ApiError {
  * tls_auth.go): password or agent client certificate.
  */
 async function login(c: AppContext): Promise<Response> {
+  const { clientIp, startedAt } = c.var;
+  const failures = c.var.caches.loginFailures;
+  failures.check(clientIp, startedAt);
+  try {
+    return await checkLogin(c);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "jwtUnauthorized") {
+      await failures.failed(c.env.LOGIN_FAILURE_RATE_LIMIT, clientIp, startedAt);
+    }
+    throw error;
+  }
+}
+
+async function checkLogin(c: AppContext): Promise<Response> {
   const { config, clientIp, startedAt } = c.var;
   const db = c.var.db;
   const decodeOpts = {
@@ -182,7 +199,8 @@ async function refresh(c: AppContext): Promise<Response> {
   const token = findToken(c.req.raw);
   if (!token) throw new ApiError("jwtUnauthorized", "cookie token is empty");
   const r = await verifyToken(c.var.config.jwtSecret, token, c.var.startedAt, true);
-  if (!r.ok) throw new ApiError("jwtUnauthorized", r.message);
+  if (!r.ok) throw new ApiError(r.status ? "jwtBadRequest" : "jwtUnauthorized", r.message);
+  await requireLiveMachine(c, r.machineId);
   return tokenResponse(c.var.config.jwtSecret, r.machineId, c.var.startedAt);
 }
 
