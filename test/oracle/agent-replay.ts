@@ -117,7 +117,7 @@ export function runAgentReplay(
   logFile: string,
   type: string,
   extra: string[] = [],
-  timeoutMs = 600_000,
+  timeoutMs = 840_000,
 ): Promise<CommandResult> {
   const [cmd, ...args] = agentReplayCommand(install, logFile, type, extra);
   return runCommand(cmd!, args, { cwd: repoRoot(), timeoutMs });

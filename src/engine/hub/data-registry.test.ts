@@ -58,4 +58,22 @@ describe("data files (1.4.6 exprhelpers.FileInit)", () => {
     off.load({ source_url: "", dest_file: "shipped-name.regex", type: "regexp" });
     expect(off.caches).toEqual({});
   });
+
+  it("reads a type: map file as JSON rows, skipping empty and # lines, and reports a bad line", () => {
+    const files: Record<string, string> = {
+      "tech.json":
+        '## probing\n\n{"tag": "t1", "pattern": "/a", "type": "equals"}\r\n{"tag": "t2", "pattern": "b", "type": "contains"}\n',
+      "bad.json": '{"tag": "t1", "pattern": "/a"}\n',
+    };
+    const data = createDataRegistry((name) => files[name] ?? null);
+    expect(data.load({ source_url: "", dest_file: "tech.json", type: "map" }).problem).toBeNull();
+    expect(data.maps["tech.json"]).toEqual([
+      { tag: "t1", pattern: "/a", type: "equals" },
+      { tag: "t2", pattern: "b", type: "contains" },
+    ]);
+    expect(data.load({ source_url: "", dest_file: "bad.json", type: "map" }).problem).toMatch(
+      /missing mandatory 'type' field in bad.json/,
+    );
+    expect(data.maps["bad.json"]).toBeUndefined();
+  });
 });

@@ -1,4 +1,5 @@
 import type { RegexpCacheConfig } from "../expr/data-files.js";
+import { type MapRow, parseMapFileLine } from "../expr/index.js";
 import type { DataSourceConfig } from "../parser/config.js";
 
 /** Reads a file of the data directory by name; null when absent. */
@@ -20,11 +21,14 @@ export interface DataLoadResult {
  * itself is never fetched. A `type: regexp` entry with `strategy`, `size` or `ttl` (and no
  * `cache: false`) puts a result cache in front of `RegexpInFile()` for that file (HEAD
  * `exprhelpers.RegexpCacheInit`: size 50 and LRU unless given; the last entry naming a file wins).
+ * A `type: map` entry (HEAD `fileMapInit`) holds one JSON object per line (`pattern`, `tag`,
+ * `type`; empty and `#` lines skipped) for `FileMap()` / `LookupFile()`; a malformed line is reported and the file is not used.
  */
 export function createDataRegistry(read: DataReader) {
   const strings: Record<string, string[]> = {};
   const regexps: Record<string, string[]> = {};
   const caches: Record<string, RegexpCacheConfig> = {};
+  const maps: Record<string, MapRow[]> = {};
   // Bumped on every successful load, so consumers holding derived views can refresh them.
   let version = 0;
   const load = (entry: DataSourceConfig): DataLoadResult => {
@@ -41,6 +45,21 @@ export function createDataRegistry(read: DataReader) {
       return { file: null, problem: `missing data file '${name}' (also tried '${fallback}')` };
     }
     if (entry.type === "") return { file, problem: null };
+    if (entry.type === "map") {
+      const rows: MapRow[] = [];
+      try {
+        for (const raw of text.split("\n")) {
+          const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+          if (line.trim() === "" || line.startsWith("#")) continue;
+          rows.push(parseMapFileLine(name, line));
+        }
+      } catch (error) {
+        return { file, problem: (error as Error).message };
+      }
+      maps[name] = [...(maps[name] ?? []), ...rows];
+      version++;
+      return { file, problem: null };
+    }
     if (entry.type !== "string" && entry.type !== "regexp" && entry.type !== "regex") {
       return { file, problem: `unknown data type '${entry.type}' for : '${name}'` };
     }
@@ -65,5 +84,5 @@ export function createDataRegistry(read: DataReader) {
     version++;
     return { file, problem: null };
   };
-  return { strings, regexps, caches, load, version: () => version };
+  return { strings, regexps, caches, maps, load, version: () => version };
 }

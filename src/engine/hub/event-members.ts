@@ -1,5 +1,11 @@
 import { children, type Node } from "../expr/ast.js";
-import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODES, ExprError } from "../expr/index.js";
+import {
+  DEFAULT_DIALECT,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_NODES,
+  type Dialect,
+  ExprError,
+} from "../expr/index.js";
 import { parse } from "../expr/parser.js";
 
 /**
@@ -68,8 +74,11 @@ function memberOf(node: Node): { owner: "Event" | "Line"; name: string } | null 
  * the `ExprError` expr's type checker reports (position and caret snippet included); null when
  * every such member exists. `source` must already compile.
  */
-export function checkEventMembers(source: string): ExprError | null {
-  const tree = parse(source, { maxNodes: DEFAULT_MAX_NODES, maxDepth: DEFAULT_MAX_DEPTH });
+export function checkEventMembers(
+  source: string,
+  dialect: Dialect = DEFAULT_DIALECT,
+): ExprError | null {
+  const tree = parse(source, { maxNodes: DEFAULT_MAX_NODES, maxDepth: DEFAULT_MAX_DEPTH, dialect });
   const pending: Node[] = [tree];
   while (pending.length > 0) {
     const node = pending.pop()!;

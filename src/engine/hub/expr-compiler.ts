@@ -23,25 +23,26 @@ export const defaultCompilerFactory: ExprCompilerFactory = compilerFactoryFor(DE
  * `"crowdsec-1.4"` (antonmedv/expr v1.9.0 semantics), everything else with the default.
  */
 export function compilerFactoryFor(dialect: Dialect): ExprCompilerFactory {
-  return ({ strings, regexps, regexpCaches, dataVersion, stashes }) => {
+  return ({ strings, regexps, regexpCaches, maps, dataVersion, stashes }) => {
     // Expressions compile while items are still loading, but File() must see every data file of
     // the pipeline (CrowdSec's data map is global): the view is rebuilt when more data was loaded.
     let view: { version: number; files: DataFiles } | null = null;
     const current = (): DataFiles => {
       const version = dataVersion();
       if (view === null || view.version !== version) {
-        view = { version, files: createDataFiles(strings, regexps, regexpCaches) };
+        view = { version, files: createDataFiles(strings, regexps, regexpCaches, { ...maps }) };
       }
       return view.files;
     };
     const dataFiles: DataFiles = {
       lines: (name) => current().lines(name),
       regexps: (name) => current().regexps(name),
+      maps: (name) => current().maps?.(name),
     };
     const providers = { stash: stashes };
     return (source) => {
       const compiled = compileExpr(source, { dataFiles, providers, dialect });
-      const unknown = checkEventMembers(source);
+      const unknown = checkEventMembers(source, dialect);
       if (unknown) throw unknown;
       return compiled;
     };

@@ -42,6 +42,8 @@ export type ExprCompilerFactory = (deps: {
   regexps: Record<string, string[]>;
   /** `RegexpInFile()` result caches by data file (HEAD `strategy`/`size`/`ttl`). */
   regexpCaches?: Readonly<Record<string, RegexpCacheConfig>>;
+  /** `type: map` files (`FileMap()`, `LookupFile()`), rows as parsed. */
+  maps?: Readonly<Record<string, readonly Readonly<Record<string, string>>[]>>;
   /** Changes whenever more data lines are loaded (items load after earlier ones compiled). */
   dataVersion: () => number;
   stashes: StashStore;
@@ -202,6 +204,7 @@ function createScope(
     strings: data.strings,
     regexps: data.regexps,
     regexpCaches: data.caches,
+    maps: data.maps,
     dataVersion: data.version,
     stashes,
   });
@@ -239,6 +242,7 @@ function createScenarioCompiler(
     strings: data.strings,
     regexps: data.regexps,
     regexpCaches: data.caches,
+    maps: data.maps,
     dataVersion: data.version,
     stashes: createStashStore(),
   });
