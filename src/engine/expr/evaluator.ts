@@ -4,6 +4,7 @@ import { EXPR_BUILTINS } from "./builtins.js";
 import { compileBuiltin } from "./closure-builtins.js";
 import type { Dialect } from "./dialect.js";
 import { RuntimeFault } from "./errors.js";
+import { goTimeMethod } from "./go-time-methods.js";
 import { float, fromPlain, GoFloat, goTypeName, isNil, toPlain, withGoType } from "./go-value.js";
 import type { HelperContext, HelperSpec } from "./helper-table.js";
 import { hoistableSubtrees, memoizePerLoop } from "./loop-invariants.js";
@@ -314,9 +315,11 @@ export function compileTree(root: Node, context: CompileContext): Evaluate {
           if (optionalCall && isNil(obj)) throw CHAIN_BREAK;
           if (isNil(obj)) throw new RuntimeFault(`cannot get "${method}" from <nil>`);
           const fn =
-            obj !== null && typeof obj === "object" && !(obj instanceof GoFloat)
-              ? lookup(obj, method)
-              : NOT_FOUND;
+            obj instanceof Date
+              ? goTimeMethod(method)
+              : obj !== null && typeof obj === "object" && !(obj instanceof GoFloat)
+                ? lookup(obj, method)
+                : NOT_FOUND;
           if (typeof fn !== "function") {
             throw new RuntimeFault(`cannot get "${method}" from ${goTypeName(obj)}`);
           }
