@@ -9,6 +9,8 @@ export type ExprEnv = Record<string, unknown>;
 /** A compiled expression, run synchronously per event. Throws on a runtime error. */
 export interface RunnableExpr {
   run(env: ExprEnv): unknown;
+  /** Like `run`, keeping float64 results boxed (`GoFloat`), when the compiler offers it. */
+  runGo?(env: ExprEnv): unknown;
   /** The expression's text, when known (`CompiledExpr` has it): lets callers analyse it. */
   readonly source?: string;
 }

@@ -1,5 +1,6 @@
 import type { Enricher } from "../enrich/enrichers.js";
 import type { PipelineEvent } from "../event.js";
+import { GoFloat } from "../expr/go-value.js";
 import type { StaticConfig } from "./config.js";
 import type { CompileScope, ExprEnv, RunnableExpr } from "./scope.js";
 
@@ -74,10 +75,12 @@ export function applyStatics(
     if (value === "" && item.expression) {
       let output: unknown;
       try {
-        output = item.expression.run(env);
+        output = item.expression.runGo ? item.expression.runGo(env) : item.expression.run(env);
       } catch {
         continue;
       }
+      // A float64 result, even integral (`float("401")`), is `%f` in CrowdSec 1.7.
+      if (output instanceof GoFloat) output = output.value.toFixed(6);
       if (typeof output === "string") value = output;
       else if (typeof output === "number" && Number.isInteger(output)) value = String(output);
       // CrowdSec 1.7 formats float64 results with `%f` (`float(evt.Parsed.spam_score)`).
