@@ -15,6 +15,21 @@ describe("parseGoJson", () => {
     expect(parseGoJson(text)).toEqual({ ok: false, message });
   });
 
+  it("refuses nesting deeper than 10,000 like encoding/json, even when balanced", () => {
+    const deep = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`;
+    expect(parseGoJson(deep(10_000)).ok).toBe(true);
+    expect(parseGoJson(deep(10_001))).toEqual({
+      ok: false,
+      message: "invalid character '[' exceeded max depth",
+    });
+    expect(parseGoJson(`{"a":${"[".repeat(20_000)}${"]".repeat(20_000)}}`)).toEqual({
+      ok: false,
+      message: "invalid character '[' exceeded max depth",
+    });
+    // Many brackets, shallow: accepted.
+    expect(parseGoJson(`[${Array(12_000).fill("[]").join(",")}]`).ok).toBe(true);
+  });
+
   it("ignores what follows the first value, like a Go decoder", () => {
     expect(parseGoJson('{"a":1} trailing')).toEqual({ ok: true, value: { a: 1 } });
   });

@@ -68,7 +68,14 @@ export function parseGoJson(
 ): { ok: true; value: unknown } | { ok: false; message: string } {
   if (text.trim() === "") return { ok: false, message: "EOF" };
   try {
-    return { ok: true, value: JSON.parse(text) };
+    const value = JSON.parse(text);
+    // JSON.parse takes any depth; Go's scanner stops at 10,000 open containers. Only a text with
+    // that many brackets can be that deep, so the scanner runs only then.
+    if (mayExceedDepth(text)) {
+      const end = scanValueEnd(text);
+      if (!end.ok) return { ok: false, message: end.message };
+    }
+    return { ok: true, value };
   } catch {
     // A Go decoder reads one value and ignores what follows it; JSON.parse does not.
     const end = scanValueEnd(text);
@@ -94,6 +101,17 @@ type ScanEnd = { ok: true; index: number } | { ok: false; message: string };
 
 /** encoding/json's scanner refuses deeper nesting (and we must not recurse without bound). */
 const MAX_NESTING_DEPTH = 10_000;
+
+/** Whether `text` holds at least MAX_NESTING_DEPTH + 1 opening brackets (strings included). */
+function mayExceedDepth(text: string): boolean {
+  if (text.length <= MAX_NESTING_DEPTH * 2) return false;
+  let opens = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c === 0x5b || c === 0x7b) && ++opens > MAX_NESTING_DEPTH) return true;
+  }
+  return false;
+}
 
 /** Walks one JSON value like Go's scanner, returning where it ends or Go's error text. */
 function scanValueEnd(s: string): ScanEnd {
