@@ -7,6 +7,7 @@
  * The process' local zone is taken to be UTC, as in CrowdSec's Debian/Docker deployments.
  */
 
+import { GO_MONTHS, GO_WEEKDAYS } from "../../shared/go-calendar.js";
 import { type Chunk, compileLayout, type GoLayout } from "./go-layout.js";
 
 export { compileLayout, type GoLayout } from "./go-layout.js";
@@ -25,22 +26,9 @@ export interface GoTime {
   offset: number;
 }
 
-const LONG_MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
+const LONG_MONTHS: readonly string[] = GO_MONTHS;
 const SHORT_MONTHS = LONG_MONTHS.map((m) => m.slice(0, 3));
-const LONG_DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const LONG_DAYS: readonly string[] = GO_WEEKDAYS;
 const SHORT_DAYS = LONG_DAYS.map((d) => d.slice(0, 3));
 
 const isDigit = (s: string, i: number) => {

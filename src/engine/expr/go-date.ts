@@ -1,3 +1,4 @@
+import { GO_MONTHS } from "../../shared/go-calendar.js";
 import { RuntimeFault } from "./errors.js";
 
 /**
@@ -17,20 +18,7 @@ const DEFAULT_LAYOUTS = [
 ];
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const LONG_MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
+const LONG_MONTHS: readonly string[] = GO_MONTHS;
 const DAYS = "Mon|Tue|Wed|Thu|Fri|Sat|Sun";
 const LONG_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday";
 

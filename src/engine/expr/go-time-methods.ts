@@ -6,22 +6,7 @@
  * and `Weekday()` give Go's named integers: an object whose `String()` is Go's name and whose
  * value compares as the number.
  */
-
-const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-const MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
+import { GO_MONTHS, GO_WEEKDAYS } from "../../shared/go-calendar.js";
 
 /** A Go named integer type (`time.Weekday`, `time.Month`): `String()` and its number. */
 export class GoNamedInt {
@@ -63,10 +48,10 @@ const METHODS: Record<string, (this: Date) => unknown> = {
     return Math.floor((this.getTime() - start) / 86_400_000) + 1;
   },
   Month() {
-    return new GoNamedInt(this.getUTCMonth() + 1, MONTHS[this.getUTCMonth()]!);
+    return new GoNamedInt(this.getUTCMonth() + 1, GO_MONTHS[this.getUTCMonth()]!);
   },
   Weekday() {
-    return new GoNamedInt(this.getUTCDay(), WEEKDAYS[this.getUTCDay()]!);
+    return new GoNamedInt(this.getUTCDay(), GO_WEEKDAYS[this.getUTCDay()]!);
   },
   Unix() {
     return Math.floor(this.getTime() / 1000);
