@@ -22,6 +22,12 @@ export interface SyncConfig {
   scenariosNotContaining: string[];
   syncIntervalMs: number;
   metricsIntervalMs: number;
+  /**
+   * Narrowest prefix a range decision may have to be enforced (`MIN_RANGE_PREFIX`, `v4,v6`,
+   * default `8,32`): a wider block (`0.0.0.0/0` bans every visitor, the operator included) is
+   * dropped at sync, logged and counted (`wide`) — never enforced silently. `0,0` enforces all.
+   */
+  minPrefix: { v4: number; v6: number };
 }
 
 /** The bouncer configuration, compiled once per isolate from vars and secrets. */
@@ -73,6 +79,20 @@ function oneOf<T extends string>(
   if (!allowed.includes(v))
     throw new BouncerConfigError(`${name}: '${value}' is not one of ${allowed.join(", ")}`);
   return v;
+}
+
+function minPrefix(value: string | undefined): { v4: number; v6: number } {
+  const [v4, v6, ...rest] = (value || "8,32").split(",").map((s) => s.trim());
+  const n = (s: string | undefined, max: number) =>
+    s !== undefined && /^\d{1,3}$/.test(s) && Number(s) <= max ? Number(s) : null;
+  const a = n(v4, 32);
+  const b = n(v6, 128);
+  if (a === null || b === null || rest.length > 0) {
+    throw new BouncerConfigError(
+      `MIN_RANGE_PREFIX: '${value}' is not '<v4 prefix 0-32>,<v6 prefix 0-128>'`,
+    );
+  }
+  return { v4: a, v6: b };
 }
 
 function bool(name: string, value: string | undefined): boolean {
@@ -127,6 +147,7 @@ export function loadBouncerConfig(env: Env): BouncerConfig {
       scenariosNotContaining: list(env.SCENARIOS_NOT_CONTAINING),
       syncIntervalMs: duration("SYNC_INTERVAL", env.SYNC_INTERVAL, "1s"),
       metricsIntervalMs: duration("METRICS_INTERVAL", env.METRICS_INTERVAL, "30m"),
+      minPrefix: minPrefix(env.MIN_RANGE_PREFIX),
     },
     refreshIntervalMs: duration("REFRESH_INTERVAL", env.REFRESH_INTERVAL, "1s"),
     remediations: compileRemediations(rules),

@@ -20,6 +20,8 @@ export interface Env {
   REFRESH_INTERVAL?: string;
   METRICS_INTERVAL?: string;
   SCOPES?: string;
+  /** `v4,v6` narrowest enforced range prefixes (default `8,32`; see config.ts). */
+  MIN_RANGE_PREFIX?: string;
   ORIGINS?: string;
   SCENARIOS_CONTAINING?: string;
   SCENARIOS_NOT_CONTAINING?: string;

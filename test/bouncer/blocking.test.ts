@@ -259,3 +259,20 @@ describe("one canonical path for rules and origin (issue 12, hole 6)", () => {
     expect(((await clean.json()) as { url: string }).url).toBe("http://site.test/public/~x");
   });
 });
+
+describe("range decisions wider than MIN_RANGE_PREFIX (issue 12)", () => {
+  it("never enforces 0.0.0.0/0 or ::/0 silently: dropped at sync, logged and counted", async () => {
+    await addDecisions([
+      { value: "0.0.0.0/0", scope: "Range" },
+      { value: "::/0", scope: "Range" },
+      { value: "192.0.2.0/24", scope: "Range" },
+    ]);
+    const report = (await syncNow()) as Awaited<ReturnType<typeof syncNow>> & { wide: number };
+    expect(report.wide).toBe(2);
+    expect((await visit("http://site.test/", "203.0.113.99")).status).toBe(200);
+    expect((await visit("http://site.test/", "2001:db8:77::1")).status).toBe(200);
+    expect((await visit("http://site.test/", "192.0.2.9")).status).toBe(403);
+    for (const v of ["0.0.0.0/0", "::/0", "192.0.2.0/24"]) await expireDecisions(v);
+    await syncNow();
+  });
+});

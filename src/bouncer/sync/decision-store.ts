@@ -42,6 +42,8 @@ export interface SyncReport {
   added: number;
   deleted: number;
   filtered: number;
+  /** Of `filtered`: range decisions wider than MIN_RANGE_PREFIX, not enforced. */
+  wide: number;
   compacted: boolean;
   error?: string;
 }
@@ -204,7 +206,16 @@ export class DecisionStore extends DurableObject<Env> {
       this.sql.exec("DELETE FROM incoming");
       this.sql.exec("DROP TABLE IF EXISTS decisions_next");
       this.setMeta("last_error", error);
-      return { ok: false, startup, added: 0, deleted: 0, filtered: 0, compacted: false, error };
+      return {
+        ok: false,
+        startup,
+        added: 0,
+        deleted: 0,
+        filtered: 0,
+        wide: 0,
+        compacted: false,
+        error,
+      };
     }
     const report = {
       ok: true,
@@ -212,6 +223,7 @@ export class DecisionStore extends DurableObject<Env> {
       added: 0,
       deleted: 0,
       filtered: result.filtered,
+      wide: result.wide,
       compacted: false,
     };
     const staged = (list: string) =>

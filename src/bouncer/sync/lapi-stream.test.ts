@@ -11,6 +11,7 @@ const config: SyncConfig = {
   scenariosNotContaining: ["probing"],
   syncIntervalMs: 1000,
   metricsIntervalMs: 60_000,
+  minPrefix: { v4: 8, v6: 32 },
 };
 
 const d = (id: number, over: Record<string, unknown> = {}) => ({
@@ -54,6 +55,28 @@ describe("LAPI stream pull", () => {
     expect(new Headers(calls[0]!.init.headers).get("X-Api-Key")).toBe("k3y");
   });
 
+  it("drops, logs and counts range decisions wider than the minimum prefix", async () => {
+    const wide = [
+      d(1, { scope: "Range", value: "0.0.0.0/0" }),
+      d(2, { scope: "Range", value: "10.0.0.0/7" }),
+      d(3, { scope: "Range", value: "::/0" }),
+      d(4, { scope: "Ip", value: "2001:db8::/31" }),
+    ];
+    const kept = [
+      d(5, { scope: "Range", value: "10.0.0.0/8" }),
+      d(6, { scope: "Range", value: "2001:db8::/32" }),
+      d(7),
+    ];
+    const { got, result } = await pull({ new: [...wide, ...kept], deleted: null });
+    expect(got.map((g) => g.d.id)).toEqual([5, 6, 7]);
+    expect(result).toMatchObject({ new: 3, wide: 4, filtered: 4 });
+    const all = await pull(
+      { new: wide, deleted: null },
+      { ...config, minPrefix: { v4: 0, v6: 0 } },
+    );
+    expect(all.got).toHaveLength(4);
+  });
+
   it("omits startup on deltas, like go-cs-bouncer", async () => {
     const { calls } = await pull({ new: null, deleted: null });
     expect(new URL(calls[0]!.path, "http://lapi.test/").searchParams.has("startup")).toBe(false);
@@ -73,7 +96,7 @@ describe("LAPI stream pull", () => {
       deleted: [d(8, { origin: "CAPI", duration: "-2s" })],
     });
     expect(got.map((g) => `${g.list}:${g.d.id}`)).toEqual(["new:1", "new:4", "deleted:8"]);
-    expect(result).toEqual({ new: 2, deleted: 1, filtered: 5 });
+    expect(result).toEqual({ new: 2, deleted: 1, filtered: 5, wide: 0 });
   });
 
   it("normalises scope and type case and turns durations into absolute expiry", async () => {

@@ -1,4 +1,5 @@
 import { parseGoDuration } from "../../shared/duration";
+import { parseIpOrRange } from "../../shared/ip-range";
 import type { SyncConfig } from "../config";
 import { streamObjects } from "./stream-objects";
 
@@ -22,6 +23,8 @@ export interface StreamResult {
   deleted: number;
   /** Entries dropped by the client-side filters or for an unparsable duration. */
   filtered: number;
+  /** Range decisions dropped for being wider than `minPrefix` (also counted in `filtered`). */
+  wide: number;
 }
 
 /** Receives each decision of a pull, `deleted` and `new` in the order LAPI sent them. */
@@ -80,12 +83,20 @@ export async function pullStream(
   }
   // Durations are relative to when LAPI answered.
   const at = now();
-  const result: StreamResult = { new: 0, deleted: 0, filtered: 0 };
+  const result: StreamResult = { new: 0, deleted: 0, filtered: 0, wide: 0 };
   for await (const { list, value } of streamObjects(res.body)) {
     if (list !== "new" && list !== "deleted") continue;
     const d = normalise(value, at);
     if (d === null || (list === "new" && !passesFilters(d, config))) {
       result.filtered++;
+      continue;
+    }
+    if (list === "new" && tooWide(d, config.minPrefix)) {
+      console.warn(
+        `bouncer: not enforcing ${d.scope} decision ${d.value} (id ${d.id}, ${d.origin}): wider than MIN_RANGE_PREFIX /${config.minPrefix.v4},/${config.minPrefix.v6}`,
+      );
+      result.filtered++;
+      result.wide++;
       continue;
     }
     result[list]++;
@@ -110,6 +121,14 @@ function normalise(raw: unknown, at: number): StreamDecision | null {
     scenario: typeof r.scenario === "string" ? r.scenario : "",
     untilMs: at + d.ms,
   };
+}
+
+/** Whether an Ip/Range decision covers a block wider than the configured minimum prefix. */
+export function tooWide(d: StreamDecision, min: { v4: number; v6: number }): boolean {
+  if (d.scope !== "ip" && d.scope !== "range") return false;
+  const range = parseIpOrRange(d.value.trim());
+  if (!range) return false;
+  return range.prefix < (range.size === 4 ? min.v4 : min.v6);
 }
 
 /** LAPI's filters (pkg/database/decisions.go): exact origins; scenario substrings, any case. */
