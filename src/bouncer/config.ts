@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { parseGoDuration } from "../shared/duration";
+import { type MinPrefix, parseMinPrefix } from "../shared/min-prefix";
 import type { Env } from "./env";
 import {
   compileRemediations,
@@ -27,7 +28,7 @@ export interface SyncConfig {
    * default `8,32`): a wider block (`0.0.0.0/0` bans every visitor, the operator included) is
    * dropped at sync, logged and counted (`wide`) — never enforced silently. `0,0` enforces all.
    */
-  minPrefix: { v4: number; v6: number };
+  minPrefix: MinPrefix;
 }
 
 /** The bouncer configuration, compiled once per isolate from vars and secrets. */
@@ -81,18 +82,14 @@ function oneOf<T extends string>(
   return v;
 }
 
-function minPrefix(value: string | undefined): { v4: number; v6: number } {
-  const [v4, v6, ...rest] = (value || "8,32").split(",").map((s) => s.trim());
-  const n = (s: string | undefined, max: number) =>
-    s !== undefined && /^\d{1,3}$/.test(s) && Number(s) <= max ? Number(s) : null;
-  const a = n(v4, 32);
-  const b = n(v6, 128);
-  if (a === null || b === null || rest.length > 0) {
+function minPrefix(value: string | undefined): MinPrefix {
+  const parsed = parseMinPrefix(value);
+  if (!parsed) {
     throw new BouncerConfigError(
       `MIN_RANGE_PREFIX: '${value}' is not '<v4 prefix 0-32>,<v6 prefix 0-128>'`,
     );
   }
-  return { v4: a, v6: b };
+  return parsed;
 }
 
 function bool(name: string, value: string | undefined): boolean {

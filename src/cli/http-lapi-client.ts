@@ -103,11 +103,17 @@ export function createHttpLapiClient(deps: HttpLapiClientDeps): LapiClient {
   const machine = async (request: HttpRequest): Promise<unknown> => {
     // cscli's client logs in again a minute before the token expires.
     if (!token || token.expiresAt - 60_000 < Date.now()) token = await login();
-    const req = { ...request, headers: { Authorization: `Bearer ${token.value}` } };
+    const req = {
+      ...request,
+      headers: { ...request.headers, Authorization: `Bearer ${token.value}` },
+    };
     const res = await raw(req);
     if (res.status === 401) {
       token = await login();
-      const retry = { ...request, headers: { Authorization: `Bearer ${token.value}` } };
+      const retry = {
+        ...request,
+        headers: { ...request.headers, Authorization: `Bearer ${token.value}` },
+      };
       return decodeResponse(retry, await raw(retry));
     }
     return decodeResponse(req, res);
@@ -128,8 +134,13 @@ export function createHttpLapiClient(deps: HttpLapiClientDeps): LapiClient {
     listAlerts: async (query: Query) =>
       ((await machine({ method: "GET", path: "/v1/alerts", query })) as Alert[] | null) ?? [],
     getAlert: async (id) => (await machine({ method: "GET", path: `/v1/alerts/${id}` })) as Alert,
-    addAlerts: async (alerts: NewAlert[]) =>
-      (await machine({ method: "POST", path: "/v1/alerts", body: alerts })) as string[],
+    addAlerts: async (alerts: NewAlert[], options = {}) =>
+      (await machine({
+        method: "POST",
+        path: "/v1/alerts",
+        body: alerts,
+        ...(options.force ? { headers: { "X-Rampart-Force": "wide-range" } } : {}),
+      })) as string[],
     deleteAlerts: async (query) =>
       count(await machine({ method: "DELETE", path: "/v1/alerts", query })),
     deleteAlert: async (id) => count(await machine({ method: "DELETE", path: `/v1/alerts/${id}` })),

@@ -23,7 +23,8 @@ export interface LapiClient {
   health(): Promise<{ status: string }>;
   listAlerts(query: Query): Promise<Alert[]>;
   getAlert(id: number): Promise<Alert>;
-  addAlerts(alerts: NewAlert[]): Promise<string[]>;
+  /** `force`: store decisions wider than the LAPI's MIN_DECISION_PREFIX (`X-Rampart-Force`). */
+  addAlerts(alerts: NewAlert[], options?: { force?: boolean }): Promise<string[]>;
   deleteAlerts(query: Query): Promise<number>;
   deleteAlert(id: number): Promise<number>;
   deleteDecisions(query: Query): Promise<number>;

@@ -1,5 +1,6 @@
 import { parseFilterDuration } from "../shared/duration";
 import { type IpRange, parseRangeList } from "../shared/ip-range";
+import { type MinPrefix, parseMinPrefix } from "../shared/min-prefix";
 import type { Env } from "./env";
 
 /** LAPI configuration compiled once per isolate from the Worker's vars and secrets. */
@@ -19,6 +20,8 @@ export interface Config {
   disableRemoteRegistration: boolean;
   streamEmptyAsNull: boolean;
   decisionCache: { refreshMs: number; maxEntries: number };
+  /** Narrowest Ip/Range decision prefix `POST /v1/alerts` takes unforced (`MIN_DECISION_PREFIX`). */
+  minDecisionPrefix: MinPrefix;
 }
 
 /** Thrown for a bad deployment configuration: the Worker refuses to serve rather than guess. */
@@ -74,7 +77,14 @@ export function loadConfig(env: Env): Config {
   if (regEnabled && (!regToken || regToken.length < 32)) {
     throw new ConfigError("AUTO_REGISTRATION_TOKEN must be at least 32 characters");
   }
+  const minDecisionPrefix = parseMinPrefix(env.MIN_DECISION_PREFIX);
+  if (!minDecisionPrefix) {
+    throw new ConfigError(
+      `MIN_DECISION_PREFIX: '${env.MIN_DECISION_PREFIX}' is not '<v4 prefix 0-32>,<v6 prefix 0-128>'`,
+    );
+  }
   return {
+    minDecisionPrefix,
     jwtSecret: new TextEncoder().encode(secret),
     adminToken: env.ADMIN_TOKEN || null,
     trustedIps: rangesVar("TRUSTED_IPS", env.TRUSTED_IPS),

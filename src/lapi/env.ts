@@ -22,6 +22,8 @@ export interface Env {
   TRUSTED_PROXIES?: string;
   AGENTS_ALLOWED_OU?: string;
   BOUNCERS_ALLOWED_OU?: string;
+  /** `v4,v6`: narrowest Ip/Range decision prefix accepted without `X-Rampart-Force` (default `8,32`). */
+  MIN_DECISION_PREFIX?: string;
   ADMIN_ALLOWED_OU?: string;
   FLUSH_MAX_AGE?: string;
   FLUSH_MAX_ITEMS?: string;

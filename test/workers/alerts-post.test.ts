@@ -549,3 +549,23 @@ describe("POST /v1/alerts: bulk", () => {
     ).toBe(0);
   });
 });
+
+describe("POST /v1/alerts: decisions wider than MIN_DECISION_PREFIX (issue 12)", () => {
+  it("refuses 0.0.0.0/0 and ::/0 with 400, storing nothing, unless X-Rampart-Force: wide-range", async () => {
+    const h = await auth();
+    const before = await countRows("SELECT COUNT(*) AS n FROM alerts");
+    for (const value of ["0.0.0.0/0", "10.0.0.0/7", "::/0", "2001:db8::/31"]) {
+      const body = [alert({ decisions: [decision({ scope: "Range", value })] })];
+      const r = await postAlerts(h, body);
+      expect(r.status, value).toBe(400);
+      expect(((await r.json()) as { message: string }).message).toMatch(
+        /^decision on .* is wider than \/(8|32) \(MIN_DECISION_PREFIX\): resend with 'X-Rampart-Force: wide-range'/,
+      );
+    }
+    expect(await countRows("SELECT COUNT(*) AS n FROM alerts")).toBe(before);
+    const narrow = [alert({ decisions: [decision({ scope: "Range", value: "10.0.0.0/8" })] })];
+    expect((await postAlerts(h, narrow)).status).toBe(201);
+    const forced = [alert({ decisions: [decision({ scope: "Range", value: "0.0.0.0/0" })] })];
+    expect((await postAlerts({ ...h, "X-Rampart-Force": "wide-range" }, forced)).status).toBe(201);
+  });
+});

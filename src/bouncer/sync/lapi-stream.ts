@@ -1,5 +1,5 @@
 import { parseGoDuration } from "../../shared/duration";
-import { parseIpOrRange } from "../../shared/ip-range";
+import { widerThan } from "../../shared/min-prefix";
 import type { SyncConfig } from "../config";
 import { streamObjects } from "./stream-objects";
 
@@ -91,7 +91,7 @@ export async function pullStream(
       result.filtered++;
       continue;
     }
-    if (list === "new" && tooWide(d, config.minPrefix)) {
+    if (list === "new" && widerThan(d.scope, d.value, config.minPrefix)) {
       console.warn(
         `bouncer: not enforcing ${d.scope} decision ${d.value} (id ${d.id}, ${d.origin}): wider than MIN_RANGE_PREFIX /${config.minPrefix.v4},/${config.minPrefix.v6}`,
       );
@@ -121,14 +121,6 @@ function normalise(raw: unknown, at: number): StreamDecision | null {
     scenario: typeof r.scenario === "string" ? r.scenario : "",
     untilMs: at + d.ms,
   };
-}
-
-/** Whether an Ip/Range decision covers a block wider than the configured minimum prefix. */
-export function tooWide(d: StreamDecision, min: { v4: number; v6: number }): boolean {
-  if (d.scope !== "ip" && d.scope !== "range") return false;
-  const range = parseIpOrRange(d.value.trim());
-  if (!range) return false;
-  return range.prefix < (range.size === 4 ? min.v4 : min.v6);
 }
 
 /** LAPI's filters (pkg/database/decisions.go): exact origins; scenario substrings, any case. */

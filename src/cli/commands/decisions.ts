@@ -92,6 +92,7 @@ function add(deps: LapiCommandDeps): Command {
     .option("--custom-scope", "send a --scope outside Ip/Range/AS/Country as is (e.g. username)")
     .option("-R, --reason <reason>", "decision reason (default: manual '<type>' from '<login>')")
     .option("-t, --type <type>", "decision type (ban, captcha, throttle…)", "ban")
+    .option("--force", "store a range wider than the LAPI's MIN_DECISION_PREFIX (e.g. 0.0.0.0/0)")
     .action(async (o, command: Command) => {
       let scope = checkScope(o.scope, o.customScope === true);
       let value: string | undefined = o.value;
@@ -130,7 +131,7 @@ function add(deps: LapiCommandDeps): Command {
         start_at: now,
         stop_at: now,
       };
-      await deps.client.addAlerts([alert]);
+      await deps.client.addAlerts([alert], { force: o.force === true });
       // cscli 1.4.6 prints nothing on stdout for -o json; the confirmation goes to stderr.
       if (outputOf(command) === "human") deps.io.stdout("Decision successfully added\n");
     });

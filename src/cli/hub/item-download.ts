@@ -62,7 +62,7 @@ export function dataSources(text: string, what: string): DataSource[] {
 /**
  * Fetches the data files of `sources` into staged files under `dataDir`. A file already there
  * is kept unless `force` (cscli re-fetches after a 7-day shelf life; Rampart leaves that to
- * `--force`).
+ * `--force`), and so is one present under its `source_url` basename (Debian's layout).
  */
 export async function stageDataFiles(
   remote: HubRemote,
@@ -75,6 +75,10 @@ export async function stageDataFiles(
   for (const source of sources) {
     const full = insideRoot(dataDir, source.destFile);
     if (seen.has(full) || (!force && existsSync(full))) continue;
+    // Debian's data dir ships some files under their source_url basename, which the engine's
+    // loader reads when dest_file is absent (data-registry.ts): that copy counts as installed.
+    const shipped = source.sourceUrl.split("/").pop() ?? "";
+    if (!force && shipped !== "" && existsSync(insideRoot(dataDir, shipped))) continue;
     seen.add(full);
     out.push({
       root: dataDir,

@@ -1,6 +1,7 @@
 import { deleteAlert, deleteAlerts, getAlert, queryAlerts } from "../../db/alerts";
 import { decodeAs, parseGoJson } from "../../shared/go-json";
 import { inAnyRange } from "../../shared/ip-range";
+import { widerThan } from "../../shared/min-prefix";
 import { AUTHENTICATED_BODY_LIMIT, readBodyText } from "../body";
 import { isLoopback } from "../client-ip";
 import { isCrowdsecClientBefore } from "../client-version";
@@ -36,6 +37,7 @@ async function createAlerts(c: AppContext): Promise<Response> {
   if (invalid) throw new ApiError("serverError", invalid);
   // A null item makes CrowdSec panic (500, empty body); we ignore it instead.
   const alerts = input.filter((a): a is AlertIn => a !== undefined) as ValidAlert[];
+  refuseWideDecisions(c, alerts);
   const deps = {
     db: c.var.db,
     waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p),
@@ -43,6 +45,30 @@ async function createAlerts(c: AppContext): Promise<Response> {
   };
   const ids = await storeAlerts(deps, alerts, c.var.machineId, c.var.startedAt);
   return jsonResponse(ids.map(String), 201);
+}
+
+/** The header `rampart decisions add --force` sends to store a decision wider than the minimum. */
+export const FORCE_HEADER = "X-Rampart-Force";
+
+/**
+ * A decision on a block wider than `MIN_DECISION_PREFIX` (`0.0.0.0/0` bans everyone, the operator
+ * included) is refused with 400, nothing stored, unless the request says `X-Rampart-Force:
+ * wide-range`. CrowdSec stores it; the real cscli cannot force, so it gets the message.
+ */
+function refuseWideDecisions(c: AppContext, alerts: readonly ValidAlert[]): void {
+  if ((c.req.header(FORCE_HEADER) ?? "").toLowerCase() === "wide-range") return;
+  const min = c.var.config.minDecisionPrefix;
+  for (const alert of alerts) {
+    for (const d of alert.decisions ?? []) {
+      const wide = widerThan(d.scope ?? "", d.value ?? "", min);
+      if (!wide) continue;
+      const limit = wide.size === 4 ? min.v4 : min.v6;
+      throw new ApiError(
+        "badRequest",
+        `decision on ${d.value} is wider than /${limit} (MIN_DECISION_PREFIX): resend with '${FORCE_HEADER}: wide-range' (rampart decisions add --force)`,
+      );
+    }
+  }
 }
 
 /**
