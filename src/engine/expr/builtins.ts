@@ -3,6 +3,7 @@ import { parseGoDate } from "./go-date.js";
 import { parseGoDuration } from "./go-duration.js";
 import { fromJson, goJsonMarshal } from "./go-json.js";
 import { formatValue } from "./go-sprintf.js";
+import { replace } from "./go-strings.js";
 import {
   float,
   GoDuration,
@@ -63,34 +64,6 @@ function split(s: string, sep: string, n: number, after: boolean): string[] {
   }
   parts.push(rest);
   return strings(parts);
-}
-
-/** Go `strings.Replace` with `n` replacements (n < 0: all); `old == ""` inserts between runes. */
-function replace(s: string, old: string, replacement: string, n: number): string {
-  if (n === 0 || old === replacement) return s;
-  if (old === "") {
-    const runes = Array.from(s);
-    let out = "";
-    let done = 0;
-    for (let i = 0; i <= runes.length; i++) {
-      if (n < 0 || done < n) {
-        out += replacement;
-        done++;
-      }
-      if (i < runes.length) out += runes[i];
-    }
-    return out;
-  }
-  if (n < 0) return s.split(old).join(replacement);
-  let out = "";
-  let rest = s;
-  for (let k = 0; k < n; k++) {
-    const i = rest.indexOf(old);
-    if (i < 0) break;
-    out += rest.slice(0, i) + replacement;
-    rest = rest.slice(i + old.length);
-  }
-  return out + rest;
 }
 
 /** Go `strings.Index`/`LastIndex` return byte offsets. */
