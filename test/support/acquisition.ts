@@ -17,13 +17,15 @@ const inFlight = new WeakMap<AsyncIterator<unknown>, Promise<IteratorResult<unkn
 
 /**
  * Pulls items from a shared iterator until `count` arrived, it ended, or `timeoutMs` passed:
- * since the call started (`"total"`, the default) or since the last item (`"idle"`).
+ * since the call started (`"total"`, the default) or since the last item (`"idle"`). `onItem` sees
+ * each item as it arrives, before the batch is complete.
  */
 export async function take<T>(
   iterator: AsyncIterator<T>,
   count: number,
   timeoutMs = 5000,
   timeout: "total" | "idle" = "total",
+  onItem?: (item: T) => void,
 ): Promise<T[]> {
   const out: T[] = [];
   let deadline = Date.now() + timeoutMs;
@@ -44,6 +46,7 @@ export async function take<T>(
     inFlight.delete(iterator);
     if (next.done) break;
     out.push(next.value);
+    onItem?.(next.value);
     if (timeout === "idle") deadline = Date.now() + timeoutMs;
   }
   return out;

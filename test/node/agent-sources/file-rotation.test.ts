@@ -7,8 +7,10 @@
  * - `copytruncate`: copy the file, then truncate it in place; the writer keeps its descriptor.
  *   logrotate itself loses what is written between its copy and its truncate (no reader can get
  *   it back), so the writer is stopped (SIGSTOP) for those two calls only.
- * Rotations are at least two poll intervals apart (a generation created and rotated away between
- * two polls is never seen). Every line must come out exactly once. Then `cat` mode replays rotated generations, gzip'd by
+ * The writer stops at checkpoints and the test rotates there only once every line before it came
+ * out: the current generation is then provably open, whatever the machine's speed (a generation
+ * created and rotated away before the source saw it is never read). Every line must come out
+ * exactly once. Then `cat` mode replays rotated generations, gzip'd by
  * the real `gzip`, exactly once.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -34,13 +36,31 @@ function setup() {
   return t.dir;
 }
 
-/** Starts the writer process; resolves `done` when it has written every line. */
-function startWriter(path: string, total: number, burst = 50) {
+/**
+ * Starts the writer process; resolves `done` when it has written every line. With `checkpoints`,
+ * `checkpoint()` resolves with the line number where the writer waits for `release()`.
+ */
+function startWriter(path: string, total: number, burst = 50, checkpoints = 0) {
   const child: ChildProcess = spawn(
     process.execPath,
-    ["--import", "tsx", WRITER, path, String(total), String(burst)],
+    ["--import", "tsx", WRITER, path, String(total), String(burst), String(checkpoints)],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
+  const reached: number[] = [];
+  let wake: (() => void) | undefined;
+  let buffered = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split("\n");
+    buffered = lines.pop() ?? "";
+    for (const line of lines) if (line.startsWith("at ")) reached.push(Number(line.slice(3)));
+    wake?.();
+  });
+  async function checkpoint(): Promise<number> {
+    while (reached.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    return reached.shift()!;
+  }
+  const release = () => child.kill("SIGUSR2");
   cleanups.push(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   });
@@ -49,11 +69,26 @@ function startWriter(path: string, total: number, burst = 50) {
       code === 0 ? resolveDone() : reject(new Error(`writer exited ${code}`)),
     );
   });
-  let finished = false;
-  void done.then(() => {
-    finished = true;
-  });
-  return { child, done, finished: () => finished };
+  return { child, done, checkpoint, release };
+}
+
+/** How many numbered lines came out so far, and a wait for a count. */
+function deliveredCounter() {
+  let count = 0;
+  const waiters: { at: number; resolve: () => void }[] = [];
+  return {
+    add() {
+      count++;
+      for (const w of waiters.splice(0)) {
+        if (count >= w.at) w.resolve();
+        else waiters.push(w);
+      }
+    },
+    reach(at: number): Promise<void> {
+      if (count >= at) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ at, resolve }));
+    },
+  };
 }
 
 /**
@@ -70,11 +105,21 @@ async function waitUntilTailing(acq: Acquisition, path: string) {
 
 type Strategy = "create" | "copytruncate";
 
-/** Rotates `path` with `strategy` while `writer` runs; `n` numbers the rotated generation. */
-async function rotate(path: string, strategy: Strategy, n: number, writer: ChildProcess) {
+/**
+ * Rotates `path` with `strategy` while `writer` runs; `n` numbers the rotated generation.
+ * `resume` lets a writer held at a checkpoint go on once the rotation has begun.
+ */
+async function rotate(
+  path: string,
+  strategy: Strategy,
+  n: number,
+  writer: ChildProcess,
+  resume: () => void = () => undefined,
+) {
   if (strategy === "create") {
     renameSync(path, `${path}.${n}`);
     writeFileSync(path, "");
+    resume();
     // postrotate: the daemon reopens its log a moment later, writing to the old file until then.
     await sleep(20 + Math.floor(Math.random() * 80));
     writer.kill("SIGUSR1");
@@ -88,15 +133,27 @@ async function rotate(path: string, strategy: Strategy, n: number, writer: Child
     } finally {
       writer.kill("SIGCONT");
     }
+    resume();
   }
 }
 
-/** Collects lines until `total` numbered lines arrived or the stream stayed idle for 10 s. */
-async function collectAll(acq: Acquisition, total: number, commit = false) {
+/**
+ * Collects lines until `total` numbered lines arrived or the stream stayed idle for 10 s;
+ * `onNumbered` sees each numbered line as it comes out.
+ */
+async function collectAll(
+  acq: Acquisition,
+  total: number,
+  commit = false,
+  onNumbered: () => void = () => undefined,
+) {
   const texts: string[] = [];
   let numberedLines = 0;
+  const count = ({ line }: { line: { line: string } }) => {
+    if (!line.line.startsWith("probe")) onNumbered();
+  };
   while (numberedLines < total) {
-    const batch = await take(acq.lines, 1000, 10_000, "idle");
+    const batch = await take(acq.lines, 1000, 10_000, "idle", count);
     if (batch.length === 0) break;
     for (const { line } of batch) {
       texts.push(line.line);
@@ -128,24 +185,34 @@ describe("file source under a writer process with logrotate-style rotations mid-
       await waitUntilTailing(acq, log);
 
       const total = 100_000;
-      const writer = startWriter(log, total);
+      const checkpoints = 4;
+      const writer = startWriter(log, total, 50, checkpoints);
+      const delivered = deliveredCounter();
+      const collected = collectAll(acq, total, false, delivered.add);
+      const ended = collected.then(() => "ended" as const);
       const rotations = (async () => {
         let n = 0;
-        while (!writer.finished()) {
-          // At most one rotation per two poll intervals: a generation created and rotated away
-          // between two polls is never seen (README, known limits).
-          await sleep(600 + Math.floor(Math.random() * 300));
-          if (writer.finished()) break;
+        let healthy = true;
+        for (let k = 0; k < checkpoints; k++) {
+          const at = await writer.checkpoint();
+          // Every line before the checkpoint came out: the source has the current generation open
+          // (one created and rotated away before it was seen is never read: README, known limits).
+          healthy &&= (await Promise.race([delivered.reach(at), ended])) !== "ended";
+          if (!healthy) {
+            // Lines went missing (the collection ended idle): let the writer finish for the report.
+            writer.release();
+            continue;
+          }
           n++;
-          await rotate(log, strategies[n % strategies.length]!, n, writer.child);
+          await rotate(log, strategies[n % strategies.length]!, n, writer.child, writer.release);
         }
         return n;
       })();
-      const texts = await collectAll(acq, total);
-      await writer.done;
+      const texts = await collected;
       const rotated = await rotations;
+      await writer.done;
       const { missing, repeated, foreign } = lossAndRepeats(texts, total);
-      expect(rotated).toBeGreaterThanOrEqual(3);
+      expect(rotated).toBe(checkpoints);
       expect({ missing: missing.length, repeated: repeated.length, foreign }).toEqual({
         missing: 0,
         repeated: 0,
