@@ -4,6 +4,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-worker
 import { defineConfig } from "vitest/config";
 import { crowdsecInstall, shouldSkipWithoutOracle } from "./test/oracle/crowdsec-config.js";
 import { gzipBomb } from "./test/support/gzip-bomb.js";
+import { clientCertificates } from "./test/support/test-certs.js";
 
 /**
  * Debian CrowdSec 1.4.6 hub files the ingestion tests register (read at run time, never copied
@@ -63,6 +64,13 @@ export default defineConfig(async () => {
         crowdsecHub: crowdsecHubFiles(),
         // A ~1 MB body inflating to 1 GiB (issue 12, hole 5), built on the Node side.
         gzipBomb1GiB: gzipBomb(1024).toString("base64"),
+        // Client certificates a TLS front passes in headers (test/workers/proxy-cert.test.ts).
+        proxyCerts: clientCertificates({
+          agent: "/O=Rampart test/OU=agent-ou/CN=agent-1",
+          bouncer: "/O=Rampart test/OU=bouncer-ou/CN=bouncer-1",
+          wrongOu: "/O=Rampart test/OU=other-ou/CN=intruder",
+          noCn: "/O=Rampart test/OU=agent-ou",
+        }),
       },
     },
   };

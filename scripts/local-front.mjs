@@ -20,14 +20,22 @@ const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
+/**
+ * Headers a TLS front in front of this proxy (nginx, deploy/) uses to speak for its clients: the
+ * client address and the verified client certificate (src/lapi/auth/proxy-cert.ts). They pass
+ * through; the Worker believes them only when this proxy's peer, which it reports as
+ * CF-Connecting-IP, is in TRUSTED_PROXIES, and answers 403 to certificate headers from others.
+ */
+const PROXY_HEADERS = new Set(["x-forwarded-for", "x-real-ip", "x-client-cert", "x-client-verify"]);
+
 /** Whether a client-sent header is one only the platform (or this proxy) may set. */
 export function isPlatformHeader(name) {
   const n = name.toLowerCase();
+  if (PROXY_HEADERS.has(n)) return false;
   return (
     n.startsWith("mf-") ||
     n.startsWith("cf-") ||
     n.startsWith("x-forwarded-") ||
-    n === "x-real-ip" ||
     n === "forwarded" ||
     n === "true-client-ip" ||
     n === "x-rampart-local-front"

@@ -4,7 +4,9 @@ import { BouncerKeyCache } from "./auth/bouncer-key-cache";
 import { localFrontRefusal } from "./auth/local-front";
 import { MachineCache } from "./auth/machine-cache";
 import { adminAuth, bouncerAuth, eitherAuth, machineAuth } from "./auth/middleware";
+import { UNTRUSTED_CERT_HEADERS } from "./auth/proxy-cert";
 import { LOGIN_FAILURE_PERIOD_MS, LoginFailureLimiter } from "./auth/rate-limit";
+import { clientCertOf } from "./auth/tls";
 import { clientIpOf } from "./client-ip";
 import { type Config, loadConfig } from "./config";
 import type { AppEnv, Caches } from "./context";
@@ -82,6 +84,12 @@ export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppE
     const clientIp = clientIpOf(c.req.raw.headers, config.trustedProxies);
     if (clientIp === null) throw new ApiError("badRequest", "client address is not an IP address");
     c.set("clientIp", clientIp);
+    const clientCert = clientCertOf(c.req.raw, config.trustedProxies);
+    // Someone other than the configured TLS front speaking for a certificate: refused outright.
+    if (clientCert.kind === "rejected" && clientCert.reason === UNTRUSTED_CERT_HEADERS) {
+      throw new ApiError("forbidden", UNTRUSTED_CERT_HEADERS);
+    }
+    c.set("clientCert", clientCert);
     const db = openDb(c.env.DB);
     c.set("db", db);
     c.set("primaryDb", db);

@@ -15,10 +15,9 @@ function canonical(text: string | null | undefined): string | null {
  * machine and bouncer names (`<cn>@<ip>`), so anything but an address is refused, never stored.
  */
 export function clientIpOf(headers: Headers, trustedProxies: readonly IpRange[]): string | null {
-  const sent = headers.get("CF-Connecting-IP");
-  const peer = sent === null ? "127.0.0.1" : canonical(sent);
+  const peer = peerIpOf(headers);
   if (peer === null) return null;
-  if (trustedProxies.length === 0 || !inAnyRange(peer, trustedProxies)) return peer;
+  if (!peerIsTrustedProxy(peer, trustedProxies)) return peer;
   const xff = headers.get("X-Forwarded-For");
   if (xff) {
     const hops = xff
@@ -31,6 +30,21 @@ export function clientIpOf(headers: Headers, trustedProxies: readonly IpRange[])
     if (hops[0]) return hops[0];
   }
   return canonical(headers.get("X-Real-IP")) ?? peer;
+}
+
+/**
+ * The TCP peer as the platform reports it: CF-Connecting-IP (Cloudflare's edge, or the `npm
+ * start` front proxy, which both overwrite a client-sent one), loopback when absent (`wrangler
+ * dev` reached directly); null when it is not an address.
+ */
+export function peerIpOf(headers: Headers): string | null {
+  const sent = headers.get("CF-Connecting-IP");
+  return sent === null ? "127.0.0.1" : canonical(sent);
+}
+
+/** Whether headers from `peer` may speak for the client (CrowdSec `trusted_proxies`). */
+export function peerIsTrustedProxy(peer: string, trustedProxies: readonly IpRange[]): boolean {
+  return trustedProxies.length > 0 && inAnyRange(peer, trustedProxies);
 }
 
 /** CrowdSec treats loopback callers (and unix sockets) as local. */

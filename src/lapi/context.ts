@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import type { BouncerKeyCache } from "./auth/bouncer-key-cache";
 import type { MachineCache } from "./auth/machine-cache";
 import type { LoginFailureLimiter } from "./auth/rate-limit";
+import type { TlsResult } from "./auth/tls";
 import type { Config } from "./config";
 import type { DecisionCache } from "./decision-cache";
 import type { Env } from "./env";
@@ -32,6 +33,8 @@ export interface AppVariables {
   config: Config;
   /** Client IP: CF-Connecting-IP, or X-Forwarded-For/X-Real-IP from a trusted proxy. */
   clientIp: string;
+  /** The client certificate (Cloudflare's mTLS, or a trusted TLS front's headers). */
+  clientCert: TlsResult;
   /** The database for this request: a read-replication session on `replicaReads` routes. */
   db: Db;
   /**

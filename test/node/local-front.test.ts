@@ -36,8 +36,11 @@ describe("npm start front proxy headers", () => {
   ];
 
   it("drops every platform header a client sent and sets the peer, an empty cf and the token", () => {
+    // X-Forwarded-For / X-Real-IP pass: the Worker weighs them against TRUSTED_PROXIES.
     expect(upstreamHeaders(raw, "127.0.0.1", "tok")).toEqual({
       host: "127.0.0.1:8080",
+      "x-forwarded-for": "198.51.100.1",
+      "x-real-ip": "198.51.100.2",
       "x-api-key": "k",
       accept: "a, b",
       "cf-connecting-ip": "127.0.0.1",
@@ -47,10 +50,10 @@ describe("npm start front proxy headers", () => {
   });
 
   it("classifies platform headers case-insensitively", () => {
-    for (const name of ["MF-CF-BLOB", "Cf-Connecting-Ip", "X-FORWARDED-HOST", "x-real-ip"]) {
+    for (const name of ["MF-CF-BLOB", "Cf-Connecting-Ip", "X-FORWARDED-HOST", "Forwarded"]) {
       expect(isPlatformHeader(name)).toBe(true);
     }
-    for (const name of ["Authorization", "X-Api-Key", "Cookie", "User-Agent"]) {
+    for (const name of ["Authorization", "X-Api-Key", "X-Real-IP", "X-Client-Cert"]) {
       expect(isPlatformHeader(name)).toBe(false);
     }
   });

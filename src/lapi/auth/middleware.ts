@@ -12,7 +12,7 @@ import { ApiError } from "../errors";
 import { baseBouncerName, generateApiKey, hashApiKey } from "./api-key";
 import { constantTimeEqual } from "./constant-time";
 import { findToken, verifyToken } from "./jwt";
-import { ouAllowed, readClientCert } from "./tls";
+import { ouAllowed } from "./tls";
 import { splitUserAgent } from "./user-agent";
 
 const FORBIDDEN = "access forbidden";
@@ -77,7 +77,7 @@ export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (await constantTimeEqual(header.slice(7), expected)) return next();
     throw new ApiError("forbidden", FORBIDDEN);
   }
-  const cert = readClientCert(c.req.raw.cf);
+  const cert = c.var.clientCert;
   if (cert.kind === "ok" && ouAllowed(cert.identity, c.var.config.adminAllowedOu)) return next();
   throw new ApiError("unauthorized", "admin token or admin client certificate required");
 };
@@ -90,7 +90,7 @@ async function authenticateBouncer(c: AppContext): Promise<Bouncer> {
   if (key) {
     bouncer = await bouncerForKey(c, await hashApiKey(key));
   } else {
-    const cert = readClientCert(c.req.raw.cf);
+    const cert = c.var.clientCert;
     if (cert.kind !== "ok" || !ouAllowed(cert.identity, c.var.config.bouncersAllowedOu)) {
       throw new ApiError("forbidden", FORBIDDEN);
     }

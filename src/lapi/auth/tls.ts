@@ -1,9 +1,13 @@
 /**
  * mTLS identities from Cloudflare's `request.cf.tlsClientAuth` (Cloudflare docs "Client certificate
  * variables"): the edge verifies the chain; we require a verified, unrevoked cert whose subject OU
- * is allowed, and name the identity `<CN>@<client ip>` like CrowdSec's tls_auth.go.
+ * is allowed, and name the identity `<CN>@<client ip>` like CrowdSec's tls_auth.go. Off
+ * Cloudflare, a trusted TLS front passes the certificate in headers instead (proxy-cert.ts).
  */
+import type { IpRange } from "../../shared/ip-range";
+import { peerIpOf, peerIsTrustedProxy } from "../client-ip";
 import { type DnAttribute, DnError, dnAttributes } from "./dn.js";
+import { readProxyCert } from "./proxy-cert";
 
 export interface TlsIdentity {
   cn: string;
@@ -21,6 +25,18 @@ interface TlsClientAuthLike {
   certRevoked?: string;
   certSubjectDN?: string;
   certSubjectDNRFC2253?: string;
+}
+
+/**
+ * The request's client certificate: Cloudflare's when the edge saw one, else the one a front in
+ * `TRUSTED_PROXIES` reports in headers (refused from any other peer).
+ */
+export function clientCertOf(request: Request, trustedProxies: readonly IpRange[]): TlsResult {
+  const edge = readClientCert(request.cf);
+  if (edge.kind !== "none") return edge;
+  const peer = peerIpOf(request.headers);
+  const trusted = peer !== null && peerIsTrustedProxy(peer, trustedProxies);
+  return readProxyCert(request.headers, trusted, new Date());
 }
 
 /** Reads the client certificate the edge saw, if any, and checks it is usable. */

@@ -11,7 +11,7 @@ import { inAnyRange } from "../../shared/ip-range";
 import { findToken, issueToken, verifyToken } from "../auth/jwt";
 import { requireLiveMachine } from "../auth/middleware";
 import { spendRateLimit } from "../auth/rate-limit";
-import { ouAllowed, readClientCert } from "../auth/tls";
+import { ouAllowed } from "../auth/tls";
 import { splitUserAgent } from "../auth/user-agent";
 import { readJson, UNAUTHENTICATED_BODY_LIMIT } from "../body";
 import { isLoopback } from "../client-ip";
@@ -131,7 +131,7 @@ async function checkLogin(c: AppContext): Promise<Response> {
     validationCode: "jwtUnauthorized",
     syntaxPrefix: "missing: ",
   } as const;
-  const cert = readClientCert(c.req.raw.cf);
+  const cert = c.var.clientCert;
   if (cert.kind === "ok" && ouAllowed(cert.identity, config.agentsAllowedOu)) {
     const body = await readJson<{ scenarios?: string[] }>(c, tlsAuthRequest, decodeOpts);
     const machineId = `${cert.identity.cn}@${clientIp}`;
