@@ -36,6 +36,11 @@ export interface RampartDevOptions {
   vars?: Record<string, string>;
   /** How long to wait for `/health` (bundling + miniflare start; default 120 s). */
   startTimeoutMs?: number;
+  /**
+   * The address `wrangler dev` listens on (default 127.0.0.1): a test's own veth address when
+   * clients in network namespaces must reach it.
+   */
+  ip?: string;
 }
 
 /** Starts `wrangler dev` and waits for `GET /health` → 200 `{"status":"up"}`. */
@@ -44,7 +49,8 @@ export async function startRampartDev(options: RampartDevOptions = {}): Promise<
   const dir = makeTempDir("rampart-dev");
   const persist = join(dir, "state");
   const [port, inspectorPort] = [await freePort(), await freePort()];
-  const url = `http://127.0.0.1:${port}/`;
+  const ip = options.ip ?? "127.0.0.1";
+  const url = `http://${ip}:${port}/`;
   const jwtSecret = randomSecret(96);
   const adminToken = randomSecret(48);
   // An explicit env file keeps wrangler away from the developer's own `.dev.vars`.
@@ -89,7 +95,7 @@ export async function startRampartDev(options: RampartDevOptions = {}): Promise<
     "--port",
     String(port),
     "--ip",
-    "127.0.0.1",
+    ip,
     "--inspector-port",
     String(inspectorPort),
     "--persist-to",
