@@ -67,6 +67,9 @@ export function upstreamHeaders(rawHeaders, peer, token) {
     const value = rawHeaders[i + 1];
     headers[lower] = lower in headers ? `${headers[lower]}, ${value}` : value;
   }
+  // No Accept-Encoding means "any coding" (RFC 9110 §12.5.3), and miniflare then answers with
+  // brotli, which clients that send none (curl, lua-resty-http bouncers) cannot read.
+  headers["accept-encoding"] ??= "identity";
   headers["cf-connecting-ip"] = peer;
   headers["mf-cf-blob"] = JSON.stringify({ tlsClientAuth: { certPresented: "0" } });
   headers["x-rampart-local-front"] = token;

@@ -43,16 +43,16 @@ describe.skipIf(skip)("one host: rampart-agent detects, crowdsec-firewall-bounce
   const [nginx, agent, bouncer] = [0, 1, 2];
 
   /** One HTTP request from the attacker namespace, from `source`: curl's exit status and code. */
-  const connect = (source: string, timeoutS: number, ua = "curl/e2e") => {
-    const r = lab.run(attacker, "curl", [
+  const connect = async (source: string, timeoutS: number, ua = "curl/e2e") => {
+    const r = await lab.run(attacker, "curl", [
       ...["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-A", ua],
       ...["--interface", source, "--connect-timeout", String(timeoutS), "--max-time", "30"],
       `http://${VICTIM}/`,
     ]);
     return { status: r.status, code: r.stdout.trim(), stderr: r.stderr };
   };
-  const banned = () =>
-    lab.run(victim, "nft", ["list", "set", "ip", "crowdsec", "crowdsec-blacklists"]).stdout;
+  const banned = async () =>
+    (await lab.run(victim, "nft", ["list", "set", "ip", "crowdsec", "crowdsec-blacklists"])).stdout;
   let accessLog = "";
   const diagnostics = () =>
     [
@@ -137,8 +137,8 @@ describe.skipIf(skip)("one host: rampart-agent detects, crowdsec-firewall-bounce
       async () => {
         for (const p of procs) if (p.exited()) throw new Error(`a component exited`);
         if (!procs[agent]!.output().includes("logged in to the LAPI, hub registered")) return false;
-        if (connect(BYSTANDER, 5).code !== "200") return false;
-        return banned().includes("crowdsec-blacklists");
+        if ((await connect(BYSTANDER, 5)).code !== "200") return false;
+        return (await banned()).includes("crowdsec-blacklists");
       },
       { timeoutMs: 90_000, intervalMs: 500, diagnostics },
     );
@@ -152,19 +152,23 @@ describe.skipIf(skip)("one host: rampart-agent detects, crowdsec-firewall-bounce
   });
 
   it("drops the scanner's next connection, lets another address in, and unbans", async () => {
-    expect(connect(ATTACKER, 5).code).toBe("200");
-    for (let i = 0; i < 3; i++) expect(connect(ATTACKER, 5, SCANNER_UA).code).toBe("200");
+    expect((await connect(ATTACKER, 5)).code).toBe("200");
+    for (let i = 0; i < 3; i++) expect((await connect(ATTACKER, 5, SCANNER_UA)).code).toBe("200");
     const scanned = performance.now();
 
-    await waitFor("the attacker in the bouncer's nftables set", () => banned().includes(ATTACKER), {
-      timeoutMs: 90_000,
-      intervalMs: 100,
-      diagnostics,
-    });
+    await waitFor(
+      "the attacker in the bouncer's nftables set",
+      async () => (await banned()).includes(ATTACKER),
+      {
+        timeoutMs: 90_000,
+        intervalMs: 100,
+        diagnostics,
+      },
+    );
     const dropped = performance.now();
-    const refused = connect(ATTACKER, 3);
+    const refused = await connect(ATTACKER, 3);
     expect(refused.status, refused.stderr).toBe(28);
-    expect(connect(BYSTANDER, 5).code).toBe("200");
+    expect((await connect(BYSTANDER, 5)).code).toBe("200");
 
     const token = await machineLogin(lapi!.url, MACHINE, PASSWORD);
     const decisions = (await (
@@ -181,13 +185,17 @@ describe.skipIf(skip)("one host: rampart-agent detects, crowdsec-firewall-bounce
     });
     expect(del.status).toBe(200);
     expect(((await del.json()) as { nbDeleted: string }).nbDeleted).not.toBe("0");
-    await waitFor("the attacker connecting again", () => connect(ATTACKER, 1).code === "200", {
-      timeoutMs: 60_000,
-      intervalMs: 100,
-      diagnostics,
-    });
+    await waitFor(
+      "the attacker connecting again",
+      async () => (await connect(ATTACKER, 1)).code === "200",
+      {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        diagnostics,
+      },
+    );
     const accepted = performance.now();
-    expect(banned()).not.toContain(ATTACKER);
+    expect(await banned()).not.toContain(ATTACKER);
     console.log(
       `firewall bouncer: detection-to-drop ${Math.round(dropped - scanned)} ms, ` +
         `unban-to-accept ${Math.round(accepted - unban)} ms`,

@@ -43,10 +43,16 @@ describe("npm start front proxy headers", () => {
       "x-real-ip": "198.51.100.2",
       "x-api-key": "k",
       accept: "a, b",
+      "accept-encoding": "identity",
       "cf-connecting-ip": "127.0.0.1",
       "mf-cf-blob": '{"tlsClientAuth":{"certPresented":"0"}}',
       "x-rampart-local-front": "tok",
     });
+  });
+
+  it("keeps the client's Accept-Encoding", () => {
+    const headers = upstreamHeaders(["Accept-Encoding", "gzip"], "127.0.0.1", "tok");
+    expect(headers["accept-encoding"]).toBe("gzip");
   });
 
   it("classifies platform headers case-insensitively", () => {

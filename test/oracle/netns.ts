@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { skipUnlessPresent } from "./prerequisites.js";
-import { type ManagedProcess, startProcess } from "./processes.js";
+import { type ManagedProcess, runCommand, startProcess } from "./processes.js";
 
 /** Whether `command` is on PATH (or in the sbin directories root uses); `ip` has no --version. */
 function onPath(command: string): boolean {
@@ -94,13 +94,13 @@ export class Lab {
     return startProcess("ip", ["netns", "exec", ns, cmd, ...args], options);
   }
 
-  /** Runs a command inside `ns` to completion: exit status and output, never a throw. */
-  run(ns: string, cmd: string, args: string[], timeoutMs = 60_000) {
-    const r = spawnSync("ip", ["netns", "exec", ns, cmd, ...args], {
-      encoding: "utf8",
-      timeout: timeoutMs,
-    });
-    return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+  /**
+   * Runs a command inside `ns` to completion: exit status and output, never a throw on a
+   * non-zero exit. Asynchronous, so servers in this process (the local front) keep answering.
+   */
+  async run(ns: string, cmd: string, args: string[], timeoutMs = 60_000) {
+    const r = await runCommand("ip", ["netns", "exec", ns, cmd, ...args], { timeoutMs });
+    return { status: r.code, stdout: r.stdout, stderr: r.stderr };
   }
 
   /** Deletes every namespace of this lab (their veths and nftables tables go with them). */

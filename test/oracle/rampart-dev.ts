@@ -4,7 +4,10 @@
  * Worker is bundled once (`wrangler deploy --dry-run`) so the run tests one fixed build.
  */
 import { writeFileSync } from "node:fs";
+import type { Server } from "node:http";
 import { join } from "node:path";
+import { startLocalFront } from "../../scripts/local-front.mjs";
+import { LOCAL_FRONT_HEADER } from "../../src/lapi/auth/local-front.js";
 import { makeTempDir, removeDir, repoRoot } from "./crowdsec-config.js";
 import { type LapiTarget, randomSecret } from "./lapi-target.js";
 import { freePort, runCommand, startProcess, waitFor } from "./processes.js";
@@ -41,6 +44,12 @@ export interface RampartDevOptions {
    * clients in network namespaces must reach it.
    */
   ip?: string;
+  /**
+   * Serve clients through the `npm start` front proxy (scripts/local-front.mjs) listening on this
+   * address, as a self-hosted deployment does: `wrangler dev` then stays on loopback and refuses
+   * requests without the proxy's token, and `url` is the proxy's.
+   */
+  frontIp?: string;
 }
 
 /** Starts `wrangler dev` and waits for `GET /health` → 200 `{"status":"up"}`. */
@@ -49,13 +58,21 @@ export async function startRampartDev(options: RampartDevOptions = {}): Promise<
   const dir = makeTempDir("rampart-dev");
   const persist = join(dir, "state");
   const [port, inspectorPort] = [await freePort(), await freePort()];
-  const ip = options.ip ?? "127.0.0.1";
-  const url = `http://${ip}:${port}/`;
+  const ip = options.frontIp ? "127.0.0.1" : (options.ip ?? "127.0.0.1");
+  const workerUrl = `http://${ip}:${port}/`;
+  const frontPort = options.frontIp ? await freePort() : null;
+  const url = options.frontIp ? `http://${options.frontIp}:${frontPort}/` : workerUrl;
+  const frontToken = options.frontIp ? randomSecret(48) : null;
   const jwtSecret = randomSecret(96);
   const adminToken = randomSecret(48);
   // An explicit env file keeps wrangler away from the developer's own `.dev.vars`.
   const envFile = join(dir, "test.env");
-  const vars = { JWT_SECRET: jwtSecret, ADMIN_TOKEN: adminToken, ...options.vars };
+  const vars = {
+    JWT_SECRET: jwtSecret,
+    ADMIN_TOKEN: adminToken,
+    ...(frontToken ? { LOCAL_FRONT_TOKEN: frontToken } : {}),
+    ...options.vars,
+  };
   writeFileSync(
     envFile,
     Object.entries(vars)
@@ -114,7 +131,9 @@ export async function startRampartDev(options: RampartDevOptions = {}): Promise<
         "Rampart /health",
         async () => {
           if (started.exited()) throw new Error(`wrangler dev exited:\n${started.output()}`);
-          const res = await fetch(`${url}health`);
+          const res = await fetch(`${workerUrl}health`, {
+            headers: frontToken ? { [LOCAL_FRONT_HEADER]: frontToken } : {},
+          });
           const body = (await res.json()) as { status?: string };
           return res.status === 200 && body.status === "up";
         },
@@ -131,11 +150,27 @@ export async function startRampartDev(options: RampartDevOptions = {}): Promise<
     return started;
   };
   let server: ReturnType<typeof startProcess>;
+  let front: Server | null = null;
   try {
     server = await serve();
   } catch (error) {
     removeDir(dir);
     throw error;
+  }
+  if (options.frontIp && frontPort !== null && frontToken) {
+    try {
+      front = (await startLocalFront({
+        host: options.frontIp,
+        port: frontPort,
+        upstreamHost: ip,
+        upstreamPort: port,
+        token: frontToken,
+      })) as Server;
+    } catch (error) {
+      await server.stop();
+      removeDir(dir);
+      throw error;
+    }
   }
   let earlierLogs = "";
 
@@ -211,6 +246,11 @@ export async function startRampartDev(options: RampartDevOptions = {}): Promise<
       server = await serve();
     },
     async stop() {
+      if (front) {
+        const closed = new Promise((done) => front!.close(done));
+        front.closeAllConnections();
+        await closed;
+      }
       await server.stop();
       removeDir(dir);
     },
