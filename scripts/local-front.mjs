@@ -3,7 +3,8 @@
 // `tlsClientAuth` would be a verified client certificate) and keeps a client's `CF-Connecting-IP`
 // (so a header would choose the client IP). This proxy plays Cloudflare's edge for the local
 // stack: it drops every header a client could use to speak for the platform, sets the client IP
-// to the TCP peer it accepted, and proves itself to the Worker with a per-start token
+// to the TCP peer it accepted (a TLS front in TRUSTED_PROXIES may still name the real client and
+// its certificate, see PROXY_HEADERS), and proves itself to the Worker with a per-start token
 // (`X-Rampart-Local-Front`, checked in src/lapi/auth/local-front.ts), so connecting to wrangler's
 // own loopback port directly gets a 403.
 import { createServer, request as httpRequest } from "node:http";
