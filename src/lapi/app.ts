@@ -3,7 +3,7 @@ import { openDb } from "../db/client";
 import { BouncerKeyCache } from "./auth/bouncer-key-cache";
 import { localFrontRefusal } from "./auth/local-front";
 import { MachineCache } from "./auth/machine-cache";
-import { adminAuth, bouncerAuth, eitherAuth, machineAuth } from "./auth/middleware";
+import { adminAuth, bouncerAuth, eitherAuth, machineAuth, scrapeAuth } from "./auth/middleware";
 import { LOGIN_FAILURE_PERIOD_MS, LoginFailureLimiter } from "./auth/rate-limit";
 import { clientIpOf } from "./client-ip";
 import { type Config, loadConfig } from "./config";
@@ -11,6 +11,9 @@ import type { AppEnv, Caches } from "./context";
 import { DecisionCache } from "./decision-cache";
 import type { Env } from "./env";
 import { ApiError, onError } from "./errors";
+import { metricsObject } from "./metrics/metrics-object";
+import { MetricsRecorder } from "./metrics/metrics-recorder";
+import { recordRequest } from "./metrics/request-metrics";
 import { ProfileCache } from "./profiles/profile-cache";
 import type { AuthKind, RouteDef } from "./route-def";
 import { routes as defaultRoutes } from "./routes";
@@ -22,9 +25,11 @@ const AUTH: Record<AuthKind, MiddlewareHandler<AppEnv> | null> = {
   apiKey: bouncerAuth,
   jwtOrApiKey: eitherAuth,
   admin: adminAuth,
+  scrape: scrapeAuth,
 };
 
 interface CompiledPath {
+  path: string;
   re: RegExp;
   methods: Set<string>;
 }
@@ -37,6 +42,7 @@ function compilePaths(table: readonly RouteDef[]): CompiledPath[] {
     byPath.set(r.path, set);
   }
   return [...byPath].map(([path, methods]) => ({
+    path,
     re: new RegExp(`^${path.replace(/:[a-z_]+/g, "[^/]+")}$`),
     methods,
   }));
@@ -50,6 +56,7 @@ function compilePaths(table: readonly RouteDef[]): CompiledPath[] {
 export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppEnv> {
   const configs = new WeakMap<Env, Config>();
   let caches: Caches | null = null;
+  const metrics = new MetricsRecorder();
   const paths = compilePaths(table);
   const app = new Hono<AppEnv>();
   app.onError(onError);
@@ -71,7 +78,8 @@ export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppE
       }
       return c.body(null, 404);
     }
-    if (!matching.some((p) => p.methods.has(method))) return c.body(null, 405);
+    const matched = matching.find((p) => p.methods.has(method));
+    if (!matched) return c.body(null, 405);
     let config = configs.get(c.env);
     if (!config) {
       config = loadConfig(c.env);
@@ -93,7 +101,14 @@ export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppE
       profiles: new ProfileCache(),
     };
     c.set("caches", caches);
+    c.set("metrics", metrics);
     await next();
+    recordRequest(metrics, c, matched.path);
+    // Off the request path: the batch goes to the metrics object after the answer is out.
+    if (c.env.METRICS) {
+      const object = metricsObject(c.env.METRICS);
+      c.executionCtx.waitUntil(metrics.flush((d) => object.add(d)));
+    }
     // Any write may change decisions or credentials: the next lookup in this isolate re-syncs.
     if (method !== "GET" && method !== "HEAD") {
       caches.decisions.markStale();

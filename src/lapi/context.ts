@@ -6,6 +6,7 @@ import type { LoginFailureLimiter } from "./auth/rate-limit";
 import type { Config } from "./config";
 import type { DecisionCache } from "./decision-cache";
 import type { Env } from "./env";
+import type { MetricsRecorder } from "./metrics/metrics-recorder";
 import type { ProfileCache } from "./profiles/profile-cache";
 
 /** The bouncer row a request authenticated as (API key or TLS). */
@@ -43,6 +44,8 @@ export interface AppVariables {
   machineId: string;
   bouncer: BouncerIdentity;
   caches: Caches;
+  /** This isolate's metrics increments, flushed to the metrics object after each answer. */
+  metrics: MetricsRecorder;
   /** Request start, ms (CrowdSec's t0 for the stream). */
   startedAt: number;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parsePrometheusText } from "../metrics/prometheus-text.js";
+import { parsePrometheusText } from "../../shared/prometheus-text.js";
 import { fakeLapi } from "../testing/fake-lapi-client.js";
 import { runCli } from "../testing/run-cli.js";
 import { makeMetricsCommand } from "./metrics.js";

@@ -4,12 +4,12 @@
  * Prometheus figures, as cscli-style tables.
  */
 import { Command } from "commander";
+import { parsePrometheusText } from "../../shared/prometheus-text.js";
 import { CliError } from "../cli-error.js";
 import type { CliConfig } from "../config.js";
 import type { LapiClient } from "../lapi-client.js";
 import type { UsageMetricsRow } from "../lapi-types.js";
 import { AGENT_TABLES, type FilledTable, fillTables } from "../metrics/metric-tables.js";
-import { parsePrometheusText } from "../metrics/prometheus-text.js";
 import { type CliIo, json, table } from "../output.js";
 import { examples, outputOf } from "./context.js";
 

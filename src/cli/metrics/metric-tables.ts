@@ -2,7 +2,7 @@
  * The agent metric tables of `cscli metrics` 1.4.6 (cmd/crowdsec-cli/metrics.go), as data: each
  * table has a key label and columns, each column one Prometheus metric summed by that label.
  */
-import { type Sample, sumBy } from "./prometheus-text.js";
+import { type Sample, sumBy } from "../../shared/prometheus-text.js";
 
 /** One cscli metrics table. */
 export interface MetricTable {

@@ -29,7 +29,7 @@ export async function ingestBatch(
   deps: FlowDeps,
   machineId: string,
   batch: EventBatch,
-): Promise<EventBatchResult> {
+): Promise<{ result: EventBatchResult; poured: number }> {
   const events: TargetedEvent[] = batch.events.map((e, i) => {
     const parsed = parseQueuedEvent(e.event);
     if (!parsed.ok) throw new ApiError("badRequest", `events.${i}.event.${parsed.message}`);
@@ -49,10 +49,12 @@ export async function ingestBatch(
   const orphans: OutboxBatch[] = [];
   const duplicateTargets = new Array<number>(events.length).fill(0);
   const targets = new Array<number>(events.length).fill(0);
+  let poured = 0;
   for (const [object, r] of responses) {
     // The registry changed between our check and the object's read (another agent registered
     // another version): what other objects poured is deduplicated when the agent retries.
     if (r.unknown.length > 0) throw unknownScenario(r.unknown[0]!.scenario, r.unknown[0]!.hash);
+    poured += r.poured;
     const origin = routed.origin.get(object)!;
     const request = routed.requests.get(object)!;
     r.duplicates.forEach((n, i) => {
@@ -82,10 +84,11 @@ export async function ingestBatch(
     deps.now,
   );
   const duplicates = events.filter((_, i) => duplicateTargets[i] === targets[i]).length;
-  return {
+  const result = {
     accepted: events.length - duplicates,
     duplicates,
     overflows: settled.overflows,
     alerts: settled.alertIds.map(String),
   };
+  return { result, poured };
 }
