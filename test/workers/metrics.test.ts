@@ -2,6 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/lapi/app";
+import { LAPI_DURATION_BUCKETS } from "../../src/lapi/metrics/metric-families";
 import { MAX_SERIES, type MetricsObjectApi } from "../../src/lapi/metrics/metrics-object";
 import { parsePrometheusText, type Sample, sampleTotal } from "../../src/shared/prometheus-text";
 import { auth, decision, alert as makeAlert, mustPost } from "./alerts-fixtures";
@@ -93,19 +94,7 @@ describe("GET /metrics counters", () => {
         s.name === "cs_lapi_request_duration_seconds_bucket" &&
         s.labels.endpoint === "/v1/heartbeat",
     );
-    expect(buckets.map((b) => b.labels.le)).toEqual([
-      "0.001",
-      "0.0025",
-      "0.005",
-      "0.01",
-      "0.025",
-      "0.05",
-      "0.1",
-      "0.25",
-      "0.5",
-      "1",
-      "+Inf",
-    ]);
+    expect(buckets.map((b) => b.labels.le)).toEqual([...LAPI_DURATION_BUCKETS.map(String), "+Inf"]);
     const values = buckets.map((b) => b.value);
     expect([...values].sort((a, b) => a - b)).toEqual(values);
   });
@@ -235,6 +224,15 @@ describe.skipIf(!HUB)("GET /metrics ingestion counters", () => {
     expect(moved(before, after, "rampart_ingest_events_total", { result: "duplicate" })).toBe(6);
     expect(moved(before, after, "rampart_bucket_pours_total", {})).toBeGreaterThanOrEqual(6);
     expect(moved(before, after, "rampart_bucket_overflows_total", {})).toBe(result.overflows);
+    const ssh = { name: "crowdsecurity/ssh-bf" };
+    expect(moved(before, after, "cs_bucket_overflowed_total", ssh)).toBe(result.overflows);
+    expect(
+      moved(before, after, "cs_bucket_poured_total", {
+        ...ssh,
+        source: "/var/log/auth.log",
+        type: "file",
+      }),
+    ).toBe(6);
     expect(moved(before, after, "cs_alerts", { reason: "crowdsecurity/ssh-bf" })).toBe(
       result.alerts.length,
     );

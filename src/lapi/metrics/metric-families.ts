@@ -17,8 +17,10 @@ export interface MetricFamily {
   buckets?: readonly number[];
 }
 
-/** CrowdSec 1.4.6 `LapiResponseTime` buckets. */
-export const LAPI_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+/** CrowdSec 1.4.6 `LapiResponseTime` buckets (as its /metrics prints them). */
+export const LAPI_DURATION_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1,
+];
 
 export const FAMILIES = {
   routeRequests: {
@@ -69,6 +71,18 @@ export const FAMILIES = {
     help: "Number of alerts (excluding CAPI).",
     type: "gauge",
     labels: ["reason"],
+  },
+  bucketPouredBy: {
+    name: "cs_bucket_poured_total",
+    help: "Total events were poured in bucket.",
+    type: "counter",
+    labels: ["source", "type", "name"],
+  },
+  bucketOverflowedBy: {
+    name: "cs_bucket_overflowed_total",
+    help: "Total buckets overflowed.",
+    type: "counter",
+    labels: ["name"],
   },
   ingestEvents: {
     name: "rampart_ingest_events_total",
