@@ -72,11 +72,11 @@ describe("rampart metrics", () => {
     const titles = [...out.stdout.matchAll(/^(\S.*):$/gm)].map((m) => m[1]);
     expect(titles).toEqual([
       "Acquisition Metrics",
-      "Parser Metrics",
       "Bucket Metrics",
+      "Parser Metrics",
       "Local Api Metrics",
-      "Local Api Bouncers Metrics",
       "Local Api Machines Metrics",
+      "Local Api Bouncers Metrics",
       "Local Api Bouncers Decisions",
       "Local Api Decisions",
       "Local Api Alerts",

@@ -11,7 +11,7 @@ import { CliError } from "../cli-error.js";
 import type { CliConfig } from "../config.js";
 import type { LapiClient } from "../lapi-client.js";
 import type { UsageMetricsRow } from "../lapi-types.js";
-import { type FilledTable, fillTables } from "../metrics/metric-tables.js";
+import { type FilledTable, fillTables, HUMAN_ORDER } from "../metrics/metric-tables.js";
 import { type CliIo, table } from "../output.js";
 import { examples, outputOf } from "./context.js";
 
@@ -102,7 +102,8 @@ function describeFailure(what: string, where: string, error: unknown): string {
 function renderTables(tables: FilledTable[], color: boolean): string {
   let out = "";
   // cscli 1.4.6 prints "\n<title>:" before each table that has rows.
-  for (const t of tables) {
+  const ordered = HUMAN_ORDER.map((name) => tables.find((t) => t.jsonName === name)!);
+  for (const t of ordered) {
     if (t.rows.length > 0) out += `\n${t.title}:\n${table(t.head, t.rows, color)}`;
   }
   return out;
@@ -112,8 +113,9 @@ function renderTables(tables: FilledTable[], color: boolean): string {
 export function makeMetricsCommand(deps: MetricsDeps): Command {
   const cmd = new Command("metrics")
     .description("Show the agent's and the LAPI's metrics as cscli metrics does")
+    // cscli's `-u/--url`; here `--url` is the LAPI's (a global option).
     .option(
-      "--url <url>",
+      "--agent-url <url>",
       "agent Prometheus endpoint (default prometheus_url or http://127.0.0.1:6060/metrics)",
     )
     .option("--no-lapi", "skip the LAPI's /metrics")
@@ -123,7 +125,7 @@ export function makeMetricsCommand(deps: MetricsDeps): Command {
       const samples: Sample[] = [];
       const warnings: string[] = [];
       if (o.agent) {
-        const url: string = o.url ?? deps.config().prometheusUrl;
+        const url: string = o.agentUrl ?? deps.config().prometheusUrl;
         try {
           samples.push(...parsePrometheusText(await (deps.fetchText ?? defaultFetchText)(url)));
         } catch (error) {
@@ -193,7 +195,7 @@ export function makeMetricsCommand(deps: MetricsDeps): Command {
   return examples(cmd, [
     "rampart metrics",
     "rampart metrics --no-agent -o json",
-    "rampart metrics --url http://agent:6060/metrics --no-lapi",
+    "rampart metrics --agent-url http://agent:6060/metrics --no-lapi",
     "rampart metrics show bouncers",
   ]);
 }

@@ -68,7 +68,7 @@ export const SOURCE_HIT_METRICS = [
 const route = { header: "Route", of: label("route") };
 const method = { header: "Method", of: label("method") };
 
-/** The tables, in the order cscli 1.4.6 prints them (human and JSON alike). */
+/** The tables, in the order cscli 1.4.6 prints their `-o json` maps. */
 export const CSCLI_TABLES: readonly MetricTable[] = [
   {
     title: "Acquisition Metrics",
@@ -236,6 +236,22 @@ function compareKeys(a: string[], b: string[]): number {
   }
   return 0;
 }
+
+/**
+ * The order cscli 1.4.6 prints the tables in (human output); `-o json` keeps the order of
+ * {@link CSCLI_TABLES}, where parsers come before buckets and bouncers before machines.
+ */
+export const HUMAN_ORDER = [
+  "acquisition",
+  "buckets",
+  "parsers",
+  "lapi",
+  "lapi_machine",
+  "lapi_bouncer",
+  "lapi_decisions",
+  "decisions",
+  "alerts",
+];
 
 /** Every table of cscli 1.4.6, filled from the merged samples of the agent and the LAPI. */
 export function fillTables(samples: readonly Sample[]): FilledTable[] {
