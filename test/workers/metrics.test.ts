@@ -17,6 +17,7 @@ import {
   sshFailure,
   wire,
 } from "./ingest-support";
+import { seedDecisions } from "./seed";
 
 const SCRAPE = { Authorization: `Bearer ${env.METRICS_TOKEN}` };
 
@@ -177,6 +178,22 @@ describe("GET /metrics counters", () => {
     expect(moved(after, next, "rampart_d1_rows_read_total", { route: "/metrics" })).toBeGreaterThan(
       0,
     );
+  });
+
+  it("leaves alerts holding Central API decisions out of cs_alerts, as include_capi=false", async () => {
+    const before = await scrape();
+    await seedDecisions([{ value: "198.51.100.200", ttl: 3_600_000, origin: "CAPI" }]);
+    const mid = await scrape();
+    expect(moved(before, mid, "cs_alerts", { reason: "seed" })).toBe(0);
+    expect(
+      moved(before, mid, "cs_active_decisions", {
+        reason: "crowdsecurity/ssh-bf",
+        origin: "CAPI",
+        action: "ban",
+      }),
+    ).toBe(1);
+    await seedDecisions([{ value: "198.51.100.201", ttl: 3_600_000 }]);
+    expect(moved(mid, await scrape(), "cs_alerts", { reason: "seed" })).toBe(1);
   });
 
   it("sums increments of different isolates in the metrics object", async () => {
