@@ -124,7 +124,7 @@ describe.skipIf(skip)("rampart metrics and cscli metrics 1.4.6 after the same ss
   it("shows the same tables and, where semantics agree, the same counts", async () => {
     let cscliText = "";
     let rampartText = "";
-    const expected = await waitFor(
+    await waitFor(
       "cscli metrics with every alert",
       async () => {
         const r = await crowdsec.cscli(["metrics"]);
@@ -145,7 +145,7 @@ describe.skipIf(skip)("rampart metrics and cscli metrics 1.4.6 after the same ss
         },
       );
     let last = "";
-    const got = await waitFor(
+    await waitFor(
       "rampart metrics with every alert and every line read",
       async () => {
         const r = await runRampart([]);
@@ -160,6 +160,33 @@ describe.skipIf(skip)("rampart metrics and cscli metrics 1.4.6 after the same ss
       { timeoutMs: 120_000, intervalMs: 1_000, diagnostics: () => `${last}\n${agent.output()}` },
     );
 
+    // Then one bouncer per stack: a non-empty and two empty live answers, and a last scrape.
+    const csKey = (await crowdsec.cscli(["bouncers", "add", "fw", "-o", "raw"])).stdout.trim();
+    const rampartKey = await lapi.addBouncer("fw");
+    for (const [url, key] of [
+      [crowdsec.url, csKey],
+      [lapi.url, rampartKey],
+    ] as const) {
+      for (const ip of [SOURCES[0], "198.51.100.1", "198.51.100.2"]) {
+        const r = await fetch(`${url}v1/decisions?ip=${ip}`, { headers: { "X-Api-Key": key } });
+        expect(r.status).toBe(200);
+        await r.text();
+      }
+    }
+    const final = await crowdsec.cscli(["metrics"]);
+    cscliText = final.stdout;
+    const expected = parseTables(final.stdout);
+    const got = await waitFor(
+      "rampart metrics with the bouncer's lookups",
+      async () => {
+        const r = await runRampart([]);
+        rampartText = r.stdout;
+        const t = parseTables(r.stdout);
+        const hits = rowsOf(t, "Local Api Bouncers Metrics", "")[0]?.Hits;
+        return r.code === 0 && hits === "3" ? t : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1_000, diagnostics: () => rampartText },
+    );
     // Both transcripts, for the human report (git-ignored).
     const artifacts = join(repoRoot(), "test-artifacts");
     mkdirSync(artifacts, { recursive: true });
@@ -186,7 +213,12 @@ describe.skipIf(skip)("rampart metrics and cscli metrics 1.4.6 after the same ss
         .get(title)!
         .rows.map((r) => JSON.stringify(r))
         .sort();
-    for (const title of ["Local Api Decisions", "Local Api Alerts"]) {
+    for (const title of [
+      "Local Api Decisions",
+      "Local Api Alerts",
+      "Local Api Bouncers Metrics",
+      "Local Api Bouncers Decisions",
+    ]) {
       expect(
         got.get(title)!.rows.map((r) => JSON.stringify(r)),
         title,

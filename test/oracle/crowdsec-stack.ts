@@ -61,6 +61,8 @@ export interface CrowdsecStack {
   readonly config: CrowdsecConfig;
   readonly logPath: string;
   readonly prometheusUrl: string;
+  /** The LAPI's base URL (trailing slash). */
+  readonly url: string;
   /** `cscli -c <config> …`. */
   cscli(args: string[]): Promise<{ stdout: string; stderr: string; code: number | null }>;
   stop(): Promise<void>;
@@ -123,6 +125,7 @@ export async function startCrowdsecStack(options: CrowdsecStackOptions): Promise
     config,
     logPath,
     prometheusUrl: `http://127.0.0.1:${promPort}/metrics`,
+    url,
     cscli,
     async stop() {
       await server.stop();
