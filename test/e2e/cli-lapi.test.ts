@@ -152,7 +152,7 @@ describe.skipIf(skip)("rampart CLI against a local Rampart LAPI", () => {
     // The bouncer's live lookup is in the LAPI's /metrics, as cscli metrics shows it.
     const tables = (await ok(["metrics", "--no-agent"])).stdout;
     expect(tables).toMatch(
-      /Local Api Bouncers Metrics:\n[^]*\| e2e-fw\s+\| \/v1\/decisions\s+\| GET\s+\| 1\s+\|/,
+      /Local Api Bouncers Metrics:\n[\s\S]*\| e2e-fw\s+\| \/v1\/decisions\s+\| GET\s+\| 1\s+\|/,
     );
     expect((await ok(["bouncers", "delete", "e2e-fw"])).stdout).toBe(
       "bouncer 'e2e-fw' deleted successfully\n",
