@@ -44,6 +44,7 @@ export default defineConfig(async () => {
             JWT_SECRET: "test-secret-0123456789abcdef0123456789abcdef0123456789abcdef0123456789",
             ADMIN_TOKEN: "test-admin-token",
             AUTO_REGISTRATION_TOKEN: "a".repeat(32),
+            METRICS_TOKEN: "m".repeat(32),
             // Tests write D1 directly too: re-sync the isolate's decision index on every lookup.
             DECISION_CACHE_REFRESH_MS: "0",
           },

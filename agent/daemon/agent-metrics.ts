@@ -257,7 +257,9 @@ export class AgentMetrics {
     countLine(parsed ? this.usage.parsed : this.usage.unparsed, line);
     const name = SOURCE_HITS[line.module];
     if (name) bump(this.sourceHits.get(name)!, line.source, () => ({ source: line.source }));
-    const type = line.labels.type ?? "";
+    // CrowdSec 1.4.6 labels the parser counters with the datasource (`evt.Line.Module`: "file"),
+    // not the acquisition's `labels.type`; cscli keys its acquisition rows by `<type>:<source>`.
+    const type = line.module;
     const key = `${line.source}\u0000${type}`;
     const labels = () => ({ source: line.source, type });
     bump(this.parserHits, key, labels);

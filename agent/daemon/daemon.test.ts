@@ -210,8 +210,8 @@ describe.skipIf(oracleFor("agent daemon").skip)("agent daemon", () => {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const source = join(dir, "auth.log");
     expect(text).toContain(`cs_filesource_hits_total{source="${source}"} 6`);
-    expect(text).toContain(`cs_parser_hits_ok_total{source="${source}",type="syslog"} 5`);
-    expect(text).toContain(`cs_parser_hits_ko_total{source="${source}",type="syslog"} 1`);
+    expect(text).toContain(`cs_parser_hits_ok_total{source="${source}",type="file"} 5`);
+    expect(text).toContain(`cs_parser_hits_ko_total{source="${source}",type="file"} 1`);
     expect(text).toContain("rampart_agent_events_posted_total 5");
     expect(text).toMatch(/rampart_agent_post_duration_seconds_count\{outcome="ok"\} [1-9]/);
     expect(text).toContain("rampart_agent_spool_events 0");

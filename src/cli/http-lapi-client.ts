@@ -225,6 +225,10 @@ export function createHttpLapiClient(deps: HttpLapiClientDeps): LapiClient {
           removed: number;
         }
       ).removed,
+    prometheusMetrics: async () => {
+      const body = await admin({ method: "GET", path: "/metrics" });
+      return typeof body === "string" ? body : "";
+    },
     usageMetrics: async (query) =>
       (await admin({ method: "GET", path: "/admin/v1/usage-metrics", query })) as UsageMetricsRow[],
     getConfigDocument: async (kind) =>

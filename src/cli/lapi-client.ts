@@ -52,6 +52,8 @@ export interface LapiClient {
   ): Promise<{ added: number; skipped: number; decisions_expired: number }>;
   removeAllowlistItems(name: string, values: string[]): Promise<number>;
   usageMetrics(query: Query): Promise<UsageMetricsRow[]>;
+  /** The LAPI's Prometheus text (`GET /metrics`, admin token). */
+  prometheusMetrics(): Promise<string>;
   /** The profiles.yaml or notifiers in force (`GET /admin/v1/<kind>`). */
   getConfigDocument(kind: ConfigDocumentView["kind"]): Promise<ConfigDocumentView>;
   /** Uploads a YAML text; the LAPI validates it completely before storing it. */

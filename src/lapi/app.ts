@@ -3,7 +3,7 @@ import { openDb } from "../db/client";
 import { BouncerKeyCache } from "./auth/bouncer-key-cache";
 import { localFrontRefusal } from "./auth/local-front";
 import { MachineCache } from "./auth/machine-cache";
-import { adminAuth, bouncerAuth, eitherAuth, machineAuth } from "./auth/middleware";
+import { adminAuth, bouncerAuth, eitherAuth, machineAuth, scrapeAuth } from "./auth/middleware";
 import { UNTRUSTED_CERT_HEADERS } from "./auth/proxy-cert";
 import { LOGIN_FAILURE_PERIOD_MS, LoginFailureLimiter } from "./auth/rate-limit";
 import { clientCertOf } from "./auth/tls";
@@ -13,6 +13,9 @@ import type { AppEnv, Caches } from "./context";
 import { DecisionCache } from "./decision-cache";
 import type { Env } from "./env";
 import { ApiError, onError } from "./errors";
+import { metricsObject } from "./metrics/metrics-object";
+import { MetricsRecorder } from "./metrics/metrics-recorder";
+import { recordRequest } from "./metrics/request-metrics";
 import { ProfileCache } from "./profiles/profile-cache";
 import type { AuthKind, RouteDef } from "./route-def";
 import { routes as defaultRoutes } from "./routes";
@@ -24,9 +27,11 @@ const AUTH: Record<AuthKind, MiddlewareHandler<AppEnv> | null> = {
   apiKey: bouncerAuth,
   jwtOrApiKey: eitherAuth,
   admin: adminAuth,
+  scrape: scrapeAuth,
 };
 
 interface CompiledPath {
+  path: string;
   re: RegExp;
   methods: Set<string>;
 }
@@ -39,6 +44,7 @@ function compilePaths(table: readonly RouteDef[]): CompiledPath[] {
     byPath.set(r.path, set);
   }
   return [...byPath].map(([path, methods]) => ({
+    path,
     re: new RegExp(`^${path.replace(/:[a-z_]+/g, "[^/]+")}$`),
     methods,
   }));
@@ -52,6 +58,7 @@ function compilePaths(table: readonly RouteDef[]): CompiledPath[] {
 export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppEnv> {
   const configs = new WeakMap<Env, Config>();
   let caches: Caches | null = null;
+  const metrics = new MetricsRecorder();
   const paths = compilePaths(table);
   const app = new Hono<AppEnv>();
   app.onError(onError);
@@ -73,7 +80,8 @@ export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppE
       }
       return c.body(null, 404);
     }
-    if (!matching.some((p) => p.methods.has(method))) return c.body(null, 405);
+    const matched = matching.find((p) => p.methods.has(method));
+    if (!matched) return c.body(null, 405);
     let config = configs.get(c.env);
     if (!config) {
       config = loadConfig(c.env);
@@ -101,7 +109,14 @@ export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppE
       profiles: new ProfileCache(),
     };
     c.set("caches", caches);
+    c.set("metrics", metrics);
     await next();
+    recordRequest(metrics, c, matched.path);
+    // Off the request path: the batch goes to the metrics object after the answer is out.
+    if (c.env.METRICS) {
+      const object = metricsObject(c.env.METRICS);
+      c.executionCtx.waitUntil(metrics.flush((d) => object.add(d)));
+    }
     // Any write may change decisions or credentials: the next lookup in this isolate re-syncs.
     if (method !== "GET" && method !== "HEAD") {
       caches.decisions.markStale();

@@ -7,6 +7,8 @@ import type { Env } from "./env";
 export interface Config {
   jwtSecret: Uint8Array;
   adminToken: string | null;
+  /** Scrape-only bearer token of `/metrics` (METRICS_TOKEN), or null. */
+  metricsToken: string | null;
   trustedIps: IpRange[];
   trustedProxies: IpRange[];
   agentsAllowedOu: string[];
@@ -77,6 +79,10 @@ export function loadConfig(env: Env): Config {
   if (regEnabled && (!regToken || regToken.length < 32)) {
     throw new ConfigError("AUTO_REGISTRATION_TOKEN must be at least 32 characters");
   }
+  const metricsToken = env.METRICS_TOKEN || null;
+  if (metricsToken !== null && metricsToken.length < 32) {
+    throw new ConfigError("METRICS_TOKEN must be at least 32 characters");
+  }
   const minDecisionPrefix = parseMinPrefix(env.MIN_DECISION_PREFIX);
   if (!minDecisionPrefix) {
     throw new ConfigError(
@@ -87,6 +93,7 @@ export function loadConfig(env: Env): Config {
     minDecisionPrefix,
     jwtSecret: new TextEncoder().encode(secret),
     adminToken: env.ADMIN_TOKEN || null,
+    metricsToken,
     trustedIps: rangesVar("TRUSTED_IPS", env.TRUSTED_IPS),
     trustedProxies: rangesVar("TRUSTED_PROXIES", env.TRUSTED_PROXIES),
     agentsAllowedOu: listVar("AGENTS_ALLOWED_OU", env.AGENTS_ALLOWED_OU),

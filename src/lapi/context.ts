@@ -7,6 +7,7 @@ import type { TlsResult } from "./auth/tls";
 import type { Config } from "./config";
 import type { DecisionCache } from "./decision-cache";
 import type { Env } from "./env";
+import type { MetricsRecorder } from "./metrics/metrics-recorder";
 import type { ProfileCache } from "./profiles/profile-cache";
 
 /** The bouncer row a request authenticated as (API key or TLS). */
@@ -46,6 +47,8 @@ export interface AppVariables {
   machineId: string;
   bouncer: BouncerIdentity;
   caches: Caches;
+  /** This isolate's metrics increments, flushed to the metrics object after each answer. */
+  metrics: MetricsRecorder;
   /** Request start, ms (CrowdSec's t0 for the stream). */
   startedAt: number;
 }

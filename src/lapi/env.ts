@@ -1,11 +1,14 @@
 import type { BucketObject } from "./buckets/bucket-object";
 import type { OverflowDelivery } from "./ingest/delivery-entrypoint";
+import type { MetricsObject } from "./metrics/metrics-object";
 
 /** Bindings and configuration of the LAPI Worker (see wrangler.toml). */
 export interface Env {
   DB: D1Database;
   /** Bucket Durable Objects (leaky buckets of the ingestion path, src/lapi/buckets). */
   BUCKETS: DurableObjectNamespace<BucketObject>;
+  /** The metrics object: counters summed across isolates (src/lapi/metrics). */
+  METRICS: DurableObjectNamespace<MetricsObject>;
   /** This Worker's `OverflowDelivery` entrypoint: bucket objects' alarms deliver through it. */
   DELIVERY: Service<OverflowDelivery>;
   /** Registrations per client IP (wrangler.toml `[[ratelimits]]`). */
@@ -16,6 +19,8 @@ export interface Env {
   JWT_SECRET: string;
   /** Bearer token of the admin API. Wrangler secret. */
   ADMIN_TOKEN?: string;
+  /** Optional scrape-only bearer token of `GET /metrics` (≥ 32 chars). Wrangler secret. */
+  METRICS_TOKEN?: string;
   /** Auto-registration token (≥ 32 chars). Wrangler secret. */
   AUTO_REGISTRATION_TOKEN?: string;
   TRUSTED_IPS?: string;

@@ -5,6 +5,7 @@ import { runHousekeeping } from "./housekeeping";
 
 export { BucketObject } from "./buckets/bucket-object";
 export { OverflowDelivery } from "./ingest/delivery-entrypoint";
+export { MetricsObject } from "./metrics/metrics-object";
 
 const app = createApp();
 

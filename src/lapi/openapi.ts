@@ -19,6 +19,7 @@ const SECURITY: Record<AuthKind, Json[]> = {
   apiKey: [{ bouncerApiKey: [] }, { clientCertificate: [] }],
   jwtOrApiKey: [{ machineJwt: [] }, { bouncerApiKey: [] }, { clientCertificate: [] }],
   admin: [{ adminToken: [] }, { clientCertificate: [] }],
+  scrape: [{ metricsToken: [] }, { adminToken: [] }, { clientCertificate: [] }],
 };
 
 /** How each auth kind refuses a caller (CrowdSec's statuses, ours for the admin API). */
@@ -35,6 +36,10 @@ const AUTH_ERRORS: Record<AuthKind, Record<string, string>> = {
     "401": "No admin token and no admin client certificate",
     "403": "Wrong admin token",
   },
+  scrape: {
+    "401": "No token and no admin client certificate",
+    "403": "Neither the metrics token nor the admin token",
+  },
 };
 
 const SECURITY_SCHEMES = {
@@ -49,6 +54,11 @@ const SECURITY_SCHEMES = {
     type: "http",
     scheme: "bearer",
     description: "The ADMIN_TOKEN secret of the Worker",
+  },
+  metricsToken: {
+    type: "http",
+    scheme: "bearer",
+    description: "The optional METRICS_TOKEN secret of the Worker (GET /metrics only)",
   },
   clientCertificate: {
     type: "mutualTLS",

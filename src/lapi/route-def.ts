@@ -3,7 +3,15 @@ import type { GoType } from "../shared/go-json";
 import type { AppContext } from "./context";
 
 /** How a route authenticates (CrowdSec controllers/controller.go groups), plus our admin API. */
-export type AuthKind = "none" | "jwt" | "refresh" | "apiKey" | "jwtOrApiKey" | "admin";
+export type AuthKind =
+  | "none"
+  | "jwt"
+  | "refresh"
+  | "apiKey"
+  | "jwtOrApiKey"
+  | "admin"
+  /** `/metrics`: admin credentials or the scrape-only METRICS_TOKEN. */
+  | "scrape";
 
 export type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
 

@@ -9,6 +9,7 @@ import { decisionReadRoutes } from "./routes/decisions-read";
 import { decisionWriteRoutes } from "./routes/decisions-write";
 import { healthRoutes } from "./routes/health";
 import { ingestRoutes } from "./routes/ingest";
+import { metricsRoutes } from "./routes/metrics";
 import { openApiRoutes } from "./routes/openapi";
 import { usageMetricsRoutes } from "./routes/usage-metrics";
 import { watcherRoutes } from "./routes/watchers";
@@ -16,6 +17,7 @@ import { watcherRoutes } from "./routes/watchers";
 /** The route → auth table of the LAPI v1 (CrowdSec controllers/controller.go) and the admin API. */
 export const routes: readonly RouteDef[] = [
   ...healthRoutes,
+  ...metricsRoutes,
   ...watcherRoutes,
   ...alertRoutes,
   ...decisionReadRoutes,

@@ -147,15 +147,13 @@ describe.skipIf(skip)("rampart CLI against a local Rampart LAPI", () => {
       }),
     });
     expect(pushed.status).toBe(201);
-    const metrics = JSON.parse((await ok(["metrics", "--no-agent", "-o", "json"])).stdout);
-    expect(metrics.usage).toContainEqual({
-      component: "e2e-fw",
-      type: "RC",
-      metric: "dropped",
-      labels: "origin=cscli",
-      value: 5,
-      unit: "request",
-    });
+    const metrics = JSON.parse((await ok(["metrics", "show", "bouncers", "-o", "json"])).stdout);
+    expect(metrics["e2e-fw"]).toEqual({ cscli: { "dropped (request)": 5 } });
+    // The bouncer's live lookup is in the LAPI's /metrics, as cscli metrics shows it.
+    const tables = (await ok(["metrics", "--no-agent"])).stdout;
+    expect(tables).toMatch(
+      /Local Api Bouncers Metrics:\n[\s\S]*\| e2e-fw\s+\| \/v1\/decisions\s+\| GET\s+\| 1\s+\|/,
+    );
     expect((await ok(["bouncers", "delete", "e2e-fw"])).stdout).toBe(
       "bouncer 'e2e-fw' deleted successfully\n",
     );

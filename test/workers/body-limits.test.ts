@@ -44,6 +44,7 @@ function credentials(route: RouteDef): Record<string, string> {
     case "jwtOrApiKey":
       return { "X-Api-Key": key };
     case "admin":
+    case "scrape":
       return { ...ADMIN };
     case "none":
       return { ...AGENT_UA };

@@ -26,7 +26,13 @@ function rowName(route: RouteDef): string {
 async function send(route: RouteDef, headers: Record<string, string> = {}, cf?: Cf) {
   const r = await call(urlOf(route), { method: route.method, headers, cf });
   const text = await r.text();
-  return { status: r.status, headers: r.headers, body: text === "" ? null : JSON.parse(text) };
+  // /metrics answers Prometheus text, every other route JSON (or nothing).
+  const json = r.headers.get("Content-Type")?.startsWith("application/json");
+  return {
+    status: r.status,
+    headers: r.headers,
+    body: text === "" || !json ? null : JSON.parse(text),
+  };
 }
 
 /** HEAD responses carry no body; the status and headers are all there is to check. */
@@ -73,7 +79,15 @@ beforeAll(async () => {
 const byAuth = (kinds: RouteDef["auth"][]) => routes.filter((r) => kinds.includes(r.auth));
 
 it("has at least one row of every auth kind, so no branch below runs empty", () => {
-  for (const kind of ["none", "jwt", "refresh", "apiKey", "jwtOrApiKey", "admin"] as const) {
+  for (const kind of [
+    "none",
+    "jwt",
+    "refresh",
+    "apiKey",
+    "jwtOrApiKey",
+    "admin",
+    "scrape",
+  ] as const) {
     expect(byAuth([kind]).length, kind).toBeGreaterThan(0);
   }
 });
@@ -240,8 +254,8 @@ describe.each(byAuth(["jwtOrApiKey"]).map((r) => [rowName(r), r] as const))(
   },
 );
 
-describe.each(byAuth(["admin"]).map((r) => [rowName(r), r] as const))(
-  "admin row %s",
+describe.each(byAuth(["admin", "scrape"]).map((r) => [rowName(r), r] as const))(
+  "admin or scrape row %s",
   (_, route) => {
     it("rejects a request without admin credentials with 401", async () => {
       const creds: Record<string, string>[] = [{}, { "X-Api-Key": apiKey }];
@@ -276,6 +290,26 @@ describe.each(byAuth(["admin"]).map((r) => [rowName(r), r] as const))(
     });
   },
 );
+
+describe("the scrape-only METRICS_TOKEN", () => {
+  const token = { Authorization: `Bearer ${env.METRICS_TOKEN}` };
+
+  it.each(byAuth(["scrape"]).map((r) => [rowName(r), r] as const))(
+    "opens the scrape row %s",
+    async (_, route) => {
+      expect((await send(route, token)).status).toBe(200);
+    },
+  );
+
+  it.each(byAuth(["admin"]).map((r) => [rowName(r), r] as const))(
+    "is refused with 403 on the admin row %s",
+    async (_, route) => {
+      const r = await send(route, token);
+      expect(r.status).toBe(403);
+      expectBody(route, r.body, { message: "access forbidden" });
+    },
+  );
+});
 
 describe.each(byAuth(["none"]).map((r) => [rowName(r), r] as const))(
   "unauthenticated row %s",

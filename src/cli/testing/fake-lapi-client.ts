@@ -194,6 +194,7 @@ export function fakeLapi(login = "cli-test"): FakeLapi {
       return before - list.items.length;
     },
     usageMetrics: async () => [],
+    prometheusMetrics: async () => "",
     getConfigDocument: async (kind): Promise<ConfigDocumentView> => {
       const content = state.documents.get(kind);
       return content === undefined

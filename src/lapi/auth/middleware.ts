@@ -82,6 +82,19 @@ export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   throw new ApiError("unauthorized", "admin token or admin client certificate required");
 };
 
+/**
+ * `/metrics`: the admin credentials, or `Authorization: Bearer <METRICS_TOKEN>` when that
+ * scrape-only secret is set (it opens nothing else). Anonymous: 401; a wrong token: 403.
+ */
+export const scrapeAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const header = c.req.header("Authorization") ?? "";
+  const scrapeToken = c.var.config.metricsToken;
+  if (scrapeToken && header.startsWith("Bearer ")) {
+    if (await constantTimeEqual(header.slice(7), scrapeToken)) return next();
+  }
+  return adminAuth(c, next);
+};
+
 async function authenticateBouncer(c: AppContext): Promise<Bouncer> {
   const db = c.var.primaryDb;
   const key = c.req.header("X-Api-Key");

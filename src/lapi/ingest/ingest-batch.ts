@@ -20,6 +20,20 @@ function unknownScenario(scenario: string, hash: string): ApiError {
   );
 }
 
+/** What a batch did, for the answer and the metrics. */
+export interface IngestOutcome {
+  result: EventBatchResult;
+  /** (event, partition) pours done now. */
+  poured: number;
+  /**
+   * Pours by scenario and the event's datasource (`Line.Src`, `Line.Module`), CrowdSec's
+   * `cs_bucket_poured_total{name,source,type}`: the targets of events that were not duplicates.
+   */
+  pouredBy: { name: string; source: string; type: string; count: number }[];
+  /** Overflows by scenario (`cs_bucket_overflowed_total{name}`). */
+  overflowedBy: Map<string, number>;
+}
+
 /**
  * `POST /v1/rampart/events` after authentication and decoding: checks every event and target
  * (nothing is poured when one is bad), pours into the bucket objects, stores every overflow as
@@ -29,7 +43,7 @@ export async function ingestBatch(
   deps: FlowDeps,
   machineId: string,
   batch: EventBatch,
-): Promise<EventBatchResult> {
+): Promise<IngestOutcome> {
   const events: TargetedEvent[] = batch.events.map((e, i) => {
     const parsed = parseQueuedEvent(e.event);
     if (!parsed.ok) throw new ApiError("badRequest", `events.${i}.event.${parsed.message}`);
@@ -49,10 +63,12 @@ export async function ingestBatch(
   const orphans: OutboxBatch[] = [];
   const duplicateTargets = new Array<number>(events.length).fill(0);
   const targets = new Array<number>(events.length).fill(0);
+  let poured = 0;
   for (const [object, r] of responses) {
     // The registry changed between our check and the object's read (another agent registered
     // another version): what other objects poured is deduplicated when the agent retries.
     if (r.unknown.length > 0) throw unknownScenario(r.unknown[0]!.scenario, r.unknown[0]!.hash);
+    poured += r.poured;
     const origin = routed.origin.get(object)!;
     const request = routed.requests.get(object)!;
     r.duplicates.forEach((n, i) => {
@@ -82,10 +98,34 @@ export async function ingestBatch(
     deps.now,
   );
   const duplicates = events.filter((_, i) => duplicateTargets[i] === targets[i]).length;
-  return {
+  const pouredBy = new Map<string, IngestOutcome["pouredBy"][number]>();
+  events.forEach((e, i) => {
+    if (duplicateTargets[i]! > 0) return;
+    for (const t of e.buckets) {
+      const line = e.event.Line;
+      const key = `${t.scenario}\u0000${line.Src}\u0000${line.Module}`;
+      const entry = pouredBy.get(key) ?? {
+        name: t.scenario,
+        source: line.Src,
+        type: line.Module,
+        count: 0,
+      };
+      entry.count++;
+      pouredBy.set(key, entry);
+    }
+  });
+  const overflowedBy = new Map<string, number>();
+  for (const batch of pending) {
+    for (const entry of batch.entries) {
+      const name = entry.overflow.scenario;
+      overflowedBy.set(name, (overflowedBy.get(name) ?? 0) + 1);
+    }
+  }
+  const result = {
     accepted: events.length - duplicates,
     duplicates,
     overflows: settled.overflows,
     alerts: settled.alertIds.map(String),
   };
+  return { result, poured, pouredBy: [...pouredBy.values()], overflowedBy };
 }

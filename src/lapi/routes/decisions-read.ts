@@ -101,6 +101,8 @@ async function listDecisions(c: AppContext): Promise<Response> {
     c.executionCtx.waitUntil(setLastPull(c.var.primaryDb, bouncer.id, now));
     bouncer.lastPull = now;
   }
+  // CrowdSec 1.4.6 GetDecision: PrometheusBouncersHas(Non)EmptyDecision.
+  c.var.metrics.inc(rows.length === 0 ? "decisionsKo" : "decisionsOk", { bouncer: bouncer.name });
   const durations = durationTexts(now);
   const body =
     rows.length === 0
@@ -157,6 +159,7 @@ async function streamDecisions(c: AppContext): Promise<Response> {
   const encoder = new TextEncoder();
   const bouncerId = c.var.bouncer.id;
   const primaryDb = c.var.primaryDb;
+  const metrics = c.var.metrics;
 
   async function* chunks(): AsyncGenerator<string> {
     let sep = "{";
@@ -167,6 +170,7 @@ async function streamDecisions(c: AppContext): Promise<Response> {
       const seen = new Set<string>();
       let afterId = 0;
       let first = true;
+      let sent = 0;
       for (let offset = 0; ; offset += STREAM_PAGE) {
         const page =
           window.kind === "new" && cachedNew
@@ -182,6 +186,7 @@ async function streamDecisions(c: AppContext): Promise<Response> {
           const tail = (d as Partial<CachedDecision>).streamTail ?? decisionTail(d, true);
           parts.push(decisionJson(d, durations, tail));
         }
+        sent += parts.length;
         if (parts.length > 0) {
           yield (first ? "[" : ",") + parts.join(",");
           first = false;
@@ -189,6 +194,7 @@ async function streamDecisions(c: AppContext): Promise<Response> {
         if (page.length < STREAM_PAGE) break;
         afterId = page[page.length - 1]!.id;
       }
+      metrics.inc("streamDecisions", { list: name }, sent);
       yield first ? emptyList : "]";
     }
     yield "}";

@@ -51,7 +51,21 @@ export function ingestRoutes(hub = new HubCache()): RouteDef[] {
   /** POST /v1/rampart/events: a batch of signals; answered once every overflow is an alert. */
   async function postEvents(c: AppContext): Promise<Response> {
     const batch = await readWireBody(c, eventBatchSchema);
-    return jsonResponse(await ingestBatch(flowDeps(c), c.var.machineId, batch));
+    const { result, poured, pouredBy, overflowedBy } = await ingestBatch(
+      flowDeps(c),
+      c.var.machineId,
+      batch,
+    );
+    const m = c.var.metrics;
+    for (const p of pouredBy) {
+      m.inc("bucketPouredBy", { name: p.name, source: p.source, type: p.type }, p.count);
+    }
+    for (const [name, n] of overflowedBy) m.inc("bucketOverflowedBy", { name }, n);
+    m.inc("ingestEvents", { result: "accepted" }, result.accepted);
+    m.inc("ingestEvents", { result: "duplicate" }, result.duplicates);
+    m.inc("bucketPours", {}, poured);
+    m.inc("bucketOverflows", {}, result.overflows);
+    return jsonResponse(result);
   }
 
   /** GET /admin/v1/ingest/stats[?machine_id=]: ledger rows and (event, bucket) pour counters. */
