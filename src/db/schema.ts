@@ -102,6 +102,10 @@ export const alerts = sqliteTable(
     index("alerts_created_at").on(t.createdAt),
     index("alerts_start_at_ms").on(t.startAtMs),
     index("alerts_source").on(t.sourceScope, t.sourceValue),
+    // The console overview's top lists over a time window, answered from the index alone.
+    index("alerts_created_scenario").on(t.createdAt, t.scenario),
+    index("alerts_created_country").on(t.createdAt, t.sourceCountry),
+    index("alerts_created_as").on(t.createdAt, t.sourceAsNumber, t.sourceAsName),
   ],
 );
 
@@ -160,6 +164,9 @@ export const decisions = sqliteTable(
     index("decisions_created_at").on(t.createdAt),
     index("decisions_updated_at").on(t.updatedAt),
     index("decisions_alert_id").on(t.alertId),
+    // The console's decision search by scenario or origin (pages by id, the index's rowid).
+    index("decisions_scenario").on(t.scenario),
+    index("decisions_origin").on(t.origin),
   ],
 );
 

@@ -4,6 +4,8 @@ import type { OverflowDelivery } from "./ingest/delivery-entrypoint";
 /** Bindings and configuration of the LAPI Worker (see wrangler.toml). */
 export interface Env {
   DB: D1Database;
+  /** The web console's files (wrangler.toml `[assets]`, served under `/console/`). */
+  ASSETS: Fetcher;
   /** Bucket Durable Objects (leaky buckets of the ingestion path, src/lapi/buckets). */
   BUCKETS: DurableObjectNamespace<BucketObject>;
   /** This Worker's `OverflowDelivery` entrypoint: bucket objects' alarms deliver through it. */
