@@ -29,7 +29,7 @@ export function hourlyBars(
   const max = Math.max(1, ...counts);
   const [w, hgt] = [n * 10, 100];
   const root = svg("svg", {
-    viewBox: `0 0 ${w} ${hgt + 12}`,
+    viewBox: `0 0 ${w} ${hgt}`,
     preserveAspectRatio: "none",
     role: "img",
     "aria-label": label,
@@ -43,12 +43,9 @@ export function hourlyBars(
     bar.appendChild(title);
     root.appendChild(bar);
   });
-  const axis = svg("text", { x: 0, y: hgt + 11, class: "axis" });
-  axis.textContent = `max ${max}/h`;
-  root.appendChild(axis);
   const figure = document.createElement("figure");
   const caption = document.createElement("figcaption");
-  caption.textContent = `${label} (${counts.reduce((a, b) => a + b, 0)})`;
+  caption.textContent = `${label}: ${counts.reduce((a, b) => a + b, 0)} (highest ${max}/h)`;
   figure.append(caption, root);
   return figure;
 }

@@ -4,13 +4,13 @@ import { type AlertFilter, alertWhere } from "./alert-filters";
 import type { Db } from "./client";
 import { ipCondition } from "./ip-match";
 import { inJson } from "./json-chunks";
-import { alerts, bouncers, decisions, machines } from "./schema";
+import { alerts, bouncers, consoleHourly, decisions, machines } from "./schema";
 
 /**
  * The web console's reads. Every list is a keyset page (`ORDER BY … DESC LIMIT n+1` after a
- * cursor) read from an index in order, and the overview aggregates only a time window through
- * the `(created_at, …)` covering indexes of migration 0006: no query reads a whole table
- * (test/workers/console-query-plans.test.ts checks the plans).
+ * cursor) read from an index in order, and the overview sums the hourly counts of
+ * `console_hourly` (kept by triggers, migration 0007) over its window: no query reads a whole
+ * table (test/workers/console-query-plans.test.ts checks the plans).
  */
 
 const HOUR_MS = 3_600_000;
@@ -27,58 +27,51 @@ export interface Overview {
   bouncers: (typeof bouncers.$inferSelect)[];
 }
 
-/** One D1 batch: the window's histograms and top lists, active decisions, agents, bouncers. */
+/**
+ * One D1 batch: the window's hourly histograms and top lists from `console_hourly` (whole hours:
+ * the hour holding `since` counts entirely), active decisions, agents, bouncers.
+ */
 export async function readOverview(
   db: Db,
   since: number,
   now: number,
   top: number,
 ): Promise<Overview> {
-  const hourOf = (col: typeof alerts.createdAt | typeof decisions.createdAt) =>
-    sql<number>`${col} / ${HOUR_MS}`.mapWith(Number);
-  const n = count();
+  const from = Math.floor(since / HOUR_MS) * HOUR_MS;
+  const h = consoleHourly;
+  const total = sql<number>`sum(${h.count})`.mapWith(Number);
+  const perHour = (dim: string) =>
+    db
+      .select({ hour: h.hour, count: total })
+      .from(h)
+      .where(and(eq(h.dim, dim), gte(h.hour, from), eq(h.key, "")))
+      .groupBy(h.hour);
+  const topOf = (dim: string) =>
+    db
+      .select({ key: h.key, label: sql<string>`max(${h.label})`, count: total })
+      .from(h)
+      .where(and(eq(h.dim, dim), gte(h.hour, from)))
+      .groupBy(h.key)
+      .having(gt(total, 0))
+      .orderBy(desc(total), h.key)
+      .limit(top);
   const [aph, dph, scen, ctry, as, active, m, b] = await db.batch([
-    db
-      .select({ hour: hourOf(alerts.createdAt), count: n })
-      .from(alerts)
-      .where(gte(alerts.createdAt, since))
-      .groupBy(sql`1`),
-    db
-      .select({ hour: hourOf(decisions.createdAt), count: n })
-      .from(decisions)
-      .where(gte(decisions.createdAt, since))
-      .groupBy(sql`1`),
-    db
-      .select({ scenario: alerts.scenario, count: n })
-      .from(alerts)
-      .where(gte(alerts.createdAt, since))
-      .groupBy(alerts.scenario)
-      .orderBy(desc(n))
-      .limit(top),
-    db
-      .select({ country: alerts.sourceCountry, count: n })
-      .from(alerts)
-      .where(gte(alerts.createdAt, since))
-      .groupBy(alerts.sourceCountry)
-      .orderBy(desc(n))
-      .limit(top),
-    db
-      .select({ number: alerts.sourceAsNumber, name: alerts.sourceAsName, count: n })
-      .from(alerts)
-      .where(gte(alerts.createdAt, since))
-      .groupBy(alerts.sourceAsNumber, alerts.sourceAsName)
-      .orderBy(desc(n))
-      .limit(top),
-    db.select({ count: n }).from(decisions).where(gt(decisions.until, now)),
+    perHour("alerts"),
+    perHour("decisions"),
+    topOf("scenario"),
+    topOf("country"),
+    topOf("as"),
+    db.select({ count: count() }).from(decisions).where(gt(decisions.until, now)),
     db.select().from(machines).orderBy(machines.machineId),
     db.select().from(bouncers).orderBy(bouncers.name),
   ]);
+  const nonZero = (r: { count: number }) => r.count > 0;
   return {
-    alertsPerHour: aph.map((r) => ({ hour: r.hour * HOUR_MS, count: r.count })),
-    decisionsPerHour: dph.map((r) => ({ hour: r.hour * HOUR_MS, count: r.count })),
-    topScenarios: scen,
-    topCountries: ctry,
-    topAs: as,
+    alertsPerHour: aph.filter(nonZero),
+    decisionsPerHour: dph.filter(nonZero),
+    topScenarios: scen.map((r) => ({ scenario: r.key, count: r.count })),
+    topCountries: ctry.map((r) => ({ country: r.key, count: r.count })),
+    topAs: as.map((r) => ({ number: r.key, name: r.label, count: r.count })),
     activeDecisions: active[0]?.count ?? 0,
     machines: m,
     bouncers: b,

@@ -8,7 +8,7 @@ import { parseIpOrRange } from "../../src/shared/ip-range";
 /**
  * The console's queries must stay fast on 100,000 alerts: each is run through a recording D1
  * handle, then its `EXPLAIN QUERY PLAN` (same SQL, same parameters) is checked. The overview reads
- * a time window through indexes (SEARCH, never SCAN of a table); list pages are read in index
+ * its window's hourly counts through their primary key (SEARCH, never SCAN of a table); list pages are read in index
  * order (no temporary sort, so `LIMIT` stops after one page) or from an index SEARCH that narrows
  * them first (one source's alerts).
  */
@@ -67,21 +67,20 @@ const baseFilter: AlertFilter = {
 };
 
 describe("console query plans", () => {
-  it("reads the overview's alert and decision aggregates from indexes only", async () => {
+  it("reads the overview from the hourly counts and the decisions' until index", async () => {
     const { db, seen } = recordingDb();
     await readOverview(db, Date.now() - 86_400_000, Date.now(), 10);
     const all = await plans(seen);
-    // The first six statements touch alerts/decisions; the last two list machines and bouncers.
-    const aggregates = all.slice(0, 6);
-    expect(aggregates).toHaveLength(6);
-    for (const plan of aggregates) {
-      expect(plan.join("\n")).toMatch(/SEARCH (alerts|decisions) USING (COVERING )?INDEX/);
-      expect(plan.some((d) => TABLES.test(d))).toBe(false);
+    const hourly = all.filter((_, i) => seen[i]!.sql.includes('from "console_hourly"'));
+    const active = all.filter((_, i) => seen[i]!.sql.includes('from "decisions"'));
+    // Two histograms and three top lists, then the active decisions count.
+    expect(hourly.length).toBeGreaterThanOrEqual(5);
+    for (const plan of hourly) {
+      expect(plan.join("\n")).toMatch(/SEARCH console_hourly USING (COVERING )?INDEX/);
     }
-    // Top scenarios, countries and AS come from the (created_at, …) covering indexes.
-    for (const plan of aggregates.slice(2, 5)) {
-      expect(plan.join("\n")).toContain("USING COVERING INDEX alerts_created_");
-    }
+    expect(active).toHaveLength(1);
+    expect(active[0]!.join("\n")).toMatch(/SEARCH decisions USING COVERING INDEX decisions_until/);
+    for (const plan of all) expect(plan.some((d) => TABLES.test(d))).toBe(false);
   });
 
   it("pages alerts in index order, filtered or not, with a cursor", async () => {

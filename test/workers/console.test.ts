@@ -206,6 +206,20 @@ describe("console data endpoints", () => {
     expect(o.machines.find((m) => m.machine_id === "console-agent")?.stale).toBe(true);
   });
 
+  it("keeps the hourly counts in step with alert deletions", async () => {
+    const before = (await get("/admin/v1/console/overview?window=1h")) as {
+      top_scenarios: { scenario: string; count: number }[];
+    };
+    const h = await auth("console-agent");
+    await mustPost(h, [alert({ scenario: "console/deleted-later" })]);
+    const during = (await get("/admin/v1/console/overview?window=1h")) as typeof before;
+    expect(during.top_scenarios).toContainEqual({ scenario: "console/deleted-later", count: 1 });
+    await env.DB.prepare("DELETE FROM alerts WHERE scenario = 'console/deleted-later'").run();
+    const after = (await get("/admin/v1/console/overview?window=1h")) as typeof before;
+    expect(after.top_scenarios.map((s) => s.scenario)).not.toContain("console/deleted-later");
+    expect(after.top_scenarios).toEqual(before.top_scenarios);
+  });
+
   it("adds a decision, finds it by IP and by origin, deletes it", async () => {
     const headers = { Cookie: s.cookie, [CSRF_HEADER]: s.csrf };
     const add = await call(
