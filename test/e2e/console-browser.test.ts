@@ -125,6 +125,11 @@ describe.skipIf(skipOracle || noBrowser)("web console in chromium", () => {
     await lapi.addMachine("console-cscli", PASSWORD);
     await lapi.validateMachine("console-cscli");
     await lapi.addBouncer("edge-firewall");
+    await lapi.admin("POST", "/admin/v1/machines", {
+      machine_id: "pending-agent",
+      password: PASSWORD,
+      validated: false,
+    });
     agent = writeAgentInstall({
       lapiUrl: lapi.url,
       machineId: "web-1",
@@ -209,6 +214,13 @@ describe.skipIf(skipOracle || noBrowser)("web console in chromium", () => {
       const row = page.locator("tr", { hasText: `Ip:${ATTACKER}` });
       await expect(row.textContent()).resolves.toContain("crowdsecurity/ssh-bf");
       await shoot(page, "alerts", "table");
+      // cscli alerts list's --ip filter, matching and not.
+      await page.fill('main form.filters input[name="ip"]', "192.0.2.250");
+      await page.click('main form.filters button[type="submit"]');
+      await page.locator("main .empty", { hasText: "no alerts match" }).waitFor();
+      await page.fill('main form.filters input[name="ip"]', ATTACKER);
+      await page.click('main form.filters button[type="submit"]');
+      await row.waitFor();
       await row.locator("a").first().click();
       await page.locator("main h1", { hasText: "Alert " }).waitFor();
       await expect(page.locator("main").textContent()).resolves.toContain(ATTACKER);
@@ -236,9 +248,27 @@ describe.skipIf(skipOracle || noBrowser)("web console in chromium", () => {
 
       await visit(page, "#/machines", "Machines");
       await expect(page.locator("main table").textContent()).resolves.toContain("web-1");
+      const pending = page.locator("tr", { hasText: "pending-agent" });
+      await pending.locator("button", { hasText: "Validate" }).click();
+      await pending.locator(".badge", { hasText: "validated" }).waitFor();
+      const machines = await lapi.listMachines();
+      expect(machines.find((m) => m.machineId === "pending-agent")?.isValidated).toBe(true);
       await shoot(page, "machines", "main table");
+
       await visit(page, "#/bouncers", "Bouncers");
-      await shoot(page, "bouncers", "main table");
+      await page.fill('main form input[name="name"]', "console-added");
+      await page.click('main form button[type="submit"]');
+      const key = (await page.locator("#new-key code").textContent()) ?? "";
+      const pull = await fetch(new URL("v1/decisions", lapi.url), {
+        headers: { "X-Api-Key": key },
+      });
+      expect(pull.status).toBe(200);
+      await shoot(page, "bouncers", "#new-key");
+      // Shown once: the list page shown again has no key.
+      await visit(page, "#/allowlists", "Allowlists");
+      await visit(page, "#/bouncers", "Bouncers");
+      await expect(page.locator("main table").textContent()).resolves.toContain("console-added");
+      expect(await page.locator("#new-key").count()).toBe(0);
       await visit(page, "#/allowlists", "Allowlists");
       await shoot(page, "allowlists", "main h1");
       await visit(page, "#/profiles", "Profiles");

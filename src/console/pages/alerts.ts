@@ -26,12 +26,31 @@ const FILTERS = [
   { name: "since", label: "Since (e.g. 4h)" },
   { name: "until", label: "Until (e.g. 1h)" },
   { name: "has_active_decision", label: "With active decision", checkbox: true },
+  { name: "contained", label: "Contained in IP/range (--contained)", checkbox: true },
+  { name: "hide_capi", label: "Hide CAPI / lists alerts", checkbox: true },
 ];
 
-export async function alertsPage(root: HTMLElement, params: URLSearchParams): Promise<void> {
+/** Form fields → GET /v1/alerts parameters (the two reversed checkboxes become false values). */
+function toQuery(form: Record<string, string>): Record<string, string> {
+  const { contained, hide_capi, ...rest } = form;
+  return {
+    ...rest,
+    contains: contained === "true" ? "false" : "",
+    include_capi: hide_capi === "true" ? "false" : "",
+  };
+}
+
+function fromQuery(params: URLSearchParams): Record<string, string> {
   const current = Object.fromEntries(FILTERS.map((f) => [f.name, params.get(f.name) ?? ""]));
+  current.contained = params.get("contains") === "false" ? "true" : "";
+  current.hide_capi = params.get("include_capi") === "false" ? "true" : "";
+  return current;
+}
+
+export async function alertsPage(root: HTMLElement, params: URLSearchParams): Promise<void> {
+  const current = fromQuery(params);
   const form = filterForm(FILTERS, current, (f) => {
-    location.hash = `#/alerts${query(readForm(f, FILTERS))}`;
+    location.hash = `#/alerts${query(toQuery(readForm(f, FILTERS)))}`;
   });
   const body = h("div", {});
   const more = h("div", {});
@@ -40,7 +59,7 @@ export async function alertsPage(root: HTMLElement, params: URLSearchParams): Pr
   const load = async (cursor: string) => {
     const page = await api<{ alerts: AlertRow[]; next_cursor: string | null }>(
       "GET",
-      `console/alerts${query({ ...current, cursor, limit: "50" })}`,
+      `console/alerts${query({ ...toQuery(current), cursor, limit: "50" })}`,
     );
     rows.push(...page.alerts);
     mount(
