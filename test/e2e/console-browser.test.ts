@@ -7,6 +7,8 @@
  * test-artifacts/console/ (git-ignored).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
@@ -194,6 +196,36 @@ describe.skipIf(skipOracle || noBrowser)("web console in chromium", () => {
       expect(await page.evaluate(() => document.cookie)).not.toContain("rampart_console");
     } finally {
       await context.close();
+    }
+  });
+
+  it("ignores a form another site posts to the admin API while the operator is signed in", async () => {
+    // The attacker's page: `localhost` is another site than `127.0.0.1`, where the console runs.
+    const target = new URL("admin/v1/bouncers", lapi.url).toString();
+    const attacker = createServer((_, res) => {
+      res.writeHead(200, { "Content-Type": "text/html" });
+      res.end(`<form id="f" method="POST" action="${target}" enctype="text/plain">
+        <input name='{"name":"cross-site-bouncer","x":"' value='"}'></form>
+        <script>document.getElementById("f").submit()</script>`);
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, "127.0.0.1", resolve));
+    const context = await browser();
+    try {
+      const page = await context.newPage();
+      await signIn(page, lapi.adminToken);
+      await page.locator("nav").waitFor();
+      const { port } = attacker.address() as AddressInfo;
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url() === target),
+        page.goto(`http://localhost:${port}/`),
+      ]);
+      // SameSite=Strict: the browser sent no cookie, so the admin API saw no credentials.
+      expect(response.status()).toBe(401);
+      const listed = (await lapi.admin("GET", "/admin/v1/bouncers")).body as { name: string }[];
+      expect(listed.map((b) => b.name)).not.toContain("cross-site-bouncer");
+    } finally {
+      await context.close();
+      await new Promise((resolve) => attacker.close(resolve));
     }
   });
 
