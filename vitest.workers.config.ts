@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { buildConsole } from "./scripts/build-console.mjs";
 import { crowdsecInstall, shouldSkipWithoutOracle } from "./test/oracle/crowdsec-config.js";
 import { gzipBomb } from "./test/support/gzip-bomb.js";
 import { clientCertificates } from "./test/support/test-certs.js";
@@ -33,6 +34,8 @@ function crowdsecHubFiles(): Record<string, string> | null {
 }
 
 export default defineConfig(async () => {
+  // wrangler.toml's `[assets]` directory must exist before the pool reads the config.
+  await buildConsole();
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     plugins: [

@@ -160,6 +160,10 @@ export const decisions = sqliteTable(
     index("decisions_created_at").on(t.createdAt),
     index("decisions_updated_at").on(t.updatedAt),
     index("decisions_alert_id").on(t.alertId),
+    // The console's decision search by scenario or origin; with alert_id second, the alert
+    // filters' "some decision of this alert has scenario/origin X" stays one index probe.
+    index("decisions_scenario").on(t.scenario, t.alertId),
+    index("decisions_origin").on(t.origin, t.alertId),
   ],
 );
 
@@ -314,4 +318,23 @@ export const ingestDeliveries = sqliteTable(
     deliveredAt: integer("delivered_at").notNull(),
   },
   (t) => [index("ingest_deliveries_delivered_at").on(t.deliveredAt)],
+);
+
+/**
+ * Hourly counts behind the console overview, kept by triggers on `alerts` and `decisions`
+ * (migration 0007), so the overview of a window reads hours × keys rows instead of every alert.
+ * `dim`: `alerts` and `decisions` (key ''), `scenario`, `country` (source country), `as` (key = AS
+ * number, `label` = its name). `hour` = created_at truncated to the hour, ms. Deleting alerts
+ * (flush, `cscli alerts delete`) decrements, so a count may reach 0 and stays as a row.
+ */
+export const consoleHourly = sqliteTable(
+  "console_hourly",
+  {
+    dim: text("dim").notNull(),
+    hour: integer("hour").notNull(),
+    key: text("key").notNull(),
+    label: text("label").notNull().default(""),
+    count: integer("count").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.dim, t.hour, t.key] })],
 );

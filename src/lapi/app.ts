@@ -9,6 +9,7 @@ import { LOGIN_FAILURE_PERIOD_MS, LoginFailureLimiter } from "./auth/rate-limit"
 import { clientCertOf } from "./auth/tls";
 import { clientIpOf } from "./client-ip";
 import { type Config, loadConfig } from "./config";
+import { isConsolePath, serveConsoleAsset } from "./console-assets";
 import type { AppEnv, Caches } from "./context";
 import { DecisionCache } from "./decision-cache";
 import type { Env } from "./env";
@@ -67,6 +68,7 @@ export function createApp(table: readonly RouteDef[] = defaultRoutes): Hono<AppE
     const refused = await localFrontRefusal(c.req.raw.headers, c.env.LOCAL_FRONT_TOKEN);
     if (refused) throw new ApiError("forbidden", refused);
     const path = c.req.path;
+    if (isConsolePath(path)) return serveConsoleAsset(c.req.raw, c.env);
     const method = c.req.method;
     // A path may match several patterns (`/v1/allowlists/check` and `/v1/allowlists/:name`):
     // gin answers 405 only when none of them has the method.

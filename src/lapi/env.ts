@@ -5,6 +5,8 @@ import type { MetricsObject } from "./metrics/metrics-object";
 /** Bindings and configuration of the LAPI Worker (see wrangler.toml). */
 export interface Env {
   DB: D1Database;
+  /** The web console's files (wrangler.toml `[assets]`, served under `/console/`). */
+  ASSETS: Fetcher;
   /** Bucket Durable Objects (leaky buckets of the ingestion path, src/lapi/buckets). */
   BUCKETS: DurableObjectNamespace<BucketObject>;
   /** The metrics object: counters summed across isolates (src/lapi/metrics). */

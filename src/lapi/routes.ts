@@ -5,6 +5,8 @@ import { adminProfileRoutes } from "./routes/admin-profiles";
 import { adminScenarioRoutes } from "./routes/admin-scenarios";
 import { alertRoutes } from "./routes/alerts";
 import { allowlistRoutes } from "./routes/allowlists";
+import { consoleRoutes } from "./routes/console";
+import { consoleSessionRoutes } from "./routes/console-session";
 import { decisionReadRoutes } from "./routes/decisions-read";
 import { decisionWriteRoutes } from "./routes/decisions-write";
 import { healthRoutes } from "./routes/health";
@@ -29,5 +31,7 @@ export const routes: readonly RouteDef[] = [
   ...ingestRoutes(),
   ...adminScenarioRoutes,
   ...adminProfileRoutes,
+  ...consoleSessionRoutes,
+  ...consoleRoutes,
   ...openApiRoutes(() => routes),
 ];

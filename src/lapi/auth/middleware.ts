@@ -10,6 +10,7 @@ import { findMachine } from "../../db/machines";
 import type { AppContext, AppEnv } from "../context";
 import { ApiError } from "../errors";
 import { baseBouncerName, generateApiKey, hashApiKey } from "./api-key";
+import { CSRF_HEADER, readSessionCookie, verifySession } from "./console-session";
 import { constantTimeEqual } from "./constant-time";
 import { findToken, verifyToken } from "./jwt";
 import { ouAllowed } from "./tls";
@@ -69,7 +70,10 @@ export const eitherAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   return bouncerAuth(c, next);
 };
 
-/** Admin API: `Authorization: Bearer <ADMIN_TOKEN>` or a client cert with an admin OU. */
+/**
+ * Admin API: `Authorization: Bearer <ADMIN_TOKEN>`, a client cert with an admin OU, or a console
+ * session cookie (plus its CSRF header on writes).
+ */
 export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header("Authorization") ?? "";
   const expected = c.var.config.adminToken;
@@ -79,6 +83,21 @@ export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   const cert = c.var.clientCert;
   if (cert.kind === "ok" && ouAllowed(cert.identity, c.var.config.adminAllowedOu)) return next();
+  const cookie = readSessionCookie(c.req.header("Cookie"));
+  if (expected && cookie) {
+    const session = await verifySession(c.var.config.jwtSecret, expected, cookie, c.var.startedAt);
+    if (session) {
+      // A cookie rides along on any request the browser makes: writes must also prove they come
+      // from the console's own page (console-session.ts).
+      if (!SAFE_METHODS.has(c.req.method)) {
+        const sent = c.req.header(CSRF_HEADER) ?? "";
+        if (!sent || !(await constantTimeEqual(sent, session.csrf))) {
+          throw new ApiError("forbidden", `missing or wrong CSRF token (${CSRF_HEADER})`);
+        }
+      }
+      return next();
+    }
+  }
   throw new ApiError("unauthorized", "admin token or admin client certificate required");
 };
 
@@ -94,6 +113,8 @@ export const scrapeAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   return adminAuth(c, next);
 };
+
+const SAFE_METHODS = new Set(["GET", "HEAD"]);
 
 async function authenticateBouncer(c: AppContext): Promise<Bouncer> {
   const db = c.var.primaryDb;

@@ -1,0 +1,2 @@
+/** Builds the web console into dist/console-assets/console/; resolves to that directory. */
+export function buildConsole(): Promise<string>;
