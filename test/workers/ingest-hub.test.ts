@@ -9,7 +9,9 @@ const RDNS = "hub/postoverflows/s00-enrich/crowdsecurity/rdns.yaml";
 const SEO = "hub/postoverflows/s01-whitelist/crowdsecurity/seo-bots-whitelist.yaml";
 
 async function stored(): Promise<{ kind: string; name: string }[]> {
-  const r = await env.DB.prepare("SELECT kind, name FROM hub_items ORDER BY kind, name").all<{
+  const r = await env.DB.prepare(
+    "SELECT kind, name FROM machine_hub_items WHERE machine_id = 'hub-agent' ORDER BY kind, name",
+  ).all<{
     kind: string;
     name: string;
   }>();
@@ -53,7 +55,7 @@ describe.skipIf(!HUB)("POST /v1/rampart/hub", () => {
       { kind: "scenario", name: "crowdsecurity/ssh-slow-bf" },
     ]);
     const stage = await env.DB.prepare(
-      "SELECT stage FROM hub_items WHERE name = 'crowdsecurity/rdns'",
+      "SELECT stage FROM machine_hub_items WHERE name = 'crowdsecurity/rdns'",
     ).first<{ stage: string }>();
     expect(stage?.stage).toBe("s00-enrich");
   });

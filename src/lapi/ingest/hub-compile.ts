@@ -1,4 +1,3 @@
-import type { HubItemRow } from "../../db/hub-registry";
 import { type CompiledScenario, decodeScenarioFile } from "../../engine/buckets";
 import { defaultCompilerFactory } from "../../engine/hub/expr-compiler";
 import { loadHub } from "../../engine/hub/hub-loader";
@@ -17,7 +16,13 @@ import { decodeYamlDocuments } from "../../engine/parser/yaml-documents";
 export const DEFAULT_POSTOVERFLOW_STAGE = "s01-whitelist";
 
 /** A registered file, as compile input. */
-export type HubFile = Pick<HubItemRow, "name" | "hash" | "version" | "content" | "stage">;
+export interface HubFile {
+  name: string;
+  hash: string;
+  version: string;
+  content: string;
+  stage: string;
+}
 
 /** The `data[].dest_file` names a file's documents reference (unparsable files: none). */
 export function dataFilesOf(content: string): string[] {
