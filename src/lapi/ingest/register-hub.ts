@@ -98,14 +98,14 @@ export async function registerHub(
   for (const item of items.filter((i) => i.kind === "scenario")) {
     let count: number;
     try {
-      count = compileScenarioFile(item, data).length;
+      count = compileScenarioFile(item, data, { registration: true }).length;
     } catch (error) {
       throw new ApiError("badRequest", `scenario ${item.name}: ${(error as Error).message}`);
     }
     if (count === 0) throw new ApiError("badRequest", `scenario ${item.name}: no scenario in file`);
   }
   const postoverflows = items.filter((i) => i.kind === "postoverflow");
-  const { problems } = compilePostoverflows(postoverflows, data);
+  const { problems } = compilePostoverflows(postoverflows, data, { registration: true });
   if (problems.length > 0) {
     throw new ApiError("badRequest", `postoverflow ${problems[0]!.name}: ${problems[0]!.reason}`);
   }
