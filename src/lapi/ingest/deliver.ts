@@ -7,6 +7,7 @@ import {
 import { type AlertBody, overflowEvent } from "../../engine/buckets";
 import { type QueuedEvent, snapshotEvent } from "../../engine/buckets/queued-event";
 import type { Pipeline } from "../../engine/parser/pipeline";
+import { type MinPrefix, parseMinPrefix } from "../../shared/min-prefix";
 import type { ValidAlert } from "../models/alert";
 import type { ProfileCache } from "../profiles/profile-cache";
 import { storeAlerts } from "../store-alerts";
@@ -43,6 +44,8 @@ export interface DeliverDeps {
   postoverflows(machineId: string): Promise<Pipeline | null>;
   /** The caller's compiled profiles (isolate or object cache). */
   profiles?: ProfileCache;
+  /** `MIN_DECISION_PREFIX`: wider profile decisions are not stored (`storeAlerts`). */
+  minDecisionPrefix?: MinPrefix;
   now: number;
   /**
    * Runs on the `reprocess` overflows once postoverflows kept them, before any alert is stored
@@ -119,6 +122,7 @@ export async function deliverOverflows(
           waitUntil: deps.waitUntil,
           sameTransaction: [marker],
           ...(deps.profiles ? { profiles: deps.profiles } : {}),
+          ...(deps.minDecisionPrefix ? { minDecisionPrefix: deps.minDecisionPrefix } : {}),
         },
         group.alerts,
         machineId,
@@ -158,6 +162,7 @@ export async function deliverOutboxes(
         db: deps.db,
         waitUntil: deps.waitUntil,
         postoverflows: (machineId) => deps.hub.postoverflowPipeline(deps.db, machineId),
+        minDecisionPrefix: parseMinPrefix(deps.env.MIN_DECISION_PREFIX) ?? undefined,
         ...(deps.profiles ? { profiles: deps.profiles } : {}),
         now: deps.now,
         beforeStore: async (reprocess) => {
