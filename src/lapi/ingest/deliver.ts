@@ -88,6 +88,15 @@ export async function deliverOverflows(
     entries.map((e) => e.id),
   );
   const byMachine = new Map<string, { ids: string[]; alerts: ValidAlert[] }>();
+  const pipelines = new Map<string, Promise<Pipeline | null>>();
+  const postoverflowsOf = (machineId: string) => {
+    let p = pipelines.get(machineId);
+    if (!p) {
+      p = deps.postoverflows(machineId);
+      pipelines.set(machineId, p);
+    }
+    return p;
+  };
   for (const entry of entries) {
     if (done.has(entry.id)) {
       out.delivered.push(entry.id);
@@ -98,7 +107,7 @@ export async function deliverOverflows(
     if (overflow.dropped === null) {
       const evt = overflowEvent(overflow);
       // The postoverflows of the machine whose event caused the overflow, nobody else's.
-      (await deps.postoverflows(entry.machineId))?.parse(evt);
+      (await postoverflowsOf(entry.machineId))?.parse(evt);
       if (evt.Overflow.Whitelisted) out.whitelisted++;
       else {
         alerts = applyPostoverflowSource(overflow.alerts, evt.Overflow.Alert?.Source ?? null);
