@@ -88,12 +88,12 @@ describe.skipIf(!HUB)("POST /v1/rampart/hub", () => {
       // Issue 12, hole 4: froze the LAPI 15 s per event before the run-time budgets.
       "a distinct of pathological static cost (a huge constant Sprintf width in a loop)",
       "type: leaky\nname: test/broken\ndescription: \"x\"\nfilter: \"true\"\ncapacity: 5\nleakspeed: 10s\ndistinct: \"all(1..20, {len(Sprintf('%0100000000d', #)) > 0}) ? 'a' : 'b'\"\n",
-      /^scenario test\/broken: [^]*Sprintf width or precision 100,000,000 is past Go's limit/,
+      /^scenario test\/broken: .*Sprintf width or precision 100,000,000 is past Go's limit/s,
     ],
     [
       "a filter of pathological static cost (nested loops over constant ranges)",
       'type: trigger\nname: test/broken\ndescription: "x"\nfilter: "all(1..1000, {all(1..1000, {all([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], {true})})})"\n',
-      /^scenario test\/broken: [^]*closure iterations per evaluation/,
+      /^scenario test\/broken: .*closure iterations per evaluation/s,
     ],
   ])(
     "refuses a scenario with %s (400 naming it) and stores nothing of the request",
@@ -140,7 +140,7 @@ describe.skipIf(!HUB)("POST /v1/rampart/hub", () => {
     });
     expect(r.status).toBe(400);
     expect(((await r.json()) as { message: string }).message).toMatch(
-      /^postoverflow test\/costly-whitelist: [^]*repeat\(\) builds 50,000,000 characters/,
+      /^postoverflow test\/costly-whitelist: .*repeat\(\) builds 50,000,000 characters/s,
     );
   });
 
