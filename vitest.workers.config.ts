@@ -50,6 +50,9 @@ export default defineConfig(async () => {
             METRICS_TOKEN: "m".repeat(32),
             // Tests write D1 directly too: re-sync the isolate's decision index on every lookup.
             DECISION_CACHE_REFRESH_MS: "0",
+            // test/workers/fuzz.test.ts: replay a run with FUZZ_SEED=<n> (and FUZZ_CASES=<n>).
+            FUZZ_SEED: process.env.FUZZ_SEED ?? "",
+            FUZZ_CASES: process.env.FUZZ_CASES ?? "",
           },
           // The suites log in and register hundreds of times from one address; the limits of
           // wrangler.toml are exercised through STRICT_RATE_LIMIT (test/workers/identity.test.ts).

@@ -197,7 +197,7 @@ async function measure(shards: number, data: ReturnType<typeof signals>) {
     const objects = new Set<string>();
     for (const e of b) {
       for (const t of e.buckets) {
-        const key = partitionKey(t.scenario, t.group, "deployment", MACHINE);
+        const key = partitionKey(t.scenario, t.group, t.hash, "deployment", MACHINE);
         objects.add(
           bucketObjectName({ key, group: t.group, mode: "deployment", machineId: MACHINE }, shards),
         );

@@ -1,173 +1,228 @@
 /**
  * The hub registry: scenarios and postoverflows (YAML text) that agents register, the data files
- * they reference, and the per-scenario bucket setting admins choose. Bucket objects and the
- * ingestion endpoint compile from here, so adding a scenario needs no redeploy.
+ * they reference, and the per-scenario bucket setting admins choose. Contents are stored once by
+ * content key (`hub_contents`, `hub_data_contents`, never overwritten); each machine's own list
+ * of items (`machine_hub_items`) says which contents its events go through, so one machine's
+ * registration never changes another's (issue 12, hole 3). Bucket objects and the ingestion
+ * endpoint compile from here, so adding a scenario needs no redeploy.
  */
 
 import { and, eq, sql } from "drizzle-orm";
 import { batchAll, type Db, type Statement } from "./client";
 import { chunkJsonRows, inJson, selectJsonRows } from "./json-chunks";
-import { hubData, hubItems, scenarioSettings } from "./schema";
+import { hubContents, hubDataContents, machineHubItems, scenarioSettings } from "./schema";
 
 export type HubItemKind = "scenario" | "postoverflow";
 
-/** One registered file. `name` is the hub item name (a file may hold several scenarios). */
-export type HubItemRow = Omit<typeof hubItems.$inferSelect, "updatedAt" | "updatedBy"> & {
+/** One stored content: a registered file with the data file hashes it was registered with. */
+export interface HubContentRow {
+  key: string;
   kind: HubItemKind;
-};
+  name: string;
+  hash: string;
+  version: string;
+  content: string;
+  /** Data file name → sha256 of its content. */
+  data: Record<string, string>;
+}
+
+/** One item of a machine's hub. */
+export interface MachineHubItem {
+  kind: HubItemKind;
+  name: string;
+  hash: string;
+  contentKey: string;
+  stage: string;
+}
 
 /** Bucket partitioning of a scenario: one deployment-wide bucket, or one per machine. */
 export type BucketsMode = "deployment" | "machine";
 
 export type ScenarioSettingRow = typeof scenarioSettings.$inferSelect & { buckets: BucketsMode };
 
-const ITEM_KEYS = ["kind", "name", "hash", "version", "content", "stage"] as const;
-const DATA_KEYS = ["name", "hash", "content"] as const;
-
-const ITEM_FIELDS = {
-  kind: hubItems.kind,
-  name: hubItems.name,
-  hash: hubItems.hash,
-  version: hubItems.version,
-  content: hubItems.content,
-  stage: hubItems.stage,
-};
+const CONTENT_KEYS = ["key", "kind", "name", "hash", "version", "content", "data"] as const;
+const ITEM_KEYS = ["kind", "name", "hash", "contentKey", "stage"] as const;
 
 /**
- * Stores registered items and data files in one batch (one transaction): items replace the stored
- * ones of the same kind and name, data files those of the same name. Returns how many rows changed
- * content (a re-registration of the same hub changes nothing).
+ * Stores a machine's registration in one batch (one transaction): contents and data files not
+ * stored yet are added, and each of `items` replaces the machine's item of the same kind and
+ * name (its other items stay, as with the deployment-wide registry before; other machines' lists
+ * are untouched). Returns how many of the machine's items and data files changed (a
+ * re-registration of the same hub changes nothing).
  */
-export async function upsertHubRegistration(
+export async function storeHubRegistration(
   db: Db,
-  items: readonly HubItemRow[],
-  data: readonly { name: string; hash: string; content: string }[],
   machineId: string,
+  contents: readonly HubContentRow[],
+  data: readonly { hash: string; content: string }[],
+  items: readonly MachineHubItem[],
   now: number,
 ): Promise<{ itemsChanged: number; dataChanged: number }> {
-  const known = await db
+  const before = await db
     .select({
-      kind: hubItems.kind,
-      name: hubItems.name,
-      hash: hubItems.hash,
-      stage: hubItems.stage,
+      kind: machineHubItems.kind,
+      name: machineHubItems.name,
+      contentKey: machineHubItems.contentKey,
+      stage: machineHubItems.stage,
+      data: hubContents.data,
     })
-    .from(hubItems);
-  const knownItems = new Map(known.map((r) => [`${r.kind}\u0000${r.name}`, r]));
-  const changedItems = items.filter((i) => {
-    const old = knownItems.get(`${i.kind}\u0000${i.name}`);
-    return !old || old.hash !== i.hash || old.stage !== i.stage;
+    .from(machineHubItems)
+    .innerJoin(hubContents, eq(hubContents.key, machineHubItems.contentKey))
+    .where(eq(machineHubItems.machineId, machineId));
+  const old = new Map(before.map((r) => [`${r.kind}\u0000${r.name}`, r]));
+  const changed = items.filter((i) => {
+    const o = old.get(`${i.kind}\u0000${i.name}`);
+    return !o || o.contentKey !== i.contentKey || o.stage !== i.stage;
   });
-  const knownData = await db.select({ name: hubData.name, hash: hubData.hash }).from(hubData);
-  const dataHashes = new Map(knownData.map((r) => [r.name, r.hash]));
-  const changedData = data.filter((d) => dataHashes.get(d.name) !== d.hash);
+  const changedItems = changed.length;
+  const oldData = new Set(
+    before.flatMap((r) =>
+      Object.entries(JSON.parse(r.data) as Record<string, string>).map(([n, h]) => `${n}:${h}`),
+    ),
+  );
+  const newData = new Set(
+    contents.flatMap((c) => Object.entries(c.data).map(([n, h]) => `${n}:${h}`)),
+  );
+  const changedData = [...newData].filter((d) => !oldData.has(d)).length;
+  if (changedItems === 0 && changedData === 0) return { itemsChanged: 0, dataChanged: 0 };
+
   const statements: Statement[] = [];
-  for (const chunk of chunkJsonRows(changedItems.map((i) => ITEM_KEYS.map((k) => i[k])))) {
-    const select = selectJsonRows(hubItems, ITEM_KEYS, chunk, {
+  const contentRows = contents.map((c) =>
+    CONTENT_KEYS.map((k) => (k === "data" ? JSON.stringify(c.data) : c[k])),
+  );
+  for (const chunk of chunkJsonRows(contentRows)) {
+    const select = selectJsonRows(hubContents, CONTENT_KEYS, chunk, { createdAt: sql`${now}` });
+    statements.push(db.insert(hubContents).select(select).onConflictDoNothing());
+  }
+  for (const chunk of chunkJsonRows(data.map((d) => [d.hash, d.content]))) {
+    const select = selectJsonRows(hubDataContents, ["hash", "content"], chunk, {
+      createdAt: sql`${now}`,
+    });
+    statements.push(db.insert(hubDataContents).select(select).onConflictDoNothing());
+  }
+  for (const chunk of chunkJsonRows(changed.map((i) => ITEM_KEYS.map((k) => i[k])))) {
+    const select = selectJsonRows(machineHubItems, ITEM_KEYS, chunk, {
+      machineId: sql`${machineId}`,
       updatedAt: sql`${now}`,
-      updatedBy: sql`${machineId}`,
     });
     statements.push(
       db
-        .insert(hubItems)
+        .insert(machineHubItems)
         .select(select)
         .onConflictDoUpdate({
-          target: [hubItems.kind, hubItems.name],
+          target: [machineHubItems.machineId, machineHubItems.kind, machineHubItems.name],
           set: {
             hash: sql`excluded.hash`,
-            version: sql`excluded.version`,
-            content: sql`excluded.content`,
+            contentKey: sql`excluded.content_key`,
             stage: sql`excluded.stage`,
             updatedAt: sql`excluded.updated_at`,
-            updatedBy: sql`excluded.updated_by`,
           },
         }),
     );
   }
-  for (const chunk of chunkJsonRows(changedData.map((d) => DATA_KEYS.map((k) => d[k])))) {
-    const select = selectJsonRows(hubData, DATA_KEYS, chunk, { updatedAt: sql`${now}` });
-    statements.push(
-      db
-        .insert(hubData)
-        .select(select)
-        .onConflictDoUpdate({
-          target: hubData.name,
-          set: {
-            hash: sql`excluded.hash`,
-            content: sql`excluded.content`,
-            updatedAt: sql`excluded.updated_at`,
-          },
-        }),
-    );
-  }
-  if (statements.length > 0) await batchAll(db, statements);
-  return { itemsChanged: changedItems.length, dataChanged: changedData.length };
+  await batchAll(db, statements);
+  return { itemsChanged: changedItems, dataChanged: changedData };
 }
 
-/** Name and hash of every registered item (small: what the ingestion path checks targets with). */
-export async function listHubItemHashes(
+/** The items of one machine's hub (small: what the ingestion path checks targets with). */
+export async function listMachineHubItems(
   db: Db,
-): Promise<{ kind: HubItemKind; name: string; hash: string }[]> {
+  machineId: string,
+  kind?: HubItemKind,
+): Promise<MachineHubItem[]> {
   const rows = await db
-    .select({ kind: hubItems.kind, name: hubItems.name, hash: hubItems.hash })
-    .from(hubItems)
-    .orderBy(hubItems.kind, hubItems.name);
-  return rows as { kind: HubItemKind; name: string; hash: string }[];
+    .select({
+      kind: machineHubItems.kind,
+      name: machineHubItems.name,
+      hash: machineHubItems.hash,
+      contentKey: machineHubItems.contentKey,
+      stage: machineHubItems.stage,
+    })
+    .from(machineHubItems)
+    .where(
+      and(
+        eq(machineHubItems.machineId, machineId),
+        kind ? eq(machineHubItems.kind, kind) : undefined,
+      ),
+    )
+    .orderBy(machineHubItems.kind, machineHubItems.name);
+  return rows as MachineHubItem[];
+}
+
+/** Stored contents by key; keys not stored are absent from the result. */
+export async function getHubContents(db: Db, keys: readonly string[]): Promise<HubContentRow[]> {
+  if (keys.length === 0) return [];
+  const rows = await db
+    .select()
+    .from(hubContents)
+    .where(inJson(hubContents.key, [...new Set(keys)]))
+    .orderBy(hubContents.name);
+  return rows.map((r) => ({
+    key: r.key,
+    kind: r.kind as HubItemKind,
+    name: r.name,
+    hash: r.hash,
+    version: r.version,
+    content: r.content,
+    data: JSON.parse(r.data) as Record<string, string>,
+  }));
+}
+
+/** Data file contents by hash; hashes not stored are absent from the map. */
+export async function getHubDataContents(
+  db: Db,
+  hashes: readonly string[],
+): Promise<Map<string, string>> {
+  if (hashes.length === 0) return new Map();
+  const rows = await db
+    .select({ hash: hubDataContents.hash, content: hubDataContents.content })
+    .from(hubDataContents)
+    .where(inJson(hubDataContents.hash, [...new Set(hashes)]));
+  return new Map(rows.map((row) => [row.hash, row.content]));
+}
+
+/** Every distinct registered scenario file (any machine), with how many machines use it. */
+export async function listRegisteredScenarioFiles(
+  db: Db,
+): Promise<{ name: string; hash: string; version: string; content: string; machines: number }[]> {
+  return db
+    .select({
+      name: hubContents.name,
+      hash: hubContents.hash,
+      version: hubContents.version,
+      content: hubContents.content,
+      machines: sql<number>`count(DISTINCT ${machineHubItems.machineId})`,
+    })
+    .from(machineHubItems)
+    .innerJoin(hubContents, eq(hubContents.key, machineHubItems.contentKey))
+    .where(eq(machineHubItems.kind, "scenario"))
+    .groupBy(hubContents.key)
+    .orderBy(hubContents.name, hubContents.hash);
 }
 
 /**
- * A fingerprint of the registered items of `kind` and of every data file (name, hash, stage):
- * equal fingerprints mean an already compiled pipeline is still current. Null when no item of
- * `kind` is registered.
+ * Removes the hub items of machines that no longer exist, then contents and data files no
+ * machine uses and stored before `before` (bucket instances keep a content key for their
+ * lifetime, so contents are kept a while after their last user left). Returns rows removed.
  */
-export async function hubRegistryFingerprint(db: Db, kind: HubItemKind): Promise<string | null> {
-  const rows = await db
-    .select({
-      t: sql<string>`'i'`,
-      name: hubItems.name,
-      hash: hubItems.hash,
-      stage: hubItems.stage,
-    })
-    .from(hubItems)
-    .where(eq(hubItems.kind, kind))
-    .unionAll(
-      db
-        .select({
-          t: sql<string>`'d'`,
-          name: hubData.name,
-          hash: hubData.hash,
-          stage: sql<string>`''`,
-        })
-        .from(hubData),
-    )
-    // A compound select orders by result column position.
-    .orderBy(sql`1`, sql`2`);
-  if (!rows.some((row) => row.t === "i")) return null;
-  return rows.map((row) => `${row.t}:${row.name}:${row.hash}:${row.stage}`).join("\n");
-}
-
-/** Full rows of the registered items of `kind` whose hash is in `hashes` (all when omitted). */
-export async function getHubItems(
-  db: Db,
-  kind: HubItemKind,
-  hashes?: readonly string[],
-): Promise<HubItemRow[]> {
-  const rows = await db
-    .select(ITEM_FIELDS)
-    .from(hubItems)
-    .where(and(eq(hubItems.kind, kind), hashes ? inJson(hubItems.hash, hashes) : undefined))
-    .orderBy(hubItems.name);
-  return rows as HubItemRow[];
-}
-
-/** Data files by name; names not registered are absent from the map. */
-export async function getHubData(db: Db, names: readonly string[]): Promise<Map<string, string>> {
-  if (names.length === 0) return new Map();
-  const rows = await db
-    .select({ name: hubData.name, content: hubData.content })
-    .from(hubData)
-    .where(inJson(hubData.name, [...new Set(names)]));
-  return new Map(rows.map((row) => [row.name, row.content]));
+export async function purgeUnusedHubContents(db: Db, before: number): Promise<number> {
+  const results = await batchAll(db, [
+    db
+      .delete(machineHubItems)
+      .where(sql`${machineHubItems.machineId} NOT IN (SELECT machine_id FROM machines)`),
+    db.delete(hubContents).where(
+      sql`${hubContents.createdAt} < ${before}
+          AND ${hubContents.key} NOT IN (SELECT content_key FROM machine_hub_items)`,
+    ),
+    db.delete(hubDataContents).where(
+      sql`${hubDataContents.createdAt} < ${before}
+          AND ${hubDataContents.hash} NOT IN (SELECT j.value FROM hub_contents c, json_each(c.data) j)`,
+    ),
+  ]);
+  return results.reduce<number>(
+    (n, r) => n + ((r as { meta?: { changes?: number } }).meta?.changes ?? 0),
+    0,
+  );
 }
 
 /** Every scenario setting an admin chose (scenarios absent here use deployment-wide buckets). */

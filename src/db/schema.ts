@@ -257,32 +257,53 @@ export const configDocuments = sqliteTable("config_documents", {
 });
 
 /**
- * Hub content registered by agents (scenarios and postoverflows as their YAML text), so the
- * Workers compile the same definitions the agents filter with; no redeploy to add a scenario.
+ * Registered hub file contents (scenarios and postoverflows as their YAML text), content-addressed
+ * and never overwritten: `key` is the sha256 over kind, item name, file hash and the hashes of the
+ * data files the file was registered with (`data`, JSON `{name: data hash}`), so one key always
+ * compiles to the same thing. Which machine uses which content is `machine_hub_items`.
  */
-export const hubItems = sqliteTable(
-  "hub_items",
+export const hubContents = sqliteTable("hub_contents", {
+  key: text("key").primaryKey(),
+  kind: text("kind").notNull(),
+  name: text("name").notNull(),
+  /** sha256 of `content` (the alert's `scenario_hash`). */
+  hash: text("hash").notNull(),
+  version: text("version").notNull().default(""),
+  content: text("content").notNull(),
+  data: text("data").notNull().default("{}"),
+  createdAt: integer("created_at").notNull().default(now),
+});
+
+/** Data file contents (`data: dest_file`) by sha256, content-addressed like `hub_contents`. */
+export const hubDataContents = sqliteTable("hub_data_contents", {
+  hash: text("hash").primaryKey(),
+  content: text("content").notNull(),
+  createdAt: integer("created_at").notNull().default(now),
+});
+
+/**
+ * Each machine's registered hub: what its own events go through (issue 12, hole 3). A
+ * registration replaces the machine's rows and nobody else's.
+ */
+export const machineHubItems = sqliteTable(
+  "machine_hub_items",
   {
+    machineId: text("machine_id").notNull(),
     kind: text("kind").notNull(),
     name: text("name").notNull(),
+    /** sha256 of the file (what the agent's targets announce). */
     hash: text("hash").notNull(),
-    version: text("version").notNull().default(""),
-    content: text("content").notNull(),
+    /** `hub_contents.key`: the file with the data files this machine registered. */
+    contentKey: text("content_key").notNull(),
     /** Postoverflows: the stage directory the agent installed the file in (`s01-whitelist`). */
     stage: text("stage").notNull().default(""),
     updatedAt: integer("updated_at").notNull().default(now),
-    updatedBy: text("updated_by").notNull().default(""),
   },
-  (t) => [primaryKey({ columns: [t.kind, t.name] })],
+  (t) => [
+    primaryKey({ columns: [t.machineId, t.kind, t.name] }),
+    index("machine_hub_items_content_key").on(t.contentKey),
+  ],
 );
-
-/** Data files (`data: dest_file`) of registered hub items, by file name. */
-export const hubData = sqliteTable("hub_data", {
-  name: text("name").primaryKey(),
-  hash: text("hash").notNull(),
-  content: text("content").notNull(),
-  updatedAt: integer("updated_at").notNull().default(now),
-});
 
 /** Per-scenario bucket settings chosen by admins (`buckets`: `deployment` or `machine`). */
 export const scenarioSettings = sqliteTable("scenario_settings", {

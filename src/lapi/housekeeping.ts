@@ -1,6 +1,7 @@
 import { deleteStaleBouncers } from "../db/bouncers";
 import { openDb } from "../db/client";
 import { flushAlerts } from "../db/flush";
+import { purgeUnusedHubContents } from "../db/hub-registry";
 import { purgeIngestLedgers } from "../db/ingested-events";
 import { deleteStaleMachines } from "../db/machines";
 import { loadConfig } from "./config";
@@ -10,8 +11,15 @@ import { loadIngestConfig } from "./ingest/ingest-config";
 /**
  * The cron trigger's work: flush old alerts, auto-delete idle machines and bouncers, forget
  * ingested event ids and delivered overflow ids past the retention (bucket objects purge their
- * own dedup ids and idle instances from their alarms).
+ * own dedup ids and idle instances from their alarms), drop deleted machines' hubs and hub
+ * contents no machine has used for {@link HUB_CONTENT_RETENTION_MS}.
  */
+/**
+ * How long a hub content nobody registers any more is kept: bucket instances poured with it
+ * (a counter's timed overflow, a slow leak) still compile it until they expire.
+ */
+export const HUB_CONTENT_RETENTION_MS = 7 * 24 * 3_600_000;
+
 export async function runHousekeeping(env: Env, now: number) {
   const config = loadConfig(env);
   const db = openDb(env.DB);
@@ -29,8 +37,10 @@ export async function runHousekeeping(env: Env, now: number) {
     removed.bouncers += await deleteStaleBouncers(db, "api-key", now - b.apiKey);
   if (b.tls !== null) removed.bouncers += await deleteStaleBouncers(db, "tls", now - b.tls);
   const ingest = await purgeIngestLedgers(db, now - loadIngestConfig(env).retentionMs);
+  const hubRows = await purgeUnusedHubContents(db, now - HUB_CONTENT_RETENTION_MS);
   return {
     ...flushed,
+    hubRows,
     ...removed,
     ingestedEvents: ingest.events,
     ingestDeliveries: ingest.deliveries,

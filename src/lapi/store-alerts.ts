@@ -8,6 +8,12 @@ import { allowlistReasonsMany } from "../db/allowlists";
 import type { Db, Statement } from "../db/client";
 import { evaluateProfiles, type ProfileOutcome } from "../engine/profiles";
 import { parseIpOrRange } from "../shared/ip-range";
+import {
+  DEFAULT_MIN_PREFIX,
+  type MinPrefix,
+  parseMinPrefix,
+  widerThan,
+} from "../shared/min-prefix";
 import { ApiError } from "./errors";
 import type { DecisionIn, ValidAlert } from "./models/alert";
 import { prepareAlert } from "./models/alert-input";
@@ -30,7 +36,16 @@ export interface AlertStoreDeps {
    * e.g. the ingestion's delivery marker that makes an overflow's alerts exactly-once.
    */
   sameTransaction?: readonly Statement[];
+  /**
+   * The narrowest Ip/Range decision a profile may create (`MIN_DECISION_PREFIX`, default /8 and
+   * /32): a wider one is not stored (logged, and counted in `skipped`).
+   */
+  minDecisionPrefix?: MinPrefix;
+  /** Tally the caller reads after the call: profile decisions not stored for being too wide. */
+  skipped?: { wideDecisions: number };
 }
+
+const DEFAULT_MIN_DECISION_PREFIX = parseMinPrefix(DEFAULT_MIN_PREFIX)!;
 
 function ipSource(a: { sourceScope: string; sourceValue: string }) {
   if (a.sourceScope !== "Ip" && a.sourceScope !== "Range") return null;
@@ -82,12 +97,24 @@ export async function storeAlerts(
   if (failed) throw new ApiError("serverError", failed.message);
 
   const batch: NotificationBatch = new Map();
+  const min = deps.minDecisionPrefix ?? DEFAULT_MIN_DECISION_PREFIX;
   const kept = keptIndexes.map((i, k) => {
     const outcome = outcomes[k] as Extract<ProfileOutcome, { ok: true }>;
     let alert = alerts[i]!;
     let row = prepared[i]!;
-    if (outcome.decisions.length > 0) {
-      const decisions: Required<DecisionIn>[] = outcome.decisions.map((d) => ({
+    // A profile turning a `Range` alert (or `scope: Range`) into a ban of 0.0.0.0/0 would ban
+    // every visitor: the rule `POST /v1/alerts` applies to posted decisions (issue 12).
+    const allowed = outcome.decisions.filter((d) => {
+      const wide = widerThan(d.scope, d.value, min);
+      if (!wide) return true;
+      if (deps.skipped) deps.skipped.wideDecisions++;
+      console.warn(
+        `lapi: not storing profile decision ${d.type} on ${d.scope} ${d.value} (alert ${alert.scenario ?? ""} from ${machineId}): wider than /${wide.size === 4 ? min.v4 : min.v6} (MIN_DECISION_PREFIX)`,
+      );
+      return false;
+    });
+    if (allowed.length > 0) {
+      const decisions: Required<DecisionIn>[] = allowed.map((d) => ({
         duration: d.duration,
         origin: d.origin,
         scenario: d.scenario,
@@ -99,7 +126,7 @@ export async function storeAlerts(
       row = prepareAlert(alert, now);
     }
     if (outcome.notifications.length > 0) {
-      const notified = outcome.decisions.length > 0 ? outcome.decisions : (alert.decisions ?? []);
+      const notified = allowed.length > 0 ? allowed : (alert.decisions ?? []);
       const payload = alertModelJson(alert, machineId, notified);
       for (const name of outcome.notifications.flatMap((n) => n.notifiers)) {
         const list = batch.get(name);

@@ -30,11 +30,11 @@ describe.skipIf(hubMissing)("hub expressions", () => {
     expect(list.some((e) => e.expr.includes("Alert.GetScope()"))).toBe(true);
   });
 
-  it("compiles every distinct expression", () => {
+  it("compiles every distinct expression, static cost check included (as registration does)", () => {
     const failures: string[] = [];
     for (const { expr, uses } of list) {
       try {
-        compileExpr(expr, { functions: LAPI_FUNCTIONS });
+        compileExpr(expr, { functions: LAPI_FUNCTIONS, staticCost: true });
       } catch (e) {
         failures.push(`${uses[0]!.file} ${uses[0]!.path}: ${(e as ExprError).render?.() ?? e}`);
       }

@@ -8,17 +8,19 @@ import type { BucketObject } from "../../src/lapi/buckets/bucket-object";
 import { bucketObjectName, partitionKey } from "../../src/lapi/ingest/bucket-routing";
 import { deliverOverflows } from "../../src/lapi/ingest/deliver";
 import { loadIngestConfig } from "../../src/lapi/ingest/ingest-config";
-import { routeEvents, type TargetedEvent } from "../../src/lapi/ingest/ingest-flow";
+import { routeEvents } from "../../src/lapi/ingest/ingest-flow";
 import { bucketObject } from "../../src/lapi/ingest/pour-rpc";
 import { machineToken } from "./helpers";
 import {
   alertsOf,
   compileFiles,
+  contentKeyOf,
   HUB,
   hubFile,
   item,
   postOk,
   register,
+  resolved,
   sshFailure,
   wire,
 } from "./ingest-support";
@@ -39,10 +41,13 @@ labels:
   remediation: false
 `;
 
+/** Content key of ssh-bf in the test machine's hub (set once registered). */
+let sshKey = "";
+
 /** The stub of the object holding `ip`'s deployment-wide partitions. */
 function objectOf(ip: string) {
   const shards = loadIngestConfig(env).shards;
-  const key = partitionKey("crowdsecurity/ssh-bf", ip, "deployment", MACHINE);
+  const key = partitionKey("crowdsecurity/ssh-bf", ip, sshKey, "deployment", MACHINE);
   const name = bucketObjectName({ key, group: ip, mode: "deployment", machineId: MACHINE }, shards);
   return { name, stub: env.BUCKETS.getByName(name) as DurableObjectStub<BucketObject> };
 }
@@ -90,6 +95,7 @@ describe.skipIf(!HUB)("bucket objects", () => {
       ],
     });
     expect(r.status).toBe(200);
+    sshKey = await contentKeyOf(MACHINE, "crowdsecurity/ssh-bf");
     scenarios = await compileFiles([
       { name: "crowdsecurity/ssh-bf", content: hubFile(SSH_BF) },
       { name: "test/counter", content: COUNTER },
@@ -220,13 +226,13 @@ describe.skipIf(!HUB)("bucket objects", () => {
   it("stores an overflow once when the first delivery stored it but never acknowledged it", async () => {
     const ip = "198.51.100.35";
     const batch = wire(scenarios, failures(`${MACHINE}/r/noack`, ip, 6, T0));
-    const routed = routeEvents(batch as unknown as TargetedEvent[], MACHINE, new Map(), 32);
+    const routed = routeEvents(await resolved(MACHINE, batch), MACHINE, new Map(), 32);
     const [name, request] = [...routed.requests][0]!;
     const poured = await bucketObject(env.BUCKETS, name).pour(request);
     expect(poured.outbox).toHaveLength(1);
     // The first request stored the alert, then died before acknowledging it to the object.
     const first = await deliverOverflows(
-      { db: openDb(env.DB), waitUntil: () => {}, postoverflows: null, now: Date.now() },
+      { db: openDb(env.DB), waitUntil: () => {}, postoverflows: async () => null, now: Date.now() },
       poured.outbox,
     );
     expect(first.alertIds).toHaveLength(1);
@@ -241,7 +247,7 @@ describe.skipIf(!HUB)("bucket objects", () => {
   it("delivers from its alarm an overflow whose request died before storing it", async () => {
     const ip = "198.51.100.36";
     const batch = wire(scenarios, failures(`${MACHINE}/r/orphan`, ip, 6, T0));
-    const routed = routeEvents(batch as unknown as TargetedEvent[], MACHINE, new Map(), 32);
+    const routed = routeEvents(await resolved(MACHINE, batch), MACHINE, new Map(), 32);
     const [name, request] = [...routed.requests][0]!;
     expect((await bucketObject(env.BUCKETS, name).pour(request)).outbox).toHaveLength(1);
     const stub = env.BUCKETS.getByName(name);
@@ -258,7 +264,7 @@ describe.skipIf(!HUB)("bucket objects", () => {
   it("has a later request to the object deliver a dead request's overflow, without counting it", async () => {
     const ip = "198.51.100.38";
     const batch = wire(scenarios, failures(`${MACHINE}/r/orphan2`, ip, 6, T0));
-    const routed = routeEvents(batch as unknown as TargetedEvent[], MACHINE, new Map(), 32);
+    const routed = routeEvents(await resolved(MACHINE, batch), MACHINE, new Map(), 32);
     const [name, request] = [...routed.requests][0]!;
     expect((await bucketObject(env.BUCKETS, name).pour(request)).outbox).toHaveLength(1);
     await runInDurableObject(env.BUCKETS.getByName(name), (_, state) => {
@@ -279,11 +285,16 @@ describe.skipIf(!HUB)("bucket objects", () => {
   it("stores an overflow once when two deliverers race on it", async () => {
     const ip = "198.51.100.39";
     const batch = wire(scenarios, failures(`${MACHINE}/r/race`, ip, 6, T0));
-    const routed = routeEvents(batch as unknown as TargetedEvent[], MACHINE, new Map(), 32);
+    const routed = routeEvents(await resolved(MACHINE, batch), MACHINE, new Map(), 32);
     const [name, request] = [...routed.requests][0]!;
     const { outbox } = await bucketObject(env.BUCKETS, name).pour(request);
     expect(outbox).toHaveLength(1);
-    const deps = { db: openDb(env.DB), waitUntil: () => {}, postoverflows: null, now: Date.now() };
+    const deps = {
+      db: openDb(env.DB),
+      waitUntil: () => {},
+      postoverflows: async () => null,
+      now: Date.now(),
+    };
     const [a, b] = await Promise.all([
       deliverOverflows(deps, outbox),
       deliverOverflows(deps, outbox),

@@ -9,7 +9,9 @@ const RDNS = "hub/postoverflows/s00-enrich/crowdsecurity/rdns.yaml";
 const SEO = "hub/postoverflows/s01-whitelist/crowdsecurity/seo-bots-whitelist.yaml";
 
 async function stored(): Promise<{ kind: string; name: string }[]> {
-  const r = await env.DB.prepare("SELECT kind, name FROM hub_items ORDER BY kind, name").all<{
+  const r = await env.DB.prepare(
+    "SELECT kind, name FROM machine_hub_items WHERE machine_id = 'hub-agent' ORDER BY kind, name",
+  ).all<{
     kind: string;
     name: string;
   }>();
@@ -53,7 +55,7 @@ describe.skipIf(!HUB)("POST /v1/rampart/hub", () => {
       { kind: "scenario", name: "crowdsecurity/ssh-slow-bf" },
     ]);
     const stage = await env.DB.prepare(
-      "SELECT stage FROM hub_items WHERE name = 'crowdsecurity/rdns'",
+      "SELECT stage FROM machine_hub_items WHERE name = 'crowdsecurity/rdns'",
     ).first<{ stage: string }>();
     expect(stage?.stage).toBe("s00-enrich");
   });
@@ -81,6 +83,17 @@ describe.skipIf(!HUB)("POST /v1/rampart/hub", () => {
       "an unknown key",
       'type: trigger\nname: test/broken\ndescription: "x"\nfilter: "true"\nfoo: 1\n',
       /foo/,
+    ],
+    [
+      // Issue 12, hole 4: froze the LAPI 15 s per event before the run-time budgets.
+      "a distinct of pathological static cost (a huge constant Sprintf width in a loop)",
+      "type: leaky\nname: test/broken\ndescription: \"x\"\nfilter: \"true\"\ncapacity: 5\nleakspeed: 10s\ndistinct: \"all(1..20, {len(Sprintf('%0100000000d', #)) > 0}) ? 'a' : 'b'\"\n",
+      /^scenario test\/broken: .*Sprintf width or precision 100,000,000 is past Go's limit/s,
+    ],
+    [
+      "a filter of pathological static cost (nested loops over constant ranges)",
+      'type: trigger\nname: test/broken\ndescription: "x"\nfilter: "all(1..1000, {all(1..1000, {all([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], {true})})})"\n',
+      /^scenario test\/broken: .*closure iterations per evaluation/s,
     ],
   ])(
     "refuses a scenario with %s (400 naming it) and stores nothing of the request",
@@ -113,6 +126,21 @@ describe.skipIf(!HUB)("POST /v1/rampart/hub", () => {
     expect(r.status).toBe(400);
     expect(((await r.json()) as { message: string }).message).toMatch(
       /^postoverflow test\/bad-whitelist: /,
+    );
+  });
+
+  it("refuses a postoverflow whitelist expression of pathological static cost", async () => {
+    const r = await register(token, {
+      postoverflows: [
+        await item(
+          "test/costly-whitelist",
+          'name: test/costly-whitelist\ndescription: "x"\nwhitelist:\n  reason: "x"\n  expression:\n    - "len(repeat(\'x\', 50000000)) > 0"\n',
+        ),
+      ],
+    });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { message: string }).message).toMatch(
+      /^postoverflow test\/costly-whitelist: .*repeat\(\) builds 50,000,000 characters/s,
     );
   });
 

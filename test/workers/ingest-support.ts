@@ -1,10 +1,12 @@
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
+import { openDb } from "../../src/db/client";
 import type { CompiledScenario } from "../../src/engine/buckets";
 import { type QueuedEvent, snapshotEvent } from "../../src/engine/buckets/queued-event";
 import { ExpectMode, newLogEvent } from "../../src/engine/event";
+import { HubCache } from "../../src/lapi/ingest/hub-cache";
 import { compileScenarioFile } from "../../src/lapi/ingest/hub-compile";
-import { targetsOf } from "../../src/lapi/ingest/ingest-flow";
+import { type TargetedEvent, targetsOf } from "../../src/lapi/ingest/ingest-flow";
 import type { EventBatchResult, HubRegistration, WireEvent } from "../../src/shared/ingest-wire";
 import { call, jsonInit } from "./helpers";
 
@@ -97,8 +99,37 @@ export function wire(
     id: e.id,
     time: e.time,
     event: e.event as unknown as Record<string, unknown>,
-    buckets: targetsOf(scenarios, e.event),
+    buckets: targetsOf(
+      scenarios.map((s) => ({ scenario: s, contentKey: s.hash })),
+      e.event,
+    ).map((t) => ({ scenario: t.scenario, hash: t.contentKey, group: t.group })),
   }));
+}
+
+/** Wire events resolved against `machineId`'s own hub, as the events endpoint does. */
+export async function resolved(machineId: string, batch: WireEvent[]): Promise<TargetedEvent[]> {
+  const targetable = await new HubCache().targetable(openDb(env.DB), machineId);
+  return batch.map((e) => ({
+    id: e.id,
+    time: e.time,
+    event: e.event as unknown as QueuedEvent,
+    buckets: e.buckets.map((t) => {
+      const found = targetable.get(t.scenario);
+      if (found?.hash !== t.hash) throw new Error(`${t.scenario} is not in ${machineId}'s hub`);
+      return { scenario: t.scenario, contentKey: found.contentKey, group: t.group };
+    }),
+  }));
+}
+
+/** The content key of hub item `name` in `machineId`'s hub. */
+export async function contentKeyOf(machineId: string, name: string): Promise<string> {
+  const row = await env.DB.prepare(
+    "SELECT content_key FROM machine_hub_items WHERE machine_id = ? AND name = ?",
+  )
+    .bind(machineId, name)
+    .first<{ content_key: string }>();
+  if (!row) throw new Error(`${name} is not in ${machineId}'s hub`);
+  return row.content_key;
 }
 
 export async function postEvents(

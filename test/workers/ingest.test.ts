@@ -5,8 +5,9 @@ import type { CompiledScenario } from "../../src/engine/buckets";
 import { ExpectMode } from "../../src/engine/event";
 import { runHousekeeping } from "../../src/lapi/housekeeping";
 import { deliverOverflows } from "../../src/lapi/ingest/deliver";
+import { HubCache } from "../../src/lapi/ingest/hub-cache";
 import { loadIngestConfig } from "../../src/lapi/ingest/ingest-config";
-import { routeEvents, type TargetedEvent, targetsOf } from "../../src/lapi/ingest/ingest-flow";
+import { routeEvents, targetsOf } from "../../src/lapi/ingest/ingest-flow";
 import { bucketObject } from "../../src/lapi/ingest/pour-rpc";
 import type { WireEvent } from "../../src/shared/ingest-wire";
 import { ADMIN, call, jsonInit, machineToken } from "./helpers";
@@ -20,6 +21,7 @@ import {
   postEvents,
   postOk,
   register,
+  resolved,
   sshFailure,
   wire,
 } from "./ingest-support";
@@ -67,22 +69,24 @@ describe.skipIf(!HUB)("POST /v1/rampart/events with the Debian ssh-bf scenarios"
   let token: string;
   let scenarios: CompiledScenario[];
 
+  /** The hub every machine of this file registers (each machine's registry is its own). */
+  const hub = async () => ({
+    scenarios: [
+      await item("crowdsecurity/ssh-bf", hubFile(SSH_BF)),
+      await item("test/reprocess-a", REPROCESS_A),
+      await item("test/reprocess-b", REPROCESS_B),
+    ],
+    postoverflows: [
+      await item("crowdsecurity/cdn-whitelist", hubFile(CDN_WHITELIST), {
+        stage: "s01-whitelist",
+      }),
+    ],
+    data: { "cloudflare_ips.txt": hubFile("data/cloudflare_ips.txt") },
+  });
+
   beforeAll(async () => {
     token = await machineToken("ingest-agent");
-    const data = { "cloudflare_ips.txt": hubFile("data/cloudflare_ips.txt") };
-    const r = await register(token, {
-      scenarios: [
-        await item("crowdsecurity/ssh-bf", hubFile(SSH_BF)),
-        await item("test/reprocess-a", REPROCESS_A),
-        await item("test/reprocess-b", REPROCESS_B),
-      ],
-      postoverflows: [
-        await item("crowdsecurity/cdn-whitelist", hubFile(CDN_WHITELIST), {
-          stage: "s01-whitelist",
-        }),
-      ],
-      data,
-    });
+    const r = await register(token, await hub());
     expect(r.status).toBe(200);
     scenarios = await compileFiles([
       { name: "crowdsecurity/ssh-bf", content: hubFile(SSH_BF) },
@@ -183,7 +187,7 @@ describe.skipIf(!HUB)("POST /v1/rampart/events with the Debian ssh-bf scenarios"
       ...failures("ingest-agent/r/died-b", ipB, 6),
     ]);
     const routed = routeEvents(
-      batch as unknown as TargetedEvent[],
+      await resolved("ingest-agent", batch),
       "ingest-agent",
       new Map(),
       config.shards,
@@ -229,7 +233,12 @@ describe.skipIf(!HUB)("POST /v1/rampart/events with the Debian ssh-bf scenarios"
     const batch = wire(scenarios, [
       { id: "ingest-agent/r/reprocess-died/0", time: T0, event: evt },
     ]);
-    const routed = routeEvents(batch as unknown as TargetedEvent[], "ingest-agent", new Map(), 32);
+    const routed = routeEvents(
+      await resolved("ingest-agent", batch),
+      "ingest-agent",
+      new Map(),
+      32,
+    );
     const [object, request] = [...routed.requests][0]!;
     const { outbox } = await bucketObject(env.BUCKETS, object).pour(request);
     expect(outbox).toHaveLength(1);
@@ -238,14 +247,16 @@ describe.skipIf(!HUB)("POST /v1/rampart/events with the Debian ssh-bf scenarios"
       {
         db: openDb(env.DB),
         waitUntil: () => {},
-        postoverflows: null,
+        postoverflows: async () => null,
         now: Date.now(),
         beforeStore: async (reprocess) => {
+          const hub = new HubCache();
+          const own = await hub.machineScenarios(openDb(env.DB), "ingest-agent");
           const events = reprocess.map(({ entry, event }) => ({
             id: `${entry.id}/reprocess`,
             time: entry.time,
             event,
-            buckets: targetsOf(scenarios, event),
+            buckets: targetsOf(own, event),
           }));
           const again = routeEvents(events, "ingest-agent", new Map(), config.shards);
           for (const [name, r] of again.requests) await bucketObject(env.BUCKETS, name).pour(r);
@@ -284,6 +295,7 @@ describe.skipIf(!HUB)("POST /v1/rampart/events with the Debian ssh-bf scenarios"
   it("shares buckets across machines by default and keeps them apart per machine", async () => {
     const machines = ["ingest-m1", "ingest-m2", "ingest-m3"];
     const tokens = await Promise.all(machines.map((m) => machineToken(m)));
+    for (const t of tokens) expect((await register(t, await hub())).status).toBe(200);
     const spread = async (ip: string, tag: string) => {
       const results = [];
       for (const [k, t] of tokens.entries()) {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { alert, auth, getJson, mustPost, postAlerts } from "./alerts-fixtures";
-import { ADMIN, call } from "./helpers";
+import { ADMIN, bouncerKey, call } from "./helpers";
 
 interface AlertJson {
   id: number;
@@ -143,6 +143,31 @@ describe("stored profiles", () => {
     expect((await decisionsOf(i!)).map((d) => [d.scope, d.value, d.origin])).toEqual([
       ["Range", "192.0.2.44", "crowdsec/escalation"],
     ]);
+  });
+
+  it("does not store a profile decision wider than MIN_DECISION_PREFIX (0.0.0.0/0, ::/0) and counts it", async () => {
+    await mustPut(
+      "profiles",
+      "name: ranges\nfilters: ['Alert.GetScope() == \"Range\"']\ndecisions: [{type: ban, duration: 2h}]\non_success: break",
+    );
+    const r = await postAlerts(await auth(), [
+      remediating({ source: { scope: "Range", value: "0.0.0.0/0", range: "0.0.0.0/0" } }),
+      remediating({ source: { scope: "Range", value: "::/0", range: "::/0" } }),
+      remediating({ source: { scope: "Range", value: "10.0.0.0/8", range: "10.0.0.0/8" } }),
+    ]);
+    expect(r.status).toBe(201);
+    expect(r.headers.get("X-Rampart-Skipped-Wide-Decisions")).toBe("2");
+    const [all4, all6, ten] = (await r.json()) as string[];
+    // The alerts are kept (what the machine saw is true); only the ban of everyone is not.
+    expect(await decisionsOf(all4!)).toEqual([]);
+    expect(await decisionsOf(all6!)).toEqual([]);
+    expect((await decisionsOf(ten!)).map((d) => [d.scope, d.value])).toEqual([
+      ["Range", "10.0.0.0/8"],
+    ]);
+    const stream = await call("/v1/decisions?range=0.0.0.0/0&contains=false", {
+      headers: { "X-Api-Key": await bouncerKey("profiles-wide") },
+    });
+    expect(await stream.text()).not.toContain('"0.0.0.0/0"');
   });
 
   it("follow on_success: the first match gives the decisions, break stops, on_failure does nothing", async () => {

@@ -16,6 +16,7 @@ import { compileTree, type Evaluate, type ResolvedFunction, treeDepth } from "./
 import { toPlain } from "./go-value.js";
 import { CROWDSEC_HELPERS, type HelperContext, type HelperProviders } from "./helper-table.js";
 import { parse } from "./parser.js";
+import { staticCostProblem } from "./static-cost.js";
 
 export { EXPR_BUILTINS } from "./builtins.js";
 export { createDataFiles, type DataFiles, type DataRegexp, NO_DATA_FILES } from "./data-files.js";
@@ -67,6 +68,12 @@ export interface ExprOptions {
   maxDepth?: number;
   /** Which expr to reproduce (default `"current"`, CrowdSec 1.7's expr-lang v1.17). */
   dialect?: Dialect;
+  /**
+   * Refuse an expression whose static cost is pathological (`static-cost.ts`: constant ranges,
+   * loops, `Sprintf` widths and `repeat` counts past the run-time budgets). Off by default: the
+   * LAPI turns it on for content machines register.
+   */
+  staticCost?: boolean;
 }
 
 /** A compiled expression. `run` is synchronous and may be called any number of times. */
@@ -114,6 +121,10 @@ export function compileExpr(source: string, options: ExprOptions = {}): Compiled
         source,
         0,
       );
+    }
+    if (options.staticCost) {
+      const problem = staticCostProblem(tree);
+      if (problem) throw new ExprError(problem.message, source, problem.offset);
     }
     evaluate = compileTree(tree, {
       helperContext,

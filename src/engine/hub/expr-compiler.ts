@@ -19,10 +19,22 @@ import type { ExprCompilerFactory } from "./hub-loader.js";
 export const defaultCompilerFactory: ExprCompilerFactory = compilerFactoryFor(DEFAULT_DIALECT);
 
 /**
+ * The compiler the LAPI checks registered content with: the default one that also refuses
+ * expressions of pathological static cost (`expr/static-cost.ts`, issue 12 hole 4).
+ */
+export const registrationCompilerFactory: ExprCompilerFactory = compilerFactoryFor(
+  DEFAULT_DIALECT,
+  { staticCost: true },
+);
+
+/**
  * The same compiler for a given expr dialect: the 1.4.6 differential tests load hub content with
  * `"crowdsec-1.4"` (antonmedv/expr v1.9.0 semantics), everything else with the default.
  */
-export function compilerFactoryFor(dialect: Dialect): ExprCompilerFactory {
+export function compilerFactoryFor(
+  dialect: Dialect,
+  options: { staticCost?: boolean } = {},
+): ExprCompilerFactory {
   return ({ strings, regexps, regexpCaches, maps, dataVersion, stashes }) => {
     // Expressions compile while items are still loading, but File() must see every data file of
     // the pipeline (CrowdSec's data map is global): the view is rebuilt when more data was loaded.
@@ -41,7 +53,12 @@ export function compilerFactoryFor(dialect: Dialect): ExprCompilerFactory {
     };
     const providers = { stash: stashes };
     return (source) => {
-      const compiled = compileExpr(source, { dataFiles, providers, dialect });
+      const compiled = compileExpr(source, {
+        dataFiles,
+        providers,
+        dialect,
+        ...(options.staticCost ? { staticCost: true } : {}),
+      });
       const unknown = checkEventMembers(source, dialect);
       if (unknown) throw unknown;
       return compiled;

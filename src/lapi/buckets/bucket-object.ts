@@ -78,13 +78,16 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
 
   /** Pours a request's events, in order, into their partitions; see {@link PourResponse}. */
   async pour(request: PourRequest): Promise<PourResponse> {
-    const hashes = request.events.flatMap((e) => e.targets.map((t) => t.hash));
-    const files = await this.hub.scenarioFiles(this.db, hashes);
-    const unknown = new Map<string, { scenario: string; hash: string }>();
+    const keys = request.events.flatMap((e) => e.targets.map((t) => t.contentKey));
+    const files = await this.hub.scenarioFiles(this.db, keys);
+    const unknown = new Map<string, { scenario: string; contentKey: string }>();
     for (const e of request.events) {
       for (const t of e.targets) {
-        if (!files.get(t.hash)?.has(t.scenario)) {
-          unknown.set(`${t.scenario}\u0000${t.hash}`, { scenario: t.scenario, hash: t.hash });
+        if (!files.get(t.contentKey)?.has(t.scenario)) {
+          unknown.set(`${t.scenario}\u0000${t.contentKey}`, {
+            scenario: t.scenario,
+            contentKey: t.contentKey,
+          });
         }
       }
     }
@@ -125,7 +128,7 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
       outbox.set(entry.id, entry);
     };
     const pourOne = (e: PourRequest["events"][number], t: PourTarget, evt: PipelineEvent): void => {
-      const scenario = files.get(t.hash)!.get(t.scenario)!;
+      const scenario = files.get(t.contentKey)!.get(t.scenario)!;
       const row = touched.has(t.key) ? touched.get(t.key)! : (stored.get(t.key) ?? null);
       let state = row?.state ?? newBucket(scenario, t.key, e.event.ExpectMode);
       const cause = { eventId: e.id, key: t.key };
@@ -157,7 +160,7 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
           ? {
               key: t.key,
               scenario: scenario.name,
-              hash: t.hash,
+              hash: t.contentKey,
               machine: request.machineId,
               state: out.state,
               expiresAt: expiryOf(out.state, scenario, now),
@@ -270,23 +273,16 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
   }
 
   /**
-   * The compiled scenario of each row: the file it was last poured with, or — when an agent
-   * registered a new version since and the old one is gone from the registry — the file that
-   * defines the scenario now, so a counter's timed overflow is not lost to a hub upgrade.
+   * The compiled scenario of each row: the content it was last poured with. Contents are never
+   * overwritten (a new version is a new key), so a counter's timed overflow is not lost to a hub
+   * upgrade; housekeeping purges a content only long after its last machine dropped it.
    */
   private async scenariosFor(rows: readonly BucketRow[]) {
-    const { db } = this;
     const files = await this.hub.scenarioFiles(
-      db,
+      this.db,
       rows.map((r) => r.hash),
     );
-    const stale = rows.filter((r) => !files.get(r.hash)?.has(r.scenario));
-    const current = stale.length > 0 ? await this.hub.targetable(db) : new Map<string, string>();
-    const wanted = stale.map((r) => current.get(r.scenario)).filter((h) => h !== undefined);
-    const now = await this.hub.scenarioFiles(db, wanted);
-    return (row: BucketRow): CompiledScenario | undefined =>
-      files.get(row.hash)?.get(row.scenario) ??
-      now.get(current.get(row.scenario) ?? "")?.get(row.scenario);
+    return (row: BucketRow): CompiledScenario | undefined => files.get(row.hash)?.get(row.scenario);
   }
 
   /**

@@ -38,6 +38,10 @@ const SCHEMA = [
 export interface BucketRow {
   key: string;
   scenario: string;
+  /**
+   * Content key of the registered file last poured with (`PourTarget.contentKey`; instances of
+   * releases before per-machine hubs hold a file hash here, which no content key matches).
+   */
   hash: string;
   /** Machine of the last pour: the alert of a timed overflow is its alert. */
   machine: string;

@@ -7,25 +7,31 @@ const target = (
   mode: "deployment" | "machine",
   machineId = "m1",
 ) => ({
-  key: partitionKey(scenario, group, mode, machineId),
+  key: partitionKey(scenario, group, "c1", mode, machineId),
   group,
   mode,
   machineId,
 });
 
 describe("bucket routing", () => {
-  it("keys a deployment-wide partition by scenario and group only", () => {
-    expect(partitionKey("a/ssh-bf", "192.0.2.1", "deployment", "m1")).toBe(
-      partitionKey("a/ssh-bf", "192.0.2.1", "deployment", "m2"),
+  it("keys a deployment-wide partition by scenario, group and content only", () => {
+    expect(partitionKey("a/ssh-bf", "192.0.2.1", "c1", "deployment", "m1")).toBe(
+      partitionKey("a/ssh-bf", "192.0.2.1", "c1", "deployment", "m2"),
     );
-    expect(partitionKey("a/ssh-bf", "192.0.2.1", "deployment", "m1")).toBe(
-      "a/ssh-bf\u0000192.0.2.1",
+    expect(partitionKey("a/ssh-bf", "192.0.2.1", "c1", "deployment", "m1")).toBe(
+      "a/ssh-bf\u0000192.0.2.1\u0000c1",
+    );
+  });
+
+  it("never shares a partition between different contents of one scenario", () => {
+    expect(partitionKey("a/ssh-bf", "192.0.2.1", "c1", "deployment", "m1")).not.toBe(
+      partitionKey("a/ssh-bf", "192.0.2.1", "c2", "deployment", "m2"),
     );
   });
 
   it("keys a per-machine partition by machine too", () => {
-    expect(partitionKey("a/ssh-bf", "192.0.2.1", "machine", "m1")).not.toBe(
-      partitionKey("a/ssh-bf", "192.0.2.1", "machine", "m2"),
+    expect(partitionKey("a/ssh-bf", "192.0.2.1", "c1", "machine", "m1")).not.toBe(
+      partitionKey("a/ssh-bf", "192.0.2.1", "c1", "machine", "m2"),
     );
   });
 
@@ -47,7 +53,7 @@ describe("bucket routing", () => {
 
   it("names an object per key when shards is 0, without NUL characters", () => {
     const name = bucketObjectName(target("a/ssh-bf", "192.0.2.1", "machine"), 0);
-    expect(name).toBe("key:a%2Fssh-bf%00192.0.2.1%00m1");
+    expect(name).toBe("key:a%2Fssh-bf%00192.0.2.1%00c1%00m1");
   });
 
   it("names shards shard:<i>/<N> (N in the name: another shard count means other objects)", () => {

@@ -1,8 +1,10 @@
 import { bucketKey } from "../../engine/buckets";
 
 /**
- * Where a bucket partition lives. The key is the engine's partition key (scenario NUL group), plus
- * the machine for per-machine scenarios (CrowdSec's behaviour: each agent has its own buckets).
+ * Where a bucket partition lives. The key is the engine's partition key (scenario NUL group), the
+ * content key of the registered file (machines share a bucket only when they run the same
+ * content: issue 12, hole 3), plus the machine for per-machine scenarios (CrowdSec's behaviour:
+ * each agent has its own buckets).
  * Keys are spread over a fixed number of bucket objects by a hash of the group (+ machine), so
  * every scenario of one source IP lands in the same object: an event that several scenarios take
  * costs one RPC, not one per scenario. `shards = 0` gives one object per key instead.
@@ -12,14 +14,18 @@ import { bucketKey } from "../../engine/buckets";
 /** Bucket partitioning of a scenario (`scenario_settings.buckets`). */
 type BucketsMode = "deployment" | "machine";
 
-/** The partition key of `(scenario, group)`, per machine when the scenario says so. */
+/**
+ * The partition key of `(scenario, group)` poured with content `contentKey`, per machine when the
+ * scenario says so.
+ */
 export function partitionKey(
   scenario: string,
   group: string,
+  contentKey: string,
   mode: BucketsMode,
   machineId: string,
 ): string {
-  const key = bucketKey(scenario, group);
+  const key = `${bucketKey(scenario, group)}\u0000${contentKey}`;
   return mode === "machine" ? `${key}\u0000${machineId}` : key;
 }
 

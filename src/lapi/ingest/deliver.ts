@@ -7,6 +7,7 @@ import {
 import { type AlertBody, overflowEvent } from "../../engine/buckets";
 import { type QueuedEvent, snapshotEvent } from "../../engine/buckets/queued-event";
 import type { Pipeline } from "../../engine/parser/pipeline";
+import { type MinPrefix, parseMinPrefix } from "../../shared/min-prefix";
 import type { ValidAlert } from "../models/alert";
 import type { ProfileCache } from "../profiles/profile-cache";
 import { storeAlerts } from "../store-alerts";
@@ -39,9 +40,12 @@ const MAX_REPROCESS_DEPTH = 4;
 export interface DeliverDeps {
   db: Db;
   waitUntil(promise: Promise<unknown>): void;
-  postoverflows: Pipeline | null;
+  /** The postoverflow pipeline of a machine's own hub (null: it registered none). */
+  postoverflows(machineId: string): Promise<Pipeline | null>;
   /** The caller's compiled profiles (isolate or object cache). */
   profiles?: ProfileCache;
+  /** `MIN_DECISION_PREFIX`: wider profile decisions are not stored (`storeAlerts`). */
+  minDecisionPrefix?: MinPrefix;
   now: number;
   /**
    * Runs on the `reprocess` overflows once postoverflows kept them, before any alert is stored
@@ -84,6 +88,15 @@ export async function deliverOverflows(
     entries.map((e) => e.id),
   );
   const byMachine = new Map<string, { ids: string[]; alerts: ValidAlert[] }>();
+  const pipelines = new Map<string, Promise<Pipeline | null>>();
+  const postoverflowsOf = (machineId: string) => {
+    let p = pipelines.get(machineId);
+    if (!p) {
+      p = deps.postoverflows(machineId);
+      pipelines.set(machineId, p);
+    }
+    return p;
+  };
   for (const entry of entries) {
     if (done.has(entry.id)) {
       out.delivered.push(entry.id);
@@ -93,7 +106,8 @@ export async function deliverOverflows(
     let alerts: AlertBody[] = [];
     if (overflow.dropped === null) {
       const evt = overflowEvent(overflow);
-      deps.postoverflows?.parse(evt);
+      // The postoverflows of the machine whose event caused the overflow, nobody else's.
+      (await postoverflowsOf(entry.machineId))?.parse(evt);
       if (evt.Overflow.Whitelisted) out.whitelisted++;
       else {
         alerts = applyPostoverflowSource(overflow.alerts, evt.Overflow.Alert?.Source ?? null);
@@ -117,6 +131,7 @@ export async function deliverOverflows(
           waitUntil: deps.waitUntil,
           sameTransaction: [marker],
           ...(deps.profiles ? { profiles: deps.profiles } : {}),
+          ...(deps.minDecisionPrefix ? { minDecisionPrefix: deps.minDecisionPrefix } : {}),
         },
         group.alerts,
         machineId,
@@ -155,7 +170,8 @@ export async function deliverOutboxes(
       {
         db: deps.db,
         waitUntil: deps.waitUntil,
-        postoverflows: await deps.hub.postoverflowPipeline(deps.db),
+        postoverflows: (machineId) => deps.hub.postoverflowPipeline(deps.db, machineId),
+        minDecisionPrefix: parseMinPrefix(deps.env.MIN_DECISION_PREFIX) ?? undefined,
         ...(deps.profiles ? { profiles: deps.profiles } : {}),
         now: deps.now,
         beforeStore: async (reprocess) => {
@@ -180,18 +196,24 @@ export async function deliverOutboxes(
 }
 
 /**
- * 1.4.6 `reprocess: true`: the overflow event goes through every scenario again — routed by the
- * Worker-side filters (`targetsOf`) and poured like an agent's event of the overflow's machine,
+ * 1.4.6 `reprocess: true`: the overflow event goes through every scenario of the overflow's
+ * machine's hub again — routed by the Worker-side filters (`targetsOf`) and poured like an
+ * agent's event of that machine,
  * with the id `<overflow id>/reprocess` (a repeated delivery is deduplicated by the objects).
  */
 async function pourReprocessed(
   deps: FlowDeps,
   items: { entry: OutboxEntry; event: QueuedEvent }[],
 ): Promise<{ object: string; entry: OutboxEntry }[]> {
-  const scenarios = await deps.hub.allScenarios(deps.db);
   const settings = await scenarioModes(deps.db);
   const byMachine = new Map<string, TargetedEvent[]>();
+  const scenariosOf = new Map<string, Awaited<ReturnType<typeof deps.hub.machineScenarios>>>();
   for (const { entry, event } of items) {
+    let scenarios = scenariosOf.get(entry.machineId);
+    if (!scenarios) {
+      scenarios = await deps.hub.machineScenarios(deps.db, entry.machineId);
+      scenariosOf.set(entry.machineId, scenarios);
+    }
     const buckets = targetsOf(scenarios, event);
     if (buckets.length === 0) continue;
     const list = byMachine.get(entry.machineId) ?? [];

@@ -1,100 +1,143 @@
 import type { Db } from "../../db/client";
 import {
-  getHubData,
-  getHubItems,
-  hubRegistryFingerprint,
-  listHubItemHashes,
+  getHubContents,
+  getHubDataContents,
+  type HubContentRow,
+  listMachineHubItems,
 } from "../../db/hub-registry";
 import type { CompiledScenario } from "../../engine/buckets";
 import type { Pipeline } from "../../engine/parser/pipeline";
-import {
-  compilePostoverflows,
-  compileScenarioFile,
-  dataFilesOf,
-  scenarioNamesOf,
-} from "./hub-compile";
+import { compilePostoverflows, compileScenarioFile, scenarioNamesOf } from "./hub-compile";
 
 /** A registered file compiled: its scenarios by name. */
 export type CompiledFile = Map<string, CompiledScenario>;
 
+/** What a machine's event may target: the file hash it announces and the content to pour with. */
+export interface Targetable {
+  hash: string;
+  contentKey: string;
+}
+
+/** Postoverflow pipelines kept per isolate (one per distinct machine hub, most recent first). */
+const MAX_PIPELINES = 32;
+
+/** Data files of stored contents, by name, for compiling them. */
+async function dataOf(db: Db, rows: readonly HubContentRow[]): Promise<Map<string, string>[]> {
+  const byHash = await getHubDataContents(
+    db,
+    rows.flatMap((r) => Object.values(r.data)),
+  );
+  return rows.map(
+    (r) =>
+      new Map(
+        Object.entries(r.data).flatMap(([name, hash]) => {
+          const content = byHash.get(hash);
+          return content === undefined ? [] : [[name, content] as const];
+        }),
+      ),
+  );
+}
+
 /**
  * Compiled registry content, kept for the life of an isolate (Worker) or of an object instance
- * (bucket objects). Scenario files are keyed by their sha256, so a file compiles once however
- * many agents register it, and a new version is a new key. Postoverflows are keyed by the hashes
- * of every postoverflow and data file, so any re-registration that changes them recompiles.
+ * (bucket objects). Scenario files are keyed by their content key (file + data files), so a file
+ * compiles once however many machines register it, and a new version is a new key. What a
+ * machine may target and its postoverflows are read from that machine's own hub on every call
+ * (small rows); postoverflow pipelines are cached by the machine hub's fingerprint.
  */
 export class HubCache {
   private readonly files = new Map<string, CompiledFile>();
   private readonly names = new Map<string, string[]>();
-  private postoverflows: { key: string; pipeline: Pipeline } | null = null;
+  private readonly pipelines = new Map<string, Pipeline>();
 
-  /** Compiled files by hash; hashes the registry does not hold are absent from the result. */
-  async scenarioFiles(db: Db, hashes: Iterable<string>): Promise<Map<string, CompiledFile>> {
-    const wanted = [...new Set(hashes)];
-    const missing = wanted.filter((h) => !this.files.has(h));
+  /** Compiled files by content key; keys the registry does not hold are absent from the result. */
+  async scenarioFiles(db: Db, keys: Iterable<string>): Promise<Map<string, CompiledFile>> {
+    const wanted = [...new Set(keys)];
+    const missing = wanted.filter((k) => !this.files.has(k));
     if (missing.length > 0) {
-      const rows = await getHubItems(db, "scenario", missing);
-      const data = await getHubData(
-        db,
-        rows.flatMap((r) => dataFilesOf(r.content)),
-      );
-      for (const row of rows) {
-        const compiled = compileScenarioFile(row, data);
-        this.files.set(row.hash, new Map(compiled.map((s) => [s.name, s])));
-      }
+      const rows = (await getHubContents(db, missing)).filter((r) => r.kind === "scenario");
+      const data = await dataOf(db, rows);
+      rows.forEach((row, i) => {
+        const compiled = compileScenarioFile({ ...row, stage: "" }, data[i]!);
+        this.files.set(row.key, new Map(compiled.map((s) => [s.name, s])));
+      });
     }
     const out = new Map<string, CompiledFile>();
-    for (const h of wanted) {
-      const file = this.files.get(h);
-      if (file) out.set(h, file);
+    for (const k of wanted) {
+      const file = this.files.get(k);
+      if (file) out.set(k, file);
     }
     return out;
   }
 
   /**
-   * The scenarios agents may target now: scenario name → hash of the registered file defining
-   * it. Reads the (small) name/hash list on every call, file contents only for unseen hashes.
+   * The scenarios `machineId` may target now: scenario name → the file hash its agent announces
+   * and the content key to pour with. Reads the machine's (small) item list on every call, file
+   * contents only for unseen keys.
    */
-  async targetable(db: Db): Promise<Map<string, string>> {
-    const items = (await listHubItemHashes(db)).filter((i) => i.kind === "scenario");
-    const unseen = items.filter((i) => !this.names.has(i.hash)).map((i) => i.hash);
+  async targetable(db: Db, machineId: string): Promise<Map<string, Targetable>> {
+    const items = await listMachineHubItems(db, machineId, "scenario");
+    const unseen = items.filter((i) => !this.names.has(i.contentKey)).map((i) => i.contentKey);
     if (unseen.length > 0) {
-      for (const row of await getHubItems(db, "scenario", unseen)) {
-        this.names.set(row.hash, scenarioNamesOf(row) ?? []);
+      for (const row of await getHubContents(db, unseen)) {
+        this.names.set(row.key, scenarioNamesOf(row) ?? []);
       }
     }
-    const out = new Map<string, string>();
+    const out = new Map<string, Targetable>();
     for (const item of items) {
-      for (const name of this.names.get(item.hash) ?? []) out.set(name, item.hash);
+      for (const name of this.names.get(item.contentKey) ?? []) {
+        out.set(name, { hash: item.hash, contentKey: item.contentKey });
+      }
     }
     return out;
   }
 
-  /** Every registered scenario, compiled (reprocess: overflow events go through every filter). */
-  async allScenarios(db: Db): Promise<CompiledScenario[]> {
-    const hashes = (await listHubItemHashes(db))
-      .filter((i) => i.kind === "scenario")
-      .map((i) => i.hash);
-    const files = await this.scenarioFiles(db, hashes);
-    return hashes.flatMap((h) => [...(files.get(h)?.values() ?? [])]);
+  /**
+   * Every scenario of `machineId`'s hub, compiled, with its content key (reprocess: the
+   * machine's overflow events go through its own filters).
+   */
+  async machineScenarios(
+    db: Db,
+    machineId: string,
+  ): Promise<{ scenario: CompiledScenario; contentKey: string }[]> {
+    const keys = (await listMachineHubItems(db, machineId, "scenario")).map((i) => i.contentKey);
+    const files = await this.scenarioFiles(db, keys);
+    return keys.flatMap((k) =>
+      [...(files.get(k)?.values() ?? [])].map((scenario) => ({ scenario, contentKey: k })),
+    );
   }
 
-  /** The postoverflow pipeline of the registry (null when none is registered). */
-  async postoverflowPipeline(db: Db): Promise<Pipeline | null> {
-    const key = await hubRegistryFingerprint(db, "postoverflow");
-    if (key === null) return null;
-    if (this.postoverflows?.key === key) return this.postoverflows.pipeline;
-    const files = await getHubItems(db, "postoverflow");
-    const data = await getHubData(
+  /** The postoverflow pipeline of `machineId`'s hub (null when it registered none). */
+  async postoverflowPipeline(db: Db, machineId: string): Promise<Pipeline | null> {
+    const items = await listMachineHubItems(db, machineId, "postoverflow");
+    if (items.length === 0) return null;
+    const fingerprint = items.map((i) => `${i.contentKey}:${i.stage}`).join("\n");
+    const cached = this.pipelines.get(fingerprint);
+    if (cached) {
+      this.pipelines.delete(fingerprint);
+      this.pipelines.set(fingerprint, cached);
+      return cached;
+    }
+    const rows = await getHubContents(
       db,
-      files.flatMap((f) => dataFilesOf(f.content)),
+      items.map((i) => i.contentKey),
     );
-    const { pipeline, problems } = compilePostoverflows(files, data);
+    const stages = new Map(items.map((i) => [i.contentKey, i.stage]));
+    const data = await dataOf(db, rows);
+    const merged = new Map<string, string>();
+    for (const d of data) for (const [name, content] of d) merged.set(name, content);
+    const { pipeline, problems } = compilePostoverflows(
+      rows.map((r) => ({ ...r, stage: stages.get(r.key) ?? "" })),
+      merged,
+    );
     if (problems.length > 0) {
       // Registration refuses such files; a problem here means the registry was edited by hand.
       console.error(`postoverflows: ${problems.map((p) => p.reason).join("; ")}`);
     }
-    this.postoverflows = { key, pipeline };
+    this.pipelines.set(fingerprint, pipeline);
+    if (this.pipelines.size > MAX_PIPELINES) {
+      this.pipelines.delete(this.pipelines.keys().next().value!);
+    }
     return pipeline;
   }
 }

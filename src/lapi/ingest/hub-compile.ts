@@ -1,6 +1,8 @@
-import type { HubItemRow } from "../../db/hub-registry";
 import { type CompiledScenario, decodeScenarioFile } from "../../engine/buckets";
-import { defaultCompilerFactory } from "../../engine/hub/expr-compiler";
+import {
+  defaultCompilerFactory,
+  registrationCompilerFactory,
+} from "../../engine/hub/expr-compiler";
 import { loadHub } from "../../engine/hub/hub-loader";
 import { renderLoadProblem } from "../../engine/hub/load-problem";
 import { memoryHub } from "../../engine/hub/memory-hub";
@@ -17,7 +19,13 @@ import { decodeYamlDocuments } from "../../engine/parser/yaml-documents";
 export const DEFAULT_POSTOVERFLOW_STAGE = "s01-whitelist";
 
 /** A registered file, as compile input. */
-export type HubFile = Pick<HubItemRow, "name" | "hash" | "version" | "content" | "stage">;
+export interface HubFile {
+  name: string;
+  hash: string;
+  version: string;
+  content: string;
+  stage: string;
+}
 
 /** The `data[].dest_file` names a file's documents reference (unparsable files: none). */
 export function dataFilesOf(content: string): string[] {
@@ -46,10 +54,12 @@ const scenarioPath = (name: string) => `scenarios/${name.split("/").pop()}.yaml`
  * Compiles every scenario document of one registered file, with its data files, through the hub
  * loader (so messages read as the agent's). Throws the first problem, rendered with
  * `renderLoadProblem` (file, document, YAML path, caret snippet), when it does not compile.
+ * `registration` also refuses expressions of pathological static cost (what a machine sends).
  */
 export function compileScenarioFile(
   file: HubFile,
   data: ReadonlyMap<string, string>,
+  options: { registration?: boolean } = {},
 ): CompiledScenario[] {
   const { index, source } = memoryHub(
     [{ type: "scenarios", name: file.name, version: file.version, content: file.content }],
@@ -57,7 +67,7 @@ export function compileScenarioFile(
   );
   const loaded = loadHub(source, index, {
     selection: { scenarios: [file.name] },
-    compilerFactory: defaultCompilerFactory,
+    compilerFactory: options.registration ? registrationCompilerFactory : defaultCompilerFactory,
     hash: () => file.hash,
   });
   const problem = loaded.report.items[0]?.problems[0];
@@ -84,6 +94,7 @@ export function scenarioNamesOf(file: Pick<HubFile, "name" | "content">): string
 export function compilePostoverflows(
   files: readonly HubFile[],
   data: ReadonlyMap<string, string>,
+  options: { registration?: boolean } = {},
 ): { pipeline: Pipeline; problems: { name: string; reason: string }[] } {
   const { index, source } = memoryHub(
     files.map((f) => ({
@@ -98,7 +109,7 @@ export function compilePostoverflows(
   const loaded = loadHub(source, index, {
     selection: { postoverflows: files.map((f) => f.name) },
     includeScenarios: false,
-    compilerFactory: defaultCompilerFactory,
+    compilerFactory: options.registration ? registrationCompilerFactory : defaultCompilerFactory,
     enrichers: { reverseDns: () => null },
   });
   return {

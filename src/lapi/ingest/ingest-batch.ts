@@ -44,18 +44,22 @@ export async function ingestBatch(
   machineId: string,
   batch: EventBatch,
 ): Promise<IngestOutcome> {
+  const { db } = deps;
+  // Only this machine's own hub: another machine's registration cannot change what it pours.
+  const [targetable, settings] = await Promise.all([
+    deps.hub.targetable(db, machineId),
+    scenarioModes(db),
+  ]);
   const events: TargetedEvent[] = batch.events.map((e, i) => {
     const parsed = parseQueuedEvent(e.event);
     if (!parsed.ok) throw new ApiError("badRequest", `events.${i}.event.${parsed.message}`);
-    return { id: e.id, time: e.time, event: parsed.event, buckets: e.buckets };
+    const buckets = e.buckets.map((t) => {
+      const registered = targetable.get(t.scenario);
+      if (registered?.hash !== t.hash) throw unknownScenario(t.scenario, t.hash);
+      return { scenario: t.scenario, contentKey: registered.contentKey, group: t.group };
+    });
+    return { id: e.id, time: e.time, event: parsed.event, buckets };
   });
-  const { db } = deps;
-  const [targetable, settings] = await Promise.all([deps.hub.targetable(db), scenarioModes(db)]);
-  for (const e of events) {
-    for (const t of e.buckets) {
-      if (targetable.get(t.scenario) !== t.hash) throw unknownScenario(t.scenario, t.hash);
-    }
-  }
 
   const routed = routeEvents(events, machineId, settings, deps.config.shards);
   const responses = await pourRouted(deps.env, routed.requests);
@@ -67,7 +71,10 @@ export async function ingestBatch(
   for (const [object, r] of responses) {
     // The registry changed between our check and the object's read (another agent registered
     // another version): what other objects poured is deduplicated when the agent retries.
-    if (r.unknown.length > 0) throw unknownScenario(r.unknown[0]!.scenario, r.unknown[0]!.hash);
+    if (r.unknown.length > 0) {
+      const { scenario } = r.unknown[0]!;
+      throw unknownScenario(scenario, targetable.get(scenario)?.hash ?? "?");
+    }
     poured += r.poured;
     const origin = routed.origin.get(object)!;
     const request = routed.requests.get(object)!;

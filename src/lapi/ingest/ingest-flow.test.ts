@@ -27,8 +27,8 @@ function event(ip: string, user: string, type = "fail") {
 
 describe("routeEvents", () => {
   const targets = (ip: string, user: string) => [
-    { scenario: "t/by-ip", hash: "h", group: ip },
-    { scenario: "t/by-user", hash: "h", group: user },
+    { scenario: "t/by-ip", contentKey: "h", group: ip },
+    { scenario: "t/by-user", contentKey: "h", group: user },
   ];
   const events = [
     { id: "e0", time: 0, event: event("192.0.2.1", "root"), buckets: targets("192.0.2.1", "root") },
@@ -37,11 +37,11 @@ describe("routeEvents", () => {
 
   it("sends each object the events of its partitions, in batch order", () => {
     const routed = routeEvents(events, "m1", new Map(), 0);
-    const byIp1 = routed.requests.get("key:t%2Fby-ip%00192.0.2.1")!;
+    const byIp1 = routed.requests.get("key:t%2Fby-ip%00192.0.2.1%00h")!;
     expect(byIp1.events.map((e) => e.id)).toEqual(["e0"]);
-    const byRoot = routed.requests.get("key:t%2Fby-user%00root")!;
+    const byRoot = routed.requests.get("key:t%2Fby-user%00root%00h")!;
     expect(byRoot.events.map((e) => e.id)).toEqual(["e0", "e1"]);
-    expect(routed.origin.get("key:t%2Fby-user%00root")).toEqual([0, 1]);
+    expect(routed.origin.get("key:t%2Fby-user%00root%00h")).toEqual([0, 1]);
     expect(routed.requests.size).toBe(3);
   });
 
@@ -55,7 +55,7 @@ describe("routeEvents", () => {
   it("keys per-machine scenarios with the machine", () => {
     const routed = routeEvents(events, "m7", new Map([["t/by-ip", "machine" as const]]), 1);
     const keys = [...routed.requests.values()][0]!.events[0]!.targets.map((t) => t.key);
-    expect(keys).toEqual(["t/by-ip\u0000192.0.2.1\u0000m7", "t/by-user\u0000root"]);
+    expect(keys).toEqual(["t/by-ip\u0000192.0.2.1\u0000h\u0000m7", "t/by-user\u0000root\u0000h"]);
   });
 });
 
@@ -63,12 +63,12 @@ describe("targetsOf", () => {
   const scenarios = compileScenarioFile(
     { name: "t/file", hash: "f".repeat(64), version: "", content: SCENARIOS, stage: "" },
     new Map(),
-  );
+  ).map((scenario) => ({ scenario, contentKey: "k" }));
 
   it("runs every filter and groupby like the agent", () => {
     expect(targetsOf(scenarios, event("192.0.2.9", "admin"))).toEqual([
-      { scenario: "t/by-ip", hash: "f".repeat(64), group: "192.0.2.9" },
-      { scenario: "t/by-user", hash: "f".repeat(64), group: "admin" },
+      { scenario: "t/by-ip", contentKey: "k", group: "192.0.2.9" },
+      { scenario: "t/by-user", contentKey: "k", group: "admin" },
     ]);
     expect(targetsOf(scenarios, event("192.0.2.9", "admin", "ok"))).toEqual([]);
   });

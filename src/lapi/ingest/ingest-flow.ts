@@ -26,12 +26,20 @@ export interface FlowDeps {
   now: number;
 }
 
-/** An event with its targets as the agent sends them (`WireEvent` with a checked `event`). */
+/** One bucket an event goes to, its scenario resolved to the content the machine registered. */
+export interface RoutedTarget {
+  scenario: string;
+  /** `hub_contents.key` of the file defining the scenario in the machine's hub. */
+  contentKey: string;
+  group: string;
+}
+
+/** An event with its resolved targets (`WireEvent` with a checked `event`). */
 export interface TargetedEvent {
   id: string;
   time: number;
   event: QueuedEvent;
-  buckets: { scenario: string; hash: string; group: string }[];
+  buckets: RoutedTarget[];
 }
 
 /** Pour requests per object, and for each request event the index of the batch event. */
@@ -56,7 +64,7 @@ export function routeEvents(
     const byObject = new Map<string, PourRequest["events"][number]>();
     for (const t of evt.buckets) {
       const mode = settings.get(t.scenario) ?? "deployment";
-      const key = partitionKey(t.scenario, t.group, mode, machineId);
+      const key = partitionKey(t.scenario, t.group, t.contentKey, mode, machineId);
       const name = bucketObjectName({ key, group: t.group, mode, machineId }, shards);
       let item = byObject.get(name);
       if (!item) {
@@ -73,7 +81,7 @@ export function routeEvents(
       }
       // The same partition twice in one event would pour once anyway (dedup); skip it here.
       if (!item.targets.some((x) => x.key === key)) {
-        item.targets.push({ key, scenario: t.scenario, hash: t.hash });
+        item.targets.push({ key, scenario: t.scenario, contentKey: t.contentKey });
       }
     }
   });
@@ -122,17 +130,17 @@ export async function pourRouted(
 
 /** The targets every compiled scenario's filter and groupby give `event` (Worker-side routing). */
 export function targetsOf(
-  scenarios: readonly CompiledScenario[],
+  scenarios: readonly { scenario: CompiledScenario; contentKey: string }[],
   event: QueuedEvent,
-): TargetedEvent["buckets"] {
+): RoutedTarget[] {
   const evt = reviveEvent(event);
-  const out: TargetedEvent["buckets"] = [];
-  for (const s of scenarios) {
+  const out: RoutedTarget[] = [];
+  for (const { scenario: s, contentKey } of scenarios) {
     try {
       if (s.filter.run({ evt }) !== true) continue;
       const group = s.groupby ? s.groupby.run({ evt }) : "";
       if (typeof group !== "string") continue;
-      out.push({ scenario: s.name, hash: s.hash, group });
+      out.push({ scenario: s.name, contentKey, group });
     } catch {
       // 1.4.6 stops pouring an event whose filter or groupby fails at run time.
       return out;

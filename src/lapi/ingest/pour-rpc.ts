@@ -10,11 +10,11 @@ import type { QueuedEvent } from "../../engine/buckets/queued-event";
 
 /** One partition an event goes to, resolved by the Worker. */
 export interface PourTarget {
-  /** Partition key (`partitionKey`): scenario, group and, per-machine, the machine. */
+  /** Partition key (`partitionKey`): scenario, group, content and, per-machine, the machine. */
   key: string;
   scenario: string;
-  /** sha256 of the registered file defining the scenario. */
-  hash: string;
+  /** `hub_contents.key` of the registered file defining the scenario (file + data files). */
+  contentKey: string;
 }
 
 export interface PourEvent {
@@ -46,8 +46,8 @@ export interface PourResponse {
   poured: number;
   /** Per request event: targets ignored because that (event id, partition) was already poured. */
   duplicates: number[];
-  /** Targets whose scenario hash is not registered: nothing of the request was poured. */
-  unknown: { scenario: string; hash: string }[];
+  /** Targets whose content is not registered: nothing of the request was poured. */
+  unknown: { scenario: string; contentKey: string }[];
   /**
    * Overflows to deliver before answering: those of this request, and those of its duplicates
    * whose delivery was never acknowledged (a retried batch).

@@ -1,5 +1,9 @@
 import { z } from "zod";
-import { getHubItems, listScenarioSettings, setScenarioSetting } from "../../db/hub-registry";
+import {
+  listRegisteredScenarioFiles,
+  listScenarioSettings,
+  setScenarioSetting,
+} from "../../db/hub-registry";
 import { readAdminBody } from "../admin-body";
 import type { AppContext } from "../context";
 import { ApiError, jsonResponse } from "../errors";
@@ -23,12 +27,14 @@ interface ScenarioJson {
   item: string;
   hash: string;
   version: string;
+  /** Machines whose hub holds this version of the file. */
+  machines: number;
   buckets: "machine" | "deployment";
 }
 
 async function registeredScenarios(c: AppContext): Promise<ScenarioJson[]> {
   const [files, settings] = await Promise.all([
-    getHubItems(c.var.db, "scenario"),
+    listRegisteredScenarioFiles(c.var.db),
     listScenarioSettings(c.var.db),
   ]);
   const modes = new Map(settings.map((s) => [s.name, s.buckets]));
@@ -39,6 +45,7 @@ async function registeredScenarios(c: AppContext): Promise<ScenarioJson[]> {
         item: f.name,
         hash: f.hash,
         version: f.version,
+        machines: f.machines,
         buckets: modes.get(name) ?? ("deployment" as const),
       })),
     )

@@ -38,14 +38,24 @@ async function createAlerts(c: AppContext): Promise<Response> {
   // A null item makes CrowdSec panic (500, empty body); we ignore it instead.
   const alerts = input.filter((a): a is AlertIn => a !== undefined) as ValidAlert[];
   refuseWideDecisions(c, alerts);
+  const skipped = { wideDecisions: 0 };
   const deps = {
     db: c.var.db,
     waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p),
     profiles: c.var.caches.profiles,
+    minDecisionPrefix: c.var.config.minDecisionPrefix,
+    skipped,
   };
   const ids = await storeAlerts(deps, alerts, c.var.machineId, c.var.startedAt);
-  return jsonResponse(ids.map(String), 201);
+  const response = jsonResponse(ids.map(String), 201);
+  if (skipped.wideDecisions > 0) {
+    response.headers.set(SKIPPED_HEADER, String(skipped.wideDecisions));
+  }
+  return response;
 }
+
+/** How many profile decisions were not stored for being wider than `MIN_DECISION_PREFIX`. */
+export const SKIPPED_HEADER = "X-Rampart-Skipped-Wide-Decisions";
 
 /** The header `rampart decisions add --force` sends to store a decision wider than the minimum. */
 export const FORCE_HEADER = "X-Rampart-Force";

@@ -1,0 +1,2 @@
+DROP TABLE `hub_data`;--> statement-breakpoint
+DROP TABLE `hub_items`;
