@@ -376,6 +376,7 @@ function credentials(route: RouteDef): Record<string, string> {
     case "jwtOrApiKey":
       return { "X-Api-Key": apiKey };
     case "admin":
+    case "scrape":
       return { ...ADMIN };
     case "none":
       return { ...AGENT_UA };
