@@ -160,6 +160,7 @@ export const decisions = sqliteTable(
     index("decisions_created_at").on(t.createdAt),
     index("decisions_updated_at").on(t.updatedAt),
     index("decisions_alert_id").on(t.alertId),
+    index("decisions_scenario").on(t.scenario, t.until),
   ],
 );
 
@@ -314,4 +315,63 @@ export const ingestDeliveries = sqliteTable(
     deliveredAt: integer("delivered_at").notNull(),
   },
   (t) => [index("ingest_deliveries_delivered_at").on(t.deliveredAt)],
+);
+
+/**
+ * Third-party blocklists (`rampart lists add`): where each is fetched from, how its lines are read
+ * and what decisions its entries become (origin `lists`, scenario `lists:<name>`, carried by one
+ * alert per list, source scope `lists:<name>` as CrowdSec's blocklist alerts). The validators of
+ * the last successful fetch drive the conditional GET; the last outcome is what `lists list`
+ * reports.
+ */
+export const lists = sqliteTable(
+  "lists",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    url: text("url").notNull(),
+    /** `plain`, `cidr`, `csv` or `spamhaus-json` (src/lapi/lists/list-format.ts). */
+    format: text("format").notNull(),
+    /** Decision scope: `Ip` or `Range`. */
+    scope: text("scope").notNull(),
+    type: text("type").notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    refreshMs: integer("refresh_ms").notNull(),
+    maxEntries: integer("max_entries").notNull(),
+    /** The alert carrying the list's decisions (re-created if flushed). */
+    alertId: integer("alert_id"),
+    etag: text("etag"),
+    lastModified: text("last_modified"),
+    /** When the last fetch (any outcome) started, ms; the cron fetches again after `refreshMs`. */
+    lastFetchAt: integer("last_fetch_at"),
+    /** When the content was last applied (200 or 304), ms. */
+    lastSyncAt: integer("last_sync_at"),
+    /** `updated`, `not_modified`, `rejected` or `failed`. */
+    lastStatus: text("last_status"),
+    lastError: text("last_error"),
+    entries: integer("entries").notNull().default(0),
+    lastBadLines: integer("last_bad_lines").notNull().default(0),
+    /** A sync in progress since (ms); a second one waits for it to end or to go stale. */
+    syncingSince: integer("syncing_since"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("lists_name").on(t.name)],
+);
+
+/**
+ * The entries of a list's file being applied: a sync streams the parsed file here in chunks (the
+ * file never sits whole in a Worker's memory), then diffs it against the list's decisions in SQL
+ * and clears it. Duplicated values collapse on the primary key.
+ */
+export const listEntries = sqliteTable(
+  "list_entries",
+  {
+    listId: integer("list_id").notNull(),
+    value: text("value").notNull(),
+    ipSize: integer("ip_size").notNull(),
+    startIp: blob("start_ip", { mode: "buffer" }).notNull(),
+    endIp: blob("end_ip", { mode: "buffer" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.listId, t.value] })],
 );
