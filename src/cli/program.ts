@@ -9,7 +9,7 @@ import { makeAllowlistsCommand } from "./commands/allowlists.js";
 import { makeBouncersCommand } from "./commands/bouncers.js";
 import { makeDecisionsCommand } from "./commands/decisions.js";
 import { makeLapiCommand } from "./commands/lapi.js";
-import { makeListsCommand } from "./commands/lists.js";
+import { listsArgv, makeListsCommand } from "./commands/lists.js";
 import { makeMachinesCommand } from "./commands/machines.js";
 import type { CliConfig } from "./config.js";
 import type { LapiClient } from "./lapi-client.js";
@@ -97,7 +97,7 @@ export async function runProgram(
   debug = false,
 ): Promise<number> {
   try {
-    await program.parseAsync(argv, { from: "user" });
+    await program.parseAsync(listsArgv(argv), { from: "user" });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -73,13 +73,27 @@ export function renderSync(r: ListSyncResult): string {
   }
 }
 
+/**
+ * `lists add … --url U`: the program's global `-u, --url` (the LAPI URL) would take `--url`
+ * wherever it appears, so after `lists add` it is read as the command's own `--list-url`.
+ */
+export function listsArgv(argv: readonly string[]): string[] {
+  const at = argv.findIndex((a, i) => a === "lists" && argv[i + 1] === "add");
+  if (at < 0) return [...argv];
+  return argv.map((a, i) => {
+    if (i <= at + 1) return a;
+    if (a === "--url") return "--list-url";
+    return a.startsWith("--url=") ? `--list-url=${a.slice(6)}` : a;
+  });
+}
+
 /** `rampart lists`. */
 export function makeListsCommand(deps: LapiCommandDeps): Command {
   const add = examples(
     new Command("add")
       .description("Subscribe to a third-party blocklist (fetched by the LAPI's next cron run)")
       .argument("<name>", "list name (decisions get scenario lists:<name>)")
-      .requiredOption("--url <url>", "http(s) URL of the list file")
+      .requiredOption("--url, --list-url <url>", "http(s) URL of the list file")
       .addOption(
         new Option("--format <format>", "file format")
           .choices(["plain", "cidr", "csv", "spamhaus-json"])
@@ -99,7 +113,7 @@ export function makeListsCommand(deps: LapiCommandDeps): Command {
       .action(async (name: string, o, command: Command) => {
         const list = await deps.client.addList({
           name,
-          url: o.url,
+          url: o.listUrl,
           format: o.format,
           scope: o.scope,
           type: o.type,
