@@ -200,8 +200,14 @@ export async function applyList(
   const inFile = sql`EXISTS (SELECT 1 FROM ${listEntries} e WHERE e.list_id = ${list.id} AND e.value = ${decisions.value})`;
   const count = (where: SQL) =>
     db.select({ n: sql<number>`count(*)` }).from(decisions).where(where);
+  // Probed per staged entry, so it must go through the value index (decisions_dedup), never
+  // the scenario one (a scan of the whole list per entry): the unary `+` keeps SQLite's planner
+  // off the latter.
+  const decidedByValue = sql`${decisions.value} = e.value AND ${decisions.type} = ${list.type}
+    AND ${decisions.scope} = ${list.scope} AND ${decisions.until} > ${now}
+    AND +${decisions.scenario} = ${scenario} AND +${decisions.origin} = ${LIST_ORIGIN}`;
   const notDecided = sql`e.list_id = ${list.id} AND NOT EXISTS
-    (SELECT 1 FROM ${decisions} WHERE ${mine} AND ${decisions.value} = e.value)`;
+    (SELECT 1 FROM ${decisions} WHERE ${decidedByValue})`;
   const statements: Statement[] = [];
   if (staged) {
     const gone = sql`${mine} AND NOT ${inFile}`;
