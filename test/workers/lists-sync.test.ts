@@ -133,6 +133,22 @@ describe("syncing a list into decisions", () => {
     expect(await getList(db, "drop")).toMatchObject({ lastStatus: "rejected", lastBadLines: 1 });
   });
 
+  it("keeps the stream filters working on list decisions", async () => {
+    const values = async (query: string) => {
+      const r = await call(`/v1/decisions/stream?startup=true&${query}`, {
+        headers: { "X-Api-Key": key },
+      });
+      const body = (await r.json()) as { new: { value: string }[] | null };
+      return (body.new ?? []).map((d) => d.value).sort();
+    };
+    const listed = ["192.0.2.0/24", "203.0.113.0/24"];
+    expect(await values("origins=lists")).toEqual(listed);
+    expect(await values("origins=capi,cscli,crowdsec")).toEqual([]);
+    expect(await values("scenarios_containing=lists:drop")).toEqual(listed);
+    expect(await values("scenarios_not_containing=lists:")).toEqual([]);
+    expect(await values("scopes=ip")).toEqual([]);
+  });
+
   it("sends the validators of the applied file and renews entries past half their duration", async () => {
     const url = "http://lists.test/renew.txt";
     const created = await addList({
