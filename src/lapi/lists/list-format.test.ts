@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  createListParser,
-  forEachLine,
-  type ListFormat,
-  type ListScope,
-} from "../../src/lapi/lists/list-format";
+import { createListParser, forEachLine, type ListFormat, type ListScope } from "./list-format";
 
 const MIN = { v4: 8, v6: 32 };
 
