@@ -17,6 +17,7 @@ import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { Agent, fetch as undiciFetch } from "undici";
 import WebSocket from "ws";
 import { parseClientIp } from "../../src/bouncer/matcher/client-ip";
 import { DecisionMatcher } from "../../src/bouncer/matcher/decision-matcher";
@@ -25,7 +26,7 @@ import { SnapshotIndex } from "../../src/bouncer/matcher/snapshot-index";
 import { makeTempDir, removeDir } from "../../test/oracle/crowdsec-config";
 import { createCscli } from "../../test/oracle/cscli";
 import type { LapiTarget } from "../../test/oracle/lapi-target";
-import { startRampartDev } from "../../test/oracle/rampart-dev";
+import { type RampartDev, startRampartDev } from "../../test/oracle/rampart-dev";
 import { startRealLapi } from "../../test/oracle/real-lapi";
 import { memoryOf, mib, serverPids } from "./process-memory";
 
@@ -117,9 +118,35 @@ interface StreamFigures {
   };
 }
 
+/**
+ * One request on its own connection: after a request of a minute (a million-entry sync),
+ * `wrangler dev`'s local proxy leaves the kept-alive socket hanging (no answer to the next request
+ * on it), so no socket is reused. No timeout either: the figures are what they are.
+ */
+async function fresh(url: string, init: { method?: string; headers?: Record<string, string> }) {
+  const dispatcher = new Agent({ pipelining: 0, headersTimeout: 0, bodyTimeout: 0 });
+  const res = await undiciFetch(url, { ...init, dispatcher });
+  return {
+    res,
+    close: () => dispatcher.close(),
+  };
+}
+
+async function adminCall(dev: RampartDev, method: string, p: string) {
+  const { res, close } = await fresh(new URL(p.replace(/^\//, ""), dev.url).href, {
+    method,
+    headers: { Authorization: `Bearer ${dev.adminToken}` },
+  });
+  try {
+    return { status: res.status, body: (await res.json()) as unknown };
+  } finally {
+    await close();
+  }
+}
+
 async function pull(t: LapiTarget, key: string, startup: boolean): Promise<StreamFigures> {
   const start = performance.now();
-  const res = await fetch(`${t.url}v1/decisions/stream?startup=${startup}`, {
+  const { res, close } = await fresh(`${t.url}v1/decisions/stream?startup=${startup}`, {
     headers: { "X-Api-Key": key },
   });
   const reader = res.body!.getReader();
@@ -134,6 +161,7 @@ async function pull(t: LapiTarget, key: string, startup: boolean): Promise<Strea
     parts.push(value);
   }
   const totalMs = performance.now() - start;
+  await close();
   const text = Buffer.concat(parts).toString("utf8");
   const body = JSON.parse(text) as StreamFigures["body"];
   return { firstByteMs, totalMs, bytes, count: body.new?.length ?? 0, body };
@@ -165,6 +193,23 @@ async function rampartSide(): Promise<Side> {
   cleanups.push(() => dev.stop());
   const heap = await heapSampler(dev.inspectorPort);
   cleanups.push(() => heap.stop());
+  try {
+    return await rampartRuns(dev, server, heap, (t) => {
+      text = t;
+    });
+  } catch (e) {
+    const tail = dev.logs().split("\n").slice(-40).join("\n");
+    const cause = (e as Error).cause ? ` (${String((e as Error).cause)})` : "";
+    throw new Error(`${(e as Error).message}${cause}\n--- wrangler dev, last lines:\n${tail}`);
+  }
+}
+
+async function rampartRuns(
+  dev: RampartDev,
+  server: Server,
+  heap: Awaited<ReturnType<typeof heapSampler>>,
+  setText: (text: string) => void,
+): Promise<Side> {
   const key = await dev.addBouncer("bench-lists");
   const port = (server.address() as AddressInfo).port;
   const created = await dev.admin("POST", "/admin/v1/lists", {
@@ -177,15 +222,15 @@ async function rampartSide(): Promise<Side> {
   });
   if (created.status !== 201) throw new Error(`lists add: ${JSON.stringify(created.body)}`);
   const t0 = performance.now();
-  const synced = await dev.admin("POST", "/admin/v1/lists/bench/sync");
+  const synced = await adminCall(dev, "POST", "/admin/v1/lists/bench/sync");
   const importMs = performance.now() - t0;
   const s = synced.body as { status: string; added?: number; error?: string };
   if (s.status !== "updated") throw new Error(`sync: ${JSON.stringify(s)}`);
   const startup = await pull(dev, key, true);
   // 1 % changes: the first CHANGED entries leave, as many new ones arrive.
-  text = listText(CHANGED, ENTRIES + CHANGED);
+  setText(listText(CHANGED, ENTRIES + CHANGED));
   const t1 = performance.now();
-  const refreshed = await dev.admin("POST", "/admin/v1/lists/bench/sync");
+  const refreshed = await adminCall(dev, "POST", "/admin/v1/lists/bench/sync");
   const refreshMs = performance.now() - t1;
   const r = refreshed.body as { status: string };
   if (r.status !== "updated") throw new Error(`refresh: ${JSON.stringify(r)}`);

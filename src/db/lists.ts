@@ -174,6 +174,9 @@ export interface ApplyResult {
   entries: number;
 }
 
+/** Staging rows per INSERT statement of a sync. */
+const INSERT_ROWS = 50_000;
+
 /** A random v4 UUID per row, in SQL (the rows are inserted by INSERT … SELECT). */
 const UUID_SQL = sql.raw(
   "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2)" +
@@ -221,14 +224,24 @@ export async function applyList(
     statements.push(
       db.select({ n: sql<number>`count(*)` }).from(sql`${listEntries} e`).where(notDecided),
     );
-    // Column order of the table (drizzle inserts into all of them); NULL id = AUTOINCREMENT.
-    statements.push(
-      db.insert(decisions).select(
-        sql`SELECT NULL, ${UUID_SQL}, ${alertId}, ${until}, ${scenario}, ${list.type}, ${list.scope},
-            e.value, ${LIST_ORIGIN}, 0, e.ip_size, e.start_ip, e.end_ip, ${now}, ${now}
-          FROM ${listEntries} e WHERE ${notDecided} ORDER BY e.ip_size, e.start_ip`,
-      ),
-    );
+    // One INSERT per range of staging rows: D1 bounds the duration of each statement, and a
+    // million-row INSERT … SELECT would be one long statement. Still one transaction (batch).
+    const bounds = await db
+      .select({ lo: sql<number | null>`min(rowid)`, hi: sql<number | null>`max(rowid)` })
+      .from(listEntries)
+      .where(eq(listEntries.listId, list.id))
+      .get();
+    for (let lo = bounds?.lo ?? 1; lo <= (bounds?.hi ?? 0); lo += INSERT_ROWS) {
+      // Column order of the table (drizzle inserts into all of them); NULL id = AUTOINCREMENT.
+      statements.push(
+        db.insert(decisions).select(
+          sql`SELECT NULL, ${UUID_SQL}, ${alertId}, ${until}, ${scenario}, ${list.type}, ${list.scope},
+              e.value, ${LIST_ORIGIN}, 0, e.ip_size, e.start_ip, e.end_ip, ${now}, ${now}
+            FROM ${listEntries} e WHERE e.rowid >= ${lo} AND e.rowid < ${lo + INSERT_ROWS}
+              AND ${notDecided} ORDER BY e.ip_size, e.start_ip`,
+        ),
+      );
+    }
     statements.push(db.delete(listEntries).where(eq(listEntries.listId, list.id)));
   }
   statements.push(count(mine));
