@@ -10,7 +10,7 @@
  * - a refresh that changes 1 % of the list: sync time and the size of the next delta pull;
  * - the edge bouncer's snapshot build from the startup stream and its lookup time (µs).
  * Every child (wrangler/workerd, crowdsec, cscli) is stopped on exit, SIGINT and SIGTERM.
- * `BENCH_LISTS_CROWDSEC=0` runs Rampart's side only.
+ * `BENCH_LISTS_CROWDSEC=0` runs Rampart's side only, `BENCH_LISTS_RAMPART=0` CrowdSec's.
  * Benchmarks print; they never assert timings.
  */
 import { writeFileSync } from "node:fs";
@@ -317,6 +317,13 @@ export async function run(): Promise<void> {
   process.once("SIGTERM", onSignal);
   try {
     console.log(`lists bench: ${ENTRIES} entries (IPv4), 48h, one list`);
+    // `BENCH_LISTS_RAMPART=0`: CrowdSec's side only.
+    if (process.env.BENCH_LISTS_RAMPART === "0") {
+      const c = await crowdsecSide();
+      const { body: _, ...startup } = c.startup;
+      console.log("crowdsec:", JSON.stringify({ ...c, startup }));
+      return;
+    }
     const r = await rampartSide();
     await cleanupAll();
     const snap = bouncerSnapshot(r.startup.body);

@@ -1,8 +1,8 @@
 import type { Db } from "../db/client";
 import {
   type BouncerFilter,
-  type DecisionRow,
   countIndexRows,
+  type DecisionRow,
   type IndexRow,
   loadIndexChanges,
   loadIndexPage,
