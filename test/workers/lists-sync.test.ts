@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openDb } from "../../src/db/client";
 import { getList } from "../../src/db/lists";
-import { type ListSyncDeps, syncList } from "../../src/lapi/lists/list-sync";
+import { type ListSyncDeps, syncDueLists, syncList } from "../../src/lapi/lists/list-sync";
 import { ADMIN, bouncerKey, call, jsonInit } from "./helpers";
 
 const db = openDb(env.DB);
@@ -202,5 +202,20 @@ describe("syncing a list into decisions", () => {
     expect(pulled.added).toEqual([]);
     expect(pulled.deleted).toEqual(expect.arrayContaining(["192.0.2.0/24", "203.0.113.0/24"]));
     expect(await lookup(key, "203.0.113.77")).toBeNull();
+  });
+
+  it("has the cron sync a list only once its refresh period has passed", async () => {
+    const url = "http://lists.test/cron.txt";
+    expect(
+      (await addList({ name: "cron", url, format: "plain", scope: "ip", duration: "4h" })).status,
+    ).toBe(201);
+    server.files.set(url, "198.18.2.1\n");
+    const now = Date.now();
+    const names = async (at: number) =>
+      (await syncDueLists(deps(server.fetcher), at)).map((r) => `${r.name}:${r.status}`);
+    expect(await names(now)).toContain("cron:updated");
+    expect(await names(now + 60_000)).not.toContainEqual(expect.stringMatching(/^cron:/));
+    expect(await names(now + 3_600_000)).toContain("cron:not_modified");
+    await call("/admin/v1/lists/cron", { method: "DELETE", headers: ADMIN });
   });
 });
