@@ -165,9 +165,22 @@ describe("syncing a list into decisions", () => {
     const same = await sync("renew", server.fetcher, now + 1);
     expect(same).toMatchObject({ status: "not_modified", renewed: 0, entries: 2 });
     expect(server.requests.at(-1)!.get("If-None-Match")).toMatch(/^"/);
-    // 25 h later the 48 h decisions are past half-life: renewed (a new until and created_at).
+    // 25 h later the 48 h decisions are past half-life: renewed (a new until and created_at). The
+    // last sync is more than half a duration old, so the whole file is fetched again.
     const later = await sync("renew", server.fetcher, now + 25 * 3_600_000);
-    expect(later).toMatchObject({ status: "not_modified", renewed: 2, entries: 2 });
+    expect(later).toMatchObject({
+      status: "updated",
+      added: 0,
+      removed: 0,
+      renewed: 2,
+      entries: 2,
+    });
+    expect(server.requests.at(-1)!.get("If-None-Match")).toBeNull();
+    // Unreachable for longer than the duration: the entries expired, so the next answer must be
+    // the whole file even though it did not change (no validators sent), and they come back.
+    const back = await sync("renew", server.fetcher, now + 100 * 3_600_000);
+    expect(back).toMatchObject({ status: "updated", added: 2, entries: 2 });
+    expect(server.requests.at(-1)!.get("If-None-Match")).toBeNull();
     const r = await call("/admin/v1/lists/renew", { method: "DELETE", headers: ADMIN });
     expect(r.status).toBe(200);
   });

@@ -96,8 +96,10 @@ async function fetchAndApply(deps: ListSyncDeps, list: ListRow, now: number): Pr
   const { db } = deps;
   const base = { name: list.name };
   const headers = new Headers({ Accept: "text/plain, text/csv, application/json, */*" });
-  // Validators only once something was applied: a list never synced must get the whole file.
-  if (list.lastSyncAt !== null) {
+  // Validators only while every applied entry is still active: a list never synced, or last
+  // synced more than half a duration ago (its entries may have expired meanwhile, and a 304
+  // would not bring them back), gets the whole file.
+  if (list.lastSyncAt !== null && list.lastSyncAt + list.durationMs / 2 > now) {
     if (list.etag) headers.set("If-None-Match", list.etag);
     if (list.lastModified) headers.set("If-Modified-Since", list.lastModified);
   }
