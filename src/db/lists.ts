@@ -2,7 +2,7 @@ import { and, asc, eq, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { toHex } from "../shared/ip-range";
 import { batchAll, type Db, isUniqueViolation, type Statement } from "./client";
 import { chunkJsonRows } from "./json-chunks";
-import { alerts, decisions, listEntries, lists } from "./schema";
+import { alerts, allowlistItems, decisions, listEntries, lists } from "./schema";
 
 /**
  * Third-party lists (`lists`) and the SQL diff that turns a fetched file into decisions. A list's
@@ -209,8 +209,13 @@ export async function applyList(
   const decidedByValue = sql`${decisions.value} = e.value AND ${decisions.type} = ${list.type}
     AND ${decisions.scope} = ${list.scope} AND ${decisions.until} > ${now}
     AND +${decisions.scenario} = ${scenario} AND +${decisions.origin} = ${LIST_ORIGIN}`;
+  // Allowlists win over lists (CrowdSec 1.6.6+ does not add allowlisted blocklist entries): an
+  // entry inside an active allowlist item gets no decision. Items are few; their index is used.
+  const allowlisted = sql`EXISTS (SELECT 1 FROM ${allowlistItems} a WHERE a.ip_size = e.ip_size
+    AND a.start_ip <= e.start_ip AND a.end_ip >= e.end_ip
+    AND (a.expires_at IS NULL OR a.expires_at >= ${now}))`;
   const notDecided = sql`e.list_id = ${list.id} AND NOT EXISTS
-    (SELECT 1 FROM ${decisions} WHERE ${decidedByValue})`;
+    (SELECT 1 FROM ${decisions} WHERE ${decidedByValue}) AND NOT ${allowlisted}`;
   const statements: Statement[] = [];
   if (staged) {
     const gone = sql`${mine} AND NOT ${inFile}`;

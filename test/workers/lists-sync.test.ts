@@ -231,4 +231,23 @@ describe("syncing a list into decisions", () => {
     expect(await names(now + 3_600_000)).toContain("cron:not_modified");
     await call("/admin/v1/lists/cron", { method: "DELETE", headers: ADMIN });
   });
+
+  it("gives no decision to an entry an allowlist covers", async () => {
+    const al = await call("/admin/v1/allowlists", jsonInit("POST", { name: "lists-al" }, ADMIN));
+    expect(al.status).toBe(201);
+    const items = await call(
+      "/admin/v1/allowlists/lists-al/items",
+      jsonInit("POST", { values: ["198.18.3.0/30"] }, ADMIN),
+    );
+    expect(items.status).toBe(201);
+    const url = "http://lists.test/allow.txt";
+    expect(
+      (await addList({ name: "allow", url, format: "plain", scope: "ip", duration: "4h" })).status,
+    ).toBe(201);
+    server.files.set(url, "198.18.3.1\n198.18.3.9\n");
+    const r = await sync("allow", server.fetcher, Date.now());
+    expect(r).toMatchObject({ status: "updated", added: 1, entries: 1 });
+    expect(await lookup(key, "198.18.3.1")).toBeNull();
+    expect(await lookup(key, "198.18.3.9")).toMatchObject([{ value: "198.18.3.9" }]);
+  });
 });

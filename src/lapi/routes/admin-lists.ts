@@ -130,8 +130,16 @@ async function getOne(c: AppContext): Promise<Response> {
   return jsonResponse(listJson(await mustGet(c)));
 }
 
+/** A claim younger than this is a sync still running (list-sync.ts takes over older ones). */
+const RUNNING_SYNC_MS = 10 * 60_000;
+
 async function removeList(c: AppContext): Promise<Response> {
   const name = c.req.param("name")!;
+  const list = await mustGet(c);
+  // A sync finishing after the removal would leave decisions no list owns.
+  if (list.syncingSince !== null && list.syncingSince > c.var.startedAt - RUNNING_SYNC_MS) {
+    throw new ApiError("conflict", `list '${name}' is being synced; remove it once that ends`);
+  }
   const expired = await deleteList(c.var.primaryDb, name, c.var.startedAt);
   if (expired === null) throw new ApiError("notFound", `list '${name}' not found`);
   c.var.caches.decisions.markStale();
