@@ -14,9 +14,11 @@ import type {
   AllowlistCheck,
   Bouncer,
   ConfigDocumentView,
+  ListSyncResult,
   Machine,
   NewAlert,
   Query,
+  ThirdPartyList,
   UsageMetricsRow,
 } from "./lapi-types.js";
 
@@ -240,5 +242,20 @@ export function createHttpLapiClient(deps: HttpLapiClientDeps): LapiClient {
         updated_at: number;
         unknown_notifiers?: string[];
       },
+    listLists: async () =>
+      (await admin({ method: "GET", path: "/admin/v1/lists" })) as ThirdPartyList[],
+    addList: async (list) =>
+      (await admin({ method: "POST", path: "/admin/v1/lists", body: list })) as ThirdPartyList,
+    removeList: async (name) =>
+      (
+        (await admin({ method: "DELETE", path: `/admin/v1/lists/${enc(name)}` })) as {
+          decisions_expired: number;
+        }
+      ).decisions_expired,
+    syncList: async (name) =>
+      (await admin({
+        method: "POST",
+        path: `/admin/v1/lists/${enc(name)}/sync`,
+      })) as ListSyncResult,
   };
 }

@@ -10,9 +10,12 @@ import type {
   AllowlistCheck,
   Bouncer,
   ConfigDocumentView,
+  ListSyncResult,
   Machine,
   NewAlert,
+  NewThirdPartyList,
   Query,
+  ThirdPartyList,
   UsageMetricsRow,
 } from "./lapi-types.js";
 
@@ -61,6 +64,11 @@ export interface LapiClient {
     kind: ConfigDocumentView["kind"],
     content: string,
   ): Promise<{ kind: string; items: number; updated_at: number; unknown_notifiers?: string[] }>;
+  listLists(): Promise<ThirdPartyList[]>;
+  addList(list: NewThirdPartyList): Promise<ThirdPartyList>;
+  /** Returns how many of the list's decisions expired. */
+  removeList(name: string): Promise<number>;
+  syncList(name: string): Promise<ListSyncResult>;
 }
 
 /** One HTTP exchange; the transport maps network failures and non-2xx answers to `CliError`s. */

@@ -122,3 +122,51 @@ export interface ConfigDocumentView {
   updated_at: number | null;
   content: string;
 }
+
+/** A third-party list (`GET /admin/v1/lists`). */
+export interface ThirdPartyList {
+  name: string;
+  url: string;
+  format: string;
+  scope: string;
+  type: string;
+  duration: string;
+  refresh: string;
+  max_entries: number;
+  entries: number;
+  etag: string | null;
+  last_modified: string | null;
+  last_fetch_at: string | null;
+  last_sync_at: string | null;
+  last_status: string | null;
+  last_error: string | null;
+  last_bad_lines: number;
+  created_at: string | null;
+}
+
+/** The body of `POST /admin/v1/lists`. */
+export interface NewThirdPartyList {
+  name: string;
+  url: string;
+  format: string;
+  scope: string;
+  type: string;
+  duration: string;
+  refresh?: string;
+  max_entries?: number;
+}
+
+/** `POST /admin/v1/lists/:name/sync`. */
+export interface ListSyncResult {
+  name: string;
+  status: "updated" | "not_modified" | "rejected" | "failed" | "busy";
+  http_status?: number;
+  entries?: number;
+  added?: number;
+  removed?: number;
+  renewed?: number;
+  duplicates?: number;
+  bad_lines?: number;
+  bad_examples?: { line: number; text: string; reason: string }[];
+  error?: string;
+}

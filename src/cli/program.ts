@@ -9,6 +9,7 @@ import { makeAllowlistsCommand } from "./commands/allowlists.js";
 import { makeBouncersCommand } from "./commands/bouncers.js";
 import { makeDecisionsCommand } from "./commands/decisions.js";
 import { makeLapiCommand } from "./commands/lapi.js";
+import { listsArgv, makeListsCommand } from "./commands/lists.js";
 import { makeMachinesCommand } from "./commands/machines.js";
 import type { CliConfig } from "./config.js";
 import type { LapiClient } from "./lapi-client.js";
@@ -63,6 +64,7 @@ export function makeProgram(deps: ProgramDeps): Command {
     .addCommand(makeBouncersCommand(lapiDeps))
     .addCommand(makeMachinesCommand({ ...lapiDeps, url, writeFile: deps.writeFile }))
     .addCommand(makeAllowlistsCommand(lapiDeps))
+    .addCommand(makeListsCommand(lapiDeps))
     .addCommand(makeLapiCommand({ ...lapiDeps, url, writeFile: deps.writeFile }));
   for (const extra of deps.extraCommands ?? []) program.addCommand(extra);
   program.addHelpText(
@@ -95,7 +97,7 @@ export async function runProgram(
   debug = false,
 ): Promise<number> {
   try {
-    await program.parseAsync(argv, { from: "user" });
+    await program.parseAsync(listsArgv(argv), { from: "user" });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -90,6 +90,16 @@ export function loadIndexPage(
     .limit(pageSize);
 }
 
+/** How many active Ip/Range decisions there are (what a full index load would hold). */
+export async function countIndexRows(db: Db, now: number): Promise<number> {
+  const r = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(d)
+    .where(and(gt(d.ipSize, 0), gte(d.until, now)))
+    .get();
+  return r?.n ?? 0;
+}
+
 /** What changed since a cursor: new rows, updated rows and hard-deleted ids (one round trip). */
 export async function loadIndexChanges(
   db: Db,

@@ -164,6 +164,7 @@ export const decisions = sqliteTable(
     // filters' "some decision of this alert has scenario/origin X" stays one index probe.
     index("decisions_scenario").on(t.scenario, t.alertId),
     index("decisions_origin").on(t.origin, t.alertId),
+    index("decisions_scenario_until").on(t.scenario, t.until),
   ],
 );
 
@@ -358,4 +359,63 @@ export const consoleHourly = sqliteTable(
     count: integer("count").notNull(),
   },
   (t) => [primaryKey({ columns: [t.dim, t.hour, t.key] })],
+);
+
+/**
+ * Third-party blocklists (`rampart lists add`): where each is fetched from, how its lines are read
+ * and what decisions its entries become (origin `lists`, scenario `lists:<name>`, carried by one
+ * alert per list, source scope `lists:<name>` as CrowdSec's blocklist alerts). The validators of
+ * the last successful fetch drive the conditional GET; the last outcome is what `lists list`
+ * reports.
+ */
+export const lists = sqliteTable(
+  "lists",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    url: text("url").notNull(),
+    /** `plain`, `cidr`, `csv` or `spamhaus-json` (src/lapi/lists/list-format.ts). */
+    format: text("format").notNull(),
+    /** Decision scope: `Ip` or `Range`. */
+    scope: text("scope").notNull(),
+    type: text("type").notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    refreshMs: integer("refresh_ms").notNull(),
+    maxEntries: integer("max_entries").notNull(),
+    /** The alert carrying the list's decisions (re-created if flushed). */
+    alertId: integer("alert_id"),
+    etag: text("etag"),
+    lastModified: text("last_modified"),
+    /** When the last fetch (any outcome) started, ms; the cron fetches again after `refreshMs`. */
+    lastFetchAt: integer("last_fetch_at"),
+    /** When the content was last applied (200 or 304), ms. */
+    lastSyncAt: integer("last_sync_at"),
+    /** `updated`, `not_modified`, `rejected` or `failed`. */
+    lastStatus: text("last_status"),
+    lastError: text("last_error"),
+    entries: integer("entries").notNull().default(0),
+    lastBadLines: integer("last_bad_lines").notNull().default(0),
+    /** A sync in progress since (ms); a second one waits for it to end or to go stale. */
+    syncingSince: integer("syncing_since"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("lists_name").on(t.name)],
+);
+
+/**
+ * The entries of a list's file being applied: a sync streams the parsed file here in chunks (the
+ * file never sits whole in a Worker's memory), then diffs it against the list's decisions in SQL
+ * and clears it. Duplicated values collapse on the primary key.
+ */
+export const listEntries = sqliteTable(
+  "list_entries",
+  {
+    listId: integer("list_id").notNull(),
+    value: text("value").notNull(),
+    ipSize: integer("ip_size").notNull(),
+    startIp: blob("start_ip", { mode: "buffer" }).notNull(),
+    endIp: blob("end_ip", { mode: "buffer" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.listId, t.value] })],
 );

@@ -121,7 +121,7 @@ export function loadConfig(env: Env): Config {
     streamEmptyAsNull: env.STREAM_EMPTY_AS !== "[]",
     decisionCache: {
       refreshMs: intVar("DECISION_CACHE_REFRESH_MS", env.DECISION_CACHE_REFRESH_MS, 1000),
-      maxEntries: intVar("DECISION_CACHE_MAX_ENTRIES", env.DECISION_CACHE_MAX_ENTRIES, 1_000_000),
+      maxEntries: intVar("DECISION_CACHE_MAX_ENTRIES", env.DECISION_CACHE_MAX_ENTRIES, 50_000),
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Db } from "../db/client";
 import {
   type BouncerFilter,
+  countIndexRows,
   type DecisionRow,
   type IndexRow,
   loadIndexChanges,
@@ -164,6 +165,12 @@ export class DecisionCache {
 
   private async load(db: Db, now: number): Promise<void> {
     try {
+      // Counted first: loading a set past the cap only to drop it would take the isolate far
+      // past its 128 MB (about 1 KB of heap per entry; `npm run bench -- lists`).
+      if ((await countIndexRows(db, now)) > this.options.maxEntries) {
+        this.disable();
+        return;
+      }
       this.cursor = now - CLOCK_OVERLAP_MS;
       let afterId = 0;
       for (;;) {

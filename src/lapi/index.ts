@@ -2,6 +2,7 @@ import { createApp } from "./app";
 import { discardBody } from "./capped-body";
 import type { Env } from "./env";
 import { runHousekeeping } from "./housekeeping";
+import { runListSyncs } from "./lists/list-cron";
 
 export { BucketObject } from "./buckets/bucket-object";
 export { OverflowDelivery } from "./ingest/delivery-entrypoint";
@@ -18,6 +19,8 @@ export default {
     return response;
   },
   async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(runHousekeeping(env, Date.now()));
+    const now = Date.now();
+    ctx.waitUntil(runHousekeeping(env, now));
+    ctx.waitUntil(runListSyncs(env, now));
   },
 } satisfies ExportedHandler<Env>;

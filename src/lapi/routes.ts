@@ -1,6 +1,7 @@
 import type { RouteDef } from "./route-def";
 import { adminRoutes } from "./routes/admin";
 import { adminAllowlistRoutes } from "./routes/admin-allowlists";
+import { adminListRoutes } from "./routes/admin-lists";
 import { adminProfileRoutes } from "./routes/admin-profiles";
 import { adminScenarioRoutes } from "./routes/admin-scenarios";
 import { alertRoutes } from "./routes/alerts";
@@ -33,5 +34,6 @@ export const routes: readonly RouteDef[] = [
   ...adminProfileRoutes,
   ...consoleSessionRoutes,
   ...consoleRoutes,
+  ...adminListRoutes,
   ...openApiRoutes(() => routes),
 ];

@@ -19,6 +19,7 @@ import type {
   Machine,
   NewAlert,
   Query,
+  ThirdPartyList,
 } from "../lapi-types.js";
 
 /** The fake with its state open for assertions. */
@@ -30,6 +31,8 @@ export interface FakeLapi extends LapiClient {
   allowlists: Allowlist[];
   /** Stored config documents by kind (profiles, notifications); absent → default. */
   documents: Map<string, string>;
+  /** Third-party lists; `sync` answers `updated` with the list's `entries` unchanged. */
+  lists: ThirdPartyList[];
 }
 
 const T0 = "2026-11-21T06:00:00Z";
@@ -54,6 +57,7 @@ export function fakeLapi(login = "cli-test"): FakeLapi {
     bouncers: [] as Bouncer[],
     allowlists: [] as Allowlist[],
     documents: new Map<string, string>(),
+    lists: [] as ThirdPartyList[],
   };
   const active = (a: Alert) => (a.decisions ?? []).some((d) => !d.duration.startsWith("-"));
   const matches = (a: Alert, q: Query) =>
@@ -216,6 +220,38 @@ export function fakeLapi(login = "cli-test"): FakeLapi {
       state.documents.set(kind, content);
       return { kind, items: 1, updated_at: 1 };
     },
+    listLists: async () => state.lists,
+    async addList(l) {
+      if (state.lists.some((x) => x.name === l.name)) {
+        throw new CliError(`API error (409): list '${l.name}' already exists`, EXIT.api);
+      }
+      const row: ThirdPartyList = {
+        ...l,
+        refresh: l.refresh ?? "1h0m0s",
+        max_entries: l.max_entries ?? 100_000,
+        entries: 0,
+        etag: null,
+        last_modified: null,
+        last_fetch_at: null,
+        last_sync_at: null,
+        last_status: null,
+        last_error: null,
+        last_bad_lines: 0,
+        created_at: T0,
+      };
+      state.lists.push(row);
+      return row;
+    },
+    async removeList(name) {
+      const at = state.lists.findIndex((x) => x.name === name);
+      if (at < 0) notFound(`list '${name}'`);
+      const [gone] = state.lists.splice(at, 1);
+      return gone!.entries;
+    },
+    async syncList(name) {
+      const l = state.lists.find((x) => x.name === name) ?? notFound(`list '${name}'`);
+      return { name, status: "updated", entries: l.entries, added: 0, removed: 0, renewed: 0 };
+    },
   };
   const recorded = {} as LapiClient;
   for (const key of Object.keys(impl) as (keyof LapiClient)[]) {
@@ -231,6 +267,7 @@ export function fakeLapi(login = "cli-test"): FakeLapi {
     "bouncers",
     "allowlists",
     "documents",
+    "lists",
   ] as const) {
     Object.defineProperty(recorded, key, { get: () => state[key] });
   }
