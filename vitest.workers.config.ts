@@ -45,6 +45,8 @@ export default defineConfig(async () => {
             AUTO_REGISTRATION_TOKEN: "a".repeat(32),
             // Tests write D1 directly too: re-sync the isolate's decision index on every lookup.
             DECISION_CACHE_REFRESH_MS: "0",
+            // The Central API server's routes (src/lapi/routes/capi.ts) are off by default.
+            CAPI_SERVER: "on",
           },
           // The suites log in and register hundreds of times from one address; the limits of
           // wrangler.toml are exercised through STRICT_RATE_LIMIT (test/workers/identity.test.ts).

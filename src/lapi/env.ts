@@ -46,4 +46,14 @@ export interface Env {
   LOCAL_FRONT_TOKEN?: string;
   /** How long ingested event ids are remembered for dedup (Go duration, `d` allowed). */
   INGEST_RETENTION?: string;
+  /** `on` serves the Central API (`/v2/watchers`, `/v2/signals`, `/v2|v3/decisions/stream`). */
+  CAPI_SERVER?: string;
+  /** CIDRs allowed to register CAPI watchers (default: anywhere). */
+  CAPI_REGISTRATION_ALLOWED_RANGES?: string;
+  /** Distinct reporters a community decision needs (≥ 2, default 2). */
+  CAPI_CONSENSUS_MIN_REPORTERS?: string;
+  /** How far back signals count for the consensus (default 24h). */
+  CAPI_CONSENSUS_WINDOW?: string;
+  /** Lifetime of a community decision after its last confirmation (default 24h). */
+  CAPI_DECISION_DURATION?: string;
 }

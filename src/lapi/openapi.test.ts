@@ -43,6 +43,7 @@ describe("OpenAPI document generated from the route table", () => {
         apiKey: ["bouncerApiKey", "clientCertificate"],
         jwtOrApiKey: ["machineJwt", "bouncerApiKey", "clientCertificate"],
         admin: ["adminToken", "clientCertificate"],
+        capi: ["capiWatcherToken"],
       }[route.auth];
       expect(schemes).toEqual(expected);
       const params = [...route.path.matchAll(/:([a-z_]+)/g)].map((m) => m[1]);

@@ -2,8 +2,11 @@ import type { z } from "zod";
 import type { GoType } from "../shared/go-json";
 import type { AppContext } from "./context";
 
-/** How a route authenticates (CrowdSec controllers/controller.go groups), plus our admin API. */
-export type AuthKind = "none" | "jwt" | "refresh" | "apiKey" | "jwtOrApiKey" | "admin";
+/**
+ * How a route authenticates (CrowdSec controllers/controller.go groups), plus our admin API and
+ * the Central API server's watcher tokens (`capi`).
+ */
+export type AuthKind = "none" | "jwt" | "refresh" | "apiKey" | "jwtOrApiKey" | "admin" | "capi";
 
 export type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
 

@@ -5,6 +5,7 @@ import { adminProfileRoutes } from "./routes/admin-profiles";
 import { adminScenarioRoutes } from "./routes/admin-scenarios";
 import { alertRoutes } from "./routes/alerts";
 import { allowlistRoutes } from "./routes/allowlists";
+import { capiRoutes } from "./routes/capi";
 import { decisionReadRoutes } from "./routes/decisions-read";
 import { decisionWriteRoutes } from "./routes/decisions-write";
 import { healthRoutes } from "./routes/health";
@@ -13,7 +14,10 @@ import { openApiRoutes } from "./routes/openapi";
 import { usageMetricsRoutes } from "./routes/usage-metrics";
 import { watcherRoutes } from "./routes/watchers";
 
-/** The route → auth table of the LAPI v1 (CrowdSec controllers/controller.go) and the admin API. */
+/**
+ * The route → auth table of the LAPI v1 (CrowdSec controllers/controller.go), the admin API and the
+ * Central API server (`/v2`, `/v3`).
+ */
 export const routes: readonly RouteDef[] = [
   ...healthRoutes,
   ...watcherRoutes,
@@ -27,5 +31,6 @@ export const routes: readonly RouteDef[] = [
   ...ingestRoutes(),
   ...adminScenarioRoutes,
   ...adminProfileRoutes,
+  ...capiRoutes,
   ...openApiRoutes(() => routes),
 ];
