@@ -206,3 +206,23 @@ export function endedCommunityDecisions(
 export async function recordCapiPull(db: Db, id: number, at: number): Promise<void> {
   await db.update(capiWatchers).set({ lastPull: at }).where(eq(capiWatchers.id, id));
 }
+
+/** Watchers with how many signals each sent since `since` (admin API). */
+export function listCapiWatchers(db: Db, since: number) {
+  const w = capiWatchers;
+  return db
+    .select({
+      machineId: w.machineId,
+      ipAddress: w.ipAddress,
+      version: w.version,
+      scenarios: w.scenarios,
+      lastLogin: w.lastLogin,
+      lastPush: w.lastPush,
+      lastPull: w.lastPull,
+      signals: sql<number>`(SELECT COUNT(*) FROM ${capiSignals} s
+        WHERE s.watcher_id = capi_watchers.id AND s.received_at > ${since})`,
+    })
+    .from(w)
+    .orderBy(w.id)
+    .all();
+}

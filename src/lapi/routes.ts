@@ -1,6 +1,7 @@
 import type { RouteDef } from "./route-def";
 import { adminRoutes } from "./routes/admin";
 import { adminAllowlistRoutes } from "./routes/admin-allowlists";
+import { adminCapiRoutes } from "./routes/admin-capi";
 import { adminProfileRoutes } from "./routes/admin-profiles";
 import { adminScenarioRoutes } from "./routes/admin-scenarios";
 import { alertRoutes } from "./routes/alerts";
@@ -32,5 +33,6 @@ export const routes: readonly RouteDef[] = [
   ...adminScenarioRoutes,
   ...adminProfileRoutes,
   ...capiRoutes,
+  ...adminCapiRoutes,
   ...openApiRoutes(() => routes),
 ];

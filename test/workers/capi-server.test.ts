@@ -141,6 +141,10 @@ describe("consensus and the community stream", () => {
       ]);
     }
     const got = values((await pullV2(a, true)).new);
+    const listed = await call("/admin/v1/capi/watchers", { headers: ADMIN });
+    const rows = (await listed.json()) as { machine_id: string; signals_in_window: number }[];
+    // Three signals sent by each, one of which (the Ip) the consensus keeps.
+    expect(rows.find((w) => w.machine_id === "w-scope-a")?.signals_in_window).toBe(1);
     expect(got).not.toContain("198.51.100.0/24");
     expect(got).not.toContain("AS64500");
     expect(got).toContain("2001:db8::99");
