@@ -1,4 +1,4 @@
-import { and, eq, gt, isNotNull, isNull, lte, or, sql } from "drizzle-orm";
+import { and, eq, gt, gte, isNotNull, isNull, lte, or, sql } from "drizzle-orm";
 import { batchAll, type Db, isUniqueViolation, type Statement } from "./client";
 import { chunkJsonRows, inJson, selectJsonRows } from "./json-chunks";
 import { capiCommunityDecisions, capiSignals, capiWatchers, usageMetrics } from "./schema";
@@ -174,12 +174,16 @@ export function activeCommunityDecisions(
   since: number | null,
 ): Promise<CommunityDecision[]> {
   const live = and(isNull(capiCommunityDecisions.deletedAt), gt(capiCommunityDecisions.until, now));
-  return db
-    .select()
-    .from(capiCommunityDecisions)
-    .where(since === null ? live : and(live, gt(capiCommunityDecisions.updatedAt, since)))
-    .orderBy(capiCommunityDecisions.id)
-    .all();
+  return (
+    db
+      .select()
+      .from(capiCommunityDecisions)
+      // `>=`: a row written in the very millisecond of the previous pull's start is sent again
+      // rather than missed (clients replace what they already hold).
+      .where(since === null ? live : and(live, gte(capiCommunityDecisions.updatedAt, since)))
+      .orderBy(capiCommunityDecisions.id)
+      .all()
+  );
 }
 
 /** Community decisions that were retracted or expired in (since, now]. */
@@ -194,7 +198,7 @@ export function endedCommunityDecisions(
     .from(d)
     .where(
       or(
-        and(isNotNull(d.deletedAt), gt(d.deletedAt, since)),
+        and(isNotNull(d.deletedAt), gte(d.deletedAt, since)),
         and(isNull(d.deletedAt), gt(d.until, since), lte(d.until, now)),
       ),
     )

@@ -389,3 +389,20 @@ export const capiCommunityDecisions = sqliteTable(
     index("capi_community_decisions_until").on(t.until),
   ],
 );
+
+/**
+ * Central API client (src/lapi/capi-client): this deployment's registration with a central API
+ * (CrowdSec's, or another Rampart), one row per URL, and how far its push and pull went. The
+ * password is kept in clear because the client must send it (CrowdSec keeps it in
+ * `online_api_credentials.yaml`).
+ */
+export const capiClientState = sqliteTable("capi_client_state", {
+  url: text("url").primaryKey(),
+  machineId: text("machine_id").notNull(),
+  password: text("password").notNull(),
+  /** Highest local alert id already considered for sharing. */
+  pushedUpTo: integer("pushed_up_to").notNull().default(0),
+  /** Time of the last successful pull (ms); null until the first (a startup pull). */
+  lastPull: integer("last_pull"),
+  createdAt: integer("created_at").notNull().default(now),
+});

@@ -56,4 +56,12 @@ export interface Env {
   CAPI_CONSENSUS_WINDOW?: string;
   /** Lifetime of a community decision after its last confirmation (default 24h). */
   CAPI_DECISION_DURATION?: string;
+  /** `on`: the cron registers with `CAPI_CLIENT_URL`, pushes signals and pulls `CAPI` decisions. */
+  CAPI_CLIENT?: string;
+  /** The central API this deployment reports to (default CrowdSec's, https://api.crowdsec.net/). */
+  CAPI_CLIENT_URL?: string;
+  /** `true` shares alerts of manual (`cscli`) decisions too. */
+  CAPI_CLIENT_SHARE_MANUAL?: string;
+  /** Least time between two community pulls (default 2h). */
+  CAPI_CLIENT_PULL_INTERVAL?: string;
 }

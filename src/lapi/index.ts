@@ -1,4 +1,6 @@
+import { openDb } from "../db/client";
 import { createApp } from "./app";
+import { capiClientConfig, runCapiClient } from "./capi-client/sync";
 import { discardBody } from "./capped-body";
 import type { Env } from "./env";
 import { runHousekeeping } from "./housekeeping";
@@ -17,6 +19,19 @@ export default {
     return response;
   },
   async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(runHousekeeping(env, Date.now()));
+    const now = Date.now();
+    ctx.waitUntil(runHousekeeping(env, now));
+    const capi = capiClientConfig(env);
+    if (capi) {
+      const deps = {
+        db: openDb(env.DB),
+        fetch,
+        config: capi,
+        userAgent: "crowdsec/v1.4.6-rampart",
+      };
+      ctx.waitUntil(
+        runCapiClient(deps, now).catch((e: Error) => console.error(`capi client: ${e.message}`)),
+      );
+    }
   },
 } satisfies ExportedHandler<Env>;

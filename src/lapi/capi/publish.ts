@@ -58,7 +58,8 @@ export async function applyConsensus(
 /**
  * One watcher's pull: every live decision at startup (or on its first pull), else what was
  * published, re-confirmed, retracted or expired since its last pull. Allow-lists win at serve
- * time too: a live decision an allow-list now covers is retracted and sent as deleted.
+ * time too: every live decision an allow-list now covers (served before or not) is retracted and
+ * sent as deleted.
  */
 export async function communityDelta(
   db: Db,
@@ -67,14 +68,15 @@ export async function communityDelta(
 ): Promise<CommunityDelta> {
   const live = await activeCommunityDecisions(db, now, since);
   const ended = since === null ? [] : await endedCommunityDecisions(db, now, since);
+  const everyLive = since === null ? live : await activeCommunityDecisions(db, now, null);
   const allowed = await allowlistedValues(
     db,
-    live.map((d) => d.value),
+    everyLive.map((d) => d.value),
     now,
   );
   if (allowed.size === 0) return { new: live, deleted: ended };
   await retractCommunityDecisions(db, "Ip", [...allowed], now);
-  const retracted: CommunityDecision[] = live
+  const retracted: CommunityDecision[] = everyLive
     .filter((d) => allowed.has(d.value))
     .map((d) => ({ ...d, deletedAt: now }));
   return { new: live.filter((d) => !allowed.has(d.value)), deleted: [...ended, ...retracted] };
