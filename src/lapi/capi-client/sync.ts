@@ -73,7 +73,9 @@ async function call(
   body?: unknown,
   token?: string,
 ) {
-  const res = await deps.fetch(new URL(path, deps.config.url), {
+  // Called detached: workerd's fetch refuses to run with `deps` as its `this`.
+  const send = deps.fetch;
+  const res = await send(new URL(path, deps.config.url), {
     method,
     headers: {
       "User-Agent": deps.userAgent,
