@@ -1,4 +1,5 @@
 import { deleteStaleBouncers } from "../db/bouncers";
+import { purgeSignals } from "../db/capi-server";
 import { openDb } from "../db/client";
 import { flushAlerts } from "../db/flush";
 import { purgeIngestLedgers } from "../db/ingested-events";
@@ -9,8 +10,9 @@ import { loadIngestConfig } from "./ingest/ingest-config";
 
 /**
  * The cron trigger's work: flush old alerts, auto-delete idle machines and bouncers, forget
- * ingested event ids and delivered overflow ids past the retention (bucket objects purge their
- * own dedup ids and idle instances from their alarms).
+ * ingested event ids and delivered overflow ids past the retention, Central API signals past the
+ * consensus window (bucket objects purge their own dedup ids and idle instances from their
+ * alarms).
  */
 export async function runHousekeeping(env: Env, now: number) {
   const config = loadConfig(env);
@@ -29,6 +31,8 @@ export async function runHousekeeping(env: Env, now: number) {
     removed.bouncers += await deleteStaleBouncers(db, "api-key", now - b.apiKey);
   if (b.tls !== null) removed.bouncers += await deleteStaleBouncers(db, "tls", now - b.tls);
   const ingest = await purgeIngestLedgers(db, now - loadIngestConfig(env).retentionMs);
+  // Central API signals stop counting after the consensus window.
+  await purgeSignals(db, now - config.capi.consensus.windowMs);
   return {
     ...flushed,
     ...removed,
