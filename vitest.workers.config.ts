@@ -53,6 +53,8 @@ export default defineConfig(async () => {
             // test/workers/fuzz.test.ts: replay a run with FUZZ_SEED=<n> (and FUZZ_CASES=<n>).
             FUZZ_SEED: process.env.FUZZ_SEED ?? "",
             FUZZ_CASES: process.env.FUZZ_CASES ?? "",
+            // The Central API server's routes (src/lapi/routes/capi.ts) are off by default.
+            CAPI_SERVER: "on",
           },
           // The suites log in and register hundreds of times from one address; the limits of
           // wrangler.toml are exercised through STRICT_RATE_LIMIT (test/workers/identity.test.ts).

@@ -1,5 +1,6 @@
 import { and, count, eq, gt, type SQL, sql } from "drizzle-orm";
 import type { IpRange } from "../shared/ip-range";
+import { insertAlerts, type NewAlert, type NewDecision } from "./alerts";
 import type { Db } from "./client";
 import { ipCondition } from "./ip-match";
 import { inJson } from "./json-chunks";
@@ -56,4 +57,61 @@ export async function expireDecision(db: Db, id: number, now: number): Promise<b
     .where(eq(decisions.id, id))
     .returning({ id: decisions.id });
   return r.length > 0;
+}
+
+/**
+ * Applies a pulled delta for one origin (the Central API client's `CAPI` pull): expires the
+ * active decisions of `origin` on the removed (scope, value) pairs, and stores the added ones
+ * that are not already active with that origin under one alert (`alert`), so a pull repeated
+ * after a restart stores nothing twice. Returns how many were added and expired.
+ */
+export async function applyOriginDelta(
+  db: Db,
+  delta: {
+    origin: string;
+    alert: Omit<NewAlert, "decisions">;
+    machineId: string;
+    add: NewDecision[];
+    remove: { scope: string; value: string }[];
+  },
+  now: number,
+): Promise<{ added: number; expired: number }> {
+  let expired = 0;
+  for (let i = 0; i < delta.remove.length; i += 100) {
+    const chunk = delta.remove.slice(i, i + 100);
+    // Unit separator, not NUL: SQLite's text functions stop at an embedded NUL.
+    const keys = chunk.map((r) => `${r.scope}\u001f${r.value}`);
+    const cond = and(
+      gt(decisions.until, now),
+      eq(decisions.origin, delta.origin),
+      sql`(${decisions.scope} || char(31) || ${decisions.value}) IN
+        (SELECT value FROM json_each(${JSON.stringify(keys)}))`,
+    );
+    const [counted] = await db.batch([
+      db.select({ n: count() }).from(decisions).where(cond),
+      db.update(decisions).set({ until: now, updatedAt: now }).where(cond),
+    ]);
+    expired += counted[0]!.n;
+  }
+  const active = new Set<string>();
+  const values = [...new Set(delta.add.map((d) => d.value))];
+  for (let i = 0; i < values.length; i += 500) {
+    const rows = await db
+      .select({ scope: decisions.scope, value: decisions.value })
+      .from(decisions)
+      .where(
+        and(
+          gt(decisions.until, now),
+          eq(decisions.origin, delta.origin),
+          inJson(decisions.value, values.slice(i, i + 500)),
+        ),
+      )
+      .all();
+    for (const r of rows) active.add(`${r.scope}\u0000${r.value}`);
+  }
+  const fresh = delta.add.filter((d) => !active.has(`${d.scope}\u0000${d.value}`));
+  if (fresh.length > 0) {
+    await insertAlerts(db, [{ ...delta.alert, decisions: fresh }], delta.machineId, now);
+  }
+  return { added: fresh.length, expired };
 }

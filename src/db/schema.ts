@@ -419,3 +419,94 @@ export const listEntries = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.listId, t.value] })],
 );
+
+/**
+ * Central API server (src/lapi/capi): the CrowdSec LAPIs (and Rampart deployments) registered as
+ * watchers of this deployment's `/v2` API. A table of their own, not `machines`: a CAPI watcher
+ * can never act as a LAPI machine, and the reverse.
+ */
+export const capiWatchers = sqliteTable(
+  "capi_watchers",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    machineId: text("machine_id").notNull(),
+    /** bcrypt hash. */
+    password: text("password").notNull(),
+    ipAddress: text("ip_address").notNull().default(""),
+    /** Comma-separated scenarios sent at the last login. */
+    scenarios: text("scenarios").notNull().default(""),
+    version: text("version").notNull().default(""),
+    lastLogin: integer("last_login"),
+    lastPush: integer("last_push"),
+    /** Start (ms) of the last stream pull served, the next delta's lower bound. */
+    lastPull: integer("last_pull"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("capi_watchers_machine_id").on(t.machineId)],
+);
+
+/** Signals pushed by watchers (`POST /v2/signals`), the consensus' input; kept one window. */
+export const capiSignals = sqliteTable(
+  "capi_signals",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    watcherId: integer("watcher_id")
+      .notNull()
+      .references(() => capiWatchers.id, { onDelete: "cascade" }),
+    scenario: text("scenario").notNull(),
+    scope: text("scope").notNull(),
+    value: text("value").notNull(),
+    /** Server time of reception (ms): reporters cannot backdate a signal into the window. */
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [
+    index("capi_signals_value").on(t.scope, t.value, t.receivedAt),
+    index("capi_signals_received_at").on(t.receivedAt),
+  ],
+);
+
+/**
+ * The community blocklist this deployment serves on `/v2|v3/decisions/stream`: one row per
+ * (scope, value) that reached consensus. Rows are never hard-deleted while a watcher may still
+ * have to learn of their retraction: `deleted_at` (retracted) or `until` (expired) tell the delta.
+ */
+export const capiCommunityDecisions = sqliteTable(
+  "capi_community_decisions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    uuid: text("uuid").notNull(),
+    scope: text("scope").notNull(),
+    value: text("value").notNull(),
+    scenario: text("scenario").notNull(),
+    type: text("type").notNull().default("ban"),
+    /** Distinct reporters behind the last confirmation. */
+    reporters: integer("reporters").notNull(),
+    until: integer("until").notNull(),
+    deletedAt: integer("deleted_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("capi_community_decisions_value").on(t.scope, t.value),
+    index("capi_community_decisions_updated_at").on(t.updatedAt),
+    index("capi_community_decisions_until").on(t.until),
+  ],
+);
+
+/**
+ * Central API client (src/lapi/capi-client): this deployment's registration with a central API
+ * (CrowdSec's, or another Rampart), one row per URL, and how far its push and pull went. The
+ * password is kept in clear because the client must send it (CrowdSec keeps it in
+ * `online_api_credentials.yaml`).
+ */
+export const capiClientState = sqliteTable("capi_client_state", {
+  url: text("url").primaryKey(),
+  machineId: text("machine_id").notNull(),
+  password: text("password").notNull(),
+  /** Highest local alert id already considered for sharing. */
+  pushedUpTo: integer("pushed_up_to").notNull().default(0),
+  /** Time of the last successful pull (ms); null until the first (a startup pull). */
+  lastPull: integer("last_pull"),
+  createdAt: integer("created_at").notNull().default(now),
+});

@@ -1,6 +1,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { openDb } from "../db/client";
 import { BouncerKeyCache } from "./auth/bouncer-key-cache";
+import { capiAuth } from "./auth/capi-auth";
 import { localFrontRefusal } from "./auth/local-front";
 import { MachineCache } from "./auth/machine-cache";
 import { adminAuth, bouncerAuth, eitherAuth, machineAuth, scrapeAuth } from "./auth/middleware";
@@ -29,6 +30,7 @@ const AUTH: Record<AuthKind, MiddlewareHandler<AppEnv> | null> = {
   jwtOrApiKey: eitherAuth,
   admin: adminAuth,
   scrape: scrapeAuth,
+  capi: capiAuth,
 };
 
 interface CompiledPath {

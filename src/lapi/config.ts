@@ -1,6 +1,7 @@
 import { parseFilterDuration } from "../shared/duration";
 import { type IpRange, parseRangeList } from "../shared/ip-range";
 import { type MinPrefix, parseMinPrefix } from "../shared/min-prefix";
+import { type ConsensusRule, checkRule } from "./capi/consensus";
 import type { Env } from "./env";
 
 /** LAPI configuration compiled once per isolate from the Worker's vars and secrets. */
@@ -24,6 +25,19 @@ export interface Config {
   decisionCache: { refreshMs: number; maxEntries: number };
   /** Narrowest Ip/Range decision prefix `POST /v1/alerts` takes unforced (`MIN_DECISION_PREFIX`). */
   minDecisionPrefix: MinPrefix;
+  /** The Central API server (`/v2`, `/v3`; src/lapi/capi, docs/central-api.md). */
+  capi: CapiServerConfig;
+}
+
+/** `CAPI_*` variables of the Central API server. */
+export interface CapiServerConfig {
+  enabled: boolean;
+  /** HS256 key of watcher tokens: JWT_SECRET with a suffix, so no LAPI token verifies here. */
+  jwtSecret: Uint8Array;
+  registrationRanges: IpRange[];
+  consensus: ConsensusRule;
+  /** How long a community decision lasts after its last confirmation, ms. */
+  decisionMs: number;
 }
 
 /** Thrown for a bad deployment configuration: the Worker refuses to serve rather than guess. */
@@ -63,6 +77,39 @@ function rangesVar(name: string, value: string | undefined): IpRange[] {
   }
 }
 
+function capiConfig(env: Env, jwtSecret: string): CapiServerConfig {
+  const mode = env.CAPI_SERVER || "off";
+  if (mode !== "on" && mode !== "off") {
+    throw new ConfigError(`CAPI_SERVER: '${mode}' is not 'on' or 'off'`);
+  }
+  const minReporters = intVar("CAPI_CONSENSUS_MIN_REPORTERS", env.CAPI_CONSENSUS_MIN_REPORTERS, 2);
+  const consensus = {
+    minReporters,
+    windowMs: durationVar("CAPI_CONSENSUS_WINDOW", env.CAPI_CONSENSUS_WINDOW || "24h") ?? 0,
+  };
+  const problem = checkRule(consensus);
+  if (problem?.kind === "tooFewReporters") {
+    throw new ConfigError(
+      `CAPI_CONSENSUS_MIN_REPORTERS: ${minReporters} lets one reporter ban alone (at least 2)`,
+    );
+  }
+  if (problem) throw new ConfigError("CAPI_CONSENSUS_WINDOW: must be longer than 0s");
+  const decisionMs = durationVar("CAPI_DECISION_DURATION", env.CAPI_DECISION_DURATION || "24h");
+  if (!decisionMs || decisionMs <= 0) {
+    throw new ConfigError("CAPI_DECISION_DURATION: must be longer than 0s");
+  }
+  return {
+    enabled: mode === "on",
+    jwtSecret: new TextEncoder().encode(`${jwtSecret}\u0000rampart-capi-watchers`),
+    registrationRanges: rangesVar(
+      "CAPI_REGISTRATION_ALLOWED_RANGES",
+      env.CAPI_REGISTRATION_ALLOWED_RANGES ?? "0.0.0.0/0,::/0",
+    ),
+    consensus,
+    decisionMs,
+  };
+}
+
 /** Validates the environment into a Config; throws ConfigError naming the variable. */
 export function loadConfig(env: Env): Config {
   const secret = env.JWT_SECRET ?? "";
@@ -90,6 +137,7 @@ export function loadConfig(env: Env): Config {
     );
   }
   return {
+    capi: capiConfig(env, secret),
     minDecisionPrefix,
     jwtSecret: new TextEncoder().encode(secret),
     adminToken: env.ADMIN_TOKEN || null,

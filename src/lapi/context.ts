@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type { CapiWatcher } from "../db/capi-server";
 import type { Db } from "../db/client";
 import type { BouncerKeyCache } from "./auth/bouncer-key-cache";
 import type { MachineCache } from "./auth/machine-cache";
@@ -46,6 +47,8 @@ export interface AppVariables {
   /** Machine id from the JWT (machine routes). */
   machineId: string;
   bouncer: BouncerIdentity;
+  /** The Central API watcher a `/v2` token was issued to (capi routes). */
+  capiWatcher: CapiWatcher;
   caches: Caches;
   /** This isolate's metrics increments, flushed to the metrics object after each answer. */
   metrics: MetricsRecorder;

@@ -53,4 +53,22 @@ export interface Env {
   LOCAL_FRONT_TOKEN?: string;
   /** How long ingested event ids are remembered for dedup (Go duration, `d` allowed). */
   INGEST_RETENTION?: string;
+  /** `on` serves the Central API (`/v2/watchers`, `/v2/signals`, `/v2|v3/decisions/stream`). */
+  CAPI_SERVER?: string;
+  /** CIDRs allowed to register CAPI watchers (default: anywhere). */
+  CAPI_REGISTRATION_ALLOWED_RANGES?: string;
+  /** Distinct reporters a community decision needs (≥ 2, default 2). */
+  CAPI_CONSENSUS_MIN_REPORTERS?: string;
+  /** How far back signals count for the consensus (default 24h). */
+  CAPI_CONSENSUS_WINDOW?: string;
+  /** Lifetime of a community decision after its last confirmation (default 24h). */
+  CAPI_DECISION_DURATION?: string;
+  /** `on`: the cron registers with `CAPI_CLIENT_URL`, pushes signals and pulls `CAPI` decisions. */
+  CAPI_CLIENT?: string;
+  /** The central API this deployment reports to (default CrowdSec's, https://api.crowdsec.net/). */
+  CAPI_CLIENT_URL?: string;
+  /** `true` shares alerts of manual (`cscli`) decisions too. */
+  CAPI_CLIENT_SHARE_MANUAL?: string;
+  /** Least time between two community pulls (default 2h). */
+  CAPI_CLIENT_PULL_INTERVAL?: string;
 }

@@ -1,4 +1,5 @@
 import { deleteStaleBouncers } from "../db/bouncers";
+import { purgeSignals } from "../db/capi-server";
 import { openDb } from "../db/client";
 import { flushAlerts } from "../db/flush";
 import { purgeUnusedHubContents } from "../db/hub-registry";
@@ -10,9 +11,10 @@ import { loadIngestConfig } from "./ingest/ingest-config";
 
 /**
  * The cron trigger's work: flush old alerts, auto-delete idle machines and bouncers, forget
- * ingested event ids and delivered overflow ids past the retention (bucket objects purge their
- * own dedup ids and idle instances from their alarms), drop deleted machines' hubs and hub
- * contents no machine has used for {@link HUB_CONTENT_RETENTION_MS}.
+ * ingested event ids and delivered overflow ids past the retention, Central API signals past the
+ * consensus window (bucket objects purge their own dedup ids and idle instances from their
+ * alarms), drop deleted machines' hubs and hub contents no machine has used for
+ * {@link HUB_CONTENT_RETENTION_MS}.
  */
 /**
  * How long a hub content nobody registers any more is kept: bucket instances poured with it
@@ -38,6 +40,8 @@ export async function runHousekeeping(env: Env, now: number) {
   if (b.tls !== null) removed.bouncers += await deleteStaleBouncers(db, "tls", now - b.tls);
   const ingest = await purgeIngestLedgers(db, now - loadIngestConfig(env).retentionMs);
   const hubRows = await purgeUnusedHubContents(db, now - HUB_CONTENT_RETENTION_MS);
+  // Central API signals stop counting after the consensus window.
+  await purgeSignals(db, now - config.capi.consensus.windowMs);
   return {
     ...flushed,
     hubRows,

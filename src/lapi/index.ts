@@ -1,4 +1,6 @@
+import { openDb } from "../db/client";
 import { createApp } from "./app";
+import { capiClientConfig, runCapiClient } from "./capi-client/sync";
 import { discardBody } from "./capped-body";
 import type { Env } from "./env";
 import { runHousekeeping } from "./housekeeping";
@@ -22,5 +24,17 @@ export default {
     const now = Date.now();
     ctx.waitUntil(runHousekeeping(env, now));
     ctx.waitUntil(runListSyncs(env, now));
+    const capi = capiClientConfig(env);
+    if (capi) {
+      const deps = {
+        db: openDb(env.DB),
+        fetch,
+        config: capi,
+        userAgent: "crowdsec/v1.4.6-rampart",
+      };
+      ctx.waitUntil(
+        runCapiClient(deps, now).catch((e: Error) => console.error(`capi client: ${e.message}`)),
+      );
+    }
   },
 } satisfies ExportedHandler<Env>;

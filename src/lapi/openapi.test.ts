@@ -44,6 +44,7 @@ describe("OpenAPI document generated from the route table", () => {
         jwtOrApiKey: ["machineJwt", "bouncerApiKey", "clientCertificate"],
         admin: ["adminToken", "clientCertificate"],
         scrape: ["metricsToken", "adminToken", "clientCertificate"],
+        capi: ["capiWatcherToken"],
       }[route.auth];
       expect(schemes).toEqual(expected);
       const params = [...route.path.matchAll(/:([a-z_]+)/g)].map((m) => m[1]);

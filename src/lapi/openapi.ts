@@ -20,6 +20,7 @@ const SECURITY: Record<AuthKind, Json[]> = {
   jwtOrApiKey: [{ machineJwt: [] }, { bouncerApiKey: [] }, { clientCertificate: [] }],
   admin: [{ adminToken: [] }, { clientCertificate: [] }],
   scrape: [{ metricsToken: [] }, { adminToken: [] }, { clientCertificate: [] }],
+  capi: [{ capiWatcherToken: [] }],
 };
 
 /** How each auth kind refuses a caller (CrowdSec's statuses, ours for the admin API). */
@@ -40,6 +41,7 @@ const AUTH_ERRORS: Record<AuthKind, Record<string, string>> = {
     "401": "No token and no admin client certificate",
     "403": "Neither the metrics token nor the admin token",
   },
+  capi: { "401": "Missing, forged or expired watcher token, or a deleted watcher" },
 };
 
 const SECURITY_SCHEMES = {
@@ -50,6 +52,12 @@ const SECURITY_SCHEMES = {
     description: "Machine token from POST /v1/watchers/login (HS256, 1 h)",
   },
   bouncerApiKey: { type: "apiKey", in: "header", name: "X-Api-Key" },
+  capiWatcherToken: {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "Central API watcher token from POST /v2/watchers/login (CAPI_SERVER=on)",
+  },
   adminToken: {
     type: "http",
     scheme: "bearer",

@@ -2,7 +2,10 @@ import type { z } from "zod";
 import type { GoType } from "../shared/go-json";
 import type { AppContext } from "./context";
 
-/** How a route authenticates (CrowdSec controllers/controller.go groups), plus our admin API. */
+/**
+ * How a route authenticates (CrowdSec controllers/controller.go groups), plus our admin API and
+ * the Central API server's watcher tokens (`capi`).
+ */
 export type AuthKind =
   | "none"
   | "jwt"
@@ -11,7 +14,8 @@ export type AuthKind =
   | "jwtOrApiKey"
   | "admin"
   /** `/metrics`: admin credentials or the scrape-only METRICS_TOKEN. */
-  | "scrape";
+  | "scrape"
+  | "capi";
 
 export type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
 

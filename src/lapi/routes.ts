@@ -2,12 +2,14 @@ import type { RouteDef } from "./route-def";
 import { adminRoutes } from "./routes/admin";
 import { adminAllowlistRoutes } from "./routes/admin-allowlists";
 import { adminListRoutes } from "./routes/admin-lists";
+import { adminCapiRoutes } from "./routes/admin-capi";
 import { adminProfileRoutes } from "./routes/admin-profiles";
 import { adminScenarioRoutes } from "./routes/admin-scenarios";
 import { alertRoutes } from "./routes/alerts";
 import { allowlistRoutes } from "./routes/allowlists";
 import { consoleRoutes } from "./routes/console";
 import { consoleSessionRoutes } from "./routes/console-session";
+import { capiRoutes } from "./routes/capi";
 import { decisionReadRoutes } from "./routes/decisions-read";
 import { decisionWriteRoutes } from "./routes/decisions-write";
 import { healthRoutes } from "./routes/health";
@@ -17,7 +19,10 @@ import { openApiRoutes } from "./routes/openapi";
 import { usageMetricsRoutes } from "./routes/usage-metrics";
 import { watcherRoutes } from "./routes/watchers";
 
-/** The route → auth table of the LAPI v1 (CrowdSec controllers/controller.go) and the admin API. */
+/**
+ * The route → auth table of the LAPI v1 (CrowdSec controllers/controller.go), the admin API and the
+ * Central API server (`/v2`, `/v3`).
+ */
 export const routes: readonly RouteDef[] = [
   ...healthRoutes,
   ...metricsRoutes,
@@ -35,5 +40,7 @@ export const routes: readonly RouteDef[] = [
   ...consoleSessionRoutes,
   ...consoleRoutes,
   ...adminListRoutes,
+  ...capiRoutes,
+  ...adminCapiRoutes,
   ...openApiRoutes(() => routes),
 ];

@@ -164,7 +164,12 @@ export interface CrowdsecConfigOptions {
   dir: string;
   install: CrowdsecInstall;
   /** LAPI server section; omitted → no `api.server` (agents, cscli-only configs). */
-  server?: { listenUri: string; trustedIps?: string[] };
+  server?: {
+    listenUri: string;
+    trustedIps?: string[];
+    /** Central API credentials (`online_client`), written to `etc/online_api_credentials.yaml`. */
+    onlineApi?: LapiCredentials;
+  };
   /** Client credentials written to `etc/local_api_credentials.yaml`. */
   credentials?: LapiCredentials;
   /** Hub items to install (agents). */
@@ -209,6 +214,8 @@ export function writeCrowdsecConfig(options: CrowdsecConfigOptions): CrowdsecCon
     (options.acquisition ?? []).map((doc) => stringify(doc)).join("---\n"),
   );
   if (options.credentials) writeYaml(credentialsPath, options.credentials);
+  const onlineCredentialsPath = join(configDir, "online_api_credentials.yaml");
+  if (options.server?.onlineApi) writeYaml(onlineCredentialsPath, options.server.onlineApi);
   if (options.hubItems) installHubItems(install, configDir, options.hubItems);
 
   const config: Record<string, unknown> = {
@@ -239,7 +246,10 @@ export function writeCrowdsecConfig(options: CrowdsecConfigOptions): CrowdsecCon
               log_level: logLevel,
               listen_uri: options.server.listenUri,
               profiles_path: join(configDir, "profiles.yaml"),
-              // No `online_client`: the oracle never talks to the Central API.
+              // No `online_client` unless asked: the oracle talks to no Central API but Rampart's.
+              ...(options.server.onlineApi
+                ? { online_client: { credentials_path: onlineCredentialsPath } }
+                : {}),
               trusted_ips: options.server.trustedIps ?? ["127.0.0.1", "::1"],
             },
           }

@@ -37,6 +37,8 @@ export interface RampartDevOptions {
   cwd?: string;
   /** Extra variables for the Worker (e.g. `TRUSTED_IPS`). */
   vars?: Record<string, string>;
+  /** Serves `/cdn-cgi/handler/scheduled` (`wrangler dev --test-scheduled`): tests fire the cron. */
+  testScheduled?: boolean;
   /** How long to wait for `/health` (bundling + miniflare start; default 120 s). */
   startTimeoutMs?: number;
   /**
@@ -120,6 +122,7 @@ export async function startRampartDev(options: RampartDevOptions = {}): Promise<
     "--env-file",
     envFile,
     "--show-interactive-dev-session=false",
+    ...(options.testScheduled ? ["--test-scheduled"] : []),
     "--log-level",
     "info",
   ];

@@ -23,6 +23,8 @@ export interface RealLapi extends LapiTarget {
   readonly install: CrowdsecInstall;
   /** Runs `cscli -c <server config> ...` (direct-DB commands: machines, bouncers). */
   cscli(args: string[]): Promise<{ stdout: string; stderr: string; code: number | null }>;
+  /** Stops and starts `crowdsec` again on the same port, configuration and database. */
+  restart(): Promise<void>;
 }
 
 /** Options of {@link startRealLapi}. */
@@ -37,6 +39,8 @@ export interface RealLapiOptions {
    * the broker requires to own plugin binaries.
    */
   notifications?: string[];
+  /** Central API credentials (`online_client`): the LAPI registers its signals and pulls there. */
+  onlineApi?: { url: string; login: string; password: string };
 }
 
 /** Writes the optional profiles / notifier files and enables the plugin broker. */
@@ -79,17 +83,35 @@ export async function startRealLapi(options: RealLapiOptions = {}): Promise<Real
   const config = writeCrowdsecConfig({
     dir,
     install,
-    server: { listenUri: `127.0.0.1:${port}` },
+    server: { listenUri: `127.0.0.1:${port}`, onlineApi: options.onlineApi },
     logLevel: options.logLevel ?? "info",
   });
   customize(dir, install, options, config.configPath);
   // 1.4.6 refuses secrets shorter than 64 bytes ("CS_LAPI_SECRET not strong enough").
   const jwtSecret = randomSecret(96);
   const env = { ...process.env, CS_LAPI_SECRET: jwtSecret };
-  const server = startProcess(install.crowdsec, ["-c", config.configPath, "-no-cs"], {
-    cwd: dir,
-    env,
-  });
+  let earlierLogs = "";
+  const launch = async () => {
+    const started = startProcess(install.crowdsec, ["-c", config.configPath, "-no-cs"], {
+      cwd: dir,
+      env,
+    });
+    try {
+      await waitFor(
+        "real LAPI /health",
+        async () => {
+          if (started.exited()) throw new Error(`crowdsec exited:\n${started.output()}`);
+          const res = await fetch(`${url}health`);
+          return res.status === 200;
+        },
+        { timeoutMs: 30_000, diagnostics: started.output },
+      );
+    } catch (error) {
+      await started.stop();
+      throw error;
+    }
+    return started;
+  };
   const cscli = (args: string[]) =>
     runCommand(install.cscli, ["-c", config.configPath, ...args], { cwd: dir, env });
   const mustCscli = async (args: string[]) => {
@@ -99,18 +121,10 @@ export async function startRealLapi(options: RealLapiOptions = {}): Promise<Real
     }
     return result;
   };
+  let server: Awaited<ReturnType<typeof launch>>;
   try {
-    await waitFor(
-      "real LAPI /health",
-      async () => {
-        if (server.exited()) throw new Error(`crowdsec exited:\n${server.output()}`);
-        const res = await fetch(`${url}health`);
-        return res.status === 200;
-      },
-      { timeoutMs: 30_000, diagnostics: server.output },
-    );
+    server = await launch();
   } catch (error) {
-    await server.stop();
     removeDir(dir);
     throw error;
   }
@@ -158,7 +172,12 @@ export async function startRealLapi(options: RealLapiOptions = {}): Promise<Real
     async deleteBouncer(name) {
       await mustCscli(["bouncers", "delete", name]);
     },
-    logs: server.output,
+    logs: () => earlierLogs + server.output(),
+    async restart() {
+      earlierLogs += server.output();
+      await server.stop();
+      server = await launch();
+    },
     async stop() {
       await server.stop();
       removeDir(dir);

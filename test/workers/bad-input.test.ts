@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { GENERIC_500 } from "../../src/lapi/errors";
 import type { RouteDef } from "../../src/lapi/route-def";
 import { routes } from "../../src/lapi/routes";
-import { ADMIN, AGENT_UA, bouncerKey, call, jsonInit, machineToken } from "./helpers";
+import { ADMIN, AGENT_UA, bouncerKey, call, capiToken, jsonInit, machineToken } from "./helpers";
 
 /**
  * Hostile and broken input (issue #2 acceptance): every failure is the documented status with a
@@ -15,9 +15,11 @@ const TOO_LARGE = { message: "http: request body too large" };
 
 let jwt: string;
 let key: string;
+let capi: string;
 
 beforeAll(async () => {
   jwt = await machineToken("bad-input-agent");
+  capi = await capiToken("bad-input-watcher");
   key = await bouncerKey("bad-input-bouncer");
 });
 
@@ -32,6 +34,8 @@ function credentials(route: RouteDef): Record<string, string> {
     case "admin":
     case "scrape":
       return { ...ADMIN };
+    case "capi":
+      return { Authorization: `Bearer ${capi}` };
     case "none":
       return { ...AGENT_UA };
   }

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import type { RouteDef } from "../../src/lapi/route-def";
 import { routes } from "../../src/lapi/routes";
-import { ADMIN, AGENT_UA, bouncerKey, call, machineToken } from "./helpers";
+import { ADMIN, AGENT_UA, bouncerKey, call, capiToken, machineToken } from "./helpers";
 
 /**
  * Issue 12, hole 5: a ~1 MB gzip body inflating to 1 GiB, sent to every route that reads a body,
@@ -29,9 +29,11 @@ const bodyRoutes = routes.filter(
 
 let jwt: string;
 let key: string;
+let capi: string;
 
 beforeAll(async () => {
   jwt = await machineToken("body-limits-agent");
+  capi = await capiToken("body-limits-watcher");
   key = await bouncerKey("body-limits-bouncer");
 });
 
@@ -46,6 +48,8 @@ function credentials(route: RouteDef): Record<string, string> {
     case "admin":
     case "scrape":
       return { ...ADMIN };
+    case "capi":
+      return { Authorization: `Bearer ${capi}` };
     case "none":
       return { ...AGENT_UA };
   }

@@ -39,3 +39,15 @@ export async function bouncerKey(name = "bouncer1"): Promise<string> {
   const body = (await r.json()) as { api_key: string };
   return body.api_key;
 }
+
+/** Registers a Central API watcher (`POST /v2/watchers`) and returns its bearer token. */
+export async function capiToken(machineId = "watcher1", password = "watcher-pw"): Promise<string> {
+  const created = await call("/v2/watchers", jsonInit("POST", { machine_id: machineId, password }));
+  if (created.status !== 200 && created.status !== 403) throw new Error(`capi: ${created.status}`);
+  const r = await call(
+    "/v2/watchers/login",
+    jsonInit("POST", { machine_id: machineId, password, scenarios: [] }, AGENT_UA),
+  );
+  if (r.status !== 200) throw new Error(`capi login: ${r.status} ${await r.text()}`);
+  return ((await r.json()) as { token: string }).token;
+}

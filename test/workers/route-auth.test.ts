@@ -3,7 +3,7 @@ import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RouteDef } from "../../src/lapi/route-def";
 import { routes } from "../../src/lapi/routes";
-import { ADMIN, AGENT_UA, bouncerKey, call, machineToken } from "./helpers";
+import { ADMIN, AGENT_UA, bouncerKey, call, capiToken, machineToken } from "./helpers";
 
 /**
  * The route → auth conformance table (CrowdSec pkg/apiserver/middlewares/v1/jwt.go, api_key.go):
@@ -60,10 +60,12 @@ let apiKey: string;
 let forged: string;
 let expired: string;
 let algNone: string;
+let watcherJwt: string;
 
 beforeAll(async () => {
   machineJwt = await machineToken("route-auth-agent");
   apiKey = await bouncerKey("route-auth-bouncer");
+  watcherJwt = await capiToken("route-auth-watcher");
   const now = Math.floor(Date.now() / 1000);
   const claims = { id: "route-auth-agent", orig_iat: now, exp: now + 3600 };
   forged = await new SignJWT(claims)
@@ -87,6 +89,7 @@ it("has at least one row of every auth kind, so no branch below runs empty", () 
     "jwtOrApiKey",
     "admin",
     "scrape",
+    "capi",
   ] as const) {
     expect(byAuth([kind]).length, kind).toBeGreaterThan(0);
   }
@@ -310,6 +313,29 @@ describe("the scrape-only METRICS_TOKEN", () => {
     },
   );
 });
+describe.each(byAuth(["capi"]).map((r) => [rowName(r), r] as const))(
+  "central API watcher row %s",
+  (_, route) => {
+    it("rejects a missing, forged, expired or LAPI machine token with 401", async () => {
+      const tokens = [null, "a.b", forged, expired, algNone, machineJwt];
+      for (const token of tokens) {
+        const r = await send(route, token ? { Authorization: `Bearer ${token}` } : {});
+        expect(r.status, String(token)).toBe(401);
+        expect(typeof r.body?.message).toBe("string");
+      }
+    });
+
+    it("does not take a bouncer key or an agent certificate", async () => {
+      expect((await send(route, { "X-Api-Key": apiKey })).status).toBe(401);
+      expect((await send(route, {}, tlsCert("agent-ou"))).status).toBe(401);
+    });
+
+    it("lets a watcher token through the auth layer", async () => {
+      const r = await send(route, { Authorization: `Bearer ${watcherJwt}` });
+      expect(r.status).not.toBe(401);
+    });
+  },
+);
 
 describe.each(byAuth(["none"]).map((r) => [rowName(r), r] as const))(
   "unauthenticated row %s",
