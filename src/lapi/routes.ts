@@ -1,15 +1,15 @@
 import type { RouteDef } from "./route-def";
 import { adminRoutes } from "./routes/admin";
 import { adminAllowlistRoutes } from "./routes/admin-allowlists";
-import { adminListRoutes } from "./routes/admin-lists";
 import { adminCapiRoutes } from "./routes/admin-capi";
+import { adminListRoutes } from "./routes/admin-lists";
 import { adminProfileRoutes } from "./routes/admin-profiles";
 import { adminScenarioRoutes } from "./routes/admin-scenarios";
 import { alertRoutes } from "./routes/alerts";
 import { allowlistRoutes } from "./routes/allowlists";
+import { capiRoutes } from "./routes/capi";
 import { consoleRoutes } from "./routes/console";
 import { consoleSessionRoutes } from "./routes/console-session";
-import { capiRoutes } from "./routes/capi";
 import { decisionReadRoutes } from "./routes/decisions-read";
 import { decisionWriteRoutes } from "./routes/decisions-write";
 import { healthRoutes } from "./routes/health";

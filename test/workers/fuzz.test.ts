@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { GENERIC_500 } from "../../src/lapi/errors";
 import type { RouteDef } from "../../src/lapi/route-def";
 import { routes } from "../../src/lapi/routes";
-import { ADMIN, AGENT_UA, bouncerKey, call, machineToken } from "./helpers";
+import { ADMIN, AGENT_UA, bouncerKey, call, capiToken, machineToken } from "./helpers";
 
 /**
  * The bounded fuzz suite (issue 12 acceptance): every row of the route table gets seeded random
@@ -71,6 +71,13 @@ const TABLES = [
   "scenario_settings",
   "ingested_events",
   "ingest_deliveries",
+  "console_hourly",
+  "lists",
+  "list_entries",
+  "capi_watchers",
+  "capi_signals",
+  "capi_community_decisions",
+  "capi_client_state",
 ];
 
 async function counts(): Promise<Record<string, number>> {
@@ -362,6 +369,7 @@ function junkHeaders(r: Rng): Record<string, string> {
 
 let jwt = "";
 let apiKey = "";
+let watcherJwt = "";
 
 async function login(): Promise<void> {
   jwt = await machineToken("fuzz-agent");
@@ -378,6 +386,8 @@ function credentials(route: RouteDef): Record<string, string> {
     case "admin":
     case "scrape":
       return { ...ADMIN };
+    case "capi":
+      return { Authorization: `Bearer ${watcherJwt}`, ...AGENT_UA };
     case "none":
       return { ...AGENT_UA };
   }
@@ -386,6 +396,7 @@ function credentials(route: RouteDef): Record<string, string> {
 beforeAll(async () => {
   await login();
   apiKey = await bouncerKey("fuzz-bouncer");
+  watcherJwt = await capiToken("fuzz-watcher");
   console.log(`fuzz: seed ${SEED} (FUZZ_SEED), ${CASES} cases per route (FUZZ_CASES)`);
 });
 
