@@ -10,7 +10,7 @@
  * `--force-depends` on install; everything else is dpkg's own behaviour.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDeb } from "../../scripts/package-deb.js";
@@ -117,39 +117,36 @@ describe.skipIf(skip)("rampart-agent .deb", () => {
     );
   });
 
-  it("rampart-agent -t passes once credentials and the sshd collection are installed", () => {
+  it("rampart setup apply in the root installs sshd's collection offline; then -t passes", () => {
     writeFileSync(
       join(root, "etc/rampart/local_api_credentials.yaml"),
       "url: http://127.0.0.1:8080/\nlogin: host-1\npassword: secret\n",
     );
+    // The hub snapshot where `rampart hub update` would put it: nothing to download.
     cpSync(install.hubDir, join(root, "etc/crowdsec/hub"), { recursive: true });
     cpSync(join(install.etcDir, "patterns"), join(root, "etc/crowdsec/patterns"), {
       recursive: true,
     });
     mkdirSync(join(root, "var/lib/crowdsec/data"), { recursive: true });
-    // Enabled the way cscli and `rampart hub install` enable items: a symlink into the hub.
-    for (const [type, file] of [
-      ["collections", "crowdsecurity/sshd.yaml"],
-      ["parsers/s01-parse", "crowdsecurity/sshd-logs.yaml"],
-      ["scenarios", "crowdsecurity/ssh-bf.yaml"],
-      ["scenarios", "crowdsecurity/ssh-slow-bf.yaml"],
-    ] as const) {
-      const link = join(root, "etc/crowdsec", type, file.split("/")[1]!);
-      mkdirSync(dirname(link), { recursive: true });
-      symlinkSync(`/etc/crowdsec/hub/${type}/${file}`, link);
-    }
     mkdirSync(join(root, "var/log"), { recursive: true });
     writeFileSync(join(root, "var/log/auth.log"), "");
-    writeFileSync(
-      join(root, "etc/rampart/acquis.d/auth.yaml"),
-      "filenames: [/var/log/auth.log]\nlabels: {type: syslog}\n",
+
+    const setup = inChroot(["/usr/bin/rampart", "setup", "apply"]);
+    expect(setup.stderr).toBe("");
+    expect(setup.status).toBe(0);
+    expect(setup.stdout).toContain("enabled: collections crowdsecurity/sshd\n");
+    expect(setup.stdout).toContain("enabled: parsers crowdsecurity/whitelists\n");
+    expect(setup.stdout).toContain(
+      "previous acquisition kept as /etc/rampart/acquis.yaml.bak\n" +
+        "wrote /etc/rampart/acquis.yaml (1 sources)\n",
     );
+
     const r = inChroot(["/usr/bin/rampart-agent", "-c", "/etc/rampart/agent.yaml", "-t"]);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(
-      "  file [tail] type=syslog: /var/log/auth.log (1 file now)\n" +
-        "hub: 1 parsers, 0 postoverflows, 2 scenarios loaded from /etc/crowdsec/hub\n" +
+      "acquisition: 1 datasource\n  file [tail] type=syslog: /var/log/auth.log (1 file now)\n" +
+        "hub: 4 parsers, 0 postoverflows, 2 scenarios loaded from /etc/crowdsec/hub\n" +
         "configuration test: OK\n",
     );
   });
@@ -163,13 +160,14 @@ describe.skipIf(skip)("rampart-agent .deb", () => {
 
   it("dpkg -r removes the programs and keeps the edited conffiles; dpkg -P removes them", () => {
     writeFileSync(join(root, "etc/rampart/agent.yaml"), "# edited\n", { flag: "a" });
+    const acquis = readFileSync(join(root, "etc/rampart/acquis.yaml"), "utf8");
     const removed = dpkg("-r", "rampart-agent");
     expect(removed.status, removed.stderr).toBe(0);
     expect(status()).toBe("rc");
     expect(existsSync(join(root, "usr/lib/rampart/rampart-agent.mjs"))).toBe(false);
     expect(existsSync(join(root, "lib/systemd/system/rampart-agent.service"))).toBe(false);
     expect(readFileSync(join(root, "etc/rampart/agent.yaml"), "utf8")).toContain("# edited\n");
-    expect(existsSync(join(root, "etc/rampart/acquis.yaml"))).toBe(true);
+    expect(readFileSync(join(root, "etc/rampart/acquis.yaml"), "utf8")).toBe(acquis);
 
     const purged = dpkg("-P", "rampart-agent");
     expect(purged.status, purged.stderr).toBe(0);
