@@ -73,6 +73,7 @@ export function loadConfiguredHub(config: AgentConfig): AgentHub {
       postoverflows: union(config.hub.postoverflows, fromDir?.selection.postoverflows),
       scenarios: union(config.hub.scenarios, fromDir?.selection.scenarios),
       ...(fromDir ? { overrides: fromDir.overrides } : {}),
+      ...(config.stateDir ? { cacheDir: join(config.stateDir, "hub-cache") } : {}),
     },
   );
   assertHubLoaded(hub.report, config.file);
