@@ -8,6 +8,7 @@
  */
 import type { CompiledScenario } from "../../src/engine/buckets/compile.js";
 import { defaultCompilerFactory } from "../../src/engine/hub/expr-compiler.js";
+import type { HubIndex } from "../../src/engine/hub/hub-index.js";
 import { type HubLoadReport, loadHub, readHubIndex } from "../../src/engine/hub/hub-loader.js";
 import { describeMissing, renderLoadProblem } from "../../src/engine/hub/load-problem.js";
 import type { Pipeline } from "../../src/engine/parser/pipeline.js";
@@ -30,6 +31,8 @@ export interface AgentHubOptions {
   overrides?: ReadonlyMap<string, string>;
   /** Where the compiled grok library is cached (`agent/hub/pattern-cache.ts`); absent: none. */
   cacheDir?: string;
+  /** The hub dir's index, when the caller parsed it already (it is read once per start). */
+  index?: HubIndex;
 }
 
 /** The loaded hub of a running agent. */
@@ -55,7 +58,7 @@ export function loadAgentHub(dirs: HubDirectories, options: AgentHubOptions): Ag
   const source = hubSourceFromDirectories(dirs, options.overrides);
   const rdns = options.reverseDns ? createReverseDnsCache() : null;
   const { library } = loadPatternsCached(source.patterns, options.cacheDir ?? null);
-  const loaded = loadHub(source, readHubIndex(source), {
+  const loaded = loadHub(source, options.index ?? readHubIndex(source), {
     selection: options,
     patterns: library,
     enrichers: {
