@@ -383,8 +383,13 @@ export async function run(): Promise<void> {
     for (const log of BENCH_LOGS) {
       for (const engine of ["rampart", "crowdsec"] as const) {
         console.log(`${engine}: tailing ${log.file} × ${REPEAT}…`);
-        results.push(
-          await runAgent(engine, log, engine === "rampart" ? rampartLapi : crowdsecLapi),
+        const r = await runAgent(engine, log, engine === "rampart" ? rampartLapi : crowdsecLapi);
+        results.push(r);
+        // Each run as it ends, so an interrupted bench still leaves its figures.
+        console.log(
+          `  ${engine} ${log.file}: ${fmt((r.lines / r.processMs) * 1000)} lines/s, ` +
+            `${fmt((r.lines / r.cpuMs) * 1000)} lines/CPU-s, startup ${(r.startupMs / 1000).toFixed(2)} s, ` +
+            `idle RSS ${(r.idleRss / MiB).toFixed(0)} MiB, peak RSS ${(r.peakRss / MiB).toFixed(0)} MiB`,
         );
       }
     }
