@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * Entry of the `rampart-agent` bin: `npm run build:agent` bundles it into
  * `dist/rampart-agent.mjs` (the package's `bin`; `npm install` and `npm ci` build it through the

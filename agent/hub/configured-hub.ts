@@ -40,7 +40,7 @@ export function assertHubLoaded(report: HubLoadReport, file: string): void {
  * The items installed under `hub.config_dir` (none when unset), read with the index of
  * `hub.hub_dir`: what `rampart … install` (or `cscli … install`) enabled there.
  */
-function installed(config: AgentConfig): InstalledSelection | null {
+function installed(config: AgentConfig): (InstalledSelection & { index: HubIndex }) | null {
   if (!config.hub.configDir) return null;
   const indexPath = join(config.hub.hubDir, ".index.json");
   let index: HubIndex;
@@ -53,7 +53,7 @@ function installed(config: AgentConfig): InstalledSelection | null {
       `cannot read the hub index ${indexPath} (run \`rampart hub update\`): ${(error as Error).message.split("\n")[0]}`,
     );
   }
-  return installedSelection(config.hub.configDir, config.hub.hubDir, index);
+  return { ...installedSelection(config.hub.configDir, config.hub.hubDir, index), index };
 }
 
 /**
@@ -72,7 +72,8 @@ export function loadConfiguredHub(config: AgentConfig): AgentHub {
       parsers: union(config.hub.parsers, fromDir?.selection.parsers),
       postoverflows: union(config.hub.postoverflows, fromDir?.selection.postoverflows),
       scenarios: union(config.hub.scenarios, fromDir?.selection.scenarios),
-      ...(fromDir ? { overrides: fromDir.overrides } : {}),
+      ...(fromDir ? { overrides: fromDir.overrides, index: fromDir.index } : {}),
+      ...(config.stateDir ? { cacheDir: join(config.stateDir, "hub-cache") } : {}),
     },
   );
   assertHubLoaded(hub.report, config.file);

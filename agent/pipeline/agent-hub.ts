@@ -8,12 +8,14 @@
  */
 import type { CompiledScenario } from "../../src/engine/buckets/compile.js";
 import { defaultCompilerFactory } from "../../src/engine/hub/expr-compiler.js";
+import type { HubIndex } from "../../src/engine/hub/hub-index.js";
 import { type HubLoadReport, loadHub, readHubIndex } from "../../src/engine/hub/hub-loader.js";
 import { describeMissing, renderLoadProblem } from "../../src/engine/hub/load-problem.js";
 import type { Pipeline } from "../../src/engine/parser/pipeline.js";
 import type { HubRegistration } from "../../src/shared/ingest-wire.js";
 import { type GeoIpFiles, openGeoIp } from "../hub/geoip.js";
 import { type HubDirectories, hubSourceFromDirectories } from "../hub/hub-fs.js";
+import { loadPatternsCached } from "../hub/pattern-cache.js";
 import { createReverseDnsCache } from "../hub/reverse-dns.js";
 import { buildHubRegistration, hubFileHash } from "./hub-registration.js";
 
@@ -27,6 +29,10 @@ export interface AgentHubOptions {
   reverseDns?: boolean;
   /** Hub path → file that replaces it (tainted copies installed in the config dir). */
   overrides?: ReadonlyMap<string, string>;
+  /** Where the compiled grok library is cached (`agent/hub/pattern-cache.ts`); absent: none. */
+  cacheDir?: string;
+  /** The hub dir's index, when the caller parsed it already (it is read once per start). */
+  index?: HubIndex;
 }
 
 /** The loaded hub of a running agent. */
@@ -51,8 +57,10 @@ export interface AgentHub {
 export function loadAgentHub(dirs: HubDirectories, options: AgentHubOptions): AgentHub {
   const source = hubSourceFromDirectories(dirs, options.overrides);
   const rdns = options.reverseDns ? createReverseDnsCache() : null;
-  const loaded = loadHub(source, readHubIndex(source), {
+  const { library } = loadPatternsCached(source.patterns, options.cacheDir ?? null);
+  const loaded = loadHub(source, options.index ?? readHubIndex(source), {
     selection: options,
+    patterns: library,
     enrichers: {
       geoip: openGeoIp(dirs.dataDir, options.geoip),
       ...(rdns ? { reverseDns: rdns.reverseDns } : {}),

@@ -2,7 +2,8 @@
  * The live agent, Rampart vs the reference CrowdSec 1.4.6, tailing the same growing files in the
  * same run: sustained lines/s (tail → parse → buckets or post), lines per CPU-second, startup
  * time and RSS, on the sshd and nginx bench logs (`scripts/gen-logs.ts --bench`) with the same
- * hub (collections linux + nginx, whitelists; scenarios installed on both sides).
+ * hub on both sides (collections linux, sshd, nginx, base-http-scenarios, the whitelists parser;
+ * scenarios installed as cscli would).
  *
  * - Rampart: `rampart-agent -c` from the production bundle (`npm run build:agent`, built here
  *   into `.cache/bench/`), posting signals to Rampart's LAPI under `wrangler dev`
@@ -12,7 +13,11 @@
  *
  * Each agent runs alone on CPU 0 (`taskset -c 0` when available; the LAPIs are moved to CPU 1),
  * one after the other on a fresh empty file. Startup = spawn until the first appended line is
- * counted in `cs_filesource_hits_total`. Then the bench log is appended `REPEAT` times and
+ * counted in `cs_filesource_hits_total`. Rampart runs as the package runs it: the bin's V8 flags
+ * (`AGENT_NODE_FLAGS`), and `-t` once before the daemon (the unit's `ExecStartPre`), which also
+ * fills the compiled grok cache under `state_dir`. Idle RSS is read 30 s after startup (env
+ * `RAMPART_BENCH_AGENT_IDLE_S`), peak RSS is the kernel's high-water mark (VmHWM) after the whole
+ * file went through. Then the bench log is appended `REPEAT` times and
  * lines/s is measured until `cs_parser_hits_total` (lines that went through the parsers, the same
  * metric name on both sides, read from each agent's Prometheus endpoint) has grown by all of
  * them. For Rampart, "delivered" is when every signal was acknowledged by the LAPI and the spool
@@ -49,12 +54,20 @@ import { freePort, type ManagedProcess, startProcess } from "../../test/oracle/p
 import { startRampartDev } from "../../test/oracle/rampart-dev.js";
 import { startRealLapi } from "../../test/oracle/real-lapi.js";
 import { BENCH_LOGS, writeLogs } from "../gen-logs.js";
+import { AGENT_NODE_FLAGS } from "../package-deb.js";
 import { serverPids } from "./process-memory.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
 const BENCH_DIR = join(REPO, ".cache/bench");
 const BUNDLE = join(BENCH_DIR, "rampart-agent.mjs");
-const COLLECTIONS = ["crowdsecurity/linux", "crowdsecurity/nginx"];
+const COLLECTIONS = [
+  "crowdsecurity/linux",
+  "crowdsecurity/sshd",
+  "crowdsecurity/nginx",
+  "crowdsecurity/base-http-scenarios",
+];
+/** Seconds between startup and the idle RSS reading (env `RAMPART_BENCH_AGENT_IDLE_S`). */
+const IDLE_S = Number(process.env.RAMPART_BENCH_AGENT_IDLE_S ?? 30);
 /** How many times the 100,000-line bench log is appended (env `RAMPART_BENCH_AGENT_REPEAT`). */
 const REPEAT = Number(process.env.RAMPART_BENCH_AGENT_REPEAT ?? 1);
 const CLK_TCK = 100;
@@ -239,10 +252,22 @@ async function runAgent(
   const lines = content.split("\n").filter(Boolean).length * REPEAT;
   const port = await freePort();
   const pin = hasTaskset ? ["taskset", "-c", "0"] : [];
-  const command =
-    engine === "rampart"
-      ? [...pin, process.execPath, BUNDLE, "-c", rampartConfig(dir, lapi, file, log.type, port)]
-      : [...pin, CROWDSEC_BIN, "-c", crowdsecConfig(dir, lapi, file, log.type, port), "-no-api"];
+  const node = [process.execPath, ...AGENT_NODE_FLAGS.split(" "), BUNDLE];
+  let command: string[];
+  if (engine === "rampart") {
+    const config = rampartConfig(dir, lapi, file, log.type, port);
+    const check = spawnSync(node[0]!, [...node.slice(1), "-c", config, "-t"], { encoding: "utf8" });
+    if (check.status !== 0) throw new Error(`rampart-agent -t failed:\n${check.stderr}`);
+    command = [...pin, ...node, "-c", config];
+  } else {
+    command = [
+      ...pin,
+      CROWDSEC_BIN,
+      "-c",
+      crowdsecConfig(dir, lapi, file, log.type, port),
+      "-no-api",
+    ];
+  }
   const started = performance.now();
   const agent: ManagedProcess = startProcess(command[0]!, command.slice(1), { cwd: dir });
   const pid = agent.child.pid!;
@@ -259,7 +284,7 @@ async function runAgent(
       if (metric(await scrape(port), "cs_filesource_hits_total") > 0)
         startupMs = performance.now() - started;
     }
-    await sleep(1500);
+    await sleep(IDLE_S * 1000);
     const before = await scrape(port);
     const processed0 = metric(before, "cs_parser_hits_total");
     const ok0 = metric(before, "cs_parser_hits_ok_total");
@@ -313,8 +338,8 @@ async function runAgent(
         }
         await sleep(200);
       }
-      figures.peakRss = peakRss;
     }
+    figures.peakRss = Math.max(peakRss, proc(pid).hwm);
     return figures;
   } finally {
     await agent.stop();
@@ -335,6 +360,14 @@ export async function run(): Promise<void> {
   }
   if (!BENCH_LOGS.every((log) => existsSync(join(BENCH_DIR, log.file))))
     writeLogs(BENCH_DIR, BENCH_LOGS);
+  // Default signal handlers skip the 'exit' hooks that SIGKILL every spawned process group
+  // (`startProcess`): exit through them instead.
+  const onSignal = (signal: NodeJS.Signals) => {
+    console.error(`${signal}: stopping every agent and LAPI this bench started`);
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   console.log(`building the agent bundle into ${BUNDLE}`);
   buildBundle();
   console.log(
@@ -350,8 +383,13 @@ export async function run(): Promise<void> {
     for (const log of BENCH_LOGS) {
       for (const engine of ["rampart", "crowdsec"] as const) {
         console.log(`${engine}: tailing ${log.file} × ${REPEAT}…`);
-        results.push(
-          await runAgent(engine, log, engine === "rampart" ? rampartLapi : crowdsecLapi),
+        const r = await runAgent(engine, log, engine === "rampart" ? rampartLapi : crowdsecLapi);
+        results.push(r);
+        // Each run as it ends, so an interrupted bench still leaves its figures.
+        console.log(
+          `  ${engine} ${log.file}: ${fmt((r.lines / r.processMs) * 1000)} lines/s, ` +
+            `${fmt((r.lines / r.cpuMs) * 1000)} lines/CPU-s, startup ${(r.startupMs / 1000).toFixed(2)} s, ` +
+            `idle RSS ${(r.idleRss / MiB).toFixed(0)} MiB, peak RSS ${(r.peakRss / MiB).toFixed(0)} MiB`,
         );
       }
     }
@@ -364,8 +402,8 @@ export async function run(): Promise<void> {
         "lines/s",
         "lines/CPU-s",
         "startup",
-        "idle RSS",
-        "peak RSS",
+        `idle RSS (${IDLE_S} s)`,
+        "peak RSS (HWM)",
         "signals delivered",
       ],
     ];

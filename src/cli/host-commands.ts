@@ -12,6 +12,7 @@ import { makeHubCommand, makeHubTypeCommands } from "./commands/hub.js";
 import { makeHubTestCommand } from "./commands/hubtest.js";
 import { makeMetricsCommand } from "./commands/metrics.js";
 import { makeProfilesCommand } from "./commands/profiles.js";
+import { makeSetupCommand } from "./commands/setup.js";
 import { makeSimulationCommand } from "./commands/simulation.js";
 import type { CliConfig } from "./config.js";
 import type { LapiClient } from "./lapi-client.js";
@@ -70,6 +71,7 @@ export function makeHostCommands(deps: HostDeps): Command[] {
     makeExplainCommand(deps),
     makeHubTestCommand(deps),
     makeSimulationCommand(deps),
+    makeSetupCommand(deps),
     makeProfilesCommand(deps),
     makeMetricsCommand(deps),
     makeDeployCommand({

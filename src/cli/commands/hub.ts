@@ -39,7 +39,8 @@ export interface HubDeps {
   config: () => HubConfig;
 }
 
-function placeOf(c: HubConfig): HubPlace {
+/** The directories and remote of the hub commands for `c` (defaults filled in). */
+export function placeOf(c: HubConfig): HubPlace {
   return {
     configDir: c.configDir,
     hubDir: c.hubDir,
@@ -88,7 +89,7 @@ export function findItem(index: HubIndex, name: string, type?: HubItemType): Hub
 }
 
 /** The items installing `item` enables: itself, plus members for a collection. */
-function closure(index: HubIndex, item: HubItem): HubItem[] {
+export function closure(index: HubIndex, item: HubItem): HubItem[] {
   if (item.type !== "collections") return [item];
   const r = resolveCollections(index, [item.name]);
   if (r.missing.length > 0) {
@@ -108,7 +109,8 @@ function appsecNotes(items: readonly HubItem[]): string[] {
   );
 }
 
-function installLine(o: ItemOutcome): string {
+/** One outcome as the install commands print it (`enabled: collections crowdsecurity/sshd`). */
+export function installLine(o: ItemOutcome): string {
   const what = `${o.item.type} ${o.item.name}`;
   if (o.skipped) return `skipped: ${what} ${o.skipped}\n`;
   let out = o.downloaded ? `downloaded: ${what} (${o.item.version})\n` : "";

@@ -6,5 +6,12 @@
 
 export { GrokError, RegexSyntaxError } from "./errors";
 export { type CompiledGrok, compileGrok, compileNamedGrok } from "./grok-compiler";
-export { loadPatterns, type PatternLibrary, parsePatternFile } from "./pattern-library";
+export {
+  type ExportedPattern,
+  libraryExpansions,
+  libraryFromExpansions,
+  loadPatterns,
+  type PatternLibrary,
+  parsePatternFile,
+} from "./pattern-library";
 export { compileRegex, type SafeRegex } from "./safe-regex";

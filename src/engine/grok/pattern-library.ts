@@ -75,6 +75,39 @@ export function parsePatternFile(content: string): Array<[name: string, expressi
 }
 
 /**
+ * One validated library pattern as {@link libraryExpansions} exports it: name, definition, and its
+ * expansion (regex source, group count, semantic → group entries).
+ */
+export type ExportedPattern = [
+  name: string,
+  expression: string,
+  source: string,
+  groupCount: number,
+  semantics: Array<[string, number]>,
+];
+
+/**
+ * Every pattern of a library built by {@link loadPatterns}, validated, in insertion order: what a
+ * cache of the library stores. {@link libraryFromExpansions} rebuilds the same library without
+ * compiling a single regex (the library load is most of a hub load: ~400 re2js compilations).
+ */
+export function libraryExpansions(library: PatternLibrary): ExportedPattern[] {
+  if (!(library instanceof GrokLibrary)) throw new TypeError("not a library from loadPatterns");
+  return library.exported();
+}
+
+/**
+ * The library whose patterns were exported by {@link libraryExpansions}. The caller vouches that
+ * `patterns` came from a library that validated them (a cache keyed by the pattern files' content).
+ */
+export function libraryFromExpansions(patterns: readonly ExportedPattern[]): PatternLibrary {
+  const library = new GrokLibrary(undefined);
+  for (const [name, expression, source, groupCount, semantics] of patterns)
+    library.restore(name, expression, { source, groupCount, semantics: new Map(semantics) });
+  return library;
+}
+
+/**
  * The library implementation. Definitions are validated when added, exactly as grokky's `Add`
  * compiles each one; expansions are memoised per instance (children share their parent's
  * memo because a name, once defined, never changes meaning).
@@ -109,6 +142,20 @@ export class GrokLibrary implements PatternLibrary {
     const { source, groupCount, semantics } = expandGrok(expression, (ref) => this.expansion(ref));
     this.definitions.set(name, expression);
     this.expansions.set(name, { source, groupCount, semantics });
+  }
+
+  /** Adds a definition validated earlier (its cached expansion). */
+  restore(name: string, expression: string, expansion: Expansion): void {
+    this.definitions.set(name, expression);
+    this.expansions.set(name, expansion);
+  }
+
+  /** This library's own patterns (not its parent's), in insertion order. */
+  exported(): ExportedPattern[] {
+    return [...this.definitions].map(([name, expression]) => {
+      const e = this.expansions.get(name)!;
+      return [name, expression, e.source, e.groupCount, [...e.semantics]];
+    });
   }
 
   /** The expanded, validated form of a named pattern, or undefined if the name is unknown. */

@@ -77,6 +77,11 @@ export interface HubLoadOptions {
   hash?: (content: string) => string;
   /** Scenarios in simulation mode (`simulation.yaml`). */
   simulated?: (name: string) => boolean;
+  /**
+   * The grok library of `source.patterns`, built by the caller (the agent restores it from a
+   * cache keyed by the files' content); absent ⇒ `loadPatterns(source.patterns)`.
+   */
+  patterns?: PatternLibrary;
 }
 
 /** Load status of one hub item. */
@@ -308,7 +313,7 @@ export function loadHub(source: HubSource, index: HubIndex, options: HubLoadOpti
   const warnings: WarningSink = { current: [] };
   // The library is immutable (`with` copies), so both pipelines start from the same base: each
   // still gets its own `pattern_syntax` registrations, as CrowdSec's two grok contexts do.
-  const base = loadPatterns(source.patterns);
+  const base = options.patterns ?? loadPatterns(source.patterns);
 
   const loadNodes = (list: readonly HubItem[]) => {
     const shared = createScope(base, source, options, warnings);
