@@ -91,9 +91,18 @@ describe.skipIf(skip)(
     const listedAll: { alert: ListedAlert; readAt: number }[] = [];
 
     const listAlerts = async (): Promise<ListedAlert[]> => {
-      const res = await fetch(new URL("v1/alerts?limit=0", lapi.url), {
-        headers: { Authorization: `Bearer ${token}`, "User-Agent": "rampart-e2e/1.0" },
-      });
+      let res: Response;
+      try {
+        res = await fetch(new URL("v1/alerts?limit=0", lapi.url), {
+          headers: { Authorization: `Bearer ${token}`, "User-Agent": "rampart-e2e/1.0" },
+        });
+      } catch (error) {
+        // A stalled LAPI (seen once at load 15: no headers within undici's 300 s): what it was doing.
+        const logs = lapi.logs();
+        throw new Error(
+          `GET /v1/alerts failed (${(error as Error).message}); LAPI log tail:\n${logs.slice(-6000)}`,
+        );
+      }
       if (res.status !== 200) throw new Error(`GET /v1/alerts → ${res.status} ${await res.text()}`);
       return ((await res.json()) as ListedAlert[] | null) ?? [];
     };
