@@ -22,8 +22,13 @@ export default {
   },
   async scheduled(_controller, env, ctx) {
     const now = Date.now();
-    ctx.waitUntil(runHousekeeping(env, now));
-    ctx.waitUntil(runListSyncs(env, now));
+    // Each job logs its own failure: one that throws must not hide, or stop, the others.
+    ctx.waitUntil(
+      runHousekeeping(env, now).catch((e: Error) => console.error(`housekeeping: ${e.stack}`)),
+    );
+    ctx.waitUntil(
+      runListSyncs(env, now).catch((e: Error) => console.error(`list syncs: ${e.stack}`)),
+    );
     const capi = capiClientConfig(env);
     if (capi) {
       const deps = {

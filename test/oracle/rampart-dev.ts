@@ -3,7 +3,7 @@
  * (migrated first with `wrangler d1 migrations apply --local`), and drives its admin API. The
  * Worker is bundled once (`wrangler deploy --dry-run`) so the run tests one fixed build.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { startLocalFront } from "../../scripts/local-front.mjs";
@@ -109,7 +109,7 @@ export async function startRampartDev(options: RampartDevOptions = {}): Promise<
     "dev",
     join(bundleDir, "index.js"),
     "--config",
-    join(cwd, "wrangler.toml"),
+    options.testScheduled ? configWithoutAssets(cwd, dir) : join(cwd, "wrangler.toml"),
     "--no-bundle",
     "--port",
     String(port),
@@ -258,6 +258,24 @@ export async function startRampartDev(options: RampartDevOptions = {}): Promise<
       removeDir(dir);
     },
   };
+}
+
+/**
+ * wrangler 4.86's `dev` answers `/cdn-cgi/handler/scheduled` with a bare 500 "exception" once the
+ * Worker has `[assets]` (the console): the request never reaches the Worker's `scheduled`. A cron
+ * test serves the same bundle with a copy of the config that leaves out the console's `[assets]`
+ * and `[build]` tables (the bundle path is given on the command line, so `main` is not read).
+ */
+function configWithoutAssets(cwd: string, dir: string): string {
+  const kept: string[] = [];
+  let skipping = false;
+  for (const line of readFileSync(join(cwd, "wrangler.toml"), "utf8").split("\n")) {
+    if (/^\[/.test(line)) skipping = /^\[(assets|build)\]\s*$/.test(line);
+    if (!skipping) kept.push(line);
+  }
+  const path = join(dir, "wrangler.scheduled.toml");
+  writeFileSync(path, kept.join("\n"));
+  return path;
 }
 
 /** `GET /admin/v1/machines` rows (cscli-like field names). */
