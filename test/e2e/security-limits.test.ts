@@ -4,10 +4,10 @@
  * 503. Memory is read from the `workerd` process (`VmHWM`, its peak resident set), with a generous
  * bound: before the fix one 1 GiB bomb took it up by ~2.2 GB.
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RampartDev, startRampartDev } from "../oracle/rampart-dev.js";
 import { gzipBomb } from "../support/gzip-bomb.js";
+import { workerdPeakKb } from "../support/workerd-memory.js";
 
 const MiB = 1024 * 1024;
 let lapi: RampartDev;
@@ -20,28 +20,13 @@ afterAll(async () => {
   await lapi?.stop();
 });
 
-/** Peak resident set (kB) of the `workerd` processes in wrangler's process group. */
-function workerdPeakKb(): number {
-  const group = lapi.processGroup();
-  let peak = 0;
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) !== group || !stat.includes("(workerd)")) continue;
-      const status = readFileSync(`/proc/${pid}/status`, "utf8");
-      peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
-    } catch {
-      // The process ended between the listing and the read.
-    }
-  }
-  return peak;
-}
+/** Peak resident set (kB) of the Worker's `workerd` processes. */
+const workerdPeak = () => workerdPeakKb(lapi.processGroup());
 
 describe("request bodies under wrangler dev", () => {
   it("refuses a 1 GiB gzip bomb before authentication without inflating it in memory", async () => {
     const bomb = new Uint8Array(gzipBomb(1024));
-    const before = workerdPeakKb();
+    const before = workerdPeak();
     expect(before).toBeGreaterThan(0);
     for (let i = 0; i < 3; i++) {
       const r = await fetch(`${lapi.url}v1/watchers`, {
@@ -52,7 +37,7 @@ describe("request bodies under wrangler dev", () => {
       expect(r.status).toBe(400);
       expect(await r.json()).toEqual({ message: "http: request body too large" });
     }
-    expect(workerdPeakKb() - before).toBeLessThan(256 * 1024);
+    expect(workerdPeak() - before).toBeLessThan(256 * 1024);
   });
 
   it("answers an oversized plain body with the LAPI's JSON 400, not the proxy's 503", async () => {
