@@ -243,6 +243,9 @@ describe.skipIf(!HUB)("GET /metrics ingestion counters", () => {
     expect(moved(before, after, "rampart_bucket_overflows_total", {})).toBe(result.overflows);
     const ssh = { name: "crowdsecurity/ssh-bf" };
     expect(moved(before, after, "cs_bucket_overflowed_total", ssh)).toBe(result.overflows);
+    // One partition (one source IP): one instance, created by the first event; the retry
+    // pours nothing, so it creates nothing.
+    expect(moved(before, after, "cs_bucket_created_total", ssh)).toBe(1);
     expect(
       moved(before, after, "cs_bucket_poured_total", {
         ...ssh,

@@ -92,7 +92,14 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
       }
     }
     if (unknown.size > 0) {
-      return { poured: 0, duplicates: [], unknown: [...unknown.values()], outbox: [], orphans: [] };
+      return {
+        poured: 0,
+        duplicates: [],
+        unknown: [...unknown.values()],
+        outbox: [],
+        orphans: [],
+        created: [],
+      };
     }
     const now = Date.now();
     this.rememberName();
@@ -114,6 +121,11 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
     const fresh: { entry: OutboxEntry; cause: { eventId: string; key: string } }[] = [];
     let poured = 0;
     let duplicateTotal = 0;
+    const created = new Map<string, number>();
+    const instantiate = (scenario: CompiledScenario, key: string, mode: number) => {
+      created.set(scenario.name, (created.get(scenario.name) ?? 0) + 1);
+      return newBucket(scenario, key, mode);
+    };
 
     const blackholeOf = (name: string) => {
       let list = blackholes.get(name);
@@ -130,7 +142,7 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
     const pourOne = (e: PourRequest["events"][number], t: PourTarget, evt: PipelineEvent): void => {
       const scenario = files.get(t.contentKey)!.get(t.scenario)!;
       const row = touched.has(t.key) ? touched.get(t.key)! : (stored.get(t.key) ?? null);
-      let state = row?.state ?? newBucket(scenario, t.key, e.event.ExpectMode);
+      let state = row?.state ?? instantiate(scenario, t.key, e.event.ExpectMode);
       const cause = { eventId: e.id, key: t.key };
       if (
         row &&
@@ -149,7 +161,7 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
             cause,
           );
         }
-        state = newBucket(scenario, t.key, e.event.ExpectMode);
+        state = instantiate(scenario, t.key, e.event.ExpectMode);
       }
       const out = pour(state, evt, scenario, e.time, blackholeOf(scenario.name), () => e.event);
       poured++;
@@ -221,7 +233,14 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
       now + OUTBOX_LEASE_MS,
     );
     this.store.addStats(request.machineId, poured, duplicateTotal);
-    return { poured, duplicates, unknown: [], outbox: [...outbox.values()], orphans };
+    return {
+      poured,
+      duplicates,
+      unknown: [],
+      outbox: [...outbox.values()],
+      orphans,
+      created: [...created],
+    };
   }
 
   /** Removes delivered overflows from the outbox. */

@@ -84,6 +84,12 @@ export const FAMILIES = {
     type: "counter",
     labels: ["name"],
   },
+  bucketCreatedBy: {
+    name: "cs_bucket_created_total",
+    help: "Total buckets were instantiated.",
+    type: "counter",
+    labels: ["name"],
+  },
   ingestEvents: {
     name: "rampart_ingest_events_total",
     help: "Events posted to /v1/rampart/events, by result (accepted, duplicate).",
