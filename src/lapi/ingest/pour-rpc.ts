@@ -63,6 +63,11 @@ export interface PourResponse {
    * a partition without a live instance, or a counter restarted after its duration.
    */
   created: [name: string, count: number][];
+  /**
+   * Instances this request ended, by scenario: every one that overflowed or whose counter
+   * duration ran out (1.4.6 decrements its `cs_buckets{name}` gauge then).
+   */
+  ended: [name: string, count: number][];
 }
 
 /** Pour and dedup counters of one object (all machines, or one). */
