@@ -4,8 +4,9 @@
  * (one `crowdsec` with LAPI and agent, tailing the same lines): the same table titles and rows,
  * counts equal where the semantics are equal ("Parser Metrics" row for row: the agent counts
  * every named parser node as 1.4.6 does). Where they differ, and why (docs/compatibility.md):
- * - buckets run in the LAPI's Durable Objects, which report pours, overflows and instances
- *   created (from their pour answers) only: "Current Count" and "Expired" stay "-";
+ * - buckets run in the LAPI's Durable Objects: pours, overflows and instances created equal
+ *   cscli's; "Current Count" and "Expired" depend on when each side collects idle instances (the
+ *   object's alarm vs 1.4.6's timers), so they are not compared;
  * - routes: the Rampart agent posts events to `/v1/rampart/events` where CrowdSec's posts alerts
  *   to `/v1/alerts`, and logs in once where 1.4.6 logs in twice.
  */
@@ -208,7 +209,9 @@ describe.skipIf(skip)("rampart metrics and cscli metrics 1.4.6 after the same ss
       rowsOf(t, "Bucket Metrics", "").map((r) => [r.Bucket, r.Overflows, r.Instantiated, r.Poured]);
     expect(buckets(got)).toEqual(buckets(expected));
     for (const r of rowsOf(got, "Bucket Metrics", "")) {
-      expect([r["Current Count"], r.Expired]).toEqual(["-", "-"]);
+      // Never more alive than created.
+      const current = r["Current Count"] === "-" ? 0 : Number(r["Current Count"]);
+      expect(current).toBeLessThanOrEqual(Number(r.Instantiated));
     }
 
     // 1.4.6 prints these two in Go map order, which changes from run to run; Rampart sorts.
