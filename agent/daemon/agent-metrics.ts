@@ -4,12 +4,17 @@
  * `cs_journalctlsource_hits_total`, `cs_syslogsource_hits_total`, `cs_parser_hits_total`,
  * `cs_parser_hits_ok_total`, `cs_parser_hits_ko_total`, all labelled `source` and `type` as in
  * `pkg/acquisition/modules/*` and `pkg/parser/runtime.go`), so existing dashboards keep working;
- * delivery and spool metrics are Rampart's own (`rampart_agent_*`).
+ * delivery and spool metrics are Rampart's own (`rampart_agent_*`). The per-node counters
+ * `cs_node_hits_total`, `cs_node_hits_ok_total` and `cs_node_hits_ko_total` (labels `source`,
+ * `type`, `name`, 1.4.6 `pkg/parser/node.go`) come from {@link NodeHits}, which the daemon hands
+ * to the parser only when the endpoint is enabled.
  *
  * The per-line path only bumps plain numbers in Maps; prom-client reads them at scrape time
  * (`collect`), so a busy log costs no label hashing per line.
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { PipelineEvent } from "../../src/engine/event.js";
+import type { NodeHitCounter } from "../../src/engine/parser/node.js";
 import type { EventBatchResult } from "../../src/shared/ingest-wire.js";
 import type { AcquisitionSource, LogLine } from "../acquisition/types.js";
 import type { FailureClass } from "../delivery/delivery.js";
@@ -71,6 +76,80 @@ function bump(counts: LabelCounts, key: string, labels: () => Record<string, str
   entry.value++;
 }
 
+/** Hits, successes and failures of one node for one `source`/`type`. */
+interface NodeCounts {
+  hits: number;
+  ok: number;
+  ko: number;
+}
+
+/**
+ * The parser's per-node counters (a {@link NodeHitCounter}): nested Maps keyed by the node name,
+ * `evt.Line.Src` and `evt.Line.Module`, whose strings are shared by every event of a source, so
+ * a hit is three Map reads and an increment. Past {@link MAX_SERIES} label sets a new source
+ * counts as `source="other"`.
+ */
+export class NodeHits implements NodeHitCounter {
+  private readonly byName = new Map<string, Map<string, Map<string, NodeCounts>>>();
+  private series = 0;
+
+  private counts(name: string, evt: PipelineEvent): NodeCounts {
+    let bySource = this.byName.get(name);
+    if (!bySource) {
+      bySource = new Map();
+      this.byName.set(name, bySource);
+    }
+    const { Src, Module } = evt.Line;
+    let byType = bySource.get(Src);
+    if (!byType) {
+      if (this.series >= MAX_SERIES) return this.other(bySource, Module);
+      byType = new Map();
+      bySource.set(Src, byType);
+    }
+    let counts = byType.get(Module);
+    if (!counts) {
+      if (this.series >= MAX_SERIES) return this.other(bySource, Module);
+      counts = { hits: 0, ok: 0, ko: 0 };
+      byType.set(Module, counts);
+      this.series++;
+    }
+    return counts;
+  }
+
+  private other(bySource: Map<string, Map<string, NodeCounts>>, module: string): NodeCounts {
+    let byType = bySource.get("other");
+    if (!byType) {
+      byType = new Map();
+      bySource.set("other", byType);
+    }
+    let counts = byType.get(module);
+    if (!counts) {
+      counts = { hits: 0, ok: 0, ko: 0 };
+      byType.set(module, counts);
+    }
+    return counts;
+  }
+
+  hit(name: string, evt: PipelineEvent): void {
+    this.counts(name, evt).hits++;
+  }
+  ok(name: string, evt: PipelineEvent): void {
+    this.counts(name, evt).ok++;
+  }
+  ko(name: string, evt: PipelineEvent): void {
+    this.counts(name, evt).ko++;
+  }
+
+  /** Every label set with its counts. */
+  *entries(): Generator<[{ source: string; type: string; name: string }, NodeCounts]> {
+    for (const [name, bySource] of this.byName) {
+      for (const [source, byType] of bySource) {
+        for (const [type, counts] of byType) yield [{ source, type, name }, counts];
+      }
+    }
+  }
+}
+
 /** The daemon's metrics and the hooks that feed them. */
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -78,6 +157,8 @@ export class AgentMetrics {
   private readonly parserHits: LabelCounts = new Map();
   private readonly parserOk: LabelCounts = new Map();
   private readonly parserKo: LabelCounts = new Map();
+  /** The parser's per-node counters; the daemon attaches them to the pipeline when scraped. */
+  readonly nodeHits = new NodeHits();
   private readonly postDuration: Histogram<"outcome">;
   private readonly eventsPosted: Counter;
   private readonly batchResults: Counter<"result">;
@@ -105,6 +186,24 @@ export class AgentMetrics {
     fromCounts("cs_parser_hits_total", "Total events entering the parser.", ST, this.parserHits);
     fromCounts("cs_parser_hits_ok_total", "Total events successfully parsed.", ST, this.parserOk);
     fromCounts("cs_parser_hits_ko_total", "Total events unsuccessfully parsed.", ST, this.parserKo);
+    const nodeHits = this.nodeHits;
+    const nodeCounter = (name: string, help: string, pick: (c: NodeCounts) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ["source", "type", "name"],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const [labels, counts] of nodeHits.entries()) {
+            const value = pick(counts);
+            if (value > 0) this.labels(labels).inc(value);
+          }
+        },
+      });
+    nodeCounter("cs_node_hits_total", "Total events entered node.", (c) => c.hits);
+    nodeCounter("cs_node_hits_ok_total", "Total events successfully exited node.", (c) => c.ok);
+    nodeCounter("cs_node_hits_ko_total", "Total events unsuccessfully exited node.", (c) => c.ko);
 
     new Counter({
       name: "rampart_agent_lines_read_total",

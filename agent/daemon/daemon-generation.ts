@@ -5,6 +5,7 @@
  * the other daemon units share (current runtime, session and generation).
  */
 import type { Readable } from "node:stream";
+import type { NodeHitCounter } from "../../src/engine/parser/node.js";
 import { type RunningAcquisition, startAcquisition } from "../acquisition/acquisition-runner.js";
 import type { OffsetStore } from "../acquisition/offset-store.js";
 import type { ClosableLapiSession } from "../lapi/lapi-session.js";
@@ -40,6 +41,8 @@ export interface GenerationDeps {
   state: DaemonState;
   /** Feeds a generation's lines through its pipeline into delivery; ends with the stream. */
   consume: (gen: Generation) => Promise<void>;
+  /** The parser's per-node counters, when the Prometheus endpoint is enabled. */
+  nodeHits: NodeHitCounter | undefined;
   /** Pipelines of retired generations (their stats stay in the metrics). */
   retired: SignalPipeline[];
   /** Called when a generation that is not retiring ends (every source ended, or a failure). */
@@ -67,7 +70,11 @@ export function createGenerations(deps: GenerationDeps): {
     const gen: Generation = {
       runtime: rt,
       session: lapi,
-      pipeline: createSignalPipeline(rt.hub, rt.machineId),
+      pipeline: createSignalPipeline(
+        rt.hub,
+        rt.machineId,
+        deps.nodeHits ? { nodeHits: deps.nodeHits } : {},
+      ),
       acquisition,
       consumer: Promise.resolve(),
       retiring: false,

@@ -212,6 +212,14 @@ describe.skipIf(oracleFor("agent daemon").skip)("agent daemon", () => {
     expect(text).toContain(`cs_filesource_hits_total{source="${source}"} 6`);
     expect(text).toContain(`cs_parser_hits_ok_total{source="${source}",type="file"} 5`);
     expect(text).toContain(`cs_parser_hits_ko_total{source="${source}",type="file"} 1`);
+    // 1.4.6's per-node counters: every line enters the syslog parser, the last one fails it.
+    const node = `source="${source}",type="file",name="crowdsecurity/syslog-logs"`;
+    expect(text).toContain(`cs_node_hits_total{${node}} 6`);
+    expect(text).toContain(`cs_node_hits_ok_total{${node}} 5`);
+    expect(text).toContain(`cs_node_hits_ko_total{${node}} 1`);
+    expect(text).toContain(
+      `cs_node_hits_ok_total{source="${source}",type="file",name="crowdsecurity/sshd-logs"} 5`,
+    );
     expect(text).toContain("rampart_agent_events_posted_total 5");
     expect(text).toMatch(/rampart_agent_post_duration_seconds_count\{outcome="ok"\} [1-9]/);
     expect(text).toContain("rampart_agent_spool_events 0");

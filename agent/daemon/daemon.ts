@@ -148,6 +148,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     log,
     state,
     consume,
+    // Counting nodes costs a few Map reads per node and line: only when someone can scrape them.
+    nodeHits: config.prometheus.enabled ? metrics.nodeHits : undefined,
     retired,
     stop: () => daemon.stop(),
   });

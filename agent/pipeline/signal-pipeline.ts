@@ -11,6 +11,7 @@ import type { CompiledScenario } from "../../src/engine/buckets/compile.js";
 import { snapshotEvent } from "../../src/engine/buckets/queued-event.js";
 import { createRouter } from "../../src/engine/buckets/routing.js";
 import { ExpectMode, newLogEvent, type PipelineEvent } from "../../src/engine/event.js";
+import type { NodeHitCounter } from "../../src/engine/parser/node.js";
 import type { Pipeline } from "../../src/engine/parser/pipeline.js";
 import type { WireEvent } from "../../src/shared/ingest-wire.js";
 import type { LogLine } from "../acquisition/types.js";
@@ -51,6 +52,8 @@ export interface SignalPipelineOptions {
   replay?: boolean;
   /** Injected for tests; default a fresh factory for `machineId`. */
   ids?: EventIdFactory;
+  /** Counts every named parser node's hits and results (`cs_node_hits*`); none by default. */
+  nodeHits?: NodeHitCounter;
 }
 
 /** The pipeline of one agent run. */
@@ -75,6 +78,7 @@ export function createSignalPipeline(
   const route = createRouter(hub.scenarios);
   const mode = options.replay ? ExpectMode.TIMEMACHINE : ExpectMode.LIVE;
   const lineNumbers = new Map<string, number>();
+  const parseOptions = options.nodeHits ? { hits: options.nodeHits } : {};
   const stats: PipelineStats = {
     lines: 0,
     parsed: 0,
@@ -106,7 +110,7 @@ export function createSignalPipeline(
       },
       mode,
     );
-    const outcome = hub.parsers.parse(evt);
+    const outcome = hub.parsers.parse(evt, parseOptions);
     if (outcome.error !== null) {
       stats.parseErrors++;
       return null;

@@ -243,6 +243,21 @@ describe.skipIf(!HUB)("GET /metrics ingestion counters", () => {
     expect(moved(before, after, "rampart_bucket_overflows_total", {})).toBe(result.overflows);
     const ssh = { name: "crowdsecurity/ssh-bf" };
     expect(moved(before, after, "cs_bucket_overflowed_total", ssh)).toBe(result.overflows);
+    // One partition (one source IP): one instance, created by the first event; the retry
+    // pours nothing, so it creates nothing.
+    expect(moved(before, after, "cs_bucket_created_total", ssh)).toBe(1);
+    // The overflow ended it: no instance left.
+    expect(moved(before, after, "cs_buckets", ssh)).toBe(0);
+    // Two more events after the overflow: a second instance, still alive.
+    const later = Array.from({ length: 2 }, (_, i) => ({
+      id: `metrics-ingest/later-${i}`,
+      time: start + (7 + i) * 1000,
+      event: sshFailure(ip, start + (7 + i) * 1000),
+    }));
+    await postOk(token, wire(scenarios, later));
+    const last = await scrape();
+    expect(moved(before, last, "cs_bucket_created_total", ssh)).toBe(2);
+    expect(moved(before, last, "cs_buckets", ssh)).toBe(1);
     expect(
       moved(before, after, "cs_bucket_poured_total", {
         ...ssh,

@@ -402,3 +402,67 @@ describe("parser node loading", () => {
     expect(evt.Parsed.m).toBeUndefined();
   });
 });
+
+describe("node hit counters (1.4.6 cs_node_hits*)", () => {
+  /** Counts `[kind, name, source, module]` per call. */
+  function recorder() {
+    const calls: string[] = [];
+    const at = (kind: string) => (name: string, evt: PipelineEvent) =>
+      calls.push(`${kind} ${name} ${evt.Line.Src} ${evt.Line.Module}`);
+    return { calls, hits: { hit: at("hit"), ok: at("ok"), ko: at("ko") } };
+  }
+  const parent = `name: t/parent
+filter: "evt.Line.Raw startsWith 'x'"
+onsuccess: next_stage
+nodes:
+  - grok:
+      pattern: "^x%{INT:digit}$"
+      apply_on: Line.Raw
+  - name: t/letter
+    grok:
+      pattern: "^x-%{WORD:letter}$"
+      apply_on: Line.Raw
+`;
+  const run = (raw: string) => {
+    const built = pipelineOf([["s01-parse", parent]]);
+    const { calls, hits } = recorder();
+    const evt = newLogEvent({ Raw: raw, Src: "/var/log/a.log", Module: "file", Labels: {} });
+    const outcome = built.pipeline.parse(evt, { hits });
+    return { calls, outcome };
+  };
+
+  it("counts a hit after the filter, then ok or ko, children named child-<parent>", () => {
+    expect(run("x1").calls).toEqual([
+      "hit t/parent /var/log/a.log file",
+      "hit child-t/parent /var/log/a.log file",
+      "ok child-t/parent /var/log/a.log file",
+      "ok t/parent /var/log/a.log file",
+    ]);
+    expect(run("x-a").calls).toEqual([
+      "hit t/parent /var/log/a.log file",
+      "hit child-t/parent /var/log/a.log file",
+      "ko child-t/parent /var/log/a.log file",
+      "hit t/letter /var/log/a.log file",
+      "ok t/letter /var/log/a.log file",
+      "ok t/parent /var/log/a.log file",
+    ]);
+    const failed = run("x!");
+    expect(failed.outcome.process).toBe(false);
+    expect(failed.calls).toEqual([
+      "hit t/parent /var/log/a.log file",
+      "hit child-t/parent /var/log/a.log file",
+      "ko child-t/parent /var/log/a.log file",
+      "hit t/letter /var/log/a.log file",
+      "ko t/letter /var/log/a.log file",
+      "ko t/parent /var/log/a.log file",
+    ]);
+  });
+
+  it("counts nothing for an event the filter rejects, and parses alike without a counter", () => {
+    expect(run("y1").calls).toEqual([]);
+    const built = pipelineOf([["s01-parse", parent]]);
+    const evt = newLogEvent({ Raw: "x1", Labels: {} });
+    expect(built.pipeline.parse(evt).process).toBe(true);
+    expect(evt.Parsed.digit).toBe("1");
+  });
+});

@@ -39,10 +39,25 @@ export interface CompiledNode {
   stash: { name: string; key: RunnableExpr; value: RunnableExpr }[];
 }
 
+/**
+ * CrowdSec 1.4.6's per-node counters (`cs_node_hits_total`, `cs_node_hits_ok_total`,
+ * `cs_node_hits_ko_total`, labelled by `evt.Line.Src`, `evt.Line.Module` and the node name):
+ * `hit` when an event passed the node's filter, then `ok` or `ko` with the node's result. Nodes
+ * without a name are not counted; children without one are named `child-<parent>` at compile time.
+ * An event aborted by a whitelist-expression error or a static's type error gets neither.
+ */
+export interface NodeHitCounter {
+  hit(name: string, evt: PipelineEvent): void;
+  ok(name: string, evt: PipelineEvent): void;
+  ko(name: string, evt: PipelineEvent): void;
+}
+
 /** Per-run information nodes need: the pipeline's stage list (for `onsuccess: next_stage`). */
 export interface RunContext {
   stages: readonly string[];
   stashSet(name: string, key: string, value: string): void;
+  /** Set only while a caller counts node hits; the hot path pays one property read otherwise. */
+  hits?: NodeHitCounter | undefined;
 }
 
 /**
@@ -211,6 +226,8 @@ export function processNode(
     }
     if (output !== true) return false;
   }
+  const hits = node.name === "" ? undefined : run.hits;
+  hits?.hit(node.name, evt);
 
   let isWhitelisted = false;
   let hasWhitelist = false;
@@ -307,7 +324,11 @@ export function processNode(
     }
   }
 
-  if (!state) return false;
+  if (!state) {
+    hits?.ko(node.name, evt);
+    return false;
+  }
+  hits?.ok(node.name, evt);
 
   if (node.statics.length > 0 && (!hasWhitelist || isWhitelisted)) {
     applyStatics(node.statics, evt, env);

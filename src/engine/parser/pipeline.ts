@@ -1,5 +1,5 @@
 import { isZeroTime, type PipelineEvent } from "../event.js";
-import { type CompiledNode, processNode, type RunContext } from "./node.js";
+import { type CompiledNode, type NodeHitCounter, processNode, type RunContext } from "./node.js";
 import type { StashStore } from "./stash.js";
 
 /** Called after every top-level node ran on an event, like 1.4.6 `-dump-data` records it. */
@@ -24,9 +24,13 @@ export interface Pipeline {
   readonly nodes: readonly CompiledNode[];
   /**
    * 1.4.6 `parser.Parse`: runs the stages in order on `evt` (mutated in place). Sets `Process`.
-   * `trace` sees each top-level node's result; `now` stamps a zero `evt.Time`.
+   * `trace` sees each top-level node's result; `now` stamps a zero `evt.Time`; `hits` counts
+   * every named node's hits and results (CrowdSec's `cs_node_hits*` counters).
    */
-  parse(evt: PipelineEvent, options?: { trace?: NodeTrace; now?: Date }): ParseOutcome;
+  parse(
+    evt: PipelineEvent,
+    options?: { trace?: NodeTrace; now?: Date; hits?: NodeHitCounter },
+  ): ParseOutcome;
 }
 
 /**
@@ -51,6 +55,8 @@ export function createPipeline(nodes: readonly CompiledNode[], stashes: StashSto
       if (isZeroTime(evt.Time)) evt.Time = options.now ?? new Date();
       const env = { evt };
       const trace = options.trace;
+      // parse() is synchronous, so the shared run context can carry this call's counter.
+      run.hits = options.hits;
       for (let si = 0; si < stages.length; si++) {
         const stage = stages[si]!;
         // An event injected at a later stage skips the earlier ones.

@@ -23,6 +23,9 @@ import {
   type PourResponse,
   type PourTarget,
 } from "../ingest/pour-rpc";
+import { FAMILIES } from "../metrics/metric-families";
+import { metricsObject } from "../metrics/metrics-object";
+import { labelText } from "../metrics/series";
 import { type BucketRow, BucketStore } from "./bucket-store";
 
 /** How long a deliverer owns an outbox entry before someone else may deliver it again. */
@@ -92,7 +95,15 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
       }
     }
     if (unknown.size > 0) {
-      return { poured: 0, duplicates: [], unknown: [...unknown.values()], outbox: [], orphans: [] };
+      return {
+        poured: 0,
+        duplicates: [],
+        unknown: [...unknown.values()],
+        outbox: [],
+        orphans: [],
+        created: [],
+        ended: [],
+      };
     }
     const now = Date.now();
     this.rememberName();
@@ -114,6 +125,14 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
     const fresh: { entry: OutboxEntry; cause: { eventId: string; key: string } }[] = [];
     let poured = 0;
     let duplicateTotal = 0;
+    const created = new Map<string, number>();
+    const ended = new Map<string, number>();
+    const instantiate = (scenario: CompiledScenario, key: string, mode: number) => {
+      created.set(scenario.name, (created.get(scenario.name) ?? 0) + 1);
+      return newBucket(scenario, key, mode);
+    };
+    const end = (scenario: CompiledScenario) =>
+      ended.set(scenario.name, (ended.get(scenario.name) ?? 0) + 1);
 
     const blackholeOf = (name: string) => {
       let list = blackholes.get(name);
@@ -130,7 +149,7 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
     const pourOne = (e: PourRequest["events"][number], t: PourTarget, evt: PipelineEvent): void => {
       const scenario = files.get(t.contentKey)!.get(t.scenario)!;
       const row = touched.has(t.key) ? touched.get(t.key)! : (stored.get(t.key) ?? null);
-      let state = row?.state ?? newBucket(scenario, t.key, e.event.ExpectMode);
+      let state = row?.state ?? instantiate(scenario, t.key, e.event.ExpectMode);
       const cause = { eventId: e.id, key: t.key };
       if (
         row &&
@@ -141,18 +160,20 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
         // The counter's duration ended before this event: its timer (1.4.6 `durationTicker`)
         // would have fired, whether or not the alarm got there first.
         const at = lifetimeEnd(state, scenario);
-        const ended = expire(state, scenario, at, blackholeOf(scenario.name));
-        if (scenario.blackholeMs > 0) blackholes.set(scenario.name, ended.blackhole);
-        if (ended.overflow) {
+        const timed = expire(state, scenario, at, blackholeOf(scenario.name));
+        if (scenario.blackholeMs > 0) blackholes.set(scenario.name, timed.blackhole);
+        if (timed.overflow) {
           emit(
-            { id: crypto.randomUUID(), machineId: row.machine, time: at, overflow: ended.overflow },
+            { id: crypto.randomUUID(), machineId: row.machine, time: at, overflow: timed.overflow },
             cause,
           );
         }
-        state = newBucket(scenario, t.key, e.event.ExpectMode);
+        end(scenario);
+        state = instantiate(scenario, t.key, e.event.ExpectMode);
       }
       const out = pour(state, evt, scenario, e.time, blackholeOf(scenario.name), () => e.event);
       poured++;
+      if (!out.state) end(scenario);
       if (scenario.blackholeMs > 0) blackholes.set(scenario.name, out.blackhole);
       touched.set(
         t.key,
@@ -221,7 +242,15 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
       now + OUTBOX_LEASE_MS,
     );
     this.store.addStats(request.machineId, poured, duplicateTotal);
-    return { poured, duplicates, unknown: [], outbox: [...outbox.values()], orphans };
+    return {
+      poured,
+      duplicates,
+      unknown: [],
+      outbox: [...outbox.values()],
+      orphans,
+      created: [...created],
+      ended: [...ended],
+    };
   }
 
   /** Removes delivered overflows from the outbox. */
@@ -243,13 +272,20 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
     const now = Date.now();
     const expired = this.store.expiredBuckets(now, ALARM_BATCH);
     const scenarioOf = await this.scenariosFor(expired);
+    const gone = new Map<string, { ended: number; underflowed: number }>();
     for (const candidate of expired) {
       // Re-read: a pour may have refreshed the instance while the registry was being read.
       const row = this.store.getBucket(candidate.key);
       if (!row || row.expiresAt > now) continue;
       this.store.deleteBucket(row.key);
       const scenario = scenarioOf(row);
-      if (!scenario || row.state.mode !== ExpectMode.LIVE || row.state.lastUs === null) continue;
+      const count = gone.get(row.scenario) ?? { ended: 0, underflowed: 0 };
+      gone.set(row.scenario, count);
+      count.ended++;
+      if (!scenario || row.state.mode !== ExpectMode.LIVE || row.state.lastUs === null) {
+        count.underflowed++;
+        continue;
+      }
       const ended = expire(
         row.state,
         scenario,
@@ -257,6 +293,8 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
         this.store.getBlackhole(scenario.name),
       );
       if (scenario.blackholeMs > 0) this.store.putBlackhole(scenario.name, ended.blackhole);
+      // An idle instance that leaked out without overflowing: 1.4.6's underflow ("Expired").
+      if (!ended.overflow) count.underflowed++;
       if (ended.overflow) {
         const at = lifetimeEnd(row.state, scenario);
         this.store.addOutbox(
@@ -268,8 +306,29 @@ export class BucketObject extends DurableObject<Env> implements BucketObjectApi 
       }
     }
     this.store.purgePoured(now - this.config.retentionMs);
+    await this.reportEnded(gone);
     await this.deliverDue(now);
     await this.scheduleAlarm(Date.now());
+  }
+
+  /**
+   * The alarm's collected instances, to the metrics object (`cs_buckets{name}` down,
+   * `cs_bucket_underflowed_total{name}` up). Best effort: a failed send is logged, the
+   * collection itself is already committed.
+   */
+  private async reportEnded(gone: Map<string, { ended: number; underflowed: number }>) {
+    if (gone.size === 0 || !this.env.METRICS) return;
+    const current = FAMILIES.bucketsCurrent;
+    const underflowed = FAMILIES.bucketUnderflowedBy;
+    const deltas = [...gone].flatMap(([name, n]) => [
+      { name: current.name, labels: labelText(current, { name }), value: -n.ended },
+      { name: underflowed.name, labels: labelText(underflowed, { name }), value: n.underflowed },
+    ]);
+    try {
+      await metricsObject(this.env.METRICS).add(deltas.filter((d) => d.value !== 0));
+    } catch (error) {
+      console.error(`buckets: reporting expired instances failed: ${(error as Error).message}`);
+    }
   }
 
   /**

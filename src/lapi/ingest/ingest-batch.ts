@@ -32,6 +32,10 @@ export interface IngestOutcome {
   pouredBy: { name: string; source: string; type: string; count: number }[];
   /** Overflows by scenario (`cs_bucket_overflowed_total{name}`). */
   overflowedBy: Map<string, number>;
+  /** Bucket instances created by scenario (`cs_bucket_created_total{name}`). */
+  createdBy: Map<string, number>;
+  /** Created minus ended instances by scenario (the change of the `cs_buckets{name}` gauge). */
+  currentBy: Map<string, number>;
 }
 
 /**
@@ -68,6 +72,8 @@ export async function ingestBatch(
   const duplicateTargets = new Array<number>(events.length).fill(0);
   const targets = new Array<number>(events.length).fill(0);
   let poured = 0;
+  const createdBy = new Map<string, number>();
+  const currentBy = new Map<string, number>();
   for (const [object, r] of responses) {
     // The registry changed between our check and the object's read (another agent registered
     // another version): what other objects poured is deduplicated when the agent retries.
@@ -76,6 +82,11 @@ export async function ingestBatch(
       throw unknownScenario(scenario, targetable.get(scenario)?.hash ?? "?");
     }
     poured += r.poured;
+    for (const [name, n] of r.created) {
+      createdBy.set(name, (createdBy.get(name) ?? 0) + n);
+      currentBy.set(name, (currentBy.get(name) ?? 0) + n);
+    }
+    for (const [name, n] of r.ended) currentBy.set(name, (currentBy.get(name) ?? 0) - n);
     const origin = routed.origin.get(object)!;
     const request = routed.requests.get(object)!;
     r.duplicates.forEach((n, i) => {
@@ -134,5 +145,5 @@ export async function ingestBatch(
     overflows: settled.overflows,
     alerts: settled.alertIds.map(String),
   };
-  return { result, poured, pouredBy: [...pouredBy.values()], overflowedBy };
+  return { result, poured, pouredBy: [...pouredBy.values()], overflowedBy, createdBy, currentBy };
 }

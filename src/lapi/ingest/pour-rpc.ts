@@ -58,6 +58,16 @@ export interface PourResponse {
    * delivers them too, but its own answer does not depend on them.
    */
   orphans: OutboxEntry[];
+  /**
+   * Bucket instances this request created, by scenario (1.4.6 `cs_bucket_created_total{name}`):
+   * a partition without a live instance, or a counter restarted after its duration.
+   */
+  created: [name: string, count: number][];
+  /**
+   * Instances this request ended, by scenario: every one that overflowed or whose counter
+   * duration ran out (1.4.6 decrements its `cs_buckets{name}` gauge then).
+   */
+  ended: [name: string, count: number][];
 }
 
 /** Pour and dedup counters of one object (all machines, or one). */

@@ -84,6 +84,24 @@ export const FAMILIES = {
     type: "counter",
     labels: ["name"],
   },
+  bucketCreatedBy: {
+    name: "cs_bucket_created_total",
+    help: "Total buckets were instantiated.",
+    type: "counter",
+    labels: ["name"],
+  },
+  bucketUnderflowedBy: {
+    name: "cs_bucket_underflowed_total",
+    help: "Total buckets underflowed.",
+    type: "counter",
+    labels: ["name"],
+  },
+  bucketsCurrent: {
+    name: "cs_buckets",
+    help: "Number of buckets that currently exist.",
+    type: "gauge",
+    labels: ["name"],
+  },
   ingestEvents: {
     name: "rampart_ingest_events_total",
     help: "Events posted to /v1/rampart/events, by result (accepted, duplicate).",

@@ -51,7 +51,7 @@ export function ingestRoutes(hub = new HubCache()): RouteDef[] {
   /** POST /v1/rampart/events: a batch of signals; answered once every overflow is an alert. */
   async function postEvents(c: AppContext): Promise<Response> {
     const batch = await readWireBody(c, eventBatchSchema);
-    const { result, poured, pouredBy, overflowedBy } = await ingestBatch(
+    const { result, poured, pouredBy, overflowedBy, createdBy, currentBy } = await ingestBatch(
       flowDeps(c),
       c.var.machineId,
       batch,
@@ -61,6 +61,8 @@ export function ingestRoutes(hub = new HubCache()): RouteDef[] {
       m.inc("bucketPouredBy", { name: p.name, source: p.source, type: p.type }, p.count);
     }
     for (const [name, n] of overflowedBy) m.inc("bucketOverflowedBy", { name }, n);
+    for (const [name, n] of createdBy) m.inc("bucketCreatedBy", { name }, n);
+    for (const [name, n] of currentBy) m.inc("bucketsCurrent", { name }, n);
     m.inc("ingestEvents", { result: "accepted" }, result.accepted);
     m.inc("ingestEvents", { result: "duplicate" }, result.duplicates);
     m.inc("bucketPours", {}, poured);
